@@ -1,0 +1,1 @@
+"""The HTTP edge: GraphQL, health and keys; parse, authorise, call a service or read a read model."""

@@ -1,0 +1,118 @@
+"""The litestar application: GraphQL at /graphql, /health, the public keys, and its lifespan."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+from litestar import Litestar, MediaType, Request, Response, get
+from litestar.datastructures import State
+from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
+from strawberry.litestar import make_graphql_controller
+
+from api.auth import actor_from_header, invalid_token_response
+from api.freshness import ReadModelWaiter
+from api.graphql.context import Context, Loaders, Services
+from api.graphql.schema import schema
+from infra.database import Database
+from infra.settings import Settings
+from infra.tokens import InvalidToken, KeyRing
+from projections.worker import ProjectionWorker
+from services.registry import Registry
+from services.tenants import TenantService
+
+log = logging.getLogger(__name__)
+
+READ_ROLE = "compacts_reader"
+HEALTH_TIMEOUT_SECONDS = 2.0
+
+
+@dataclass
+class Runtime:
+    """What the app builds at start-up and tears down at shutdown."""
+
+    services: Services
+    registry: Registry
+    worker: ProjectionWorker | None
+
+
+def create_app(settings: Settings, db: Database, keys: KeyRing, *, run_worker: bool) -> Litestar:
+    """The API; with `run_worker`, the projection worker runs in the same process."""
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        connect = db.asyncpg_kwargs()
+        # Reads run as a role that owns nothing and may only SELECT the read models.
+        pool = await asyncpg.create_pool(
+            **connect, min_size=1, max_size=10, server_settings={"role": READ_ROLE}
+        )
+        waiter = ReadModelWaiter(pool, connect)
+        await waiter.start()
+        registry = Registry.connect(db)
+        worker = ProjectionWorker(db) if run_worker else None
+        if worker:
+            worker.start()
+        app.state.runtime = Runtime(
+            services=Services(
+                pool=pool,
+                waiter=waiter,
+                tenants=TenantService(registry),
+                read_your_writes_timeout=settings.read_your_writes_timeout,
+            ),
+            registry=registry,
+            worker=worker,
+        )
+        try:
+            yield
+        finally:
+            if worker:
+                worker.stop()
+            await waiter.close()
+            await pool.close()
+            registry.close()
+
+    async def context_getter(request: Request[Any, Any, State]) -> Context:
+        runtime: Runtime = request.app.state.runtime
+        actor = actor_from_header(
+            request.headers.get("authorization"),
+            keys,
+            issuer=settings.jwt_issuer,
+            audience=settings.jwt_audience,
+        )
+        return Context(
+            actor=actor, services=runtime.services, loaders=Loaders(runtime.services.pool)
+        )
+
+    @get("/health", operation_id="health", media_type=MediaType.JSON)
+    async def health(state: State) -> Response[dict[str, str]]:
+        """200 when the database answers, 503 when it does not."""
+        runtime: Runtime = state.runtime
+        try:
+            await runtime.services.pool.fetchval("SELECT 1", timeout=HEALTH_TIMEOUT_SECONDS)
+        except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError):
+            return Response({"status": "unavailable", "database": "down"}, status_code=HTTP_503_SERVICE_UNAVAILABLE)
+        return Response({"status": "ok", "database": "up"}, status_code=HTTP_200_OK)
+
+    @get("/.well-known/jwks.json", operation_id="jwks", media_type=MediaType.JSON)
+    async def jwks() -> dict[str, Any]:
+        """The public keys that verify this registry's tokens."""
+        return keys.jwks()
+
+    graphql = make_graphql_controller(
+        schema,
+        path="/graphql",
+        context_getter=context_getter,
+        graphql_ide=None if settings.production else "graphiql",
+        allow_queries_via_get=False,
+    )
+
+    return Litestar(
+        route_handlers=[graphql, health, jwks],
+        lifespan=[lifespan],
+        exception_handlers={InvalidToken: invalid_token_response},
+        request_max_body_size=settings.max_body_bytes,
+    )

@@ -1,0 +1,93 @@
+"""Read-your-writes: wait, woken by NOTIFY, until the read models include a command's own events."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import asyncpg
+
+from domain.errors import DomainError
+from projections.base import PROJECTED_CHANNEL, ProjectionSpec
+from projections.catalogue import projections_for
+from services.registry import APPLICATION_NAME, Recorded
+
+log = logging.getLogger(__name__)
+
+# A lost notification (a dropped listener connection) costs at most this long, never correctness.
+RECHECK_SECONDS = 0.5
+
+
+class ReadModelsBehind(DomainError):
+    code = "INTERNAL"
+
+
+class ReadModelWaiter:
+    """One LISTEN connection per API process, shared by every waiting mutation."""
+
+    def __init__(self, pool: asyncpg.Pool, connect_kwargs: dict[str, Any]) -> None:
+        self.pool = pool
+        self.connect_kwargs = connect_kwargs
+        self.positions: dict[str, int] = {}
+        self.changed = asyncio.Condition()
+        self._listener: asyncpg.Connection | None = None
+
+    async def start(self) -> None:
+        try:
+            self._listener = await asyncpg.connect(**self.connect_kwargs)
+            await self._listener.add_listener(PROJECTED_CHANNEL, self._heard)
+        except (OSError, asyncpg.PostgresError):
+            log.warning("cannot LISTEN for projections yet; waiting mutations will re-check")
+            self._listener = None
+
+    async def close(self) -> None:
+        if self._listener is not None:
+            await self._listener.close()
+
+    def _heard(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
+        name, _, position = payload.rpartition(":")
+        if position.isdigit() and int(position) > self.positions.get(name, 0):
+            self.positions[name] = int(position)
+            asyncio.get_running_loop().create_task(self._notify_all())
+
+    async def _notify_all(self) -> None:
+        async with self.changed:
+            self.changed.notify_all()
+
+    async def _read_position(self, spec: ProjectionSpec) -> int:
+        value = await self.pool.fetchval(
+            f"SELECT notification_id FROM {spec.tracking_table} WHERE application_name = $1",
+            APPLICATION_NAME,
+        )
+        position = int(value or 0)
+        if position > self.positions.get(spec.name, 0):
+            self.positions[spec.name] = position
+        return self.positions.get(spec.name, 0)
+
+    async def wait_for(self, recorded: Recorded, timeout: float) -> None:
+        """Return once every read model the events touch has reached their position."""
+        if self._listener is None or self._listener.is_closed():
+            await self.start()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        for spec in projections_for(recorded.topics):
+            while self.positions.get(spec.name, 0) < recorded.notification_id:
+                if await self._read_position(spec) >= recorded.notification_id:
+                    break
+                remaining = deadline - loop.time()
+                if remaining <= 0:
+                    raise ReadModelsBehind(
+                        f"Your change was recorded (position {recorded.notification_id}) but the "
+                        f"read models have not caught up within {timeout:g} s; query it again shortly."
+                    )
+                async with self.changed:
+                    # Re-checked under the condition: no notification can slip in before wait().
+                    if self.positions.get(spec.name, 0) >= recorded.notification_id:
+                        break
+                    try:
+                        await asyncio.wait_for(
+                            self.changed.wait(), timeout=min(remaining, RECHECK_SECONDS)
+                        )
+                    except TimeoutError:
+                        pass

@@ -1,0 +1,1 @@
+"""The public GraphQL contract: types, resolvers, context and error codes."""

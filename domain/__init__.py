@@ -1,0 +1,1 @@
+"""The Local Compact domain: aggregates, events and rules, free of frameworks and I/O."""

@@ -1,0 +1,1 @@
+"""Settings, database start-up, schema, keys and the command line: everything at the edge."""

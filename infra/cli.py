@@ -1,0 +1,127 @@
+"""The `compacts` command: serve the API, run the projection worker, mint tokens, migrate."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+from types import FrameType
+
+import click
+
+from domain.actors import Role
+from infra.settings import Settings
+
+
+def _logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """The Compact Registry: Local Compacts of many councils, as events, served over GraphQL.
+
+    With no DATABASE_URL, every command uses an embedded PostgreSQL in COMPACTS_HOME (./.compacts).
+    """
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
+@click.option("--verbose", is_flag=True, help="Log at debug level.")
+def serve(host: str, port: int, verbose: bool) -> None:
+    """Serve the GraphQL API with the projection worker in the same process."""
+    import uvicorn
+
+    from api.app import create_app
+    from infra.database import resolve_database
+    from infra.migrate import migrate
+    from infra.tokens import load_keys
+
+    _logging(verbose)
+    settings = Settings.from_env()
+    db = resolve_database(settings.database_url, settings.home)
+    migrate(db)
+    keys = load_keys(settings.home, production=settings.production)
+    app = create_app(settings, db, keys, run_worker=True)
+    where = "DATABASE_URL" if settings.database_url else f"embedded PostgreSQL in {settings.home}"
+    click.echo(f"Compact Registry on http://{host}:{port}/graphql (data: {where})")
+    click.echo(f"Health: http://{host}:{port}/health")
+    click.echo("A token for writing: compacts token --sub you@example.org --role platform-admin")
+    uvicorn.run(app, host=host, port=port, log_level="debug" if verbose else "info")
+
+
+@main.command()
+@click.option("--verbose", is_flag=True, help="Log at debug level.")
+def worker(verbose: bool) -> None:
+    """Run the projection worker alone (several may run at once; each read model has one holder)."""
+    from infra.database import resolve_database
+    from infra.migrate import migrate
+    from projections.worker import ProjectionWorker
+
+    _logging(verbose)
+    settings = Settings.from_env()
+    db = resolve_database(settings.database_url, settings.home)
+    migrate(db)
+    runner = ProjectionWorker(db)
+
+    def stop(_signum: int, _frame: FrameType | None) -> None:
+        runner.stopping.set()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    click.echo("projection worker running; stop with Ctrl-C")
+    runner.run_forever()
+
+
+@main.command()
+def migrate() -> None:
+    """Create or update the database's tables, roles and grants, then exit."""
+    from infra.database import resolve_database
+    from infra.migrate import migrate as run_migrate
+
+    _logging(False)
+    settings = Settings.from_env()
+    run_migrate(resolve_database(settings.database_url, settings.home))
+    click.echo("schema is up to date")
+
+
+@main.command()
+@click.option("--sub", required=True, help="Who the token is for (recorded as the actor of every write).")
+@click.option(
+    "--role",
+    "roles",
+    required=True,
+    multiple=True,
+    type=click.Choice([r.value for r in Role]),
+    help="A role; repeat for several.",
+)
+@click.option("--tenant", "tenants", multiple=True, help="A tenant slug the roles apply to; repeat for several.")
+@click.option("--ttl", default=3600, show_default=True, type=int, help="Seconds until it expires; negative mints an expired token.")
+def token(sub: str, roles: tuple[str, ...], tenants: tuple[str, ...], ttl: int) -> None:
+    """Print a JWT that this instance accepts."""
+    from infra.tokens import load_keys, mint_token
+
+    settings = Settings.from_env()
+    keys = load_keys(settings.home, production=settings.production)
+    if keys.signing_key is None:
+        click.echo("No signing key is configured (COMPACTS_JWT_PRIVATE_KEY_FILE).", err=True)
+        sys.exit(2)
+    click.echo(
+        mint_token(
+            keys,
+            sub=sub,
+            roles=list(roles),
+            tenants=list(tenants),
+            issuer=settings.jwt_issuer,
+            audience=settings.jwt_audience,
+            ttl=ttl,
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

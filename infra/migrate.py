@@ -1,0 +1,46 @@
+"""Apply the schema and create the projections' tracking tables, once, under an advisory lock."""
+
+from __future__ import annotations
+
+import logging
+from importlib import resources
+
+import psycopg
+from psycopg import sql
+
+from infra.database import Database
+
+log = logging.getLogger(__name__)
+
+# Any fixed number will do; it only has to differ from the projection workers' lock keys.
+MIGRATION_LOCK_KEY = 7_100_001
+
+
+def schema_sql() -> str:
+    return resources.files("infra").joinpath("schema.sql").read_text(encoding="utf-8")
+
+
+def migrate(db: Database) -> None:
+    """Bring tables, roles and grants up to date; safe to run from many processes at once."""
+    from projections.catalogue import PROJECTIONS
+    from projections.worker import construct_view
+    from services.registry import Registry
+
+    with psycopg.connect(db.psycopg_conninfo(), autocommit=True) as conn:
+        # Serialise concurrent starts: CREATE ... IF NOT EXISTS is not safe under a race.
+        conn.execute("SELECT pg_advisory_lock(%s)", (MIGRATION_LOCK_KEY,))
+        try:
+            conn.execute(schema_sql().encode())
+            # The library's own statements (its row type, the tracking tables) come after ours,
+            # so its CREATE TABLE IF NOT EXISTS finds the event store already made.
+            Registry.connect(db, create_tables=True).close()
+            for spec in PROJECTIONS:
+                construct_view(db, spec, create_tables=True).datastore.close()
+                conn.execute(
+                    sql.SQL("GRANT SELECT ON {} TO compacts_reader").format(
+                        sql.Identifier(spec.tracking_table)
+                    )
+                )
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(%s)", (MIGRATION_LOCK_KEY,))
+    log.info("schema is up to date")

@@ -1,0 +1,50 @@
+"""Settings read from the environment, one documented field each."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+
+def _float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    return float(raw) if raw else default
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How one process of the registry is configured."""
+
+    database_url: str | None
+    """`DATABASE_URL`: the PostgreSQL to use; unset, an embedded server runs in `home`."""
+
+    home: Path
+    """`COMPACTS_HOME`: the data folder (embedded server, development keys); default ./.compacts."""
+
+    production: bool
+    """`COMPACTS_MODE=production` refuses generated keys and hides development tools."""
+
+    jwt_issuer: str
+    """`COMPACTS_JWT_ISSUER`: the `iss` every token must carry."""
+
+    jwt_audience: str
+    """`COMPACTS_JWT_AUDIENCE`: the `aud` every token must carry."""
+
+    read_your_writes_timeout: float
+    """`COMPACTS_RYW_TIMEOUT`: seconds a mutation waits for the read models to include its write."""
+
+    max_body_bytes: int
+    """`COMPACTS_MAX_BODY_BYTES`: larger request bodies are refused with 413."""
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        return cls(
+            database_url=os.environ.get("DATABASE_URL") or None,
+            home=Path(os.environ.get("COMPACTS_HOME") or ".compacts").resolve(),
+            production=os.environ.get("COMPACTS_MODE", "development") == "production",
+            jwt_issuer=os.environ.get("COMPACTS_JWT_ISSUER", "compact-registry"),
+            jwt_audience=os.environ.get("COMPACTS_JWT_AUDIENCE", "compact-registry"),
+            read_your_writes_timeout=_float("COMPACTS_RYW_TIMEOUT", 10.0),
+            max_body_bytes=int(os.environ.get("COMPACTS_MAX_BODY_BYTES") or 1_000_000),
+        )

@@ -1,0 +1,57 @@
+"""What every read model shares: its tracking table, the NOTIFY that wakes waiting mutations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from eventsourcing.persistence import Tracking
+from eventsourcing.postgres import PostgresTrackingRecorder
+from eventsourcing.projection import Projection
+from psycopg import Cursor
+from psycopg.rows import DictRow
+
+# Mutations LISTEN here to return only once the read models include their own write.
+PROJECTED_CHANNEL = "compacts_projected"
+
+
+class ReadModelView(PostgresTrackingRecorder):
+    """A view whose every update commits together with its tracking row, then announces itself."""
+
+    projection_name: str = ""
+
+    def apply(self, tracking: Tracking, *statements: tuple[str, Any]) -> None:
+        """Run the statements, record the position and notify, all in one transaction."""
+        with self.datastore.transaction(commit=True) as curs:
+            for sql, params in statements:
+                curs.execute(sql, params)
+            self.track(curs, tracking)
+
+    def track(self, curs: Cursor[DictRow], tracking: Tracking) -> None:
+        self._insert_tracking(curs, tracking)
+        # pg_notify is transactional: listeners hear of the position only once it is visible.
+        curs.execute(
+            "SELECT pg_notify(%s, %s)",
+            (PROJECTED_CHANNEL, f"{self.projection_name}:{tracking.notification_id}"),
+        )
+
+
+@dataclass(frozen=True)
+class ProjectionSpec:
+    """A read model as the worker, the migration and the API see it."""
+
+    projection: type[Projection[Any]]
+    view: type[ReadModelView]
+
+    @property
+    def name(self) -> str:
+        return self.projection.name
+
+    @property
+    def tracking_table(self) -> str:
+        # The eventsourcing factory names a view's tracking table after the projection.
+        return f"{self.name.lower()}_tracking"
+
+    @property
+    def topics(self) -> tuple[str, ...]:
+        return self.projection.topics

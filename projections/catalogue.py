@@ -1,0 +1,14 @@
+"""Every read model the worker keeps current, in one list."""
+
+from __future__ import annotations
+
+from projections.base import ProjectionSpec
+from projections.tenant_directory import TenantDirectory, TenantDirectoryView
+
+PROJECTIONS: tuple[ProjectionSpec, ...] = (ProjectionSpec(TenantDirectory, TenantDirectoryView),)
+
+
+def projections_for(topics: tuple[str, ...]) -> list[ProjectionSpec]:
+    """The read models that a command's events change, which its response must wait for."""
+    wanted = set(topics)
+    return [p for p in PROJECTIONS if wanted & set(p.topics)]

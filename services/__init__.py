@@ -1,0 +1,1 @@
+"""The only writers: load an aggregate, check the actor and the rules, record, return the position."""

@@ -1,0 +1,81 @@
+"""The registry's event store: one eventsourcing Application over PostgreSQL that every service writes through."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import IntegrityError
+from eventsourcing.utils import get_topic
+
+from domain.errors import Conflict
+from domain.events import RegistryAggregate
+from infra.database import Database
+
+APPLICATION_NAME = "Registry"
+
+
+def registry_env(db: Database, *, create_tables: bool = False) -> dict[str, str]:
+    """The eventsourcing settings of the registry; its table is `registry_events`."""
+    return {
+        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "ORIGINATOR_ID_TYPE": "text",
+        "CREATE_TABLE": "yes" if create_tables else "no",
+        "POSTGRES_POOL_SIZE": "2",
+        "POSTGRES_MAX_OVERFLOW": "10",
+        "POSTGRES_CONNECT_TIMEOUT": "5",
+        "POSTGRES_PRE_PING": "yes",
+        # A writer that cannot take the table lock in time gives up instead of queueing forever.
+        "POSTGRES_LOCK_TIMEOUT": "10",
+        **db.eventsourcing_env(),
+    }
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """Where a command's events landed: the API waits for the read models to reach it."""
+
+    notification_id: int
+    topics: tuple[str, ...]
+
+
+class Registry(Application[str]):
+    """All tenants' events in one store, ordered by notification id."""
+
+    name = APPLICATION_NAME
+
+    @classmethod
+    def connect(cls, db: Database, *, create_tables: bool = False) -> Registry:
+        return cls(registry_env(db, create_tables=create_tables))
+
+    def get_or_none(self, aggregate_id: str) -> RegistryAggregate | None:
+        try:
+            aggregate = self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            return None
+        assert isinstance(aggregate, RegistryAggregate)
+        return aggregate
+
+    def exists(self, aggregate_id: str) -> bool:
+        return self.recorder.select_events(aggregate_id, desc=True, limit=1) != []
+
+    def record(self, *aggregates: RegistryAggregate, conflict: str | None = None) -> Recorded:
+        """Save the aggregates' new events in one transaction.
+
+        A clash on (aggregate, version) means another command won the race for the same aggregate.
+        """
+        try:
+            recordings = self.save(*aggregates)
+        except IntegrityError as error:
+            raise Conflict(
+                conflict
+                or "Someone changed this at the same moment; reload it and try again."
+            ) from error
+        if not recordings:
+            raise ValueError("a command recorded no event")
+        topics: Sequence[str] = tuple(
+            dict.fromkeys(get_topic(type(r.domain_event)) for r in recordings)
+        )
+        return Recorded(recordings[-1].notification.id, tuple(topics))
+
