@@ -30,7 +30,7 @@ class ErrorCodes(MaskErrors):
         original = error.original_error
         if isinstance(original, DomainError):
             code, message = original.code, original.message
-        elif original is None:
+        elif original is None or isinstance(original, GraphQLError):
             # Raised by GraphQL itself: a syntax error, an unknown field, a wrong argument type.
             code = (error.extensions or {}).get("code") or "BAD_USER_INPUT"
             message = error.message

@@ -1,0 +1,79 @@
+"""Fixtures over a real PostgreSQL: TEST_DATABASE_URL or DATABASE_URL when set, else an embedded server."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg import sql
+
+from infra.database import Database, ensure_database, start_embedded
+from infra.migrate import migrate
+from projections.catalogue import PROJECTIONS
+from projections.worker import ProjectionWorker
+from services.registry import Registry
+
+ROOT = Path(__file__).resolve().parent.parent
+READ_MODEL_TABLES = ("tenant_ancestors", "tenants")
+
+
+def _server() -> Database:
+    url = os.environ.get("TEST_DATABASE_URL") or os.environ.get("DATABASE_URL")
+    if url:
+        return Database(url)
+    # The embedded server keeps its data folder between runs, so later runs start in ~0.1 s.
+    return start_embedded(ROOT / ".compacts-test", dbname="postgres")
+
+
+@pytest.fixture(scope="session")
+def db() -> Iterator[Database]:
+    """A fresh database for this test session, dropped at the end."""
+    server = _server()
+    name = f"compacts_test_{uuid.uuid4().hex[:12]}"
+    ensure_database(server, name)
+    database = server.with_dbname(name)
+    migrate(database)
+    yield database
+    with psycopg.connect(server.with_dbname("postgres").psycopg_conninfo(), autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+def truncate_all(db: Database) -> None:
+    tables = [*READ_MODEL_TABLES, "registry_events", *(p.tracking_table for p in PROJECTIONS)]
+    with psycopg.connect(db.psycopg_conninfo(), autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("TRUNCATE {}").format(sql.SQL(", ").join(sql.Identifier(t) for t in tables))
+        )
+
+
+@pytest.fixture
+def clean_db(db: Database) -> Database:
+    """The session's database with no events and empty read models."""
+    truncate_all(db)
+    return db
+
+
+@pytest.fixture(scope="session")
+def registry(db: Database) -> Iterator[Registry]:
+    app = Registry.connect(db)
+    yield app
+    app.close()
+
+
+@pytest.fixture(scope="session")
+def worker(db: Database) -> Iterator[ProjectionWorker]:
+    running = ProjectionWorker(db)
+    running.start()
+    yield running
+    running.stop()
+
+
+def count_events(db: Database) -> int:
+    with psycopg.connect(db.psycopg_conninfo()) as conn:
+        row = conn.execute("SELECT count(*) FROM registry_events").fetchone()
+    assert row is not None
+    return int(row[0])

@@ -1,0 +1,93 @@
+"""The real app over real HTTP: `compacts serve` in a subprocess on a free loopback port."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from infra.database import Database
+from infra.tokens import development_keys, mint_token
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Server:
+    url: str
+    home: Path
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    def token(self, *roles: str, sub: str = "tester@example.org", tenants: tuple[str, ...] = (), ttl: int = 600) -> str:
+        return mint_token(
+            development_keys(self.home),
+            sub=sub,
+            roles=list(roles),
+            tenants=list(tenants),
+            issuer="compact-registry",
+            audience="compact-registry",
+            ttl=ttl,
+        )
+
+    def graphql(self, query: str, variables: dict[str, Any] | None = None, token: str | None = None) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        return httpx.post(f"{self.url}/graphql", json={"query": query, "variables": variables or {}}, headers=headers, timeout=30)
+
+
+def start_server(home: Path, env_overrides: dict[str, str]) -> Server:
+    port = free_port()
+    home.mkdir(parents=True, exist_ok=True)
+    log = home / f"serve-{port}.log"
+    env = {**os.environ, "COMPACTS_HOME": str(home), **env_overrides}
+    if "DATABASE_URL" not in env_overrides:
+        env.pop("DATABASE_URL", None)
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "infra.cli", "serve", "--port", str(port)],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    server = Server(f"http://127.0.0.1:{port}", home, process, log)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"compacts serve exited:\n{log.read_text()}")
+        try:
+            if httpx.get(f"{server.url}/health", timeout=1).status_code == 200:
+                return server
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    process.kill()
+    raise RuntimeError(f"compacts serve did not become healthy:\n{log.read_text()}")
+
+
+def stop_server(server: Server) -> None:
+    server.process.terminate()
+    try:
+        server.process.wait(20)
+    except subprocess.TimeoutExpired:
+        server.process.kill()
+        server.process.wait()
+
+
+@pytest.fixture(scope="session")
+def server(db: Database, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    running = start_server(tmp_path_factory.mktemp("home"), {"DATABASE_URL": db.url})
+    yield running
+    stop_server(running)
