@@ -83,9 +83,7 @@ def create_app(settings: Settings, db: Database, keys: KeyRing, *, run_worker: b
             issuer=settings.jwt_issuer,
             audience=settings.jwt_audience,
         )
-        return Context(
-            actor=actor, services=runtime.services, loaders=Loaders(runtime.services.pool)
-        )
+        return Context(actor=actor, services=runtime.services, loaders=Loaders(runtime.services.pool))
 
     @get("/health", operation_id="health", media_type=MediaType.JSON)
     async def health(state: State) -> Response[dict[str, str]]:
@@ -94,7 +92,9 @@ def create_app(settings: Settings, db: Database, keys: KeyRing, *, run_worker: b
         try:
             await runtime.services.pool.fetchval("SELECT 1", timeout=HEALTH_TIMEOUT_SECONDS)
         except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError):
-            return Response({"status": "unavailable", "database": "down"}, status_code=HTTP_503_SERVICE_UNAVAILABLE)
+            return Response(
+                {"status": "unavailable", "database": "down"}, status_code=HTTP_503_SERVICE_UNAVAILABLE
+            )
         return Response({"status": "ok", "database": "up"}, status_code=HTTP_200_OK)
 
     @get("/.well-known/jwks.json", operation_id="jwks", media_type=MediaType.JSON)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from litestar import Request, Response
+from litestar.datastructures import State
 from litestar.status_codes import HTTP_401_UNAUTHORIZED
 
 from domain.actors import ANONYMOUS, Actor
@@ -18,7 +21,7 @@ def actor_from_header(header: str | None, keys: KeyRing, *, issuer: str, audienc
     return verify_token(keys, token.strip(), issuer=issuer, audience=audience)
 
 
-def invalid_token_response(_request: Request[object, object, object], error: InvalidToken) -> Response[object]:
+def invalid_token_response(_request: Request[Any, Any, State], error: InvalidToken) -> Response[Any]:
     """A token that fails verification refuses the whole request, whatever the operation."""
     return Response(
         {"data": None, "errors": [{"message": str(error), "extensions": {"code": "UNAUTHENTICATED"}}]},

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from typing import Any
 
@@ -85,9 +86,5 @@ class ReadModelWaiter:
                     # Re-checked under the condition: no notification can slip in before wait().
                     if self.positions.get(spec.name, 0) >= recorded.notification_id:
                         break
-                    try:
-                        await asyncio.wait_for(
-                            self.changed.wait(), timeout=min(remaining, RECHECK_SECONDS)
-                        )
-                    except TimeoutError:
-                        pass
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self.changed.wait(), timeout=min(remaining, RECHECK_SECONDS))

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 from domain.errors import Forbidden, Unauthenticated
 
 
-class Role(str, Enum):
+class Role(StrEnum):
     """The roles of the contract: admins do everything, editors write, auditors read."""
 
     PLATFORM_ADMIN = "platform-admin"

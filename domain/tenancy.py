@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from enum import Enum
+from enum import StrEnum
 
 from eventsourcing.domain import event
 
@@ -14,7 +14,7 @@ SLUG_PATTERN = re.compile(r"^[a-z][a-z0-9-]{1,62}$")
 NAME_MAX_LENGTH = 200
 
 
-class Tier(str, Enum):
+class Tier(StrEnum):
     """The level of government a compact belongs to; a London borough is a DISTRICT."""
 
     NATIONAL = "NATIONAL"
@@ -65,8 +65,7 @@ def check_parent_tier(tier: Tier, parent_tier: Tier | None) -> None:
     if parent_tier not in allowed:
         names = " or ".join(sorted(t.value for t in allowed))
         raise InvalidInput(
-            f"A {tier.value} tenant cannot sit under a {parent_tier.value} one; "
-            f"its parent must be {names}."
+            f"A {tier.value} tenant cannot sit under a {parent_tier.value} one; its parent must be {names}."
         )
 
 
@@ -78,11 +77,17 @@ def tenant_id(slug: str) -> str:
 class Tenant(RegistryAggregate):
     """A borough, district, county, region or the nation, hosting one compact."""
 
+    class TenantCreated(RegistryAggregate.Created):
+        slug: str
+        name: str
+        tier: str
+        parent: str | None
+
     @staticmethod
     def create_id(slug: str, **_: object) -> str:
         return tenant_id(slug)
 
-    @event("TenantCreated")
+    @event(TenantCreated)
     def __init__(self, slug: str, name: str, tier: str, parent: str | None, actor: str) -> None:
         self.slug = slug
         self.name = name
@@ -90,9 +95,7 @@ class Tenant(RegistryAggregate):
         self.parent = parent
 
 
-def new_tenant(
-    *, slug: str, name: str, tier: Tier, parent: Tenant | None, actor: str
-) -> Tenant:
+def new_tenant(*, slug: str, name: str, tier: Tier, parent: Tenant | None, actor: str) -> Tenant:
     """Create a tenant after checking its slug, name and place in the tiers."""
     check_slug(slug)
     cleaned = check_name(name)

@@ -99,8 +99,16 @@ def migrate() -> None:
     type=click.Choice([r.value for r in Role]),
     help="A role; repeat for several.",
 )
-@click.option("--tenant", "tenants", multiple=True, help="A tenant slug the roles apply to; repeat for several.")
-@click.option("--ttl", default=3600, show_default=True, type=int, help="Seconds until it expires; negative mints an expired token.")
+@click.option(
+    "--tenant", "tenants", multiple=True, help="A tenant slug the roles apply to; repeat for several."
+)
+@click.option(
+    "--ttl",
+    default=3600,
+    show_default=True,
+    type=int,
+    help="Seconds until it expires; negative mints an expired token.",
+)
 def token(sub: str, roles: tuple[str, ...], tenants: tuple[str, ...], ttl: int) -> None:
     """Print a JWT that this instance accepts."""
     from infra.tokens import load_keys, mint_token

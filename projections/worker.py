@@ -1,4 +1,4 @@
-"""The projection worker: one thread per read model, each held by one process at a time through an advisory lock."""
+"""The projection worker: a thread per read model, each held by one process at a time (advisory lock)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The registry's event store: one eventsourcing Application over PostgreSQL that every service writes through."""
+"""The registry's event store: one eventsourcing Application that every service writes through."""
 
 from __future__ import annotations
 
@@ -51,7 +51,7 @@ class Registry(Application[str]):
 
     def get_or_none(self, aggregate_id: str) -> RegistryAggregate | None:
         try:
-            aggregate = self.repository.get(aggregate_id)
+            aggregate: object = self.repository.get(aggregate_id)
         except AggregateNotFoundError:
             return None
         assert isinstance(aggregate, RegistryAggregate)
@@ -69,13 +69,9 @@ class Registry(Application[str]):
             recordings = self.save(*aggregates)
         except IntegrityError as error:
             raise Conflict(
-                conflict
-                or "Someone changed this at the same moment; reload it and try again."
+                conflict or "Someone changed this at the same moment; reload it and try again."
             ) from error
         if not recordings:
             raise ValueError("a command recorded no event")
-        topics: Sequence[str] = tuple(
-            dict.fromkeys(get_topic(type(r.domain_event)) for r in recordings)
-        )
+        topics: Sequence[str] = tuple(dict.fromkeys(get_topic(type(r.domain_event)) for r in recordings))
         return Recorded(recordings[-1].notification.id, tuple(topics))
-

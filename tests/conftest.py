@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
@@ -29,9 +30,9 @@ def _server() -> Database:
     return start_embedded(ROOT / ".compacts-test", dbname="postgres")
 
 
-@pytest.fixture(scope="session")
-def db() -> Iterator[Database]:
-    """A fresh database for this test session, dropped at the end."""
+@contextmanager
+def fresh_database() -> Iterator[Database]:
+    """A new, migrated database on the test server, dropped afterwards."""
     server = _server()
     name = f"compacts_test_{uuid.uuid4().hex[:12]}"
     ensure_database(server, name)
@@ -42,12 +43,17 @@ def db() -> Iterator[Database]:
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
+@pytest.fixture(scope="session")
+def db() -> Iterator[Database]:
+    """The session's database; e2e tests get one of their own, so their server's worker stays apart."""
+    with fresh_database() as database:
+        yield database
+
+
 def truncate_all(db: Database) -> None:
     tables = [*READ_MODEL_TABLES, "registry_events", *(p.tracking_table for p in PROJECTIONS)]
     with psycopg.connect(db.psycopg_conninfo(), autocommit=True) as conn:
-        conn.execute(
-            sql.SQL("TRUNCATE {}").format(sql.SQL(", ").join(sql.Identifier(t) for t in tables))
-        )
+        conn.execute(sql.SQL("TRUNCATE {}").format(sql.SQL(", ").join(sql.Identifier(t) for t in tables)))
 
 
 @pytest.fixture

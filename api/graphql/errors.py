@@ -20,7 +20,7 @@ def _should_mask(error: GraphQLError) -> bool:
 
 
 class ErrorCodes(MaskErrors):
-    """Domain errors keep their sentence and code; GraphQL's own are BAD_USER_INPUT; anything else is masked."""
+    """Domain errors keep their sentence and code, GraphQL's own are BAD_USER_INPUT, the rest is masked."""
 
     def __init__(self) -> None:
         should_mask: Callable[[GraphQLError], bool] = _should_mask

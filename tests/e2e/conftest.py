@@ -17,6 +17,7 @@ import pytest
 
 from infra.database import Database
 from infra.tokens import development_keys, mint_token
+from tests.conftest import fresh_database
 
 
 def free_port() -> int:
@@ -32,7 +33,9 @@ class Server:
     process: subprocess.Popen[bytes]
     log: Path
 
-    def token(self, *roles: str, sub: str = "tester@example.org", tenants: tuple[str, ...] = (), ttl: int = 600) -> str:
+    def token(
+        self, *roles: str, sub: str = "tester@example.org", tenants: tuple[str, ...] = (), ttl: int = 600
+    ) -> str:
         return mint_token(
             development_keys(self.home),
             sub=sub,
@@ -43,9 +46,16 @@ class Server:
             ttl=ttl,
         )
 
-    def graphql(self, query: str, variables: dict[str, Any] | None = None, token: str | None = None) -> httpx.Response:
+    def graphql(
+        self, query: str, variables: dict[str, Any] | None = None, token: str | None = None
+    ) -> httpx.Response:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
-        return httpx.post(f"{self.url}/graphql", json={"query": query, "variables": variables or {}}, headers=headers, timeout=30)
+        return httpx.post(
+            f"{self.url}/graphql",
+            json={"query": query, "variables": variables or {}},
+            headers=headers,
+            timeout=30,
+        )
 
 
 def start_server(home: Path, env_overrides: dict[str, str]) -> Server:
@@ -84,6 +94,13 @@ def stop_server(server: Server) -> None:
     except subprocess.TimeoutExpired:
         server.process.kill()
         server.process.wait()
+
+
+@pytest.fixture(scope="session")
+def db() -> Iterator[Database]:
+    """A database of the e2e tests' own: the server's in-process worker projects it alone."""
+    with fresh_database() as database:
+        yield database
 
 
 @pytest.fixture(scope="session")

@@ -40,7 +40,15 @@ def test_admin_creates_national_then_regional_and_reads_the_parent_link(server: 
     national = server.graphql(CREATE, {"slug": "england", "name": "England", "tier": "NATIONAL"}, admin)
     assert national.status_code == 200
     assert national.json() == {
-        "data": {"createTenant": {"slug": "england", "name": "England", "tier": "NATIONAL", "parent": None, "children": []}}
+        "data": {
+            "createTenant": {
+                "slug": "england",
+                "name": "England",
+                "tier": "NATIONAL",
+                "parent": None,
+                "children": [],
+            }
+        }
     }
     regional = server.graphql(
         CREATE, {"slug": "london", "name": "London", "tier": "REGIONAL", "parent": "england"}, admin
@@ -56,14 +64,18 @@ def test_admin_creates_national_then_regional_and_reads_the_parent_link(server: 
             ]
         }
     }
-    assert server.graphql('{ tenants(tier: REGIONAL) { slug } }').json() == {"data": {"tenants": [{"slug": "london"}]}}
+    assert server.graphql("{ tenants(tier: REGIONAL) { slug } }").json() == {
+        "data": {"tenants": [{"slug": "london"}]}
+    }
     assert server.graphql('{ tenant(slug: "london") { name tier } }').json() == {
         "data": {"tenant": {"name": "London", "tier": "REGIONAL"}}
     }
     assert server.graphql('{ tenant(slug: "nowhere") { name } }').json() == {"data": {"tenant": None}}
 
 
-def test_bad_input_gets_the_contract_code_and_stores_nothing(server: Server, admin: str, clean_db: Database) -> None:
+def test_bad_input_gets_the_contract_code_and_stores_nothing(
+    server: Server, admin: str, clean_db: Database
+) -> None:
     server.graphql(CREATE, {"slug": "england", "name": "England", "tier": "NATIONAL"}, admin)
     stored = count_events(clean_db)
     cases = [
@@ -98,7 +110,12 @@ def test_a_token_that_fails_verification_is_a_401_on_any_operation(server: Serve
 
 
 def test_a_body_that_is_not_graphql_is_a_400_and_an_oversized_one_a_413(server: Server) -> None:
-    assert httpx.post(f"{server.url}/graphql", content=b"not json", headers={"content-type": "application/json"}).status_code == 400
+    assert (
+        httpx.post(
+            f"{server.url}/graphql", content=b"not json", headers={"content-type": "application/json"}
+        ).status_code
+        == 400
+    )
     huge = {"query": "{ tenants { slug } }", "variables": {"pad": "x" * 2_000_000}}
     assert httpx.post(f"{server.url}/graphql", json=huge).status_code == 413
 

@@ -37,7 +37,7 @@ def rows(db: Database, query: str) -> list[tuple[object, ...]]:
 def tracked(db: Database) -> int:
     (spec,) = [p for p in PROJECTIONS if p.name == "tenant_directory"]
     found = rows(db, f"SELECT notification_id FROM {spec.tracking_table} WHERE application_name = 'Registry'")
-    return int(found[0][0]) if found else 0
+    return int(str(found[0][0])) if found else 0
 
 
 def seed(registry: Registry) -> int:
@@ -82,7 +82,10 @@ def test_a_replay_from_the_event_store_rebuilds_the_same_rows(
 ) -> None:
     last = seed(registry)
     wait_until(lambda: tracked(clean_db) >= last)
-    query = "SELECT tenant_id, name, tier, parent_id, created_at, created_by, position FROM tenants ORDER BY tenant_id"
+    query = (
+        "SELECT tenant_id, name, tier, parent_id, created_at, created_by, position"
+        " FROM tenants ORDER BY tenant_id"
+    )
     live = rows(clean_db, query)
     with paused(worker):
         # Empty the read model and its tracking, keep the events: a fresh worker replays them all.

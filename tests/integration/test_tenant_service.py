@@ -1,4 +1,4 @@
-"""Creating tenants through the service against the real event store: rules, errors, nothing stored on refusal."""
+"""Creating tenants through the service on the real event store: rules, errors, nothing stored on refusal."""
 
 from __future__ import annotations
 
@@ -25,11 +25,9 @@ def service(clean_db: Database, registry: Registry) -> TenantService:
 
 def test_creates_a_national_tenant_and_a_regional_child(service: TenantService, registry: Registry) -> None:
     first = service.create_tenant(ADMIN, slug="england", name="England", tier=Tier.NATIONAL, parent=None)
-    second = service.create_tenant(
-        ADMIN, slug="london", name="London", tier=Tier.REGIONAL, parent="england"
-    )
+    second = service.create_tenant(ADMIN, slug="london", name="London", tier=Tier.REGIONAL, parent="england")
     assert second.notification_id > first.notification_id
-    london = registry.repository.get(tenant_id("london"))
+    london: object = registry.repository.get(tenant_id("london"))
     assert isinstance(london, Tenant)
     assert (london.slug, london.tier, london.parent) == ("london", Tier.REGIONAL, "england")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from domain.errors import InvalidInput
-from domain.tenancy import Tier, check_name, check_parent_tier, check_slug, new_tenant, tenant_id
+from domain.tenancy import Tenant, Tier, check_name, check_parent_tier, check_slug, new_tenant, tenant_id
 
 
 @pytest.mark.parametrize(
@@ -35,9 +35,7 @@ def test_accepts_every_placement_the_contract_allows(tier: Tier, parent: Tier | 
         (Tier.DISTRICT, Tier.DISTRICT, "cannot sit under a DISTRICT"),
     ],
 )
-def test_refuses_every_other_placement_with_the_rule(
-    tier: Tier, parent: Tier | None, says: str
-) -> None:
+def test_refuses_every_other_placement_with_the_rule(tier: Tier, parent: Tier | None, says: str) -> None:
     with pytest.raises(InvalidInput, match=says):
         check_parent_tier(tier, parent)
 
@@ -67,6 +65,7 @@ def test_a_new_tenant_records_one_created_event_with_its_actor() -> None:
     england = new_tenant(slug="england", name="England", tier=Tier.NATIONAL, parent=None, actor="ada")
     london = new_tenant(slug="london", name=" London ", tier=Tier.REGIONAL, parent=england, actor="ada")
     (event,) = london.collect_events()
+    assert isinstance(event, Tenant.TenantCreated)
     assert type(event).__name__ == "TenantCreated"
     assert event.originator_id == tenant_id("london") == "london:tenant"
     assert (event.actor, event.name, event.tier, event.parent) == ("ada", "London", "REGIONAL", "england")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 
 import jwt
@@ -37,7 +38,8 @@ def test_a_minted_token_verifies_to_its_actor() -> None:
     assert actor.sub == "ada@example.org"
     assert actor.roles == frozenset({Role.EDITOR})
     assert actor.tenants == frozenset({"harlow"})
-    assert actor.can_edit("harlow") and not actor.can_edit("essex")
+    assert actor.can_edit("harlow")
+    assert not actor.can_edit("essex")
 
 
 def test_a_negative_ttl_mints_an_expired_token() -> None:
@@ -53,20 +55,18 @@ def test_a_token_from_another_key_is_refused() -> None:
 
 def test_wrong_audience_or_issuer_is_refused() -> None:
     keys = ring()
-    with pytest.raises(InvalidToken, match="(?i)audience"):
+    with pytest.raises(InvalidToken, match=r"(?i)audience"):
         verify_token(keys, mint(keys, audience="elsewhere"), issuer=ISS, audience=AUD)
-    with pytest.raises(InvalidToken, match="(?i)issuer"):
+    with pytest.raises(InvalidToken, match=r"(?i)issuer"):
         verify_token(keys, mint(keys, issuer="elsewhere"), issuer=ISS, audience=AUD)
 
 
 def test_alg_none_and_garbage_are_refused() -> None:
     keys = ring()
-    unsigned = jwt.encode(
-        {"sub": "x", "iss": ISS, "aud": AUD, "iat": int(time.time()), "exp": int(time.time()) + 60},
-        key=None,
-        algorithm="none",
-        headers={"kid": keys.signing_kid},
-    )
+    now = int(time.time())
+    header = json.dumps({"alg": "none", "typ": "JWT", "kid": keys.signing_kid}).encode()
+    claims = json.dumps({"sub": "x", "iss": ISS, "aud": AUD, "iat": now, "exp": now + 60}).encode()
+    unsigned = ".".join(jwt.utils.base64url_encode(part).decode() for part in (header, claims)) + "."
     with pytest.raises(InvalidToken):
         verify_token(keys, unsigned, issuer=ISS, audience=AUD)
     with pytest.raises(InvalidToken, match="not a JWT"):
@@ -75,7 +75,7 @@ def test_alg_none_and_garbage_are_refused() -> None:
 
 def test_a_tampered_payload_is_refused() -> None:
     keys = ring()
-    header, payload, signature = mint(keys).split(".")
+    header, _payload, signature = mint(keys).split(".")
     forged_claims = jwt.utils.base64url_encode(
         b'{"sub":"eve","roles":["platform-admin"],"iss":"compact-registry","aud":"compact-registry",'
         b'"iat":1,"exp":99999999999}'
