@@ -1,0 +1,96 @@
+#!/usr/bin/env python3
+"""Set-up and everyday jobs with nothing but Python: `python3 tasks.py help` lists them."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+LOCK = ROOT / "requirements.lock"
+STAMP = VENV / ".installed"
+
+
+def run(*args: str | Path) -> None:
+    print("+", " ".join(str(a) for a in args), flush=True)
+    subprocess.run([str(a) for a in args], cwd=ROOT, check=True)
+
+
+def bootstrap() -> None:
+    """Create .venv and install the locked dependencies and the project, unless already done."""
+    wanted = hashlib.sha256(LOCK.read_bytes() + (ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    if STAMP.exists() and STAMP.read_text() == wanted:
+        return
+    if sys.version_info < (3, 11):
+        sys.exit("Python 3.11 or newer is needed.")
+    if not (BIN / "python").exists():
+        print(f"creating {VENV}", flush=True)
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    pip = [BIN / "python", "-m", "pip", "--disable-pip-version-check", "-q"]
+    # Hashes in the lock file pin every package to the exact bytes that were tested.
+    run(*pip, "install", "--require-hashes", "-r", LOCK)
+    run(*pip, "install", "--no-deps", "--no-build-isolation", "-e", ".")
+    STAMP.write_text(wanted)
+
+
+def serve(args: list[str]) -> None:
+    """Run the registry: `compacts serve` on an embedded PostgreSQL unless DATABASE_URL is set."""
+    bootstrap()
+    os.execv(BIN / "compacts", [str(BIN / "compacts"), "serve", *args])
+
+
+def test(args: list[str]) -> None:
+    """Lint, format check, strict types, architecture contracts, then every test."""
+    bootstrap()
+    run(BIN / "ruff", "check", ".")
+    run(BIN / "ruff", "format", "--check", ".")
+    run(BIN / "mypy")
+    run(BIN / "lint-imports")
+    run(BIN / "pytest", *args)
+
+
+def compacts(args: list[str]) -> None:
+    """Any other `compacts` command, e.g. `python3 tasks.py compacts token --sub me --role editor`."""
+    bootstrap()
+    os.execv(BIN / "compacts", [str(BIN / "compacts"), *args])
+
+
+def lock(_args: list[str]) -> None:
+    """Re-resolve requirements.lock from pyproject.toml (needs network access to PyPI)."""
+    bootstrap()
+    run(*[BIN / "python", "-m", "pip", "-q", "install", "uv==0.13.8"])
+    run(
+        BIN / "uv", "pip", "compile", "pyproject.toml", "--extra", "dev", "--universal",
+        "--python-version", "3.11", "--generate-hashes", "-o", LOCK,
+    )  # fmt: skip
+
+
+def help_(_args: list[str]) -> None:
+    """List the jobs."""
+    for name, job in JOBS.items():
+        print(f"  {name:<10} {(job.__doc__ or '').strip()}")
+
+
+JOBS = {
+    "serve": serve,
+    "test": test,
+    "compacts": compacts,
+    "setup": lambda _a: bootstrap(),
+    "lock": lock,
+    "help": help_,
+}
+JOBS["setup"].__doc__ = "Only create .venv and install (serve and test do it themselves)."
+
+
+if __name__ == "__main__":
+    name, *rest = sys.argv[1:] or ["help"]
+    if name not in JOBS:
+        help_([])
+        sys.exit(f"unknown job {name!r}")
+    JOBS[name](rest)
