@@ -27,12 +27,13 @@ def bootstrap() -> None:
     wanted = hashlib.sha256(LOCK.read_bytes() + (ROOT / "pyproject.toml").read_bytes()).hexdigest()
     if STAMP.exists() and STAMP.read_text() == wanted:
         return
-    if sys.version_info < (3, 11):
+    # This file runs on whatever Python starts it, before the project's own requirement applies.
+    if sys.version_info < (3, 11):  # noqa: UP036
         sys.exit("Python 3.11 or newer is needed.")
     if not (BIN / "python").exists():
         print(f"creating {VENV}", flush=True)
         venv.EnvBuilder(with_pip=True).create(VENV)
-    pip = [BIN / "python", "-m", "pip", "--disable-pip-version-check", "-q"]
+    pip: list[str | Path] = [BIN / "python", "-m", "pip", "--disable-pip-version-check", "-q"]
     # Hashes in the lock file pin every package to the exact bytes that were tested.
     run(*pip, "install", "--require-hashes", "-r", LOCK)
     run(*pip, "install", "--no-deps", "--no-build-isolation", "-e", ".")
@@ -42,7 +43,7 @@ def bootstrap() -> None:
 def serve(args: list[str]) -> None:
     """Run the registry: `compacts serve` on an embedded PostgreSQL unless DATABASE_URL is set."""
     bootstrap()
-    os.execv(BIN / "compacts", [str(BIN / "compacts"), "serve", *args])
+    os.execv(BIN / "compacts", [str(BIN / "compacts"), "serve", *args])  # noqa: S606 (no shell by design)
 
 
 def test(args: list[str]) -> None:
@@ -58,13 +59,13 @@ def test(args: list[str]) -> None:
 def compacts(args: list[str]) -> None:
     """Any other `compacts` command, e.g. `python3 tasks.py compacts token --sub me --role editor`."""
     bootstrap()
-    os.execv(BIN / "compacts", [str(BIN / "compacts"), *args])
+    os.execv(BIN / "compacts", [str(BIN / "compacts"), *args])  # noqa: S606 (no shell by design)
 
 
 def lock(_args: list[str]) -> None:
     """Re-resolve requirements.lock from pyproject.toml (needs network access to PyPI)."""
     bootstrap()
-    run(*[BIN / "python", "-m", "pip", "-q", "install", "uv==0.13.8"])
+    run(BIN / "python", "-m", "pip", "-q", "install", "uv==0.13.8")
     run(
         BIN / "uv", "pip", "compile", "pyproject.toml", "--extra", "dev", "--universal",
         "--python-version", "3.11", "--generate-hashes", "-o", LOCK,
