@@ -19,7 +19,8 @@ from projections.worker import ProjectionWorker
 from services.registry import Registry
 
 ROOT = Path(__file__).resolve().parent.parent
-READ_MODEL_TABLES = ("tenant_ancestors", "tenants")
+# In the order a projection worker writes them, so TRUNCATE takes its locks in the same order.
+READ_MODEL_TABLES = ("tenants", "tenant_ancestors")
 
 
 def _server() -> Database:
@@ -51,9 +52,17 @@ def db() -> Iterator[Database]:
 
 
 def truncate_all(db: Database) -> None:
-    tables = [*READ_MODEL_TABLES, "registry_events", *(p.tracking_table for p in PROJECTIONS)]
+    tables = [*READ_MODEL_TABLES, *(p.tracking_table for p in PROJECTIONS), "registry_events"]
+    statement = sql.SQL("TRUNCATE {}").format(sql.SQL(", ").join(sql.Identifier(t) for t in tables))
     with psycopg.connect(db.psycopg_conninfo(), autocommit=True) as conn:
-        conn.execute(sql.SQL("TRUNCATE {}").format(sql.SQL(", ").join(sql.Identifier(t) for t in tables)))
+        for attempt in range(5):
+            try:
+                conn.execute(statement)
+                return
+            except psycopg.errors.DeadlockDetected:
+                # A worker still projecting the previous test's events; PostgreSQL chose us to yield.
+                if attempt == 4:
+                    raise
 
 
 @pytest.fixture
