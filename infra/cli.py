@@ -31,9 +31,12 @@ def main() -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
+@click.option(
+    "--no-worker", is_flag=True, help="Leave projections to separate `compacts worker` processes."
+)
 @click.option("--verbose", is_flag=True, help="Log at debug level.")
-def serve(host: str, port: int, verbose: bool) -> None:
-    """Serve the GraphQL API with the projection worker in the same process."""
+def serve(host: str, port: int, no_worker: bool, verbose: bool) -> None:
+    """Serve the GraphQL API, with the projection worker in the same process unless --no-worker."""
     import uvicorn
 
     from api.app import create_app
@@ -46,7 +49,7 @@ def serve(host: str, port: int, verbose: bool) -> None:
     db = resolve_database(settings.database_url, settings.home)
     migrate(db)
     keys = load_keys(settings.home, production=settings.production)
-    app = create_app(settings, db, keys, run_worker=True)
+    app = create_app(settings, db, keys, run_worker=not no_worker)
     where = "DATABASE_URL" if settings.database_url else f"embedded PostgreSQL in {settings.home}"
     click.echo(f"Compact Registry on http://{host}:{port}/graphql (data: {where})")
     click.echo(f"Health: http://{host}:{port}/health")
