@@ -31,9 +31,7 @@ def main() -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
-@click.option(
-    "--no-worker", is_flag=True, help="Leave projections to separate `compacts worker` processes."
-)
+@click.option("--no-worker", is_flag=True, help="Leave projections to separate `compacts worker` processes.")
 @click.option("--verbose", is_flag=True, help="Log at debug level.")
 def serve(host: str, port: int, no_worker: bool, verbose: bool) -> None:
     """Serve the GraphQL API, with the projection worker in the same process unless --no-worker."""
@@ -54,6 +52,9 @@ def serve(host: str, port: int, no_worker: bool, verbose: bool) -> None:
     click.echo(f"Compact Registry on http://{host}:{port}/graphql (data: {where})")
     click.echo(f"Health: http://{host}:{port}/health")
     click.echo("A token for writing: compacts token --sub you@example.org --role platform-admin")
+    # uvicorn re-raises SIGTERM after its graceful shutdown; exiting normally instead lets the
+    # embedded server's exit hook stop PostgreSQL rather than leave it running.
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(0))
     uvicorn.run(app, host=host, port=port, log_level="debug" if verbose else "info")
 
 

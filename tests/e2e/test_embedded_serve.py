@@ -24,6 +24,8 @@ def test_tenants_survive_a_restart_and_health_reports_a_dead_database(tmp_path: 
         assert created.json() == {"data": {"createTenant": {"slug": "england"}}}
     finally:
         stop_server(server)
+    # SIGTERM is a clean stop: the embedded PostgreSQL goes down with the server that started it.
+    assert not (home / "pgdata" / "postmaster.pid").exists()
 
     again = start_server(home, {})
     try:
