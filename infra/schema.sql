@@ -43,6 +43,57 @@ CREATE TABLE IF NOT EXISTS tenant_ancestors (
 );
 CREATE INDEX IF NOT EXISTS tenant_ancestors_ancestor_idx ON tenant_ancestors (ancestor_id);
 
+-- Read model: every version of each tenant's compact text (projections/compact_text.py).
+-- No foreign key reaches another projection's tables: each read model is rebuilt on its own.
+-- Each version keeps its whole set of sections, so "in force on a date" is one indexed lookup.
+CREATE TABLE IF NOT EXISTS compact_versions (
+    tenant_id text COLLATE "C" NOT NULL,
+    version int NOT NULL,
+    title text NOT NULL,
+    effective_on date NOT NULL,
+    rationale text,
+    recorded_at timestamptz NOT NULL,
+    recorded_by text NOT NULL,
+    position bigint NOT NULL,
+    PRIMARY KEY (tenant_id, version)
+);
+CREATE INDEX IF NOT EXISTS compact_versions_in_force_idx
+    ON compact_versions (tenant_id, effective_on DESC, version DESC);
+CREATE TABLE IF NOT EXISTS compact_sections (
+    tenant_id text COLLATE "C" NOT NULL,
+    version int NOT NULL,
+    ordinal int NOT NULL,
+    key text NOT NULL,
+    heading text NOT NULL,
+    body text NOT NULL,
+    matters text[] NOT NULL,
+    PRIMARY KEY (tenant_id, version, key),
+    FOREIGN KEY (tenant_id, version) REFERENCES compact_versions (tenant_id, version)
+);
+
+-- Read model: the Register of Parties and Compact Champions (projections/register_of_parties.py).
+CREATE TABLE IF NOT EXISTS party_memberships (
+    tenant_id text COLLATE "C" NOT NULL,
+    party_key text NOT NULL,
+    membership int NOT NULL,
+    name text NOT NULL,
+    sector text NOT NULL,
+    signed_on date NOT NULL,
+    withdrawn_on date,
+    withdrawal_reason text,
+    PRIMARY KEY (tenant_id, party_key, membership)
+);
+CREATE TABLE IF NOT EXISTS champion_appointments (
+    tenant_id text COLLATE "C" NOT NULL,
+    party_key text NOT NULL,
+    appointment int NOT NULL,
+    party text NOT NULL,
+    name text NOT NULL,
+    appointed_on date NOT NULL,
+    ended_on date,
+    PRIMARY KEY (tenant_id, party_key, appointment)
+);
+
 -- The role GraphQL reads run as: it owns nothing and may only read the read models.
 DO $$
 BEGIN
@@ -51,4 +102,5 @@ EXCEPTION WHEN duplicate_object THEN NULL;
 END
 $$;
 GRANT USAGE ON SCHEMA public TO compacts_reader;
-GRANT SELECT ON tenants, tenant_ancestors TO compacts_reader;
+GRANT SELECT ON tenants, tenant_ancestors, compact_versions, compact_sections,
+    party_memberships, champion_appointments TO compacts_reader;

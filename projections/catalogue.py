@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 from projections.base import ProjectionSpec
+from projections.compact_text import CompactText, CompactTextView
+from projections.register_of_parties import RegisterOfParties, RegisterView
 from projections.tenant_directory import TenantDirectory, TenantDirectoryView
 
-PROJECTIONS: tuple[ProjectionSpec, ...] = (ProjectionSpec(TenantDirectory, TenantDirectoryView),)
+PROJECTIONS: tuple[ProjectionSpec, ...] = (
+    ProjectionSpec(TenantDirectory, TenantDirectoryView),
+    ProjectionSpec(CompactText, CompactTextView),
+    ProjectionSpec(RegisterOfParties, RegisterView),
+)
 
 
 def projections_for(topics: tuple[str, ...]) -> list[ProjectionSpec]:

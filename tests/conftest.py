@@ -20,7 +20,14 @@ from services.registry import Registry
 
 ROOT = Path(__file__).resolve().parent.parent
 # In the order a projection worker writes them, so TRUNCATE takes its locks in the same order.
-READ_MODEL_TABLES = ("tenants", "tenant_ancestors")
+READ_MODEL_TABLES = (
+    "tenants",
+    "tenant_ancestors",
+    "compact_versions",
+    "compact_sections",
+    "party_memberships",
+    "champion_appointments",
+)
 
 
 def _server() -> Database:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
+from typing import Any
 
 import asyncpg
 from strawberry.dataloader import DataLoader
@@ -10,8 +12,11 @@ from strawberry.litestar import BaseContext
 
 from api.freshness import ReadModelWaiter
 from domain.actors import Actor
-from projections import tenant_directory
+from projections import compact_text, register_of_parties, tenant_directory
+from projections.compact_text import CompactRow
+from projections.register_of_parties import ChampionRow, PartyRow
 from projections.tenant_directory import TenantRow
+from services.compacts import CompactService
 from services.tenants import TenantService
 
 
@@ -22,6 +27,7 @@ class Services:
     pool: asyncpg.Pool
     waiter: ReadModelWaiter
     tenants: TenantService
+    compacts: CompactService
     read_your_writes_timeout: float
 
 
@@ -32,6 +38,28 @@ class Loaders:
         self.pool = pool
         self.tenant = DataLoader[str, TenantRow | None](self._tenants)
         self.children = DataLoader[str, list[TenantRow]](self._children)
+        # Keyed by (tenant, date): one query per distinct date, however many tenants are asked for.
+        self.compact = DataLoader[tuple[str, date], CompactRow | None](self._compacts)
+        self.parties = DataLoader[tuple[str, date], list[PartyRow]](self._parties)
+        self.champions = DataLoader[tuple[str, date], list[ChampionRow]](self._champions)
+
+    async def _by_date(self, keys: list[tuple[str, date]], fetch: Any, default: Any) -> list[Any]:
+        found: dict[tuple[str, date], Any] = {}
+        async with self.pool.acquire() as conn:
+            for day in {d for _, d in keys}:
+                tenants = sorted({t for t, d in keys if d == day})
+                for tenant, value in (await fetch(conn, tenants, day)).items():
+                    found[(tenant, day)] = value
+        return [found.get(k, default) for k in keys]
+
+    async def _compacts(self, keys: list[tuple[str, date]]) -> list[CompactRow | None]:
+        return await self._by_date(keys, compact_text.compacts_in_force, None)
+
+    async def _parties(self, keys: list[tuple[str, date]]) -> list[list[PartyRow]]:
+        return await self._by_date(keys, register_of_parties.parties_on, [])
+
+    async def _champions(self, keys: list[tuple[str, date]]) -> list[list[ChampionRow]]:
+        return await self._by_date(keys, register_of_parties.champions_on, [])
 
     async def _tenants(self, slugs: list[str]) -> list[TenantRow | None]:
         async with self.pool.acquire() as conn:

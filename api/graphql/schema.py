@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from enum import Enum
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 import strawberry
 from litestar.concurrency import sync_to_thread
@@ -11,10 +13,14 @@ from strawberry.types import Info
 
 from api.graphql.context import Context
 from api.graphql.errors import ErrorCodes
-from domain import tenancy
+from domain import compact, register, tenancy
 from domain.errors import NotFound
 from projections import tenant_directory
+from projections.compact_text import CompactRow
 from projections.tenant_directory import TenantRow
+from services.registry import Recorded
+
+LONDON = ZoneInfo("Europe/London")
 
 
 @strawberry.enum(description="The level of a compact; a London borough is DISTRICT under REGIONAL.")
@@ -23,6 +29,66 @@ class Tier(Enum):
     REGIONAL = "REGIONAL"
     COUNTY = "COUNTY"
     DISTRICT = "DISTRICT"
+
+
+def today() -> date:
+    """The contract's "today" is the date in Europe/London."""
+    return datetime.now(LONDON).date()
+
+
+@strawberry.enum(description="Which side of the compact a party signs for.")
+class Sector(Enum):
+    STATUTORY = "STATUTORY"
+    VOLUNTARY_COMMUNITY = "VOLUNTARY_COMMUNITY"
+    PRIVATE = "PRIVATE"
+
+
+@strawberry.type(description="One section of a compact and the matters it covers.")
+class Section:
+    key: str
+    heading: str
+    text: str
+    matters: list[str]
+
+
+@strawberry.type(description="A version of a tenant's compact: 1 when published, +1 per amendment.")
+class Compact:
+    title: str
+    version: int
+    effective_on: date
+    sections: list[Section]
+
+    @classmethod
+    def from_row(cls, row: CompactRow) -> Compact:
+        sections = [
+            Section(key=s.key, heading=s.heading, text=s.text, matters=s.matters) for s in row.sections
+        ]
+        return cls(title=row.title, version=row.version, effective_on=row.effective_on, sections=sections)
+
+
+@strawberry.type(description="A signatory in the Register of Parties.")
+class Party:
+    name: str
+    sector: Sector
+    signed_on: date
+
+
+@strawberry.type(description="A party's Compact Champion.")
+class Champion:
+    name: str
+    party: str
+    appointed_on: date
+
+
+@strawberry.input(description="A section to publish, or to add or replace in an amendment.")
+class SectionInput:
+    key: str
+    heading: str
+    text: str
+    matters: list[str]
+
+    def to_domain(self) -> compact.Section:
+        return compact.Section(self.key, self.heading, self.text, tuple(self.matters))
 
 
 @strawberry.type(description="A borough, district, county, region or the nation, hosting one compact.")
@@ -47,6 +113,21 @@ class Tenant:
     async def children(self, info: Info[Context, None]) -> list[Tenant]:
         rows = await info.context.loaders.children.load(self.slug)
         return [Tenant.from_row(r) for r in rows]
+
+    @strawberry.field(description="The compact in force on `asOf` (default today); null when none is.")
+    async def compact(self, info: Info[Context, None], as_of: date | None = None) -> Compact | None:
+        row = await info.context.loaders.compact.load((self.slug, as_of or today()))
+        return Compact.from_row(row) if row else None
+
+    @strawberry.field(description="The Register of Parties on `asOf` (default today), by name.")
+    async def parties(self, info: Info[Context, None], as_of: date | None = None) -> list[Party]:
+        rows = await info.context.loaders.parties.load((self.slug, as_of or today()))
+        return [Party(name=r.name, sector=Sector(r.sector), signed_on=r.signed_on) for r in rows]
+
+    @strawberry.field(description="The current champion of each party on `asOf` (default today).")
+    async def champions(self, info: Info[Context, None], as_of: date | None = None) -> list[Champion]:
+        rows = await info.context.loaders.champions.load((self.slug, as_of or today()))
+        return [Champion(name=r.name, party=r.party, appointed_on=r.appointed_on) for r in rows]
 
 
 @strawberry.type
@@ -88,6 +169,106 @@ class Mutation:
         if row is None:
             raise NotFound(f"The tenant '{slug}' was recorded but cannot be read back.")
         return Tenant.from_row(row)
+
+    @strawberry.mutation(description="Publish version 1 of a tenant's compact (editor of the tenant).")
+    async def publish_compact(
+        self,
+        info: Info[Context, None],
+        tenant: str,
+        title: str,
+        effective_on: date,
+        sections: list[SectionInput],
+    ) -> Compact:
+        ctx = info.context
+        recorded = await sync_to_thread(
+            ctx.services.compacts.publish,
+            ctx.actor,
+            tenant=tenant,
+            title=title,
+            effective_on=effective_on,
+            sections=[s.to_domain() for s in sections],
+        )
+        return await _compact_after(ctx, recorded, tenant, effective_on)
+
+    @strawberry.mutation(description="Add, replace or remove sections from a date; version + 1.")
+    async def amend_compact(
+        self,
+        info: Info[Context, None],
+        tenant: str,
+        effective_on: date,
+        rationale: str,
+        upsert_sections: list[SectionInput] | None = None,
+        remove_sections: list[str] | None = None,
+    ) -> Compact:
+        ctx = info.context
+        recorded = await sync_to_thread(
+            ctx.services.compacts.amend,
+            ctx.actor,
+            tenant=tenant,
+            effective_on=effective_on,
+            rationale=rationale,
+            upsert=[s.to_domain() for s in upsert_sections or []],
+            remove=list(remove_sections or []),
+        )
+        return await _compact_after(ctx, recorded, tenant, effective_on)
+
+    @strawberry.mutation(description="Sign a party to the compact in the Register of Parties.")
+    async def sign_compact(
+        self, info: Info[Context, None], tenant: str, party: str, sector: Sector, signed_on: date
+    ) -> Party:
+        ctx = info.context
+        recorded = await sync_to_thread(
+            ctx.services.compacts.sign,
+            ctx.actor,
+            tenant=tenant,
+            party=party,
+            sector=register.Sector(sector.value),
+            signed_on=signed_on,
+        )
+        await ctx.services.waiter.wait_for(recorded, ctx.services.read_your_writes_timeout)
+        rows = await ctx.loaders.parties.load((tenant, signed_on))
+        key = register.party_key(party)
+        row = next(r for r in rows if register.party_key(r.name) == key)
+        return Party(name=row.name, sector=Sector(row.sector), signed_on=row.signed_on)
+
+    @strawberry.mutation(description="Record a party leaving the register on a date, with the reason.")
+    async def withdraw_party(
+        self, info: Info[Context, None], tenant: str, party: str, on: date, reason: str
+    ) -> bool:
+        ctx = info.context
+        recorded = await sync_to_thread(
+            ctx.services.compacts.withdraw, ctx.actor, tenant=tenant, party=party, on=on, reason=reason
+        )
+        await ctx.services.waiter.wait_for(recorded, ctx.services.read_your_writes_timeout)
+        return True
+
+    @strawberry.mutation(description="Appoint a party's Compact Champion; replaces any current one.")
+    async def appoint_champion(
+        self, info: Info[Context, None], tenant: str, party: str, name: str, appointed_on: date
+    ) -> Champion:
+        ctx = info.context
+        recorded = await sync_to_thread(
+            ctx.services.compacts.appoint_champion,
+            ctx.actor,
+            tenant=tenant,
+            party=party,
+            name=name,
+            appointed_on=appointed_on,
+        )
+        await ctx.services.waiter.wait_for(recorded, ctx.services.read_your_writes_timeout)
+        rows = await ctx.loaders.champions.load((tenant, appointed_on))
+        key = register.party_key(party)
+        row = next(r for r in rows if register.party_key(r.party) == key)
+        return Champion(name=row.name, party=row.party, appointed_on=row.appointed_on)
+
+
+async def _compact_after(ctx: Context, recorded: Recorded, tenant: str, effective_on: date) -> Compact:
+    """The compact as the read model holds it once it includes the command's own write."""
+    await ctx.services.waiter.wait_for(recorded, ctx.services.read_your_writes_timeout)
+    row = await ctx.loaders.compact.load((tenant, effective_on))
+    if row is None:
+        raise NotFound(f"The compact of '{tenant}' was recorded but cannot be read back.")
+    return Compact.from_row(row)
 
 
 schema = strawberry.Schema(query=Query, mutation=Mutation, extensions=[ErrorCodes])

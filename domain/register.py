@@ -1,0 +1,153 @@
+"""The Register of Parties: who has signed a tenant's compact, who has left, and each party's Champion."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+from eventsourcing.domain import event
+
+from domain.errors import Conflict, InvalidInput, NotFound
+from domain.events import RegistryAggregate, aggregate_id
+
+PARTY_NAME_MAX = 200
+
+
+class Sector(StrEnum):
+    STATUTORY = "STATUTORY"
+    VOLUNTARY_COMMUNITY = "VOLUNTARY_COMMUNITY"
+    PRIVATE = "PRIVATE"
+
+
+def party_key(name: str) -> str:
+    """Parties are matched by name, ignoring case and spacing."""
+    return " ".join(name.split()).casefold()
+
+
+def check_party_name(name: str) -> str:
+    cleaned = " ".join(name.split())
+    if not cleaned:
+        raise InvalidInput("The party's name is empty.")
+    if len(cleaned) > PARTY_NAME_MAX:
+        raise InvalidInput(f"The party's name is longer than {PARTY_NAME_MAX} characters.")
+    return cleaned
+
+
+@dataclass
+class Membership:
+    name: str
+    sector: Sector
+    signed_on: date
+    withdrawn_on: date | None = None
+
+    def covers(self, day: date) -> bool:
+        return self.signed_on <= day and (self.withdrawn_on is None or day < self.withdrawn_on)
+
+
+@dataclass
+class Appointment:
+    name: str
+    appointed_on: date
+
+
+def register_id(tenant: str) -> str:
+    return aggregate_id(tenant, "register")
+
+
+class Register(RegistryAggregate):
+    """A tenant's parties and champions; one aggregate, so a champion's party is checked consistently."""
+
+    class RegisterOpened(RegistryAggregate.Created):
+        tenant_slug: str
+
+    class PartySigned(RegistryAggregate.Event):
+        party: str
+        sector: str
+        signed_on: str
+
+    class PartyWithdrawn(RegistryAggregate.Event):
+        party: str
+        on: str
+        reason: str
+
+    class ChampionAppointed(RegistryAggregate.Event):
+        party: str
+        name: str
+        appointed_on: str
+
+    @staticmethod
+    def create_id(tenant_slug: str, **_: object) -> str:
+        return register_id(tenant_slug)
+
+    @event(RegisterOpened)
+    def __init__(self, tenant_slug: str, actor: str) -> None:
+        self.memberships: dict[str, Membership] = {}
+        self.champions: dict[str, Appointment] = {}
+
+    def current(self, party: str) -> Membership | None:
+        membership = self.memberships.get(party_key(party))
+        return membership if membership and membership.withdrawn_on is None else None
+
+    def sign(self, *, party: str, sector: Sector, signed_on: date, actor: str) -> None:
+        name = check_party_name(party)
+        previous = self.memberships.get(party_key(name))
+        if previous and previous.withdrawn_on is None:
+            raise Conflict(f"{previous.name} has already signed (on {previous.signed_on.isoformat()}).")
+        if previous and previous.withdrawn_on and signed_on <= previous.withdrawn_on:
+            raise InvalidInput(
+                f"{previous.name} withdrew on {previous.withdrawn_on.isoformat()}; it can sign again "
+                "only on a later date."
+            )
+        self._signed(party=name, sector=sector.value, signed_on=signed_on.isoformat(), actor=actor)
+
+    @event(PartySigned)
+    def _signed(self, party: str, sector: str, signed_on: str, actor: str) -> None:
+        self.memberships[party_key(party)] = Membership(party, Sector(sector), date.fromisoformat(signed_on))
+
+    def withdraw(self, *, party: str, on: date, reason: str, actor: str) -> None:
+        membership = self.memberships.get(party_key(party))
+        if membership is None:
+            raise NotFound(f"There is no party '{party}' in the Register of Parties.")
+        if membership.withdrawn_on is not None:
+            raise Conflict(f"{membership.name} is not signed: it withdrew on {membership.withdrawn_on}.")
+        if on < membership.signed_on:
+            raise InvalidInput(
+                f"{membership.name} signed on {membership.signed_on.isoformat()}; it cannot withdraw "
+                f"before that ({on.isoformat()})."
+            )
+        cleaned = " ".join(reason.split())
+        if not cleaned:
+            raise InvalidInput("Give a reason for the withdrawal; the register records it.")
+        self._withdrew(party=membership.name, on=on.isoformat(), reason=cleaned, actor=actor)
+
+    @event(PartyWithdrawn)
+    def _withdrew(self, party: str, on: str, reason: str, actor: str) -> None:
+        self.memberships[party_key(party)].withdrawn_on = date.fromisoformat(on)
+        # A champion stops being current when their party leaves.
+        self.champions.pop(party_key(party), None)
+
+    def appoint_champion(self, *, party: str, name: str, appointed_on: date, actor: str) -> None:
+        membership = self.current(party)
+        if membership is None or not membership.covers(appointed_on):
+            raise InvalidInput(
+                f"'{party}' is not signed on {appointed_on.isoformat()}; a champion is appointed by a "
+                "party that has signed the compact."
+            )
+        person = " ".join(name.split())
+        if not person:
+            raise InvalidInput("The champion's name is empty.")
+        current = self.champions.get(party_key(party))
+        if current and appointed_on < current.appointed_on:
+            raise InvalidInput(
+                f"{membership.name}'s current champion was appointed on {current.appointed_on.isoformat()}; "
+                "a replacement cannot be appointed before that."
+            )
+        self._appointed(
+            party=membership.name, name=person, appointed_on=appointed_on.isoformat(), actor=actor
+        )
+
+    @event(ChampionAppointed)
+    def _appointed(self, party: str, name: str, appointed_on: str, actor: str) -> None:
+        # At most one current champion per party: a new appointment replaces the last.
+        self.champions[party_key(party)] = Appointment(name, date.fromisoformat(appointed_on))

@@ -1,0 +1,144 @@
+"""Who was in a tenant's Register of Parties on a date, and who was each party's Champion."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import asyncpg
+from eventsourcing.dispatch import singledispatchmethod
+from eventsourcing.persistence import Tracking
+from eventsourcing.projection import Projection
+from eventsourcing.utils import get_topic
+
+from domain.events import tenant_of
+from domain.register import Register, party_key
+from projections.base import ReadModelView
+
+NAME = "register_of_parties"
+
+SIGNED = """
+INSERT INTO party_memberships (tenant_id, party_key, membership, name, sector, signed_on)
+SELECT %(tenant)s, %(key)s, coalesce(max(membership), 0) + 1, %(name)s, %(sector)s, %(on)s
+FROM party_memberships WHERE tenant_id = %(tenant)s AND party_key = %(key)s
+"""
+WITHDRAWN = """
+UPDATE party_memberships SET withdrawn_on = %(on)s, withdrawal_reason = %(reason)s
+WHERE tenant_id = %(tenant)s AND party_key = %(key)s AND withdrawn_on IS NULL
+"""
+# A champion stops being current when their party leaves.
+CHAMPION_ENDS_WITH_PARTY = """
+UPDATE champion_appointments SET ended_on = %(on)s
+WHERE tenant_id = %(tenant)s AND party_key = %(key)s AND ended_on IS NULL
+"""
+APPOINTED = """
+INSERT INTO champion_appointments (tenant_id, party_key, appointment, party, name, appointed_on)
+SELECT %(tenant)s, %(key)s, coalesce(max(appointment), 0) + 1, %(party)s, %(name)s, %(on)s
+FROM champion_appointments WHERE tenant_id = %(tenant)s AND party_key = %(key)s
+"""
+
+
+class RegisterView(ReadModelView):
+    projection_name = NAME
+
+    def signed(self, event: Register.PartySigned, tracking: Tracking) -> None:
+        params = {
+            "tenant": tenant_of(event.originator_id),
+            "key": party_key(event.party),
+            "name": event.party,
+            "sector": event.sector,
+            "on": event.signed_on,
+        }
+        self.apply(tracking, (SIGNED, params))
+
+    def withdrawn(self, event: Register.PartyWithdrawn, tracking: Tracking) -> None:
+        params = {
+            "tenant": tenant_of(event.originator_id),
+            "key": party_key(event.party),
+            "on": event.on,
+            "reason": event.reason,
+        }
+        self.apply(tracking, (WITHDRAWN, params), (CHAMPION_ENDS_WITH_PARTY, params))
+
+    def appointed(self, event: Register.ChampionAppointed, tracking: Tracking) -> None:
+        params = {
+            "tenant": tenant_of(event.originator_id),
+            "key": party_key(event.party),
+            "party": event.party,
+            "name": event.name,
+            "on": event.appointed_on,
+        }
+        # A new appointment replaces the party's current champion from its date.
+        self.apply(tracking, (CHAMPION_ENDS_WITH_PARTY, params), (APPOINTED, params))
+
+
+class RegisterOfParties(Projection[RegisterView]):
+    name = NAME
+    topics = (
+        get_topic(Register.PartySigned),
+        get_topic(Register.PartyWithdrawn),
+        get_topic(Register.ChampionAppointed),
+    )
+
+    @singledispatchmethod
+    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
+        self.view.insert_tracking(tracking)
+
+    @process_event.register
+    def _(self, domain_event: Register.PartySigned, tracking: Tracking) -> None:
+        self.view.signed(domain_event, tracking)
+
+    @process_event.register
+    def _(self, domain_event: Register.PartyWithdrawn, tracking: Tracking) -> None:
+        self.view.withdrawn(domain_event, tracking)
+
+    @process_event.register
+    def _(self, domain_event: Register.ChampionAppointed, tracking: Tracking) -> None:
+        self.view.appointed(domain_event, tracking)
+
+
+# The read side.
+
+
+@dataclass(frozen=True)
+class PartyRow:
+    name: str
+    sector: str
+    signed_on: date
+
+
+@dataclass(frozen=True)
+class ChampionRow:
+    name: str
+    party: str
+    appointed_on: date
+
+
+# A party withdrawn on D is not in the register on D.
+PARTIES_ON = """
+SELECT tenant_id, name, sector, signed_on FROM party_memberships
+WHERE tenant_id = ANY($1::text[]) AND signed_on <= $2 AND (withdrawn_on IS NULL OR withdrawn_on > $2)
+ORDER BY tenant_id, name
+"""
+CHAMPIONS_ON = """
+SELECT tenant_id, name, party, appointed_on FROM champion_appointments
+WHERE tenant_id = ANY($1::text[]) AND appointed_on <= $2 AND (ended_on IS NULL OR ended_on > $2)
+ORDER BY tenant_id, party
+"""
+
+
+async def parties_on(conn: asyncpg.Connection, tenants: list[str], on: date) -> dict[str, list[PartyRow]]:
+    found: dict[str, list[PartyRow]] = {t: [] for t in tenants}
+    for r in await conn.fetch(PARTIES_ON, tenants, on):
+        found[r["tenant_id"]].append(PartyRow(r["name"], r["sector"], r["signed_on"]))
+    return found
+
+
+async def champions_on(
+    conn: asyncpg.Connection, tenants: list[str], on: date
+) -> dict[str, list[ChampionRow]]:
+    found: dict[str, list[ChampionRow]] = {t: [] for t in tenants}
+    for r in await conn.fetch(CHAMPIONS_ON, tenants, on):
+        found[r["tenant_id"]].append(ChampionRow(r["name"], r["party"], r["appointed_on"]))
+    return found
