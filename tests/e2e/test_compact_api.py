@@ -1,0 +1,122 @@
+"""A compact's life over HTTP: publish, sign, appoint, amend twice, withdraw, and read it back by date."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from infra.database import Database
+from tests.conftest import count_events
+from tests.e2e.conftest import Server
+
+
+def ok(server: Server, query: str, token: str | None = None) -> dict[str, Any]:
+    body = server.graphql(query, token=token).json()
+    assert "errors" not in body, body
+    return dict(body["data"])
+
+
+def error_code(server: Server, query: str, token: str) -> str:
+    return str(server.graphql(query, token=token).json()["errors"][0]["extensions"]["code"])
+
+
+@pytest.fixture
+def harlow(server: Server, clean_db: Database) -> str:
+    ok(
+        server,
+        'mutation { createTenant(slug: "england", name: "England", tier: NATIONAL) { slug } }',
+        server.token("platform-admin"),
+    )
+    return server.token("editor", tenants=("england",))
+
+
+def test_a_compact_is_read_back_as_written_on_every_date(server: Server, harlow: str) -> None:
+    editor = harlow
+    published = ok(server, """mutation { publishCompact(tenant: "england", title: "The Compact", effectiveOn: "2004-01-14",
+        sections: [{key: "1", heading: "Funding", text: "Three months' notice.", matters: ["Finance"]},
+                   {key: "2", heading: "Volunteering", text: "Volunteers are valued.", matters: ["volunteering"]}])
+        { title version effectiveOn sections { key heading text matters } } }""", editor)  # fmt: skip
+    assert published["publishCompact"] == {
+        "title": "The Compact",
+        "version": 1,
+        "effectiveOn": "2004-01-14",
+        "sections": [
+            {"key": "1", "heading": "Funding", "text": "Three months' notice.", "matters": ["funding"]},
+            {
+                "key": "2",
+                "heading": "Volunteering",
+                "text": "Volunteers are valued.",
+                "matters": ["volunteering"],
+            },
+        ],
+    }
+    for party, sector in (
+        ("Harlow Council", "STATUTORY"),
+        ("Harlow CVS", "VOLUNTARY_COMMUNITY"),
+        ("Acme Ltd", "PRIVATE"),
+    ):
+        signed = ok(server, f'mutation {{ signCompact(tenant: "england", party: "{party}", sector: {sector}, '
+                            f'signedOn: "2004-02-01") {{ name sector signedOn }} }}', editor)  # fmt: skip
+        assert signed["signCompact"] == {"name": party, "sector": sector, "signedOn": "2004-02-01"}
+    champion = ok(server, 'mutation { appointChampion(tenant: "england", party: "harlow cvs", name: "Jo Bloggs", '
+                          'appointedOn: "2004-03-01") { name party appointedOn } }', editor)  # fmt: skip
+    assert champion["appointChampion"] == {
+        "name": "Jo Bloggs",
+        "party": "Harlow CVS",
+        "appointedOn": "2004-03-01",
+    }
+    ok(server, """mutation { amendCompact(tenant: "england", effectiveOn: "2005-03-01", rationale: "Annual review",
+        upsertSections: [{key: "3", heading: "Disputes", text: "Mediation first.", matters: ["complaints"]}]) { version } }""", editor)  # fmt: skip
+    second = ok(server, """mutation { amendCompact(tenant: "england", effectiveOn: "2006-03-01", rationale: "Merged sections",
+        upsertSections: [{key: "1", heading: "Funding", text: "Twelve weeks' notice.", matters: ["funding"]}],
+        removeSections: ["2"]) { version effectiveOn sections { key text } } }""", editor)  # fmt: skip
+    assert second["amendCompact"] == {
+        "version": 3,
+        "effectiveOn": "2006-03-01",
+        "sections": [{"key": "1", "text": "Twelve weeks' notice."}, {"key": "3", "text": "Mediation first."}],
+    }
+    assert ok(server, 'mutation { withdrawParty(tenant: "england", party: "Acme Ltd", on: "2007-01-01", reason: "Closed") }', editor) == {"withdrawParty": True}  # fmt: skip
+
+    history = ok(server, """{ tenant(slug: "england") {
+        before: compact(asOf: "2004-01-13") { version }
+        v1: compact(asOf: "2005-02-28") { version sections { key } }
+        v2: compact(asOf: "2005-03-01") { version sections { key } }
+        now: compact { version }
+        p2006: parties(asOf: "2006-12-31") { name }
+        p2007: parties(asOf: "2007-01-01") { name sector }
+        champions(asOf: "2004-03-01") { name party } } }""")["tenant"]  # fmt: skip
+    assert history["before"] is None
+    assert history["v1"] == {"version": 1, "sections": [{"key": "1"}, {"key": "2"}]}
+    assert history["v2"] == {"version": 2, "sections": [{"key": "1"}, {"key": "2"}, {"key": "3"}]}
+    assert history["now"] == {"version": 3}
+    assert [p["name"] for p in history["p2006"]] == ["Acme Ltd", "Harlow CVS", "Harlow Council"]
+    assert history["p2007"] == [
+        {"name": "Harlow CVS", "sector": "VOLUNTARY_COMMUNITY"},
+        {"name": "Harlow Council", "sector": "STATUTORY"},
+    ]
+    assert history["champions"] == [{"name": "Jo Bloggs", "party": "Harlow CVS"}]
+
+
+def test_refused_compact_commands_get_their_code_and_store_nothing(
+    server: Server, harlow: str, clean_db: Database
+) -> None:
+    editor = harlow
+    ok(server, 'mutation { publishCompact(tenant: "england", title: "T", effectiveOn: "2004-01-01", '
+               'sections: [{key: "1", heading: "H", text: "t", matters: []}]) { version } }', editor)  # fmt: skip
+    ok(server, 'mutation { signCompact(tenant: "england", party: "P", sector: PRIVATE, signedOn: "2004-02-01") { name } }', editor)  # fmt: skip
+    stored = count_events(clean_db)
+    cases = {
+        'mutation { signCompact(tenant: "england", party: "p", sector: PRIVATE, signedOn: "2004-03-01") { name } }': "CONFLICT",
+        'mutation { withdrawParty(tenant: "england", party: "Q", on: "2004-03-01", reason: "x") }': "NOT_FOUND",
+        'mutation { amendCompact(tenant: "england", effectiveOn: "2003-01-01", rationale: "x", removeSections: ["1"]) { version } }': "BAD_USER_INPUT",
+        'mutation { amendCompact(tenant: "england", effectiveOn: "2005-01-01", rationale: "x", removeSections: ["9"]) { version } }': "NOT_FOUND",
+        'mutation { appointChampion(tenant: "england", party: "P", name: "Jo", appointedOn: "2004-01-01") { name } }': "BAD_USER_INPUT",
+        'mutation { publishCompact(tenant: "wales", title: "T", effectiveOn: "2004-01-01", sections: [{key: "1", heading: "H", text: "t", matters: ["fundng"]}]) { version } }': "FORBIDDEN",
+    }  # fmt: skip
+    for query, code in cases.items():
+        assert error_code(server, query, editor) == code, query
+    admin = server.token("platform-admin")
+    unknown_matter = server.graphql('mutation { publishCompact(tenant: "wales", title: "T", effectiveOn: "2004-01-01", sections: [{key: "1", heading: "H", text: "t", matters: ["fundng"]}]) { version } }', token=admin).json()  # fmt: skip
+    assert unknown_matter["errors"][0]["extensions"]["code"] == "NOT_FOUND"  # no tenant 'wales'
+    assert count_events(clean_db) == stored

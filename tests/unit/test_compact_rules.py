@@ -1,0 +1,138 @@
+"""The compact's text and Register of Parties: each rule as a named error, without a database."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from domain.compact import Compact, Section, publish_compact
+from domain.errors import Conflict, InvalidInput, NotFound
+from domain.matters import resolve_matter, resolve_matters
+from domain.register import Register, Sector
+
+FUNDING = Section("1", "Funding", "Three months' notice.", ("finance",))
+
+
+def published() -> Compact:
+    return publish_compact(
+        tenant="harlow",
+        title="The Harlow Compact",
+        effective_on=date(2004, 1, 14),
+        sections=[FUNDING],
+        actor="ed",
+    )
+
+
+def test_matters_resolve_aliases_case_insensitively_and_suggest_the_nearest() -> None:
+    assert resolve_matter("Finance").key == "funding"
+    assert resolve_matters(["DIVERSITY", "equality", "complaints"]) == ["equality", "disputes"]
+    with pytest.raises(InvalidInput, match="'fundng' is not a known matter; did you mean 'funding'"):
+        resolve_matter("fundng")
+
+
+def test_publishing_makes_version_one_with_canonical_matters() -> None:
+    compact = published()
+    assert compact.compact_version == 1
+    assert compact.sections["1"].matters == ("funding",)
+
+
+@pytest.mark.parametrize(
+    ("title", "sections", "says"),
+    [
+        ("  ", [FUNDING], "title is empty"),
+        ("T", [], "at least one section"),
+        ("T", [FUNDING, FUNDING], "appears twice"),
+        ("T", [Section("a b", "H", "t", ())], "not a valid section key"),
+        ("T", [Section("1", "H", "t", ("weather",))], "not a known matter"),
+        ("T", [Section("1", " ", "t", ())], "no heading"),
+    ],
+)
+def test_publishing_refuses_broken_input(title: str, sections: list[Section], says: str) -> None:
+    with pytest.raises(InvalidInput, match=says):
+        publish_compact(
+            tenant="harlow", title=title, effective_on=date(2004, 1, 1), sections=sections, actor="ed"
+        )
+
+
+def test_an_amendment_replaces_adds_and_removes_sections_and_bumps_the_version() -> None:
+    compact = published()
+    compact.amend(
+        effective_on=date(2005, 3, 1),
+        rationale="Annual review",
+        upsert=[Section("2", "Volunteering", "Volunteers matter.", ("volunteering",))],
+        remove=["1"],
+        actor="ed",
+    )
+    assert compact.compact_version == 2
+    assert list(compact.sections) == ["2"]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "says"),
+    [
+        ({"effective_on": date(2003, 1, 1)}, InvalidInput, "before version 1"),
+        ({"remove": ["9"]}, NotFound, "no section '9'"),
+        ({"rationale": " "}, InvalidInput, "rationale"),
+        ({"upsert": [], "remove": []}, InvalidInput, "changes nothing"),
+        ({"remove": ["1"], "upsert": []}, InvalidInput, "no sections"),
+    ],
+)
+def test_amendments_refuse_impossible_changes(
+    kwargs: dict[str, object], error: type[Exception], says: str
+) -> None:
+    args: dict[str, object] = {
+        "effective_on": date(2005, 1, 1),
+        "rationale": "why",
+        "upsert": [Section("2", "H", "t", ())],
+        "remove": [],
+        "actor": "ed",
+    }
+    args.update(kwargs)
+    with pytest.raises(error, match=says):
+        published().amend(**args)  # type: ignore[arg-type]
+
+
+def register() -> Register:
+    r = Register(tenant_slug="harlow", actor="ed")
+    r.sign(party="Harlow CVS", sector=Sector.VOLUNTARY_COMMUNITY, signed_on=date(2004, 2, 1), actor="ed")
+    return r
+
+
+def test_signing_twice_while_signed_is_a_conflict_but_signing_again_after_leaving_is_allowed() -> None:
+    r = register()
+    with pytest.raises(Conflict, match="already signed"):
+        r.sign(party="harlow  cvs", sector=Sector.VOLUNTARY_COMMUNITY, signed_on=date(2004, 3, 1), actor="ed")
+    r.withdraw(party="Harlow CVS", on=date(2006, 1, 1), reason="Merged", actor="ed")
+    with pytest.raises(InvalidInput, match="only on a later date"):
+        r.sign(party="Harlow CVS", sector=Sector.VOLUNTARY_COMMUNITY, signed_on=date(2006, 1, 1), actor="ed")
+    r.sign(party="Harlow CVS", sector=Sector.VOLUNTARY_COMMUNITY, signed_on=date(2007, 1, 1), actor="ed")
+    assert r.current("Harlow CVS") is not None
+
+
+def test_withdrawal_rules() -> None:
+    r = register()
+    with pytest.raises(NotFound, match="no party 'Nobody'"):
+        r.withdraw(party="Nobody", on=date(2005, 1, 1), reason="x", actor="ed")
+    with pytest.raises(InvalidInput, match="cannot withdraw before"):
+        r.withdraw(party="Harlow CVS", on=date(2003, 1, 1), reason="x", actor="ed")
+    with pytest.raises(InvalidInput, match="reason"):
+        r.withdraw(party="Harlow CVS", on=date(2005, 1, 1), reason=" ", actor="ed")
+    r.withdraw(party="Harlow CVS", on=date(2005, 1, 1), reason="Closed", actor="ed")
+    with pytest.raises(Conflict, match="is not signed"):
+        r.withdraw(party="Harlow CVS", on=date(2005, 2, 1), reason="again", actor="ed")
+
+
+def test_a_champion_needs_a_party_signed_on_that_date_and_replaces_the_last() -> None:
+    r = register()
+    with pytest.raises(InvalidInput, match="not signed on 2004-01-01"):
+        r.appoint_champion(party="Harlow CVS", name="Jo", appointed_on=date(2004, 1, 1), actor="ed")
+    with pytest.raises(InvalidInput, match="not signed"):
+        r.appoint_champion(party="Essex Police", name="Jo", appointed_on=date(2005, 1, 1), actor="ed")
+    r.appoint_champion(party="Harlow CVS", name="Jo", appointed_on=date(2005, 1, 1), actor="ed")
+    with pytest.raises(InvalidInput, match="before that"):
+        r.appoint_champion(party="Harlow CVS", name="Sam", appointed_on=date(2004, 6, 1), actor="ed")
+    r.appoint_champion(party="Harlow CVS", name="Sam", appointed_on=date(2006, 1, 1), actor="ed")
+    assert r.champions["harlow cvs"].name == "Sam"
+    r.withdraw(party="Harlow CVS", on=date(2007, 1, 1), reason="Closed", actor="ed")
+    assert r.champions == {}
