@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from enum import Enum
-from typing import Annotated
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 import strawberry
@@ -156,15 +157,14 @@ class Mutation:
         parent: Annotated[str | None, strawberry.argument(description="The parent's slug.")] = None,
     ) -> Tenant:
         ctx = info.context
-        recorded = await sync_to_thread(
+        await _command(
+            ctx,
             ctx.services.tenants.create_tenant,
-            ctx.actor,
             slug=slug,
             name=name,
             tier=tenancy.Tier(tier.value),
             parent=parent,
         )
-        await ctx.services.waiter.wait_for(recorded, ctx.services.read_your_writes_timeout)
         row = await ctx.loaders.tenant.load(slug)
         if row is None:
             raise NotFound(f"The tenant '{slug}' was recorded but cannot be read back.")
@@ -180,15 +180,15 @@ class Mutation:
         sections: list[SectionInput],
     ) -> Compact:
         ctx = info.context
-        recorded = await sync_to_thread(
+        await _command(
+            ctx,
             ctx.services.compacts.publish,
-            ctx.actor,
             tenant=tenant,
             title=title,
             effective_on=effective_on,
             sections=[s.to_domain() for s in sections],
         )
-        return await _compact_after(ctx, recorded, tenant, effective_on)
+        return await _compact_after(ctx, tenant, effective_on)
 
     @strawberry.mutation(description="Add, replace or remove sections from a date; version + 1.")
     async def amend_compact(
@@ -201,31 +201,30 @@ class Mutation:
         remove_sections: list[str] | None = None,
     ) -> Compact:
         ctx = info.context
-        recorded = await sync_to_thread(
+        await _command(
+            ctx,
             ctx.services.compacts.amend,
-            ctx.actor,
             tenant=tenant,
             effective_on=effective_on,
             rationale=rationale,
             upsert=[s.to_domain() for s in upsert_sections or []],
             remove=list(remove_sections or []),
         )
-        return await _compact_after(ctx, recorded, tenant, effective_on)
+        return await _compact_after(ctx, tenant, effective_on)
 
     @strawberry.mutation(description="Sign a party to the compact in the Register of Parties.")
     async def sign_compact(
         self, info: Info[Context, None], tenant: str, party: str, sector: Sector, signed_on: date
     ) -> Party:
         ctx = info.context
-        recorded = await sync_to_thread(
+        await _command(
+            ctx,
             ctx.services.compacts.sign,
-            ctx.actor,
             tenant=tenant,
             party=party,
             sector=register.Sector(sector.value),
             signed_on=signed_on,
         )
-        await ctx.services.waiter.wait_for(recorded, ctx.services.read_your_writes_timeout)
         rows = await ctx.loaders.parties.load((tenant, signed_on))
         key = register.party_key(party)
         row = next(r for r in rows if register.party_key(r.name) == key)
@@ -236,10 +235,7 @@ class Mutation:
         self, info: Info[Context, None], tenant: str, party: str, on: date, reason: str
     ) -> bool:
         ctx = info.context
-        recorded = await sync_to_thread(
-            ctx.services.compacts.withdraw, ctx.actor, tenant=tenant, party=party, on=on, reason=reason
-        )
-        await ctx.services.waiter.wait_for(recorded, ctx.services.read_your_writes_timeout)
+        await _command(ctx, ctx.services.compacts.withdraw, tenant=tenant, party=party, on=on, reason=reason)
         return True
 
     @strawberry.mutation(description="Appoint a party's Compact Champion; replaces any current one.")
@@ -247,24 +243,29 @@ class Mutation:
         self, info: Info[Context, None], tenant: str, party: str, name: str, appointed_on: date
     ) -> Champion:
         ctx = info.context
-        recorded = await sync_to_thread(
+        await _command(
+            ctx,
             ctx.services.compacts.appoint_champion,
-            ctx.actor,
             tenant=tenant,
             party=party,
             name=name,
             appointed_on=appointed_on,
         )
-        await ctx.services.waiter.wait_for(recorded, ctx.services.read_your_writes_timeout)
         rows = await ctx.loaders.champions.load((tenant, appointed_on))
         key = register.party_key(party)
         row = next(r for r in rows if register.party_key(r.party) == key)
         return Champion(name=row.name, party=row.party, appointed_on=row.appointed_on)
 
 
-async def _compact_after(ctx: Context, recorded: Recorded, tenant: str, effective_on: date) -> Compact:
-    """The compact as the read model holds it once it includes the command's own write."""
+async def _command(ctx: Context, command: Callable[..., Recorded], **kwargs: Any) -> Recorded:
+    """Run a service command off the event loop, then wait until the read models include it."""
+    recorded = await sync_to_thread(command, ctx.actor, **kwargs)
     await ctx.services.waiter.wait_for(recorded, ctx.services.read_your_writes_timeout)
+    return recorded
+
+
+async def _compact_after(ctx: Context, tenant: str, effective_on: date) -> Compact:
+    """The compact as the read model holds it, now that it includes the command's own write."""
     row = await ctx.loaders.compact.load((tenant, effective_on))
     if row is None:
         raise NotFound(f"The compact of '{tenant}' was recorded but cannot be read back.")
