@@ -12,6 +12,7 @@ from eventsourcing.domain import event
 from domain.errors import InvalidInput, NotFound
 from domain.events import RegistryAggregate, aggregate_id
 from domain.matters import resolve_matters
+from domain.text import one_line
 
 SECTION_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
 TITLE_MAX = 300
@@ -36,12 +37,12 @@ class Section:
 
 
 def check_title(title: str) -> str:
-    cleaned = " ".join(title.split())
-    if not cleaned:
-        raise InvalidInput("The title is empty: give the compact the title on its cover.")
-    if len(cleaned) > TITLE_MAX:
-        raise InvalidInput(f"The title is longer than {TITLE_MAX} characters.")
-    return cleaned
+    return one_line(
+        title,
+        empty="The title is empty: give the compact the title on its cover.",
+        max_length=TITLE_MAX,
+        what="The title",
+    )
 
 
 def check_sections(sections: list[Section], *, allow_empty: bool = False) -> list[Section]:

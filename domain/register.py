@@ -10,6 +10,7 @@ from eventsourcing.domain import event
 
 from domain.errors import Conflict, InvalidInput, NotFound
 from domain.events import RegistryAggregate, aggregate_id
+from domain.text import one_line
 
 PARTY_NAME_MAX = 200
 
@@ -26,12 +27,9 @@ def party_key(name: str) -> str:
 
 
 def check_party_name(name: str) -> str:
-    cleaned = " ".join(name.split())
-    if not cleaned:
-        raise InvalidInput("The party's name is empty.")
-    if len(cleaned) > PARTY_NAME_MAX:
-        raise InvalidInput(f"The party's name is longer than {PARTY_NAME_MAX} characters.")
-    return cleaned
+    return one_line(
+        name, empty="The party's name is empty.", max_length=PARTY_NAME_MAX, what="The party's name"
+    )
 
 
 @dataclass

@@ -9,6 +9,7 @@ from eventsourcing.domain import event
 
 from domain.errors import InvalidInput
 from domain.events import RegistryAggregate, aggregate_id
+from domain.text import one_line
 
 SLUG_PATTERN = re.compile(r"^[a-z][a-z0-9-]{1,62}$")
 NAME_MAX_LENGTH = 200
@@ -44,12 +45,12 @@ def check_slug(slug: str) -> str:
 
 def check_name(name: str) -> str:
     """Return the name without surrounding space, refusing an empty or overlong one."""
-    cleaned = " ".join(name.split())
-    if not cleaned:
-        raise InvalidInput("The name is empty: give the tenant the name people know it by.")
-    if len(cleaned) > NAME_MAX_LENGTH:
-        raise InvalidInput(f"The name is longer than {NAME_MAX_LENGTH} characters.")
-    return cleaned
+    return one_line(
+        name,
+        empty="The name is empty: give the tenant the name people know it by.",
+        max_length=NAME_MAX_LENGTH,
+        what="The name",
+    )
 
 
 def check_parent_tier(tier: Tier, parent_tier: Tier | None) -> None:
