@@ -22,6 +22,7 @@ from infra.database import Database
 from infra.settings import Settings
 from infra.tokens import InvalidToken, KeyRing
 from projections.worker import ProjectionWorker
+from services.codes import CodeService
 from services.compacts import CompactService
 from services.registry import Registry
 from services.tenants import TenantService
@@ -63,6 +64,7 @@ def create_app(settings: Settings, db: Database, keys: KeyRing, *, run_worker: b
                 waiter=waiter,
                 tenants=TenantService(registry),
                 compacts=CompactService(registry),
+                codes=CodeService(registry),
                 read_your_writes_timeout=settings.read_your_writes_timeout,
             ),
             registry=registry,

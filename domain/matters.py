@@ -31,16 +31,22 @@ MATTERS: tuple[Matter, ...] = (
     Matter("partnership", "Partnership working", ("joint working", "collaboration")),
 )
 
+
+def _normal(name: str) -> str:
+    """Case, spacing, '-' and '_' do not tell matters apart: 'Community groups' is 'community-groups'."""
+    return "-".join(name.replace("_", " ").replace("-", " ").split()).casefold()
+
+
 _BY_NAME: dict[str, Matter] = {}
 for _matter in MATTERS:
-    _BY_NAME[_matter.key] = _matter
+    _BY_NAME[_normal(_matter.key)] = _matter
     for _alias in _matter.aliases:
-        _BY_NAME[_alias] = _matter
+        _BY_NAME[_normal(_alias)] = _matter
 
 
 def resolve_matter(name: str) -> Matter:
     """The matter a name or alias stands for, case-insensitively; else the nearest known ones."""
-    cleaned = " ".join(name.split()).casefold()
+    cleaned = _normal(name)
     found = _BY_NAME.get(cleaned)
     if found is not None:
         return found

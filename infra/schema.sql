@@ -94,6 +94,42 @@ CREATE TABLE IF NOT EXISTS champion_appointments (
     PRIMARY KEY (tenant_id, party_key, appointment)
 );
 
+-- Read model: Codes of Good Practice with their dates (projections/codes_of_practice.py).
+CREATE TABLE IF NOT EXISTS codes (
+    tenant_id text COLLATE "C" NOT NULL,
+    key text NOT NULL,
+    title text NOT NULL,
+    lead text,
+    drafted_on date NOT NULL,
+    adopted_on date,
+    reviewed_on date,
+    next_review_due date,
+    withdrawn_on date,
+    withdrawal_reason text,
+    superseded_on date,
+    superseded_by text,
+    position bigint NOT NULL,
+    PRIMARY KEY (tenant_id, key)
+);
+-- Each matter a code covers, from the date it began to (a merge adds the merged code's matters).
+CREATE TABLE IF NOT EXISTS code_matters (
+    tenant_id text COLLATE "C" NOT NULL,
+    key text NOT NULL,
+    matter text NOT NULL,
+    from_on date NOT NULL,
+    PRIMARY KEY (tenant_id, key, matter),
+    FOREIGN KEY (tenant_id, key) REFERENCES codes (tenant_id, key)
+);
+CREATE INDEX IF NOT EXISTS code_matters_matter_idx ON code_matters (matter, tenant_id);
+CREATE TABLE IF NOT EXISTS code_endorsements (
+    tenant_id text COLLATE "C" NOT NULL,
+    key text NOT NULL,
+    party text NOT NULL,
+    endorsed_on date NOT NULL,
+    PRIMARY KEY (tenant_id, key, party),
+    FOREIGN KEY (tenant_id, key) REFERENCES codes (tenant_id, key)
+);
+
 -- The role GraphQL reads run as: it owns nothing and may only read the read models.
 DO $$
 BEGIN
@@ -103,4 +139,4 @@ END
 $$;
 GRANT USAGE ON SCHEMA public TO compacts_reader;
 GRANT SELECT ON tenants, tenant_ancestors, compact_versions, compact_sections,
-    party_memberships, champion_appointments TO compacts_reader;
+    party_memberships, champion_appointments, codes, code_matters, code_endorsements TO compacts_reader;

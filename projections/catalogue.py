@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from projections.base import ProjectionSpec
+from projections.codes_of_practice import CodesOfPractice, CodesView
 from projections.compact_text import CompactText, CompactTextView
 from projections.register_of_parties import RegisterOfParties, RegisterView
 from projections.tenant_directory import TenantDirectory, TenantDirectoryView
@@ -11,6 +12,7 @@ PROJECTIONS: tuple[ProjectionSpec, ...] = (
     ProjectionSpec(TenantDirectory, TenantDirectoryView),
     ProjectionSpec(CompactText, CompactTextView),
     ProjectionSpec(RegisterOfParties, RegisterView),
+    ProjectionSpec(CodesOfPractice, CodesView),
 )
 
 

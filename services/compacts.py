@@ -4,53 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from typing import TypeVar
 
 from domain.actors import Actor, require_editor
 from domain.compact import Compact, Section, compact_id, publish_compact
 from domain.errors import Conflict, NotFound
-from domain.events import RegistryAggregate
 from domain.register import Register, Sector, register_id
-from domain.tenancy import check_slug, tenant_id
 from services.registry import Recorded, Registry
-
-A = TypeVar("A", bound=RegistryAggregate)
-
-# Two commands on one aggregate that both pass their rules may race on its next version; the
-# loser reloads and re-checks its rules against the winner's state, so a real clash still fails.
-RETRIES = 5
 
 
 class CompactService:
     def __init__(self, registry: Registry) -> None:
         self.registry = registry
 
-    def _tenant(self, slug: str) -> str:
-        check_slug(slug)
-        if not self.registry.exists(tenant_id(slug)):
-            raise NotFound(f"There is no tenant '{slug}'.")
-        return slug
-
-    def _update(
-        self, aggregate_id: str, kind: type[A], change: Callable[[A], None], missing: str
-    ) -> Recorded:
-        for attempt in range(RETRIES):
-            found = self.registry.get_or_none(aggregate_id)
-            if not isinstance(found, kind):
-                raise NotFound(missing)
-            change(found)
-            try:
-                return self.registry.record(found)
-            except Conflict:
-                if attempt == RETRIES - 1:
-                    raise
-        raise AssertionError("unreachable")
-
     def publish(
         self, actor: Actor, *, tenant: str, title: str, effective_on: date, sections: list[Section]
     ) -> Recorded:
         who = require_editor(actor, tenant, "publish a compact")
-        self._tenant(tenant)
+        self.registry.require_tenant(tenant)
         if self.registry.exists(compact_id(tenant)):
             raise Conflict(f"'{tenant}' has already published its compact; amend it instead.")
         compact = publish_compact(
@@ -69,8 +39,8 @@ class CompactService:
         remove: list[str],
     ) -> Recorded:
         who = require_editor(actor, tenant, "amend the compact")
-        self._tenant(tenant)
-        return self._update(
+        self.registry.require_tenant(tenant)
+        return self.registry.update(
             compact_id(tenant),
             Compact,
             lambda c: c.amend(
@@ -89,25 +59,25 @@ class CompactService:
                 return self.registry.record(register)
             except Conflict:
                 pass  # another command opened the register first; apply ours to that one
-        return self._update(register_id(tenant), Register, change, f"'{tenant}' has no register.")
+        return self.registry.update(register_id(tenant), Register, change, f"'{tenant}' has no register.")
 
     def sign(self, actor: Actor, *, tenant: str, party: str, sector: Sector, signed_on: date) -> Recorded:
         who = require_editor(actor, tenant, "sign a party to the compact")
-        self._tenant(tenant)
+        self.registry.require_tenant(tenant)
         return self._register(
             tenant, who, lambda r: r.sign(party=party, sector=sector, signed_on=signed_on, actor=who)
         )
 
     def withdraw(self, actor: Actor, *, tenant: str, party: str, on: date, reason: str) -> Recorded:
         who = require_editor(actor, tenant, "withdraw a party")
-        self._tenant(tenant)
+        self.registry.require_tenant(tenant)
         return self._register(tenant, who, lambda r: r.withdraw(party=party, on=on, reason=reason, actor=who))
 
     def appoint_champion(
         self, actor: Actor, *, tenant: str, party: str, name: str, appointed_on: date
     ) -> Recorded:
         who = require_editor(actor, tenant, "appoint a champion")
-        self._tenant(tenant)
+        self.registry.require_tenant(tenant)
         return self._register(
             tenant,
             who,

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import get_topic
 
-from domain.errors import Conflict
+from domain.errors import Conflict, NotFound
 from domain.events import RegistryAggregate
+from domain.tenancy import check_slug, tenant_id
 from infra.database import Database
 
 APPLICATION_NAME = "Registry"
+RETRIES = 5
+
+A = TypeVar("A", bound=RegistryAggregate)
 
 
 def registry_env(db: Database, *, create_tables: bool = False) -> dict[str, str]:
@@ -75,3 +80,31 @@ class Registry(Application[str]):
             raise ValueError("a command recorded no event")
         topics: Sequence[str] = tuple(dict.fromkeys(get_topic(type(r.domain_event)) for r in recordings))
         return Recorded(recordings[-1].notification.id, tuple(topics))
+
+    def update(
+        self, aggregate_id: str, kind: type[A], change: Callable[[A], object], missing: str
+    ) -> Recorded:
+        """Load, change, record; a lost race on the next version reloads and re-checks the rules.
+
+        Two commands that both pass their rules may race for an aggregate's next version. The loser
+        runs again against the winner's state, so a real clash (signing twice) still fails with its
+        own rule, and commands that do not clash both succeed.
+        """
+        for attempt in range(RETRIES):
+            found = self.get_or_none(aggregate_id)
+            if not isinstance(found, kind):
+                raise NotFound(missing)
+            change(found)
+            try:
+                return self.record(found)
+            except Conflict:
+                if attempt == RETRIES - 1:
+                    raise
+        raise AssertionError("unreachable")
+
+    def require_tenant(self, slug: str) -> str:
+        """The slug of a tenant that exists, else NOT_FOUND."""
+        check_slug(slug)
+        if not self.exists(tenant_id(slug)):
+            raise NotFound(f"There is no tenant '{slug}'.")
+        return slug

@@ -27,6 +27,9 @@ READ_MODEL_TABLES = (
     "compact_sections",
     "party_memberships",
     "champion_appointments",
+    "codes",
+    "code_matters",
+    "code_endorsements",
 )
 
 

@@ -12,10 +12,12 @@ from strawberry.litestar import BaseContext
 
 from api.freshness import ReadModelWaiter
 from domain.actors import Actor
-from projections import compact_text, register_of_parties, tenant_directory
+from projections import codes_of_practice, compact_text, register_of_parties, tenant_directory
+from projections.codes_of_practice import CodeRow
 from projections.compact_text import CompactRow
 from projections.register_of_parties import ChampionRow, PartyRow
 from projections.tenant_directory import TenantRow
+from services.codes import CodeService
 from services.compacts import CompactService
 from services.tenants import TenantService
 
@@ -28,6 +30,7 @@ class Services:
     waiter: ReadModelWaiter
     tenants: TenantService
     compacts: CompactService
+    codes: CodeService
     read_your_writes_timeout: float
 
 
@@ -42,6 +45,7 @@ class Loaders:
         self.compact = DataLoader[tuple[str, date], CompactRow | None](self._compacts)
         self.parties = DataLoader[tuple[str, date], list[PartyRow]](self._parties)
         self.champions = DataLoader[tuple[str, date], list[ChampionRow]](self._champions)
+        self.codes = DataLoader[tuple[str, date], list[CodeRow]](self._codes)
 
     async def _by_date(self, keys: list[tuple[str, date]], fetch: Any, default: Any) -> list[Any]:
         found: dict[tuple[str, date], Any] = {}
@@ -60,6 +64,9 @@ class Loaders:
 
     async def _champions(self, keys: list[tuple[str, date]]) -> list[list[ChampionRow]]:
         return await self._by_date(keys, register_of_parties.champions_on, [])
+
+    async def _codes(self, keys: list[tuple[str, date]]) -> list[list[CodeRow]]:
+        return await self._by_date(keys, codes_of_practice.codes_on, [])
 
     async def _tenants(self, slugs: list[str]) -> list[TenantRow | None]:
         async with self.pool.acquire() as conn:

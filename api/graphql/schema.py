@@ -16,7 +16,9 @@ from api.graphql.context import Context
 from api.graphql.errors import ErrorCodes
 from domain import compact, register, tenancy
 from domain.errors import NotFound
+from domain.matters import MATTERS
 from projections import tenant_directory
+from projections.codes_of_practice import CodeRow
 from projections.compact_text import CompactRow
 from projections.tenant_directory import TenantRow
 from services.registry import Recorded
@@ -81,6 +83,41 @@ class Champion:
     appointed_on: date
 
 
+@strawberry.enum(description="Where a Code of Good Practice stands on a date.")
+class CodeStatus(Enum):
+    IN_DEVELOPMENT = "IN_DEVELOPMENT"
+    ADOPTED = "ADOPTED"
+    WITHDRAWN = "WITHDRAWN"
+    SUPERSEDED = "SUPERSEDED"
+
+
+@strawberry.type(description="A Code of Good Practice of a tenant's compact, as it stood on a date.")
+class Code:
+    key: str
+    title: str
+    status: CodeStatus
+    matters: list[str]
+    adopted_on: date | None
+    lead: str | None = strawberry.field(description="Who leads its development.")
+    next_review_due: date | None
+    superseded_by: str | None = strawberry.field(description="The key of the code it was merged into.")
+    endorsed_by: list[str] = strawberry.field(description="The parties that have endorsed it.")
+
+    @classmethod
+    def from_row(cls, row: CodeRow) -> Code:
+        return cls(
+            key=row.key,
+            title=row.title,
+            status=CodeStatus(row.status),
+            matters=row.matters,
+            adopted_on=row.adopted_on,
+            lead=row.lead,
+            next_review_due=row.next_review_due,
+            superseded_by=row.superseded_by,
+            endorsed_by=row.endorsed_by,
+        )
+
+
 @strawberry.input(description="A section to publish, or to add or replace in an amendment.")
 class SectionInput:
     key: str
@@ -125,14 +162,36 @@ class Tenant:
         rows = await info.context.loaders.parties.load((self.slug, as_of or today()))
         return [Party(name=r.name, sector=Sector(r.sector), signed_on=r.signed_on) for r in rows]
 
+    @strawberry.field(
+        description="The codes on `asOf` (default today); codes in development only for the tenant's members."
+    )
+    async def codes(self, info: Info[Context, None], as_of: date | None = None) -> list[Code]:
+        rows = await info.context.loaders.codes.load((self.slug, as_of or today()))
+        # Drafts are private to the tenant's editors and auditors (and platform admins).
+        members = info.context.actor.can_audit(self.slug)
+        return [Code.from_row(r) for r in rows if members or r.status != "IN_DEVELOPMENT"]
+
     @strawberry.field(description="The current champion of each party on `asOf` (default today).")
     async def champions(self, info: Info[Context, None], as_of: date | None = None) -> list[Champion]:
         rows = await info.context.loaders.champions.load((self.slug, as_of or today()))
         return [Champion(name=r.name, party=r.party, appointed_on=r.appointed_on) for r in rows]
 
 
+@strawberry.type(description="A matter of the platform's controlled vocabulary; aliases match it too.")
+class Matter:
+    key: str
+    title: str
+    aliases: list[str]
+
+
 @strawberry.type
 class Query:
+    @strawberry.field(
+        description="The controlled vocabulary of matters, matched case-insensitively with aliases."
+    )
+    def matters(self) -> list[Matter]:
+        return [Matter(key=m.key, title=m.title, aliases=list(m.aliases)) for m in MATTERS]
+
     @strawberry.field(description="Every tenant, or those of one tier, by slug.")
     async def tenants(self, info: Info[Context, None], tier: Tier | None = None) -> list[Tenant]:
         async with info.context.services.pool.acquire() as conn:
@@ -255,6 +314,108 @@ class Mutation:
         key = register.party_key(party)
         row = next(r for r in rows if register.party_key(r.party) == key)
         return Champion(name=row.name, party=row.party, appointed_on=row.appointed_on)
+
+    @strawberry.mutation(
+        description="Record a code of practice adopted on a date, with the matters it covers."
+    )
+    async def adopt_code(
+        self,
+        info: Info[Context, None],
+        tenant: str,
+        key: str,
+        title: str,
+        matters: list[str],
+        adopted_on: date,
+    ) -> Code:
+        ctx = info.context
+        await _command(
+            ctx,
+            ctx.services.codes.adopt,
+            tenant=tenant,
+            key=key,
+            title=title,
+            matters=matters,
+            adopted_on=adopted_on,
+        )
+        return await _code_after(ctx, tenant, key, adopted_on)
+
+    @strawberry.mutation(description="Start a code of practice in development, with its lead.")
+    async def draft_code(
+        self,
+        info: Info[Context, None],
+        tenant: str,
+        key: str,
+        title: str,
+        matters: list[str],
+        drafted_on: date,
+        lead: str | None = None,
+    ) -> Code:
+        ctx = info.context
+        await _command(
+            ctx,
+            ctx.services.codes.draft,
+            tenant=tenant,
+            key=key,
+            title=title,
+            matters=matters,
+            lead=lead,
+            drafted_on=drafted_on,
+        )
+        return await _code_after(ctx, tenant, key, drafted_on)
+
+    @strawberry.mutation(description="Record a review of an adopted code and when the next is due.")
+    async def review_code(
+        self,
+        info: Info[Context, None],
+        tenant: str,
+        key: str,
+        reviewed_on: date,
+        next_review_due: date,
+        notes: str = "",
+    ) -> Code:
+        ctx = info.context
+        await _command(
+            ctx,
+            ctx.services.codes.review,
+            tenant=tenant,
+            key=key,
+            reviewed_on=reviewed_on,
+            next_review_due=next_review_due,
+            notes=notes,
+        )
+        return await _code_after(ctx, tenant, key, reviewed_on)
+
+    @strawberry.mutation(
+        description="Merge a code into another: it is SUPERSEDED, the other covers its matters."
+    )
+    async def merge_code(self, info: Info[Context, None], tenant: str, key: str, into: str, on: date) -> Code:
+        ctx = info.context
+        await _command(ctx, ctx.services.codes.merge, tenant=tenant, key=key, into=into, on=on)
+        return await _code_after(ctx, tenant, key, on)
+
+    @strawberry.mutation(description="Withdraw a code of practice on a date, with the reason.")
+    async def withdraw_code(
+        self, info: Info[Context, None], tenant: str, key: str, on: date, reason: str
+    ) -> Code:
+        ctx = info.context
+        await _command(ctx, ctx.services.codes.withdraw, tenant=tenant, key=key, on=on, reason=reason)
+        return await _code_after(ctx, tenant, key, on)
+
+    @strawberry.mutation(description="Record a signed party endorsing an adopted code.")
+    async def endorse_code(
+        self, info: Info[Context, None], tenant: str, key: str, party: str, on: date
+    ) -> Code:
+        ctx = info.context
+        await _command(ctx, ctx.services.codes.endorse, tenant=tenant, key=key, party=party, on=on)
+        return await _code_after(ctx, tenant, key, on)
+
+
+async def _code_after(ctx: Context, tenant: str, key: str, on: date) -> Code:
+    rows = await ctx.loaders.codes.load((tenant, on))
+    row = next((r for r in rows if r.key == key), None)
+    if row is None:
+        raise NotFound(f"The code '{key}' of '{tenant}' was recorded but cannot be read back.")
+    return Code.from_row(row)
 
 
 async def _command(ctx: Context, command: Callable[..., Recorded], **kwargs: Any) -> Recorded:

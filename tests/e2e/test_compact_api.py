@@ -76,6 +76,17 @@ def test_a_compact_is_read_back_as_written_on_every_date(server: Server, harlow:
         "effectiveOn": "2006-03-01",
         "sections": [{"key": "1", "text": "Twelve weeks' notice."}, {"key": "3", "text": "Mediation first."}],
     }
+    bme = ok(server, 'mutation { adoptCode(tenant: "england", key: "bme", title: "BME Groups", matters: ["Community groups"], adoptedOn: "2004-04-01") { key title status matters adoptedOn } }', editor)  # fmt: skip
+    assert bme["adoptCode"] == {
+        "key": "bme",
+        "title": "BME Groups",
+        "status": "ADOPTED",
+        "matters": ["community-groups"],
+        "adoptedOn": "2004-04-01",
+    }
+    ok(server, 'mutation { adoptCode(tenant: "england", key: "equality", title: "Equality and Diversity", matters: ["diversity"], adoptedOn: "2004-05-01") { key } }', editor)  # fmt: skip
+    merged = ok(server, 'mutation { mergeCode(tenant: "england", key: "bme", into: "equality", on: "2006-06-01") { status supersededBy } }', editor)  # fmt: skip
+    assert merged["mergeCode"] == {"status": "SUPERSEDED", "supersededBy": "equality"}
     assert ok(server, 'mutation { withdrawParty(tenant: "england", party: "Acme Ltd", on: "2007-01-01", reason: "Closed") }', editor) == {"withdrawParty": True}  # fmt: skip
 
     history = ok(server, """{ tenant(slug: "england") {
@@ -85,7 +96,9 @@ def test_a_compact_is_read_back_as_written_on_every_date(server: Server, harlow:
         now: compact { version }
         p2006: parties(asOf: "2006-12-31") { name }
         p2007: parties(asOf: "2007-01-01") { name sector }
-        champions(asOf: "2004-03-01") { name party } } }""")["tenant"]  # fmt: skip
+        champions(asOf: "2004-03-01") { name party }
+        codes2005: codes(asOf: "2005-01-01") { key status matters }
+        codesNow: codes { key status matters supersededBy } } }""")["tenant"]  # fmt: skip
     assert history["before"] is None
     assert history["v1"] == {"version": 1, "sections": [{"key": "1"}, {"key": "2"}]}
     assert history["v2"] == {"version": 2, "sections": [{"key": "1"}, {"key": "2"}, {"key": "3"}]}
@@ -96,6 +109,33 @@ def test_a_compact_is_read_back_as_written_on_every_date(server: Server, harlow:
         {"name": "Harlow Council", "sector": "STATUTORY"},
     ]
     assert history["champions"] == [{"name": "Jo Bloggs", "party": "Harlow CVS"}]
+    assert history["codes2005"] == [
+        {"key": "bme", "status": "ADOPTED", "matters": ["community-groups"]},
+        {"key": "equality", "status": "ADOPTED", "matters": ["equality"]},
+    ]
+    assert history["codesNow"] == [
+        {"key": "bme", "status": "SUPERSEDED", "matters": ["community-groups"], "supersededBy": "equality"},
+        {
+            "key": "equality",
+            "status": "ADOPTED",
+            "matters": ["community-groups", "equality"],
+            "supersededBy": None,
+        },
+    ]
+
+
+def test_codes_in_development_are_seen_only_by_the_tenants_members(server: Server, harlow: str) -> None:
+    editor = harlow
+    ok(server, 'mutation { publishCompact(tenant: "england", title: "T", effectiveOn: "2004-01-01", sections: [{key: "1", heading: "H", text: "t", matters: []}]) { version } }', editor)  # fmt: skip
+    draft = ok(server, 'mutation { draftCode(tenant: "england", key: "volunteering", title: "Volunteering", matters: ["volunteers"], draftedOn: "2004-02-01", lead: "CVS") { status lead } }', editor)  # fmt: skip
+    assert draft["draftCode"] == {"status": "IN_DEVELOPMENT", "lead": "CVS"}
+    query = '{ tenant(slug: "england") { codes { key status } } }'
+    assert ok(server, query)["tenant"]["codes"] == []
+    outsider = server.token("auditor", tenants=("wales",))
+    assert ok(server, query, outsider)["tenant"]["codes"] == []
+    assert ok(server, query, editor)["tenant"]["codes"] == [
+        {"key": "volunteering", "status": "IN_DEVELOPMENT"}
+    ]
 
 
 def test_refused_compact_commands_get_their_code_and_store_nothing(
