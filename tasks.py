@@ -62,6 +62,13 @@ def compacts(args: list[str]) -> None:
     os.execv(BIN / "compacts", [str(BIN / "compacts"), *args])  # noqa: S606 (no shell by design)
 
 
+def schema(_args: list[str]) -> None:
+    """Write the running GraphQL schema to schema.graphql (a test fails when the two differ)."""
+    bootstrap()
+    with (ROOT / "schema.graphql").open("w", encoding="utf-8") as out:
+        subprocess.run([str(BIN / "python"), "-m", "api.graphql.export"], cwd=ROOT, check=True, stdout=out)
+
+
 def lock(_args: list[str]) -> None:
     """Re-resolve requirements.lock from pyproject.toml (needs network access to PyPI)."""
     bootstrap()
@@ -83,6 +90,7 @@ JOBS = {
     "test": test,
     "compacts": compacts,
     "setup": lambda _a: bootstrap(),
+    "schema": schema,
     "lock": lock,
     "help": help_,
 }
