@@ -3,41 +3,19 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import psycopg
 
 from domain.actors import Actor, Role
 from domain.tenancy import Tier
 from infra.database import Database
-from projections.catalogue import PROJECTIONS
 from projections.worker import ProjectionWorker
 from services.registry import Registry
 from services.tenants import TenantService
 from tests.conftest import truncate_all
+from tests.support import paused, rows, tracked, wait_until
 
 ADMIN = Actor(sub="admin@example.org", roles=frozenset({Role.PLATFORM_ADMIN}))
-
-
-def wait_until(predicate: object, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():  # type: ignore[operator]
-            return
-        time.sleep(0.05)
-    raise AssertionError("condition not met in time")
-
-
-def rows(db: Database, query: str) -> list[tuple[object, ...]]:
-    with psycopg.connect(db.psycopg_conninfo()) as conn:
-        return conn.execute(query).fetchall()
-
-
-def tracked(db: Database) -> int:
-    (spec,) = [p for p in PROJECTIONS if p.name == "tenant_directory"]
-    found = rows(db, f"SELECT notification_id FROM {spec.tracking_table} WHERE application_name = 'Registry'")
-    return int(str(found[0][0])) if found else 0
 
 
 def seed(registry: Registry) -> int:
@@ -54,7 +32,7 @@ def test_directory_and_ancestor_chain_follow_the_events(
     clean_db: Database, registry: Registry, worker: ProjectionWorker
 ) -> None:
     last = seed(registry)
-    wait_until(lambda: tracked(clean_db) >= last)
+    wait_until(lambda: tracked(clean_db, "tenant_directory") >= last)
     assert rows(clean_db, "SELECT tenant_id, tier, parent_id, created_by FROM tenants ORDER BY position") == [
         ("england", "NATIONAL", None, "admin@example.org"),
         ("east", "REGIONAL", "england", "admin@example.org"),
@@ -66,22 +44,11 @@ def test_directory_and_ancestor_chain_follow_the_events(
     ) == [("harlow", 0), ("essex", 1), ("east", 2), ("england", 3)]
 
 
-@contextmanager
-def paused(worker: ProjectionWorker) -> Iterator[None]:
-    """Stop the session's worker for a test that runs its own, and start it again after."""
-    worker.stop()
-    try:
-        yield
-    finally:
-        worker.stopping.clear()
-        worker.start()
-
-
 def test_a_replay_from_the_event_store_rebuilds_the_same_rows(
     clean_db: Database, registry: Registry, worker: ProjectionWorker
 ) -> None:
     last = seed(registry)
-    wait_until(lambda: tracked(clean_db) >= last)
+    wait_until(lambda: tracked(clean_db, "tenant_directory") >= last)
     query = (
         "SELECT tenant_id, name, tier, parent_id, created_at, created_by, position"
         " FROM tenants ORDER BY tenant_id"
@@ -94,7 +61,7 @@ def test_a_replay_from_the_event_store_rebuilds_the_same_rows(
         replayer = ProjectionWorker(clean_db)
         replayer.start()
         try:
-            wait_until(lambda: tracked(clean_db) >= last)
+            wait_until(lambda: tracked(clean_db, "tenant_directory") >= last)
             assert rows(clean_db, query) == live
         finally:
             replayer.stop()
@@ -118,7 +85,7 @@ def two_workers(clean_db: Database, registry: Registry) -> None:
         first.stop()
         wait_until(lambda: "tenant_directory" in second.holding)
         last = seed(registry)
-        wait_until(lambda: tracked(clean_db) >= last)
+        wait_until(lambda: tracked(clean_db, "tenant_directory") >= last)
         assert rows(clean_db, "SELECT count(*) FROM tenants") == [(4,)]
     finally:
         first.stop()

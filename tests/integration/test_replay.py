@@ -1,0 +1,141 @@
+"""Every read model, emptied and replayed from the event store, equals the one kept current live."""
+
+from __future__ import annotations
+
+import threading
+from datetime import date
+
+import psycopg
+from psycopg import sql
+
+from domain.actors import Actor, Role
+from domain.compact import Section
+from domain.errors import Conflict
+from domain.register import Sector
+from domain.tenancy import Tier
+from infra.database import Database
+from projections.catalogue import PROJECTIONS
+from projections.worker import ProjectionWorker
+from services.codes import CodeService
+from services.compacts import CompactService
+from services.registry import Registry
+from services.tenants import TenantService
+from tests.conftest import READ_MODEL_TABLES, count_events
+from tests.support import all_tracked, paused, rows, wait_until
+
+ADMIN = Actor(sub="admin@example.org", roles=frozenset({Role.PLATFORM_ADMIN}))
+
+
+def script_history(registry: Registry) -> None:
+    """A few years of three tenants: text, amendments, parties, champions and codes."""
+    tenants, compacts, codes = TenantService(registry), CompactService(registry), CodeService(registry)
+    tenants.create_tenant(ADMIN, slug="england", name="England", tier=Tier.NATIONAL, parent=None)
+    tenants.create_tenant(ADMIN, slug="east", name="East of England", tier=Tier.REGIONAL, parent="england")
+    tenants.create_tenant(ADMIN, slug="essex", name="Essex", tier=Tier.COUNTY, parent="east")
+    for i, tenant in enumerate(("england", "east", "essex")):
+        compacts.publish(
+            ADMIN,
+            tenant=tenant,
+            title=f"Compact {tenant}",
+            effective_on=date(2004 + i, 1, 1),
+            sections=[
+                Section("1", "Funding", "Notice before funding changes.", ("finance",)),
+                Section("2", "Volunteering", "Volunteers are valued.", ("volunteering",)),
+            ],
+        )
+        compacts.amend(
+            ADMIN,
+            tenant=tenant,
+            effective_on=date(2008, 1, 1),
+            rationale="Annual review",
+            upsert=[Section("3", "Disputes", "Mediation first.", ("complaints",))],
+            remove=["2"],
+        )
+        for party, sector in (("Council", Sector.STATUTORY), ("CVS", Sector.VOLUNTARY_COMMUNITY)):
+            compacts.sign(ADMIN, tenant=tenant, party=party, sector=sector, signed_on=date(2008, 2, 1))
+        compacts.appoint_champion(ADMIN, tenant=tenant, party="CVS", name="Jo", appointed_on=date(2008, 3, 1))
+        compacts.withdraw(ADMIN, tenant=tenant, party="Council", on=date(2009, 1, 1), reason="Reorganised")
+        codes.adopt(
+            ADMIN, tenant=tenant, key="bme", title="BME", matters=["bme groups"], adopted_on=date(2008, 4, 1)
+        )
+        codes.adopt(
+            ADMIN,
+            tenant=tenant,
+            key="equality",
+            title="E&D",
+            matters=["equality"],
+            adopted_on=date(2008, 5, 1),
+        )
+        codes.merge(ADMIN, tenant=tenant, key="bme", into="equality", on=date(2009, 6, 1))
+        codes.endorse(ADMIN, tenant=tenant, key="equality", party="CVS", on=date(2009, 7, 1))
+
+
+def snapshot(db: Database) -> dict[str, list[tuple[object, ...]]]:
+    return {table: rows(db, f"SELECT * FROM {table} ORDER BY 1, 2, 3") for table in READ_MODEL_TABLES}
+
+
+def test_every_read_model_replays_to_the_same_rows(
+    clean_db: Database, registry: Registry, worker: ProjectionWorker
+) -> None:
+    script_history(registry)
+    assert count_events(clean_db) > 0
+    wait_until(lambda: all(v > 0 for v in all_tracked(clean_db).values()))
+    with paused(worker):
+        live_positions = all_tracked(clean_db)
+        live = snapshot(clean_db)
+        assert all(live.values()), {t: len(r) for t, r in live.items()}
+        tables = [*READ_MODEL_TABLES, *(p.tracking_table for p in PROJECTIONS)]
+        with psycopg.connect(clean_db.psycopg_conninfo(), autocommit=True) as conn:
+            conn.execute(sql.SQL("TRUNCATE {}").format(sql.SQL(", ").join(map(sql.Identifier, tables))))
+        assert all_tracked(clean_db) == dict.fromkeys(live_positions, 0)
+        replayer = ProjectionWorker(clean_db)
+        replayer.start()
+        try:
+            wait_until(lambda: all_tracked(clean_db) == live_positions, timeout=30)
+            assert snapshot(clean_db) == live
+        finally:
+            replayer.stop()
+
+
+def test_concurrent_signings_of_one_party_store_exactly_one(
+    clean_db: Database, registry: Registry, worker: ProjectionWorker
+) -> None:
+    TenantService(registry).create_tenant(
+        ADMIN, slug="harrow", name="Harrow", tier=Tier.NATIONAL, parent=None
+    )
+    compacts = CompactService(registry)
+    compacts.publish(
+        ADMIN,
+        tenant="harrow",
+        title="T",
+        effective_on=date(2009, 4, 1),
+        sections=[Section("1", "H", "t", ())],
+    )
+    before = count_events(clean_db)
+    outcomes: list[str] = []
+    barrier = threading.Barrier(6)
+
+    def sign(party: str) -> None:
+        barrier.wait()
+        try:
+            compacts.sign(
+                ADMIN, tenant="harrow", party=party, sector=Sector.PRIVATE, signed_on=date(2009, 5, 1)
+            )
+            outcomes.append(f"signed {party}")
+        except Conflict:
+            outcomes.append(f"conflict {party}")
+
+    # Four racers for one party and two for others: one signature each, the rest CONFLICT.
+    threads = [threading.Thread(target=sign, args=(p,)) for p in ["Acme"] * 4 + ["Beta", "Gamma"]]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["conflict Acme"] * 3 + ["signed Acme", "signed Beta", "signed Gamma"]
+    # One register opened plus three signatures; no gaps and nothing twice.
+    assert count_events(clean_db) - before == 4
+    versions = rows(
+        clean_db,
+        "SELECT originator_version FROM registry_events WHERE originator_id = 'harrow:register' ORDER BY 1",
+    )
+    assert [v[0] for v in versions] == [1, 2, 3, 4]
