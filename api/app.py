@@ -18,6 +18,7 @@ from api.auth import actor_from_header, invalid_token_response
 from api.freshness import ReadModelWaiter
 from api.graphql.context import Context, Loaders, Services
 from api.graphql.schema import schema
+from api.idempotency import idempotency_middleware
 from infra.database import Database
 from infra.settings import Settings
 from infra.tokens import InvalidToken, KeyRing
@@ -40,6 +41,9 @@ class Runtime:
     services: Services
     registry: Registry
     worker: ProjectionWorker | None
+    keys: KeyRing
+    issuer: str
+    audience: str
 
 
 def create_app(settings: Settings, db: Database, keys: KeyRing, *, run_worker: bool) -> Litestar:
@@ -69,6 +73,9 @@ def create_app(settings: Settings, db: Database, keys: KeyRing, *, run_worker: b
             ),
             registry=registry,
             worker=worker,
+            keys=keys,
+            issuer=settings.jwt_issuer,
+            audience=settings.jwt_audience,
         )
         try:
             yield
@@ -118,5 +125,6 @@ def create_app(settings: Settings, db: Database, keys: KeyRing, *, run_worker: b
         route_handlers=[graphql, health, jwks],
         lifespan=[lifespan],
         exception_handlers={InvalidToken: invalid_token_response},
+        middleware=[idempotency_middleware],
         request_max_body_size=settings.max_body_bytes,
     )

@@ -130,6 +130,18 @@ CREATE TABLE IF NOT EXISTS code_endorsements (
     FOREIGN KEY (tenant_id, key) REFERENCES codes (tenant_id, key)
 );
 
+-- Idempotency keys: a retried mutation with the same key and body gets the first answer again.
+-- This is the one table the API itself writes (api/idempotency.py).
+CREATE TABLE IF NOT EXISTS idempotent_requests (
+    actor text NOT NULL,
+    key text NOT NULL,
+    request_hash text NOT NULL,
+    status int,
+    response bytea,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (actor, key)
+);
+
 -- The role GraphQL reads run as: it owns nothing and may only read the read models.
 DO $$
 BEGIN
@@ -140,3 +152,4 @@ $$;
 GRANT USAGE ON SCHEMA public TO compacts_reader;
 GRANT SELECT ON tenants, tenant_ancestors, compact_versions, compact_sections,
     party_memberships, champion_appointments, codes, code_matters, code_endorsements TO compacts_reader;
+GRANT SELECT, INSERT, UPDATE, DELETE ON idempotent_requests TO compacts_reader;

@@ -62,7 +62,12 @@ def db() -> Iterator[Database]:
 
 
 def truncate_all(db: Database) -> None:
-    tables = [*READ_MODEL_TABLES, *(p.tracking_table for p in PROJECTIONS), "registry_events"]
+    tables = [
+        *READ_MODEL_TABLES,
+        *(p.tracking_table for p in PROJECTIONS),
+        "registry_events",
+        "idempotent_requests",
+    ]
     statement = sql.SQL("TRUNCATE {}").format(sql.SQL(", ").join(sql.Identifier(t) for t in tables))
     with psycopg.connect(db.psycopg_conninfo(), autocommit=True) as conn:
         for attempt in range(5):
