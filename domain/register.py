@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -21,6 +22,50 @@ class Sector(StrEnum):
     PRIVATE = "PRIVATE"
 
 
+class BodyKind(StrEnum):
+    """What kind of body a party is, as a council website would list it."""
+
+    COUNCIL = "COUNCIL"
+    PARISH_OR_TOWN_COUNCIL = "PARISH_OR_TOWN_COUNCIL"
+    HEALTH = "HEALTH"
+    POLICE = "POLICE"
+    FIRE = "FIRE"
+    EDUCATION = "EDUCATION"
+    HOUSING = "HOUSING"
+    CHARITY = "CHARITY"
+    COMMUNITY_GROUP = "COMMUNITY_GROUP"
+    FAITH_GROUP = "FAITH_GROUP"
+    SOCIAL_ENTERPRISE = "SOCIAL_ENTERPRISE"
+    INFRASTRUCTURE_BODY = "INFRASTRUCTURE_BODY"
+    BUSINESS = "BUSINESS"
+    OTHER = "OTHER"
+
+
+@dataclass(frozen=True)
+class Contact:
+    """A party's named point of contact: personal data, never public."""
+
+    name: str
+    email: str | None = None
+    phone: str | None = None
+
+    def checked(self) -> Contact:
+        name = " ".join(self.name.split())
+        if not name:
+            raise InvalidInput("The contact's name is empty.")
+        email = (self.email or "").strip() or None
+        if email is not None and not EMAIL.match(email):
+            raise InvalidInput(f"'{email}' does not look like an email address.")
+        phone = " ".join((self.phone or "").split()) or None
+        if phone is not None and not PHONE.match(phone):
+            raise InvalidInput(f"'{phone}' does not look like a phone number.")
+        return Contact(name, email, phone)
+
+
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+PHONE = re.compile(r"^\+?[0-9 ()-]{6,20}$")
+
+
 def party_key(name: str) -> str:
     """Parties are matched by name, ignoring case and spacing."""
     return " ".join(name.split()).casefold()
@@ -37,6 +82,7 @@ class Membership:
     name: str
     sector: Sector
     signed_on: date
+    kind: BodyKind | None = None
     withdrawn_on: date | None = None
 
     def covers(self, day: date) -> bool:
@@ -62,7 +108,18 @@ class Register(RegistryAggregate):
     class PartySigned(RegistryAggregate.Event):
         party: str
         sector: str
+        kind: str | None
         signed_on: str
+
+    class PartyContactRecorded(RegistryAggregate.Event):
+        party: str
+        name: str
+        email: str | None
+        phone: str | None
+
+    class ChampionStoodDown(RegistryAggregate.Event):
+        party: str
+        on: str
 
     class PartyWithdrawn(RegistryAggregate.Event):
         party: str
@@ -87,7 +144,16 @@ class Register(RegistryAggregate):
         membership = self.memberships.get(party_key(party))
         return membership if membership and membership.withdrawn_on is None else None
 
-    def sign(self, *, party: str, sector: Sector, signed_on: date, actor: str) -> None:
+    def sign(
+        self,
+        *,
+        party: str,
+        sector: Sector,
+        signed_on: date,
+        actor: str,
+        kind: BodyKind | None = None,
+        contact: Contact | None = None,
+    ) -> None:
         name = check_party_name(party)
         previous = self.memberships.get(party_key(name))
         if previous and previous.withdrawn_on is None:
@@ -97,11 +163,37 @@ class Register(RegistryAggregate):
                 f"{previous.name} withdrew on {previous.withdrawn_on.isoformat()}; it can sign again "
                 "only on a later date."
             )
-        self._signed(party=name, sector=sector.value, signed_on=signed_on.isoformat(), actor=actor)
+        checked = contact.checked() if contact else None
+        self._signed(
+            party=name,
+            sector=sector.value,
+            kind=kind.value if kind else None,
+            signed_on=signed_on.isoformat(),
+            actor=actor,
+        )
+        if checked:
+            self._contact(
+                party=name, name=checked.name, email=checked.email, phone=checked.phone, actor=actor
+            )
 
     @event(PartySigned)
-    def _signed(self, party: str, sector: str, signed_on: str, actor: str) -> None:
-        self.memberships[party_key(party)] = Membership(party, Sector(sector), date.fromisoformat(signed_on))
+    def _signed(self, party: str, sector: str, kind: str | None, signed_on: str, actor: str) -> None:
+        self.memberships[party_key(party)] = Membership(
+            party, Sector(sector), date.fromisoformat(signed_on), BodyKind(kind) if kind else None
+        )
+
+    def record_contact(self, *, party: str, contact: Contact, actor: str) -> None:
+        membership = self.current(party)
+        if membership is None:
+            raise NotFound(f"'{party}' is not a signed party; contacts are kept for signed parties.")
+        checked = contact.checked()
+        self._contact(
+            party=membership.name, name=checked.name, email=checked.email, phone=checked.phone, actor=actor
+        )
+
+    @event(PartyContactRecorded)
+    def _contact(self, party: str, name: str, email: str | None, phone: str | None, actor: str) -> None:
+        pass  # the contact is kept only in the private read model
 
     def withdraw(self, *, party: str, on: date, reason: str, actor: str) -> None:
         membership = self.memberships.get(party_key(party))
@@ -144,6 +236,21 @@ class Register(RegistryAggregate):
         self._appointed(
             party=membership.name, name=person, appointed_on=appointed_on.isoformat(), actor=actor
         )
+
+    def stand_down_champion(self, *, party: str, on: date, actor: str) -> None:
+        current = self.champions.get(party_key(party))
+        if current is None:
+            raise NotFound(f"'{party}' has no current champion to stand down.")
+        if on < current.appointed_on:
+            raise InvalidInput(
+                f"{current.name} was appointed on {current.appointed_on.isoformat()}; they cannot stand "
+                f"down before that ({on.isoformat()})."
+            )
+        self._stood_down(party=self.memberships[party_key(party)].name, on=on.isoformat(), actor=actor)
+
+    @event(ChampionStoodDown)
+    def _stood_down(self, party: str, on: str, actor: str) -> None:
+        self.champions.pop(party_key(party), None)
 
     @event(ChampionAppointed)
     def _appointed(self, party: str, name: str, appointed_on: str, actor: str) -> None:

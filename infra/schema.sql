@@ -78,10 +78,21 @@ CREATE TABLE IF NOT EXISTS party_memberships (
     membership int NOT NULL,
     name text NOT NULL,
     sector text NOT NULL,
+    kind text,
     signed_on date NOT NULL,
     withdrawn_on date,
     withdrawal_reason text,
     PRIMARY KEY (tenant_id, party_key, membership)
+);
+-- Personal data: the tenant's members see it, the public never does.
+CREATE TABLE IF NOT EXISTS party_contacts (
+    tenant_id text COLLATE "C" NOT NULL,
+    party_key text NOT NULL,
+    name text NOT NULL,
+    email text,
+    phone text,
+    recorded_at timestamptz NOT NULL,
+    PRIMARY KEY (tenant_id, party_key)
 );
 CREATE TABLE IF NOT EXISTS champion_appointments (
     tenant_id text COLLATE "C" NOT NULL,
@@ -151,5 +162,5 @@ END
 $$;
 GRANT USAGE ON SCHEMA public TO compacts_reader;
 GRANT SELECT ON tenants, tenant_ancestors, compact_versions, compact_sections,
-    party_memberships, champion_appointments, codes, code_matters, code_endorsements TO compacts_reader;
+    party_memberships, party_contacts, champion_appointments, codes, code_matters, code_endorsements TO compacts_reader;
 GRANT SELECT, INSERT, UPDATE, DELETE ON idempotent_requests TO compacts_reader;

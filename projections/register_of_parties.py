@@ -19,8 +19,8 @@ from projections.base import ReadModelView
 NAME = "register_of_parties"
 
 SIGNED = """
-INSERT INTO party_memberships (tenant_id, party_key, membership, name, sector, signed_on)
-SELECT %(tenant)s, %(key)s, coalesce(max(membership), 0) + 1, %(name)s, %(sector)s, %(on)s
+INSERT INTO party_memberships (tenant_id, party_key, membership, name, sector, kind, signed_on)
+SELECT %(tenant)s, %(key)s, coalesce(max(membership), 0) + 1, %(name)s, %(sector)s, %(kind)s, %(on)s
 FROM party_memberships WHERE tenant_id = %(tenant)s AND party_key = %(key)s
 """
 WITHDRAWN = """
@@ -32,6 +32,13 @@ CHAMPION_ENDS_WITH_PARTY = """
 UPDATE champion_appointments SET ended_on = %(on)s
 WHERE tenant_id = %(tenant)s AND party_key = %(key)s AND ended_on IS NULL
 """
+CONTACT = """
+INSERT INTO party_contacts (tenant_id, party_key, name, email, phone, recorded_at)
+VALUES (%(tenant)s, %(key)s, %(name)s, %(email)s, %(phone)s, %(at)s)
+ON CONFLICT (tenant_id, party_key) DO UPDATE
+SET name = excluded.name, email = excluded.email, phone = excluded.phone, recorded_at = excluded.recorded_at
+"""
+STOOD_DOWN = CHAMPION_ENDS_WITH_PARTY
 APPOINTED = """
 INSERT INTO champion_appointments (tenant_id, party_key, appointment, party, name, appointed_on)
 SELECT %(tenant)s, %(key)s, coalesce(max(appointment), 0) + 1, %(party)s, %(name)s, %(on)s
@@ -48,6 +55,7 @@ class RegisterView(ReadModelView):
             "key": party_key(event.party),
             "name": event.party,
             "sector": event.sector,
+            "kind": event.kind,
             "on": event.signed_on,
         }
         self.apply(tracking, (SIGNED, params))
@@ -60,6 +68,21 @@ class RegisterView(ReadModelView):
             "reason": event.reason,
         }
         self.apply(tracking, (WITHDRAWN, params), (CHAMPION_ENDS_WITH_PARTY, params))
+
+    def contact(self, event: Register.PartyContactRecorded, tracking: Tracking) -> None:
+        params = {
+            "tenant": tenant_of(event.originator_id),
+            "key": party_key(event.party),
+            "name": event.name,
+            "email": event.email,
+            "phone": event.phone,
+            "at": event.timestamp,
+        }
+        self.apply(tracking, (CONTACT, params))
+
+    def stood_down(self, event: Register.ChampionStoodDown, tracking: Tracking) -> None:
+        params = {"tenant": tenant_of(event.originator_id), "key": party_key(event.party), "on": event.on}
+        self.apply(tracking, (STOOD_DOWN, params))
 
     def appointed(self, event: Register.ChampionAppointed, tracking: Tracking) -> None:
         params = {
@@ -79,6 +102,8 @@ class RegisterOfParties(Projection[RegisterView]):
         get_topic(Register.PartySigned),
         get_topic(Register.PartyWithdrawn),
         get_topic(Register.ChampionAppointed),
+        get_topic(Register.PartyContactRecorded),
+        get_topic(Register.ChampionStoodDown),
     )
 
     @singledispatchmethod
@@ -97,6 +122,14 @@ class RegisterOfParties(Projection[RegisterView]):
     def _(self, domain_event: Register.ChampionAppointed, tracking: Tracking) -> None:
         self.view.appointed(domain_event, tracking)
 
+    @process_event.register
+    def _(self, domain_event: Register.PartyContactRecorded, tracking: Tracking) -> None:
+        self.view.contact(domain_event, tracking)
+
+    @process_event.register
+    def _(self, domain_event: Register.ChampionStoodDown, tracking: Tracking) -> None:
+        self.view.stood_down(domain_event, tracking)
+
 
 # The read side.
 
@@ -105,7 +138,15 @@ class RegisterOfParties(Projection[RegisterView]):
 class PartyRow:
     name: str
     sector: str
+    kind: str | None
     signed_on: date
+
+
+@dataclass(frozen=True)
+class ContactRow:
+    name: str
+    email: str | None
+    phone: str | None
 
 
 @dataclass(frozen=True)
@@ -117,7 +158,7 @@ class ChampionRow:
 
 # A party withdrawn on D is not in the register on D.
 PARTIES_ON = """
-SELECT tenant_id, name, sector, signed_on FROM party_memberships
+SELECT tenant_id, name, sector, kind, signed_on FROM party_memberships
 WHERE tenant_id = ANY($1::text[]) AND signed_on <= $2 AND (withdrawn_on IS NULL OR withdrawn_on > $2)
 ORDER BY tenant_id, name
 """
@@ -131,7 +172,7 @@ ORDER BY tenant_id, party
 async def parties_on(conn: asyncpg.Connection, tenants: list[str], on: date) -> dict[str, list[PartyRow]]:
     found: dict[str, list[PartyRow]] = {t: [] for t in tenants}
     for r in await conn.fetch(PARTIES_ON, tenants, on):
-        found[r["tenant_id"]].append(PartyRow(r["name"], r["sector"], r["signed_on"]))
+        found[r["tenant_id"]].append(PartyRow(r["name"], r["sector"], r["kind"], r["signed_on"]))
     return found
 
 
@@ -141,4 +182,17 @@ async def champions_on(
     found: dict[str, list[ChampionRow]] = {t: [] for t in tenants}
     for r in await conn.fetch(CHAMPIONS_ON, tenants, on):
         found[r["tenant_id"]].append(ChampionRow(r["name"], r["party"], r["appointed_on"]))
+    return found
+
+
+async def contacts_of(conn: asyncpg.Connection, tenants: list[str]) -> dict[str, dict[str, ContactRow]]:
+    """Each tenant's party contacts by party key: only for callers allowed to see personal data."""
+    found: dict[str, dict[str, ContactRow]] = {t: {} for t in tenants}
+    rows = await conn.fetch(
+        "SELECT tenant_id, party_key, name, email, phone FROM party_contacts"
+        " WHERE tenant_id = ANY($1::text[])",
+        tenants,
+    )
+    for r in rows:
+        found[r["tenant_id"]][r["party_key"]] = ContactRow(r["name"], r["email"], r["phone"])
     return found

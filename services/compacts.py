@@ -8,7 +8,7 @@ from datetime import date
 from domain.actors import Actor, require_editor
 from domain.compact import Compact, Section, compact_id, publish_compact
 from domain.errors import Conflict, NotFound
-from domain.register import Register, Sector, register_id
+from domain.register import BodyKind, Contact, Register, Sector, register_id
 from services.registry import Recorded, Registry
 
 
@@ -61,12 +61,38 @@ class CompactService:
                 pass  # another command opened the register first; apply ours to that one
         return self.registry.update(register_id(tenant), Register, change, f"'{tenant}' has no register.")
 
-    def sign(self, actor: Actor, *, tenant: str, party: str, sector: Sector, signed_on: date) -> Recorded:
+    def sign(
+        self,
+        actor: Actor,
+        *,
+        tenant: str,
+        party: str,
+        sector: Sector,
+        signed_on: date,
+        kind: BodyKind | None = None,
+        contact: Contact | None = None,
+    ) -> Recorded:
         who = require_editor(actor, tenant, "sign a party to the compact")
         self.registry.require_tenant(tenant)
         return self._register(
-            tenant, who, lambda r: r.sign(party=party, sector=sector, signed_on=signed_on, actor=who)
+            tenant,
+            who,
+            lambda r: r.sign(
+                party=party, sector=sector, signed_on=signed_on, kind=kind, contact=contact, actor=who
+            ),
         )
+
+    def record_contact(self, actor: Actor, *, tenant: str, party: str, contact: Contact) -> Recorded:
+        who = require_editor(actor, tenant, "record a party's contact")
+        self.registry.require_tenant(tenant)
+        return self._register(
+            tenant, who, lambda r: r.record_contact(party=party, contact=contact, actor=who)
+        )
+
+    def stand_down_champion(self, actor: Actor, *, tenant: str, party: str, on: date) -> Recorded:
+        who = require_editor(actor, tenant, "record a champion standing down")
+        self.registry.require_tenant(tenant)
+        return self._register(tenant, who, lambda r: r.stand_down_champion(party=party, on=on, actor=who))
 
     def withdraw(self, actor: Actor, *, tenant: str, party: str, on: date, reason: str) -> Recorded:
         who = require_editor(actor, tenant, "withdraw a party")

@@ -26,6 +26,7 @@ READ_MODEL_TABLES = (
     "compact_versions",
     "compact_sections",
     "party_memberships",
+    "party_contacts",
     "champion_appointments",
     "codes",
     "code_matters",

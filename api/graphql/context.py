@@ -15,7 +15,7 @@ from domain.actors import Actor
 from projections import codes_of_practice, compact_text, register_of_parties, tenant_directory
 from projections.codes_of_practice import CodeRow
 from projections.compact_text import CompactRow
-from projections.register_of_parties import ChampionRow, PartyRow
+from projections.register_of_parties import ChampionRow, ContactRow, PartyRow
 from projections.tenant_directory import TenantRow
 from services.codes import CodeService
 from services.compacts import CompactService
@@ -46,6 +46,7 @@ class Loaders:
         self.parties = DataLoader[tuple[str, date], list[PartyRow]](self._parties)
         self.champions = DataLoader[tuple[str, date], list[ChampionRow]](self._champions)
         self.codes = DataLoader[tuple[str, date], list[CodeRow]](self._codes)
+        self.contacts = DataLoader[str, dict[str, ContactRow]](self._contacts)
 
     async def _by_date(self, keys: list[tuple[str, date]], fetch: Any, default: Any) -> list[Any]:
         found: dict[tuple[str, date], Any] = {}
@@ -64,6 +65,11 @@ class Loaders:
 
     async def _champions(self, keys: list[tuple[str, date]]) -> list[list[ChampionRow]]:
         return await self._by_date(keys, register_of_parties.champions_on, [])
+
+    async def _contacts(self, tenants: list[str]) -> list[dict[str, ContactRow]]:
+        async with self.pool.acquire() as conn:
+            found = await register_of_parties.contacts_of(conn, tenants)
+        return [found[t] for t in tenants]
 
     async def _codes(self, keys: list[tuple[str, date]]) -> list[list[CodeRow]]:
         return await self._by_date(keys, codes_of_practice.codes_on, [])

@@ -20,6 +20,7 @@ from domain.matters import MATTERS
 from projections import tenant_directory
 from projections.codes_of_practice import CodeRow
 from projections.compact_text import CompactRow
+from projections.register_of_parties import PartyRow
 from projections.tenant_directory import TenantRow
 from services.registry import Recorded
 
@@ -69,11 +70,49 @@ class Compact:
         return cls(title=row.title, version=row.version, effective_on=row.effective_on, sections=sections)
 
 
+BodyKind = strawberry.enum(register.BodyKind, description="What kind of body a party is.")
+
+
+@strawberry.type(description="A party's named point of contact (personal data).")
+class Contact:
+    name: str
+    email: str | None
+    phone: str | None
+
+
+@strawberry.input(description="A party's named point of contact; never shown to the public.")
+class ContactInput:
+    name: str
+    email: str | None = None
+    phone: str | None = None
+
+    def to_domain(self) -> register.Contact:
+        return register.Contact(self.name, self.email, self.phone)
+
+
 @strawberry.type(description="A signatory in the Register of Parties.")
 class Party:
     name: str
     sector: Sector
     signed_on: date
+    kind: BodyKind | None = strawberry.field(description="Council, health, charity, faith group...")  # type: ignore[valid-type]
+    tenant_slug: strawberry.Private[str]
+
+    @classmethod
+    def from_row(cls, tenant: str, row: PartyRow) -> Party:
+        kind = register.BodyKind(row.kind) if row.kind else None
+        return cls(
+            name=row.name, sector=Sector(row.sector), signed_on=row.signed_on, kind=kind, tenant_slug=tenant
+        )
+
+    @strawberry.field(description="The named point of contact: for the tenant's members only, else null.")
+    async def contact(self, info: Info[Context, None]) -> Contact | None:
+        if not info.context.actor.can_audit(self.tenant_slug):
+            return None
+        found = (await info.context.loaders.contacts.load(self.tenant_slug)).get(
+            register.party_key(self.name)
+        )
+        return Contact(name=found.name, email=found.email, phone=found.phone) if found else None
 
 
 @strawberry.type(description="A party's Compact Champion.")
@@ -160,7 +199,17 @@ class Tenant:
     @strawberry.field(description="The Register of Parties on `asOf` (default today), by name.")
     async def parties(self, info: Info[Context, None], as_of: date | None = None) -> list[Party]:
         rows = await info.context.loaders.parties.load((self.slug, as_of or today()))
-        return [Party(name=r.name, sector=Sector(r.sector), signed_on=r.signed_on) for r in rows]
+        return [Party.from_row(self.slug, r) for r in rows]
+
+    @strawberry.field(description="Parties signed on `asOf` (default today) that have no current champion.")
+    async def parties_without_champion(
+        self, info: Info[Context, None], as_of: date | None = None
+    ) -> list[Party]:
+        day = as_of or today()
+        parties = await info.context.loaders.parties.load((self.slug, day))
+        champions = await info.context.loaders.champions.load((self.slug, day))
+        championed = {register.party_key(c.party) for c in champions}
+        return [Party.from_row(self.slug, r) for r in parties if register.party_key(r.name) not in championed]
 
     @strawberry.field(
         description="The codes on `asOf` (default today); codes in development only for the tenant's members."
@@ -273,7 +322,14 @@ class Mutation:
 
     @strawberry.mutation(description="Sign a party to the compact in the Register of Parties.")
     async def sign_compact(
-        self, info: Info[Context, None], tenant: str, party: str, sector: Sector, signed_on: date
+        self,
+        info: Info[Context, None],
+        tenant: str,
+        party: str,
+        sector: Sector,
+        signed_on: date,
+        kind: BodyKind | None = None,  # type: ignore[valid-type]
+        contact: ContactInput | None = None,
     ) -> Party:
         ctx = info.context
         await _command(
@@ -283,11 +339,13 @@ class Mutation:
             party=party,
             sector=register.Sector(sector.value),
             signed_on=signed_on,
+            kind=kind,
+            contact=contact.to_domain() if contact else None,
         )
         rows = await ctx.loaders.parties.load((tenant, signed_on))
         key = register.party_key(party)
         row = next(r for r in rows if register.party_key(r.name) == key)
-        return Party(name=row.name, sector=Sector(row.sector), signed_on=row.signed_on)
+        return Party.from_row(tenant, row)
 
     @strawberry.mutation(description="Record a party leaving the register on a date, with the reason.")
     async def withdraw_party(
@@ -295,6 +353,22 @@ class Mutation:
     ) -> bool:
         ctx = info.context
         await _command(ctx, ctx.services.compacts.withdraw, tenant=tenant, party=party, on=on, reason=reason)
+        return True
+
+    @strawberry.mutation(description="Record or replace a signed party's point of contact (private).")
+    async def record_party_contact(
+        self, info: Info[Context, None], tenant: str, party: str, contact: ContactInput
+    ) -> bool:
+        ctx = info.context
+        await _command(
+            ctx, ctx.services.compacts.record_contact, tenant=tenant, party=party, contact=contact.to_domain()
+        )
+        return True
+
+    @strawberry.mutation(description="Record a party's champion standing down on a date.")
+    async def stand_down_champion(self, info: Info[Context, None], tenant: str, party: str, on: date) -> bool:
+        ctx = info.context
+        await _command(ctx, ctx.services.compacts.stand_down_champion, tenant=tenant, party=party, on=on)
         return True
 
     @strawberry.mutation(description="Appoint a party's Compact Champion; replaces any current one.")

@@ -160,3 +160,34 @@ def test_refused_compact_commands_get_their_code_and_store_nothing(
     unknown_matter = server.graphql('mutation { publishCompact(tenant: "wales", title: "T", effectiveOn: "2004-01-01", sections: [{key: "1", heading: "H", text: "t", matters: ["fundng"]}]) { version } }', token=admin).json()  # fmt: skip
     assert unknown_matter["errors"][0]["extensions"]["code"] == "NOT_FOUND"  # no tenant 'wales'
     assert count_events(clean_db) == stored
+
+
+def test_contacts_are_private_and_missing_champions_are_listed(server: Server, harlow: str) -> None:
+    editor = harlow
+    ok(server, 'mutation { publishCompact(tenant: "england", title: "T", effectiveOn: "2004-01-01", sections: [{key: "1", heading: "H", text: "t", matters: []}]) { version } }', editor)  # fmt: skip
+    signed = ok(server, 'mutation { signCompact(tenant: "england", party: "Essex Police", sector: STATUTORY, signedOn: "2004-02-01", kind: POLICE, contact: {name: "Pat Lee", email: "pat@example.org"}) { name kind contact { name email } } }', editor)  # fmt: skip
+    assert signed["signCompact"] == {
+        "name": "Essex Police",
+        "kind": "POLICE",
+        "contact": {"name": "Pat Lee", "email": "pat@example.org"},
+    }
+    ok(server, 'mutation { signCompact(tenant: "england", party: "CVS", sector: VOLUNTARY_COMMUNITY, signedOn: "2004-02-01") { name } }', editor)  # fmt: skip
+    ok(server, 'mutation { appointChampion(tenant: "england", party: "CVS", name: "Jo", appointedOn: "2004-03-01") { name } }', editor)  # fmt: skip
+    query = (
+        '{ tenant(slug: "england") { parties { name contact { name } } partiesWithoutChampion { name } } }'
+    )
+    public = ok(server, query)["tenant"]
+    assert public["parties"] == [{"name": "CVS", "contact": None}, {"name": "Essex Police", "contact": None}]
+    assert public["partiesWithoutChampion"] == [{"name": "Essex Police"}]
+    assert (
+        ok(server, query, server.token("editor", tenants=("wales",)))["tenant"]["parties"][1]["contact"]
+        is None
+    )
+    assert ok(server, query, server.token("auditor", tenants=("england",)))["tenant"]["parties"][1][
+        "contact"
+    ] == {"name": "Pat Lee"}
+    assert ok(server, 'mutation { standDownChampion(tenant: "england", party: "CVS", on: "2004-06-01") }', editor) == {"standDownChampion": True}  # fmt: skip
+    names = ok(server, '{ tenant(slug: "england") { partiesWithoutChampion { name } } }')["tenant"][
+        "partiesWithoutChampion"
+    ]
+    assert names == [{"name": "CVS"}, {"name": "Essex Police"}]

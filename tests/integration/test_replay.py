@@ -11,7 +11,7 @@ from psycopg import sql
 from domain.actors import Actor, Role
 from domain.compact import Section
 from domain.errors import Conflict
-from domain.register import Sector
+from domain.register import Contact, Sector
 from domain.tenancy import Tier
 from infra.database import Database
 from projections.catalogue import PROJECTIONS
@@ -53,7 +53,14 @@ def script_history(registry: Registry) -> None:
         )
         for party, sector in (("Council", Sector.STATUTORY), ("CVS", Sector.VOLUNTARY_COMMUNITY)):
             compacts.sign(ADMIN, tenant=tenant, party=party, sector=sector, signed_on=date(2008, 2, 1))
+        compacts.record_contact(
+            ADMIN, tenant=tenant, party="CVS", contact=Contact("Sam Smith", "sam@example.org", "01279 000000")
+        )
         compacts.appoint_champion(ADMIN, tenant=tenant, party="CVS", name="Jo", appointed_on=date(2008, 3, 1))
+        compacts.stand_down_champion(ADMIN, tenant=tenant, party="CVS", on=date(2008, 9, 1))
+        compacts.appoint_champion(
+            ADMIN, tenant=tenant, party="CVS", name="Kim", appointed_on=date(2008, 9, 2)
+        )
         compacts.withdraw(ADMIN, tenant=tenant, party="Council", on=date(2009, 1, 1), reason="Reorganised")
         codes.adopt(
             ADMIN, tenant=tenant, key="bme", title="BME", matters=["bme groups"], adopted_on=date(2008, 4, 1)

@@ -9,7 +9,7 @@ import pytest
 from domain.compact import Compact, Section, publish_compact
 from domain.errors import Conflict, InvalidInput, NotFound
 from domain.matters import resolve_matter, resolve_matters
-from domain.register import Register, Sector
+from domain.register import BodyKind, Contact, Register, Sector
 
 FUNDING = Section("1", "Funding", "Three months' notice.", ("finance",))
 
@@ -135,4 +135,37 @@ def test_a_champion_needs_a_party_signed_on_that_date_and_replaces_the_last() ->
     r.appoint_champion(party="Harlow CVS", name="Sam", appointed_on=date(2006, 1, 1), actor="ed")
     assert r.champions["harlow cvs"].name == "Sam"
     r.withdraw(party="Harlow CVS", on=date(2007, 1, 1), reason="Closed", actor="ed")
+    assert r.champions == {}
+
+
+def test_a_party_carries_its_kind_and_a_checked_contact() -> None:
+    r = Register(tenant_slug="harlow", actor="ed")
+    r.sign(
+        party="Essex Police",
+        sector=Sector.STATUTORY,
+        signed_on=date(2004, 2, 1),
+        kind=BodyKind.POLICE,
+        contact=Contact("  Pat   Lee ", "pat@example.org", "01245 491491"),
+        actor="ed",
+    )
+    events = r.collect_events()
+    assert [type(e).__name__ for e in events] == ["RegisterOpened", "PartySigned", "PartyContactRecorded"]
+    assert isinstance(events[2], Register.PartyContactRecorded)
+    assert (events[2].name, events[2].email) == ("Pat Lee", "pat@example.org")
+    with pytest.raises(InvalidInput, match="email"):
+        r.record_contact(party="Essex Police", contact=Contact("Pat", "not-an-address"), actor="ed")
+    with pytest.raises(InvalidInput, match="phone"):
+        r.record_contact(party="Essex Police", contact=Contact("Pat", None, "call me"), actor="ed")
+    with pytest.raises(NotFound, match="not a signed party"):
+        r.record_contact(party="Nobody", contact=Contact("Pat"), actor="ed")
+
+
+def test_a_champion_stands_down_on_or_after_appointment() -> None:
+    r = register()
+    with pytest.raises(NotFound, match="no current champion"):
+        r.stand_down_champion(party="Harlow CVS", on=date(2005, 1, 1), actor="ed")
+    r.appoint_champion(party="Harlow CVS", name="Jo", appointed_on=date(2005, 1, 1), actor="ed")
+    with pytest.raises(InvalidInput, match="cannot stand down before"):
+        r.stand_down_champion(party="Harlow CVS", on=date(2004, 6, 1), actor="ed")
+    r.stand_down_champion(party="Harlow CVS", on=date(2006, 1, 1), actor="ed")
     assert r.champions == {}
