@@ -26,6 +26,7 @@ from projections.worker import ProjectionWorker
 from services.codes import CodeService
 from services.compacts import CompactService
 from services.registry import Registry
+from services.steering_group import SteeringGroupService
 from services.tenants import TenantService
 
 log = logging.getLogger(__name__)
@@ -69,6 +70,7 @@ def create_app(settings: Settings, db: Database, keys: KeyRing, *, run_worker: b
                 tenants=TenantService(registry),
                 compacts=CompactService(registry),
                 codes=CodeService(registry),
+                steering=SteeringGroupService(registry),
                 read_your_writes_timeout=settings.read_your_writes_timeout,
             ),
             registry=registry,

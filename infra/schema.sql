@@ -141,6 +141,19 @@ CREATE TABLE IF NOT EXISTS code_endorsements (
     FOREIGN KEY (tenant_id, key) REFERENCES codes (tenant_id, key)
 );
 
+-- Read model: steering group terms (projections/steering_group.py).
+CREATE TABLE IF NOT EXISTS steering_terms (
+    tenant_id text COLLATE "C" NOT NULL,
+    term int NOT NULL,
+    role text NOT NULL,
+    holder text NOT NULL,
+    party text,
+    code text,
+    since date NOT NULL,
+    until date,
+    PRIMARY KEY (tenant_id, term)
+);
+
 -- Idempotency keys: a retried mutation with the same key and body gets the first answer again.
 -- This is the one table the API itself writes (api/idempotency.py).
 CREATE TABLE IF NOT EXISTS idempotent_requests (
@@ -162,5 +175,6 @@ END
 $$;
 GRANT USAGE ON SCHEMA public TO compacts_reader;
 GRANT SELECT ON tenants, tenant_ancestors, compact_versions, compact_sections,
-    party_memberships, party_contacts, champion_appointments, codes, code_matters, code_endorsements TO compacts_reader;
+    party_memberships, party_contacts, champion_appointments, codes, code_matters, code_endorsements,
+    steering_terms TO compacts_reader;
 GRANT SELECT, INSERT, UPDATE, DELETE ON idempotent_requests TO compacts_reader;

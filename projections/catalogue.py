@@ -6,6 +6,7 @@ from projections.base import ProjectionSpec
 from projections.codes_of_practice import CodesOfPractice, CodesView
 from projections.compact_text import CompactText, CompactTextView
 from projections.register_of_parties import RegisterOfParties, RegisterView
+from projections.steering_group import SteeringGroupProjection, SteeringGroupView
 from projections.tenant_directory import TenantDirectory, TenantDirectoryView
 
 PROJECTIONS: tuple[ProjectionSpec, ...] = (
@@ -13,6 +14,7 @@ PROJECTIONS: tuple[ProjectionSpec, ...] = (
     ProjectionSpec(CompactText, CompactTextView),
     ProjectionSpec(RegisterOfParties, RegisterView),
     ProjectionSpec(CodesOfPractice, CodesView),
+    ProjectionSpec(SteeringGroupProjection, SteeringGroupView),
 )
 
 

@@ -31,6 +31,7 @@ READ_MODEL_TABLES = (
     "codes",
     "code_matters",
     "code_endorsements",
+    "steering_terms",
 )
 
 

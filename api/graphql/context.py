@@ -12,13 +12,15 @@ from strawberry.litestar import BaseContext
 
 from api.freshness import ReadModelWaiter
 from domain.actors import Actor
-from projections import codes_of_practice, compact_text, register_of_parties, tenant_directory
+from projections import codes_of_practice, compact_text, register_of_parties, steering_group, tenant_directory
 from projections.codes_of_practice import CodeRow
 from projections.compact_text import CompactRow
 from projections.register_of_parties import ChampionRow, ContactRow, PartyRow
+from projections.steering_group import TermRow
 from projections.tenant_directory import TenantRow
 from services.codes import CodeService
 from services.compacts import CompactService
+from services.steering_group import SteeringGroupService
 from services.tenants import TenantService
 
 
@@ -31,6 +33,7 @@ class Services:
     tenants: TenantService
     compacts: CompactService
     codes: CodeService
+    steering: SteeringGroupService
     read_your_writes_timeout: float
 
 
@@ -46,6 +49,7 @@ class Loaders:
         self.parties = DataLoader[tuple[str, date], list[PartyRow]](self._parties)
         self.champions = DataLoader[tuple[str, date], list[ChampionRow]](self._champions)
         self.codes = DataLoader[tuple[str, date], list[CodeRow]](self._codes)
+        self.steering = DataLoader[tuple[str, date], list[TermRow]](self._steering)
         self.contacts = DataLoader[str, dict[str, ContactRow]](self._contacts)
 
     async def _by_date(self, keys: list[tuple[str, date]], fetch: Any, default: Any) -> list[Any]:
@@ -70,6 +74,9 @@ class Loaders:
         async with self.pool.acquire() as conn:
             found = await register_of_parties.contacts_of(conn, tenants)
         return [found[t] for t in tenants]
+
+    async def _steering(self, keys: list[tuple[str, date]]) -> list[list[TermRow]]:
+        return await self._by_date(keys, steering_group.terms_on, [])
 
     async def _codes(self, keys: list[tuple[str, date]]) -> list[list[CodeRow]]:
         return await self._by_date(keys, codes_of_practice.codes_on, [])

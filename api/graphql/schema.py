@@ -15,6 +15,7 @@ from strawberry.types import Info
 from api.graphql.context import Context
 from api.graphql.errors import ErrorCodes
 from domain import compact, register, tenancy
+from domain import steering_group as steering
 from domain.errors import NotFound
 from domain.matters import MATTERS
 from projections import tenant_directory
@@ -157,6 +158,20 @@ class Code:
         )
 
 
+SteeringRoleKind = strawberry.enum(
+    steering.SteeringRole, name="SteeringRole", description="A steering group role."
+)
+
+
+@strawberry.type(description="A seat on the compact's steering group.")
+class SteeringTerm:
+    role: SteeringRoleKind  # type: ignore[valid-type]
+    holder: str
+    party: str | None
+    code: str | None = strawberry.field(description="The code of practice a code lead leads.")
+    since: date
+
+
 @strawberry.input(description="A section to publish, or to add or replace in an amendment.")
 class SectionInput:
     key: str
@@ -219,6 +234,12 @@ class Tenant:
         # Drafts are private to the tenant's editors and auditors (and platform admins).
         members = info.context.actor.can_audit(self.slug)
         return [Code.from_row(r) for r in rows if members or r.status != "IN_DEVELOPMENT"]
+
+    @strawberry.field(description="Who held which steering group role on `asOf` (default today).")
+    async def steering_group(
+        self, info: Info[Context, None], as_of: date | None = None
+    ) -> list[SteeringTerm]:
+        return await _steering_after(info.context, self.slug, as_of or today())
 
     @strawberry.field(description="The current champion of each party on `asOf` (default today).")
     async def champions(self, info: Info[Context, None], as_of: date | None = None) -> list[Champion]:
@@ -390,6 +411,48 @@ class Mutation:
         return Champion(name=row.name, party=row.party, appointed_on=row.appointed_on)
 
     @strawberry.mutation(
+        description="Give someone a steering group role from a date (a chair replaces the last)."
+    )
+    async def assign_steering_role(
+        self,
+        info: Info[Context, None],
+        tenant: str,
+        role: SteeringRoleKind,  # type: ignore[valid-type]
+        holder: str,
+        since: date,
+        party: str | None = None,
+        code: str | None = None,
+    ) -> list[SteeringTerm]:
+        ctx = info.context
+        await _command(
+            ctx,
+            ctx.services.steering.assign,
+            tenant=tenant,
+            role=role,
+            holder=holder,
+            party=party,
+            code=code,
+            since=since,
+        )
+        return await _steering_after(ctx, tenant, since)
+
+    @strawberry.mutation(description="End someone's steering group role on a date.")
+    async def end_steering_role(
+        self,
+        info: Info[Context, None],
+        tenant: str,
+        role: SteeringRoleKind,  # type: ignore[valid-type]
+        holder: str,
+        on: date,
+        code: str | None = None,
+    ) -> list[SteeringTerm]:
+        ctx = info.context
+        await _command(
+            ctx, ctx.services.steering.end, tenant=tenant, role=role, holder=holder, code=code, on=on
+        )
+        return await _steering_after(ctx, tenant, on)
+
+    @strawberry.mutation(
         description="Record a code of practice adopted on a date, with the matters it covers."
     )
     async def adopt_code(
@@ -490,6 +553,16 @@ async def _code_after(ctx: Context, tenant: str, key: str, on: date) -> Code:
     if row is None:
         raise NotFound(f"The code '{key}' of '{tenant}' was recorded but cannot be read back.")
     return Code.from_row(row)
+
+
+async def _steering_after(ctx: Context, tenant: str, on: date) -> list[SteeringTerm]:
+    rows = await ctx.loaders.steering.load((tenant, on))
+    return [
+        SteeringTerm(
+            role=steering.SteeringRole(r.role), holder=r.holder, party=r.party, code=r.code, since=r.since
+        )
+        for r in rows
+    ]
 
 
 async def _command(ctx: Context, command: Callable[..., Recorded], **kwargs: Any) -> Recorded:

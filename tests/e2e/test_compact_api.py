@@ -191,3 +191,21 @@ def test_contacts_are_private_and_missing_champions_are_listed(server: Server, h
         "partiesWithoutChampion"
     ]
     assert names == [{"name": "CVS"}, {"name": "Essex Police"}]
+
+
+def test_the_steering_group_over_time(server: Server, harlow: str) -> None:
+    editor = harlow
+    first = ok(server, 'mutation { assignSteeringRole(tenant: "england", role: CHAIR, holder: "Ann", party: "HAVCO", since: "2009-01-01") { role holder party since } }', editor)  # fmt: skip
+    assert first["assignSteeringRole"] == [
+        {"role": "CHAIR", "holder": "Ann", "party": "HAVCO", "since": "2009-01-01"}
+    ]
+    ok(server, 'mutation { assignSteeringRole(tenant: "england", role: CODE_LEAD, holder: "Bo", code: "funding", since: "2009-02-01") { role } }', editor)  # fmt: skip
+    ok(server, 'mutation { assignSteeringRole(tenant: "england", role: CHAIR, holder: "Cy", since: "2010-01-01") { role } }', editor)  # fmt: skip
+    query = '{ tenant(slug: "england") { a: steeringGroup(asOf: "2009-06-01") { role holder code } b: steeringGroup { role holder } } }'
+    group = ok(server, query)["tenant"]
+    assert group["a"] == [
+        {"role": "CHAIR", "holder": "Ann", "code": None},
+        {"role": "CODE_LEAD", "holder": "Bo", "code": "funding"},
+    ]
+    assert group["b"] == [{"role": "CHAIR", "holder": "Cy"}, {"role": "CODE_LEAD", "holder": "Bo"}]
+    assert error_code(server, 'mutation { endSteeringRole(tenant: "england", role: MEMBER, holder: "Zed", on: "2011-01-01") { role } }', editor) == "NOT_FOUND"  # fmt: skip

@@ -12,6 +12,7 @@ from domain.actors import Actor, Role
 from domain.compact import Section
 from domain.errors import Conflict
 from domain.register import Contact, Sector
+from domain.steering_group import SteeringRole
 from domain.tenancy import Tier
 from infra.database import Database
 from projections.catalogue import PROJECTIONS
@@ -19,6 +20,7 @@ from projections.worker import ProjectionWorker
 from services.codes import CodeService
 from services.compacts import CompactService
 from services.registry import Registry
+from services.steering_group import SteeringGroupService
 from services.tenants import TenantService
 from tests.conftest import READ_MODEL_TABLES, count_events
 from tests.support import all_tracked, paused, rows, wait_until
@@ -29,6 +31,7 @@ ADMIN = Actor(sub="admin@example.org", roles=frozenset({Role.PLATFORM_ADMIN}))
 def script_history(registry: Registry) -> None:
     """A few years of three tenants: text, amendments, parties, champions and codes."""
     tenants, compacts, codes = TenantService(registry), CompactService(registry), CodeService(registry)
+    steering = SteeringGroupService(registry)
     tenants.create_tenant(ADMIN, slug="england", name="England", tier=Tier.NATIONAL, parent=None)
     tenants.create_tenant(ADMIN, slug="east", name="East of England", tier=Tier.REGIONAL, parent="england")
     tenants.create_tenant(ADMIN, slug="essex", name="Essex", tier=Tier.COUNTY, parent="east")
@@ -75,6 +78,16 @@ def script_history(registry: Registry) -> None:
         )
         codes.merge(ADMIN, tenant=tenant, key="bme", into="equality", on=date(2009, 6, 1))
         codes.endorse(ADMIN, tenant=tenant, key="equality", party="CVS", on=date(2009, 7, 1))
+        for holder, since in (("Ann", date(2008, 1, 1)), ("Bo", date(2010, 1, 1))):
+            steering.assign(
+                ADMIN,
+                tenant=tenant,
+                role=SteeringRole.CHAIR,
+                holder=holder,
+                party=None,
+                code=None,
+                since=since,
+            )
 
 
 def snapshot(db: Database) -> dict[str, list[tuple[object, ...]]]:
