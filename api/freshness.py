@@ -73,8 +73,9 @@ class ReadModelWaiter:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         for spec in projections_for(recorded.topics):
-            while self.positions.get(spec.name, 0) < recorded.notification_id:
-                if await self._read_position(spec) >= recorded.notification_id:
+            target = max(recorded.positions[t] for t in spec.topics if t in recorded.positions)
+            while self.positions.get(spec.name, 0) < target:
+                if await self._read_position(spec) >= target:
                     break
                 remaining = deadline - loop.time()
                 if remaining <= 0:
@@ -84,7 +85,7 @@ class ReadModelWaiter:
                     )
                 async with self.changed:
                     # Re-checked under the condition: no notification can slip in before wait().
-                    if self.positions.get(spec.name, 0) >= recorded.notification_id:
+                    if self.positions.get(spec.name, 0) >= target:
                         break
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self.changed.wait(), timeout=min(remaining, RECHECK_SECONDS))

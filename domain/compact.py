@@ -9,11 +9,12 @@ from typing import Any
 
 from eventsourcing.domain import event
 
-from domain.errors import InvalidInput, NotFound
+from domain.errors import Conflict, InvalidInput, NotFound
 from domain.events import RegistryAggregate, aggregate_id
 from domain.matters import resolve_matters
 from domain.text import one_line
 
+PROPOSAL_KEY = re.compile(r"^[a-z][a-z0-9-]{1,62}$")
 SECTION_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
 TITLE_MAX = 300
 TEXT_MAX = 50_000
@@ -34,6 +35,23 @@ class Section:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Section:
         return cls(data["key"], data["heading"], data["text"], tuple(data["matters"]))
+
+
+@dataclass
+class Proposal:
+    """An amendment put forward for consultation, waiting to be adopted or rejected."""
+
+    effective_on: date
+    rationale: str
+    upsert: list[Section]
+    remove: list[str]
+    proposed_on: date
+    closes_on: date | None
+    decision: str | None = None
+
+
+def _items(values: list[str]) -> list[str]:
+    return [cleaned for v in values if (cleaned := " ".join(v.split()))]
 
 
 def check_title(title: str) -> str:
@@ -85,6 +103,31 @@ class Compact(RegistryAggregate):
         effective_on: str
         sections: list[dict[str, Any]]
 
+    class AmendmentProposed(RegistryAggregate.Event):
+        proposal: str
+        effective_on: str
+        rationale: str
+        upserted: list[dict[str, Any]]
+        removed: list[str]
+        proposed_on: str
+        consultation_closes_on: str | None
+
+    class AmendmentAdopted(RegistryAggregate.Event):
+        proposal: str
+        on: str
+
+    class AmendmentRejected(RegistryAggregate.Event):
+        proposal: str
+        on: str
+        reason: str
+
+    class AnnualReviewHeld(RegistryAggregate.Event):
+        held_on: str
+        achievements: list[str]
+        aspirations: list[str]
+        issues: list[str]
+        amendments: list[str]
+
     class CompactAmended(RegistryAggregate.Event):
         compact_version: int
         effective_on: str
@@ -110,17 +153,13 @@ class Compact(RegistryAggregate):
         self.published_on = date.fromisoformat(effective_on)
         self.effective_on = self.published_on
         self.sections: dict[str, Section] = {s["key"]: Section.from_dict(s) for s in sections}
+        self.proposals: dict[str, Proposal] = {}
+        self.reviews_held: set[date] = set()
 
-    def amend(
-        self,
-        *,
-        effective_on: date,
-        rationale: str,
-        upsert: list[Section],
-        remove: list[str],
-        actor: str,
-    ) -> None:
-        """Replace or add sections and remove others, from `effective_on`; version + 1."""
+    def _check_change(
+        self, effective_on: date, rationale: str, upsert: list[Section], remove: list[str]
+    ) -> tuple[str, list[Section]]:
+        """The rationale and checked sections of a change the current text can take, else why not."""
         reason = " ".join(rationale.split())
         if not reason:
             raise InvalidInput("Give a rationale: say why the compact is being amended.")
@@ -143,6 +182,19 @@ class Compact(RegistryAggregate):
         remaining = (set(self.sections) - set(remove)) | upserted_keys
         if not remaining:
             raise InvalidInput("The amendment would leave the compact with no sections.")
+        return reason, checked
+
+    def amend(
+        self,
+        *,
+        effective_on: date,
+        rationale: str,
+        upsert: list[Section],
+        remove: list[str],
+        actor: str,
+    ) -> None:
+        """Replace or add sections and remove others, from `effective_on`; version + 1."""
+        reason, checked = self._check_change(effective_on, rationale, upsert, remove)
         self._amended(
             compact_version=self.compact_version + 1,
             effective_on=effective_on.isoformat(),
@@ -151,6 +203,153 @@ class Compact(RegistryAggregate):
             removed=list(remove),
             actor=actor,
         )
+
+    def propose(
+        self,
+        *,
+        key: str,
+        effective_on: date,
+        rationale: str,
+        upsert: list[Section],
+        remove: list[str],
+        proposed_on: date,
+        consultation_closes_on: date | None,
+        actor: str,
+    ) -> None:
+        """Put an amendment forward for consultation; it changes nothing until adopted."""
+        if not PROPOSAL_KEY.match(key):
+            raise InvalidInput(
+                f"'{key}' is not a valid proposal key: use 2 to 63 lower-case letters, digits and '-', "
+                "starting with a letter (for example '2010-review')."
+            )
+        if key in self.proposals:
+            raise Conflict(f"There is already a proposal '{key}'; choose another key.")
+        if proposed_on < self.published_on:
+            raise InvalidInput("An amendment cannot be proposed before the compact was published.")
+        if consultation_closes_on is not None and consultation_closes_on < proposed_on:
+            raise InvalidInput("The consultation cannot close before the proposal is made.")
+        if effective_on < proposed_on:
+            raise InvalidInput("A proposed amendment cannot take effect before it is proposed.")
+        reason, checked = self._check_change(effective_on, rationale, upsert, remove)
+        self._proposed(
+            proposal=key,
+            effective_on=effective_on.isoformat(),
+            rationale=reason,
+            upserted=[s.as_dict() for s in checked],
+            removed=list(remove),
+            proposed_on=proposed_on.isoformat(),
+            consultation_closes_on=consultation_closes_on.isoformat() if consultation_closes_on else None,
+            actor=actor,
+        )
+
+    @event(AmendmentProposed)
+    def _proposed(
+        self,
+        proposal: str,
+        effective_on: str,
+        rationale: str,
+        upserted: list[dict[str, Any]],
+        removed: list[str],
+        proposed_on: str,
+        consultation_closes_on: str | None,
+        actor: str,
+    ) -> None:
+        self.proposals[proposal] = Proposal(
+            effective_on=date.fromisoformat(effective_on),
+            rationale=rationale,
+            upsert=[Section.from_dict(d) for d in upserted],
+            remove=list(removed),
+            proposed_on=date.fromisoformat(proposed_on),
+            closes_on=date.fromisoformat(consultation_closes_on) if consultation_closes_on else None,
+        )
+
+    def _pending(self, key: str) -> Proposal:
+        proposal = self.proposals.get(key)
+        if proposal is None:
+            raise NotFound(f"There is no proposed amendment '{key}'.")
+        if proposal.decision is not None:
+            raise Conflict(f"The proposal '{key}' was already {proposal.decision.lower()}.")
+        return proposal
+
+    def adopt_proposal(self, *, key: str, adopted_on: date, actor: str) -> None:
+        """Adopt a proposal after its consultation: it becomes the next version, from its effective date."""
+        proposal = self._pending(key)
+        if proposal.closes_on is not None and adopted_on < proposal.closes_on:
+            raise InvalidInput(
+                f"The consultation on '{key}' is open until {proposal.closes_on.isoformat()}; "
+                "adopt it after it closes."
+            )
+        if adopted_on < proposal.proposed_on:
+            raise InvalidInput("A proposal cannot be adopted before it was made.")
+        # The text may have moved on since the proposal: its change is checked again now.
+        reason, checked = self._check_change(
+            proposal.effective_on, proposal.rationale, proposal.upsert, proposal.remove
+        )
+        self._adopted(proposal=key, on=adopted_on.isoformat(), actor=actor)
+        self._amended(
+            compact_version=self.compact_version + 1,
+            effective_on=proposal.effective_on.isoformat(),
+            rationale=reason,
+            upserted=[s.as_dict() for s in checked],
+            removed=list(proposal.remove),
+            actor=actor,
+        )
+
+    def reject_proposal(self, *, key: str, on: date, reason: str, actor: str) -> None:
+        proposal = self._pending(key)
+        if on < proposal.proposed_on:
+            raise InvalidInput("A proposal cannot be rejected before it was made.")
+        cleaned = " ".join(reason.split())
+        if not cleaned:
+            raise InvalidInput("Give the reason the proposal was rejected.")
+        self._rejected(proposal=key, on=on.isoformat(), reason=cleaned, actor=actor)
+
+    @event(AmendmentAdopted)
+    def _adopted(self, proposal: str, on: str, actor: str) -> None:
+        self.proposals[proposal].decision = "ADOPTED"
+
+    @event(AmendmentRejected)
+    def _rejected(self, proposal: str, on: str, reason: str, actor: str) -> None:
+        self.proposals[proposal].decision = "REJECTED"
+
+    def hold_annual_review(
+        self,
+        *,
+        held_on: date,
+        achievements: list[str],
+        aspirations: list[str],
+        issues: list[str],
+        amendments: list[str],
+        actor: str,
+    ) -> None:
+        """The yearly look back: what was achieved, what is hoped for, what troubled, what to amend."""
+        if held_on < self.published_on:
+            raise InvalidInput("An annual review cannot be held before the compact was published.")
+        if held_on in self.reviews_held:
+            raise Conflict(f"An annual review held on {held_on.isoformat()} is already recorded.")
+        for key in amendments:
+            if key not in self.proposals:
+                raise NotFound(f"The review refers to proposal '{key}', which does not exist.")
+        items = {name: _items(values) for name, values in (
+            ("achievements", achievements), ("aspirations", aspirations), ("issues", issues)
+        )}  # fmt: skip
+        if not any(items.values()) and not amendments:
+            raise InvalidInput(
+                "The review records nothing: give achievements, aspirations, issues or amendments."
+            )
+        self._reviewed(held_on=held_on.isoformat(), amendments=list(amendments), actor=actor, **items)
+
+    @event(AnnualReviewHeld)
+    def _reviewed(
+        self,
+        held_on: str,
+        achievements: list[str],
+        aspirations: list[str],
+        issues: list[str],
+        amendments: list[str],
+        actor: str,
+    ) -> None:
+        self.reviews_held.add(date.fromisoformat(held_on))
 
     @event(CompactAmended)
     def _amended(

@@ -23,7 +23,7 @@ def schema_sql() -> str:
 def migrate(db: Database) -> None:
     """Bring tables, roles and grants up to date; safe to run from many processes at once."""
     from projections.catalogue import PROJECTIONS
-    from projections.worker import construct_view
+    from projections.worker import create_view_tables
     from services.registry import Registry
 
     with psycopg.connect(db.psycopg_conninfo(), autocommit=True) as conn:
@@ -34,8 +34,8 @@ def migrate(db: Database) -> None:
             # The library's own statements (its row type, the tracking tables) come after ours,
             # so its CREATE TABLE IF NOT EXISTS finds the event store already made.
             Registry.connect(db, create_tables=True).close()
+            create_view_tables(db)
             for spec in PROJECTIONS:
-                construct_view(db, spec, create_tables=True).datastore.close()
                 conn.execute(
                     sql.SQL("GRANT SELECT ON {} TO compacts_reader").format(
                         sql.Identifier(spec.tracking_table)

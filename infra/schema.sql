@@ -141,6 +141,34 @@ CREATE TABLE IF NOT EXISTS code_endorsements (
     FOREIGN KEY (tenant_id, key) REFERENCES codes (tenant_id, key)
 );
 
+-- Read model: proposed amendments and their fate (projections/amendment_proposals.py).
+CREATE TABLE IF NOT EXISTS amendment_proposals (
+    tenant_id text COLLATE "C" NOT NULL,
+    key text NOT NULL,
+    rationale text NOT NULL,
+    effective_on date NOT NULL,
+    proposed_on date NOT NULL,
+    consultation_closes_on date,
+    upserted jsonb NOT NULL,
+    removed text[] NOT NULL,
+    status text NOT NULL CHECK (status IN ('PROPOSED', 'ADOPTED', 'REJECTED')),
+    decided_on date,
+    rejection_reason text,
+    PRIMARY KEY (tenant_id, key)
+);
+
+-- Read model: annual reviews (projections/annual_reviews.py).
+CREATE TABLE IF NOT EXISTS annual_reviews (
+    tenant_id text COLLATE "C" NOT NULL,
+    held_on date NOT NULL,
+    achievements text[] NOT NULL,
+    aspirations text[] NOT NULL,
+    issues text[] NOT NULL,
+    amendments text[] NOT NULL,
+    recorded_by text NOT NULL,
+    PRIMARY KEY (tenant_id, held_on)
+);
+
 -- Read model: steering group terms (projections/steering_group.py).
 CREATE TABLE IF NOT EXISTS steering_terms (
     tenant_id text COLLATE "C" NOT NULL,
@@ -176,5 +204,5 @@ $$;
 GRANT USAGE ON SCHEMA public TO compacts_reader;
 GRANT SELECT ON tenants, tenant_ancestors, compact_versions, compact_sections,
     party_memberships, party_contacts, champion_appointments, codes, code_matters, code_endorsements,
-    steering_terms TO compacts_reader;
+    steering_terms, amendment_proposals, annual_reviews TO compacts_reader;
 GRANT SELECT, INSERT, UPDATE, DELETE ON idempotent_requests TO compacts_reader;

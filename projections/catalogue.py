@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from projections.amendment_proposals import AmendmentProposals, ProposalsView
+from projections.annual_reviews import AnnualReviews, AnnualReviewsView
 from projections.base import ProjectionSpec
 from projections.codes_of_practice import CodesOfPractice, CodesView
 from projections.compact_text import CompactText, CompactTextView
@@ -15,6 +17,8 @@ PROJECTIONS: tuple[ProjectionSpec, ...] = (
     ProjectionSpec(RegisterOfParties, RegisterView),
     ProjectionSpec(CodesOfPractice, CodesView),
     ProjectionSpec(SteeringGroupProjection, SteeringGroupView),
+    ProjectionSpec(AmendmentProposals, ProposalsView),
+    ProjectionSpec(AnnualReviews, AnnualReviewsView),
 )
 
 

@@ -1,58 +1,86 @@
-"""The projection worker: a thread per read model, each held by one process at a time (advisory lock)."""
+"""The projection worker: one loop per process keeps every read model it holds current (advisory locks)."""
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Sequence
 
 import psycopg
-from eventsourcing.persistence import InfrastructureFactory
-from eventsourcing.projection import ProjectionRunner
+from eventsourcing.persistence import InfrastructureFactory, Tracking
+from eventsourcing.postgres import PostgresFactory
+from eventsourcing.projection import Projection
 from eventsourcing.utils import Environment
 
 from infra.database import Database
 from projections.base import ProjectionSpec, ReadModelView
 from projections.catalogue import PROJECTIONS
-from services.registry import Registry, registry_env
+from services.registry import APPLICATION_NAME, Registry, registry_env
 
 log = logging.getLogger(__name__)
 
 # The first half of every projection's advisory lock key; the second is hashtext(name).
 LOCK_NAMESPACE = 7_100_002
+# How often a worker tries to take projections it does not hold (another worker's, until it dies).
 LOCK_RETRY_SECONDS = 1.0
 ERROR_BACKOFF_SECONDS = 1.0
+BATCH = 500
+# eventsourcing NOTIFYs this channel (the event table's name) on every write.
+EVENTS_CHANNEL = "registry_events"
 
 
-def construct_view(db: Database, spec: ProjectionSpec, *, create_tables: bool) -> ReadModelView:
-    """The view as the eventsourcing factory builds it, so its tracking table name matches the runner's."""
-    env = Environment(spec.name, registry_env(db, create_tables=create_tables))
-    view = InfrastructureFactory[ReadModelView].construct(env=env).tracking_recorder(spec.view)
-    return view
+def worker_env(db: Database, *, create_tables: bool = False) -> dict[str, str]:
+    """The worker processes events one at a time, so its pools stay small."""
+    env = registry_env(db, create_tables=create_tables)
+    env.update({"POSTGRES_POOL_SIZE": "1", "POSTGRES_MAX_OVERFLOW": "1"})
+    return env
+
+
+def construct_view(factory: PostgresFactory, spec: ProjectionSpec) -> ReadModelView:
+    return spec.view(datastore=factory.datastore, tracking_table_name=spec.tracking_table)
+
+
+def create_view_tables(db: Database) -> None:
+    """Create every projection's tracking table (the read tables themselves are in schema.sql)."""
+    factory = _factory(db, create_tables=True)
+    try:
+        for spec in PROJECTIONS:
+            construct_view(factory, spec).create_table()
+    finally:
+        factory.close()
+
+
+def _factory(db: Database, *, create_tables: bool = False) -> PostgresFactory:
+    env = Environment(APPLICATION_NAME, worker_env(db, create_tables=create_tables))
+    factory = InfrastructureFactory.construct(env=env)
+    assert isinstance(factory, PostgresFactory)
+    return factory
 
 
 class ProjectionWorker:
-    """Keeps every read model current until told to stop; safe to run in several processes at once."""
+    """Keeps read models current until told to stop; several may run at once, one holds each projection.
+
+    Each projection's lock is a session advisory lock on this worker's one lock connection: if the
+    process dies, PostgreSQL frees its locks and another worker resumes from the tracking rows.
+    """
 
     def __init__(self, db: Database, specs: Sequence[ProjectionSpec] = PROJECTIONS) -> None:
         self.db = db
-        self.specs = specs
+        self.specs = list(specs)
         self.stopping = threading.Event()
-        self._threads: list[threading.Thread] = []
         self.holding: set[str] = set()
+        self._thread: threading.Thread | None = None
 
     def start(self) -> None:
-        for spec in self.specs:
-            thread = threading.Thread(
-                target=self._keep_current, args=(spec,), name=f"projection-{spec.name}", daemon=True
-            )
-            thread.start()
-            self._threads.append(thread)
+        self._thread = threading.Thread(target=self._run, name="projection-worker", daemon=True)
+        self._thread.start()
 
     def stop(self, timeout: float = 10.0) -> None:
         self.stopping.set()
-        for thread in self._threads:
-            thread.join(timeout)
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
 
     def run_forever(self) -> None:
         self.start()
@@ -62,35 +90,77 @@ class ProjectionWorker:
         finally:
             self.stop()
 
-    def _keep_current(self, spec: ProjectionSpec) -> None:
+    def _run(self) -> None:
         while not self.stopping.is_set():
             try:
-                self._hold_and_run(spec)
+                self._session()
             except Exception:
-                log.exception("projection %s stopped; restarting", spec.name)
+                log.exception("projection worker stopped; restarting")
                 self.stopping.wait(ERROR_BACKOFF_SECONDS)
             finally:
-                self.holding.discard(spec.name)
+                self.holding.clear()
 
-    def _hold_and_run(self, spec: ProjectionSpec) -> None:
-        # The lock lives as long as this connection: if the process dies, PostgreSQL frees it
-        # and another worker takes the projection over from its tracking position.
-        with psycopg.connect(self.db.psycopg_conninfo(), autocommit=True, connect_timeout=5) as lock:
+    def _session(self) -> None:
+        app = Registry(worker_env(self.db))
+        factory = _factory(self.db)
+        try:
+            with psycopg.connect(self.db.psycopg_conninfo(), autocommit=True, connect_timeout=5) as lock:
+                lock.execute(f"LISTEN {EVENTS_CHANNEL}")
+                projections: dict[str, Projection[ReadModelView]] = {}
+                views: dict[str, ReadModelView] = {}
+                next_lock_attempt = 0.0
+                while not self.stopping.is_set():
+                    if time.monotonic() >= next_lock_attempt and len(self.holding) < len(self.specs):
+                        self._take_locks(lock, factory, projections, views)
+                        next_lock_attempt = time.monotonic() + LOCK_RETRY_SECONDS
+                    caught_up = self._project_batch(app, projections, views) if projections else True
+                    if caught_up:
+                        # Woken by the event store's NOTIFY; the timeout also checks the lock connection.
+                        for _ in lock.notifies(timeout=0.5, stop_after=1):
+                            pass
+                    lock.execute("SELECT 1")
+        finally:
+            app.close()
+            factory.close()
+
+    def _take_locks(
+        self,
+        lock: psycopg.Connection[tuple[object, ...]],
+        factory: PostgresFactory,
+        projections: dict[str, Projection[ReadModelView]],
+        views: dict[str, ReadModelView],
+    ) -> None:
+        for spec in self.specs:
+            if spec.name in self.holding:
+                continue
             row = lock.execute(
                 "SELECT pg_try_advisory_lock(%s, hashtext(%s))", (LOCK_NAMESPACE, spec.name)
             ).fetchone()
-            if not row or not row[0]:
-                self.stopping.wait(LOCK_RETRY_SECONDS)
-                return
-            log.info("projection %s: holding its lock", spec.name)
-            self.holding.add(spec.name)
-            with ProjectionRunner(
-                application_class=Registry,
-                projection_class=spec.projection,
-                view_class=spec.view,
-                env=registry_env(self.db),
-            ) as runner:
-                while not self.stopping.is_set():
-                    runner.run_forever(timeout=1.0)
-                    # A lost lock connection (database restart) means another worker may take over.
-                    lock.execute("SELECT 1")
+            if row and row[0]:
+                view = construct_view(factory, spec)
+                views[spec.name] = view
+                projections[spec.name] = spec.projection(view=view)
+                self.holding.add(spec.name)
+                log.info("projection %s: holding its lock", spec.name)
+
+    def _project_batch(
+        self,
+        app: Registry,
+        projections: dict[str, Projection[ReadModelView]],
+        views: dict[str, ReadModelView],
+    ) -> bool:
+        """Apply the next batch of events to every held projection; True when all are caught up."""
+        positions = {name: views[name].max_tracking_id(APPLICATION_NAME) or 0 for name in projections}
+        topics = sorted({t for name in projections for t in projections[name].topics})
+        start = min(positions.values()) + 1
+        notifications = app.recorder.select_notifications(start=start, limit=BATCH, topics=topics)
+        for notification in notifications:
+            event = None
+            for name, projection in projections.items():
+                if notification.topic in projection.topics and positions[name] < notification.id:
+                    event = event or app.mapper.to_domain_event(notification)
+                    projection.process_event(event, Tracking(APPLICATION_NAME, notification.id))
+                    positions[name] = notification.id
+            if self.stopping.is_set():
+                return True
+        return len(notifications) < BATCH

@@ -49,6 +49,84 @@ class CompactService:
             f"'{tenant}' has no compact yet; publish it first.",
         )
 
+    def propose(
+        self,
+        actor: Actor,
+        *,
+        tenant: str,
+        key: str,
+        effective_on: date,
+        rationale: str,
+        upsert: list[Section],
+        remove: list[str],
+        proposed_on: date,
+        consultation_closes_on: date | None,
+    ) -> Recorded:
+        who = require_editor(actor, tenant, "propose an amendment")
+        self.registry.require_tenant(tenant)
+        return self.registry.update(
+            compact_id(tenant),
+            Compact,
+            lambda c: c.propose(
+                key=key,
+                effective_on=effective_on,
+                rationale=rationale,
+                upsert=upsert,
+                remove=remove,
+                proposed_on=proposed_on,
+                consultation_closes_on=consultation_closes_on,
+                actor=who,
+            ),
+            f"'{tenant}' has no compact yet; publish it first.",
+        )
+
+    def adopt_proposal(self, actor: Actor, *, tenant: str, key: str, adopted_on: date) -> Recorded:
+        who = require_editor(actor, tenant, "adopt a proposed amendment")
+        self.registry.require_tenant(tenant)
+        return self.registry.update(
+            compact_id(tenant),
+            Compact,
+            lambda c: c.adopt_proposal(key=key, adopted_on=adopted_on, actor=who),
+            f"'{tenant}' has no compact yet; publish it first.",
+        )
+
+    def reject_proposal(self, actor: Actor, *, tenant: str, key: str, on: date, reason: str) -> Recorded:
+        who = require_editor(actor, tenant, "reject a proposed amendment")
+        self.registry.require_tenant(tenant)
+        return self.registry.update(
+            compact_id(tenant),
+            Compact,
+            lambda c: c.reject_proposal(key=key, on=on, reason=reason, actor=who),
+            f"'{tenant}' has no compact yet; publish it first.",
+        )
+
+    def hold_annual_review(
+        self,
+        actor: Actor,
+        *,
+        tenant: str,
+        held_on: date,
+        achievements: list[str],
+        aspirations: list[str],
+        issues: list[str],
+        amendments: list[str],
+    ) -> Recorded:
+        who = require_editor(actor, tenant, "record an annual review")
+        self.registry.require_tenant(tenant)
+        return self.registry.update(
+            compact_id(tenant),
+            Compact,
+            lambda c: c.hold_annual_review(
+                held_on=held_on,
+                achievements=achievements,
+                aspirations=aspirations,
+                issues=issues,
+                amendments=amendments,
+                actor=who,
+            ),
+            f"'{tenant}' has no compact yet; publish it first.",
+        )
+
     def _register(self, tenant: str, who: str, change: Callable[[Register], None]) -> Recorded:
         if not self.registry.exists(compact_id(tenant)):
             raise NotFound(f"'{tenant}' has no compact yet; publish it before parties sign it.")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -42,7 +42,13 @@ class Recorded:
     """Where a command's events landed: the API waits for the read models to reach it."""
 
     notification_id: int
-    topics: tuple[str, ...]
+    # The position of the last event of each type: a read model that handles only some of the
+    # command's events waits for the last of those, not for the command's last event.
+    positions: dict[str, int]
+
+    @property
+    def topics(self) -> tuple[str, ...]:
+        return tuple(self.positions)
 
 
 class Registry(Application[str]):
@@ -78,8 +84,8 @@ class Registry(Application[str]):
             ) from error
         if not recordings:
             raise ValueError("a command recorded no event")
-        topics: Sequence[str] = tuple(dict.fromkeys(get_topic(type(r.domain_event)) for r in recordings))
-        return Recorded(recordings[-1].notification.id, tuple(topics))
+        positions = {get_topic(type(r.domain_event)): r.notification.id for r in recordings}
+        return Recorded(recordings[-1].notification.id, positions)
 
     def update(
         self, aggregate_id: str, kind: type[A], change: Callable[[A], object], missing: str

@@ -32,6 +32,8 @@ READ_MODEL_TABLES = (
     "code_matters",
     "code_endorsements",
     "steering_terms",
+    "amendment_proposals",
+    "annual_reviews",
 )
 
 

@@ -40,6 +40,19 @@ def all_tracked(db: Database) -> dict[str, int]:
     return {p.name: tracked(db, p.name) for p in PROJECTIONS}
 
 
+def all_due(db: Database) -> dict[str, int]:
+    """Where each read model's tracking must be once it has projected every stored event it handles."""
+    due: dict[str, int] = {}
+    with psycopg.connect(db.psycopg_conninfo()) as conn:
+        for spec in PROJECTIONS:
+            row = conn.execute(
+                "SELECT coalesce(max(notification_id), 0) FROM registry_events WHERE topic = ANY(%s)",
+                (list(spec.topics),),
+            ).fetchone()
+            due[spec.name] = int(row[0]) if row else 0
+    return due
+
+
 @contextmanager
 def paused(worker: ProjectionWorker) -> Iterator[None]:
     """Stop the session's worker for a test that runs its own, and start it again after."""

@@ -12,7 +12,17 @@ from strawberry.litestar import BaseContext
 
 from api.freshness import ReadModelWaiter
 from domain.actors import Actor
-from projections import codes_of_practice, compact_text, register_of_parties, steering_group, tenant_directory
+from projections import (
+    amendment_proposals,
+    annual_reviews,
+    codes_of_practice,
+    compact_text,
+    register_of_parties,
+    steering_group,
+    tenant_directory,
+)
+from projections.amendment_proposals import ProposalRow
+from projections.annual_reviews import ReviewRow
 from projections.codes_of_practice import CodeRow
 from projections.compact_text import CompactRow
 from projections.register_of_parties import ChampionRow, ContactRow, PartyRow
@@ -50,7 +60,20 @@ class Loaders:
         self.champions = DataLoader[tuple[str, date], list[ChampionRow]](self._champions)
         self.codes = DataLoader[tuple[str, date], list[CodeRow]](self._codes)
         self.steering = DataLoader[tuple[str, date], list[TermRow]](self._steering)
+        self.proposals = DataLoader[str, list[ProposalRow]](
+            self._per_tenant(amendment_proposals.proposals_of)
+        )
+        self.reviews = DataLoader[str, list[ReviewRow]](self._per_tenant(annual_reviews.reviews_of))
         self.contacts = DataLoader[str, dict[str, ContactRow]](self._contacts)
+
+    def _per_tenant(self, fetch: Any) -> Any:
+        """A batch function for lists only ever asked of a tenant or two at once (its own page)."""
+
+        async def load(tenants: list[str]) -> list[Any]:
+            async with self.pool.acquire() as conn:
+                return [await fetch(conn, t) for t in tenants]
+
+        return load
 
     async def _by_date(self, keys: list[tuple[str, date]], fetch: Any, default: Any) -> list[Any]:
         found: dict[tuple[str, date], Any] = {}

@@ -19,6 +19,7 @@ from domain import steering_group as steering
 from domain.errors import NotFound
 from domain.matters import MATTERS
 from projections import tenant_directory
+from projections.amendment_proposals import ProposalRow
 from projections.codes_of_practice import CodeRow
 from projections.compact_text import CompactRow
 from projections.register_of_parties import PartyRow
@@ -172,6 +173,49 @@ class SteeringTerm:
     since: date
 
 
+@strawberry.type(description="An amendment put forward for consultation, and what became of it.")
+class AmendmentProposal:
+    key: str
+    rationale: str
+    effective_on: date
+    proposed_on: date
+    consultation_closes_on: date | None
+    upsert_sections: list[Section]
+    remove_sections: list[str]
+    status: str = strawberry.field(description="PROPOSED, ADOPTED or REJECTED.")
+    decided_on: date | None
+    rejection_reason: str | None
+
+    @classmethod
+    def from_row(cls, row: ProposalRow) -> AmendmentProposal:
+        return cls(
+            key=row.key,
+            rationale=row.rationale,
+            effective_on=row.effective_on,
+            proposed_on=row.proposed_on,
+            consultation_closes_on=row.consultation_closes_on,
+            upsert_sections=[
+                Section(key=s["key"], heading=s["heading"], text=s["text"], matters=s["matters"])
+                for s in row.upserted
+            ],
+            remove_sections=row.removed,
+            status=row.status,
+            decided_on=row.decided_on,
+            rejection_reason=row.rejection_reason,
+        )
+
+
+@strawberry.type(
+    description="An annual review: achievements, aspirations, issues and the amendments it put forward."
+)
+class AnnualReview:
+    held_on: date
+    achievements: list[str]
+    aspirations: list[str]
+    issues: list[str]
+    amendments: list[str] = strawberry.field(description="Keys of the proposed amendments it refers to.")
+
+
 @strawberry.input(description="A section to publish, or to add or replace in an amendment.")
 class SectionInput:
     key: str
@@ -240,6 +284,24 @@ class Tenant:
         self, info: Info[Context, None], as_of: date | None = None
     ) -> list[SteeringTerm]:
         return await _steering_after(info.context, self.slug, as_of or today())
+
+    @strawberry.field(description="Every proposed amendment, in the order proposed, with its status.")
+    async def amendment_proposals(self, info: Info[Context, None]) -> list[AmendmentProposal]:
+        return [AmendmentProposal.from_row(r) for r in await info.context.loaders.proposals.load(self.slug)]
+
+    @strawberry.field(description="Every annual review, oldest first.")
+    async def annual_reviews(self, info: Info[Context, None]) -> list[AnnualReview]:
+        rows = await info.context.loaders.reviews.load(self.slug)
+        return [
+            AnnualReview(
+                held_on=r.held_on,
+                achievements=r.achievements,
+                aspirations=r.aspirations,
+                issues=r.issues,
+                amendments=r.amendments,
+            )
+            for r in rows
+        ]
 
     @strawberry.field(description="The current champion of each party on `asOf` (default today).")
     async def champions(self, info: Info[Context, None], as_of: date | None = None) -> list[Champion]:
@@ -340,6 +402,89 @@ class Mutation:
             remove=list(remove_sections or []),
         )
         return await _compact_after(ctx, tenant, effective_on)
+
+    @strawberry.mutation(
+        description="Put an amendment forward for consultation; nothing changes until adopted."
+    )
+    async def propose_amendment(
+        self,
+        info: Info[Context, None],
+        tenant: str,
+        key: str,
+        effective_on: date,
+        rationale: str,
+        proposed_on: date,
+        consultation_closes_on: date | None = None,
+        upsert_sections: list[SectionInput] | None = None,
+        remove_sections: list[str] | None = None,
+    ) -> AmendmentProposal:
+        ctx = info.context
+        await _command(
+            ctx,
+            ctx.services.compacts.propose,
+            tenant=tenant,
+            key=key,
+            effective_on=effective_on,
+            rationale=rationale,
+            upsert=[s.to_domain() for s in upsert_sections or []],
+            remove=list(remove_sections or []),
+            proposed_on=proposed_on,
+            consultation_closes_on=consultation_closes_on,
+        )
+        return await _proposal_after(ctx, tenant, key)
+
+    @strawberry.mutation(description="Adopt a proposed amendment: the compact's next version, from its date.")
+    async def adopt_amendment(
+        self, info: Info[Context, None], tenant: str, key: str, adopted_on: date
+    ) -> Compact:
+        ctx = info.context
+        await _command(
+            ctx, ctx.services.compacts.adopt_proposal, tenant=tenant, key=key, adopted_on=adopted_on
+        )
+        proposal = await _proposal_after(ctx, tenant, key)
+        return await _compact_after(ctx, tenant, proposal.effective_on)
+
+    @strawberry.mutation(description="Reject a proposed amendment, with the reason.")
+    async def reject_amendment(
+        self, info: Info[Context, None], tenant: str, key: str, on: date, reason: str
+    ) -> AmendmentProposal:
+        ctx = info.context
+        await _command(
+            ctx, ctx.services.compacts.reject_proposal, tenant=tenant, key=key, on=on, reason=reason
+        )
+        return await _proposal_after(ctx, tenant, key)
+
+    @strawberry.mutation(description="Record an annual review of the compact.")
+    async def record_annual_review(
+        self,
+        info: Info[Context, None],
+        tenant: str,
+        held_on: date,
+        achievements: list[str] | None = None,
+        aspirations: list[str] | None = None,
+        issues: list[str] | None = None,
+        amendments: list[str] | None = None,
+    ) -> AnnualReview:
+        ctx = info.context
+        await _command(
+            ctx,
+            ctx.services.compacts.hold_annual_review,
+            tenant=tenant,
+            held_on=held_on,
+            achievements=list(achievements or []),
+            aspirations=list(aspirations or []),
+            issues=list(issues or []),
+            amendments=list(amendments or []),
+        )
+        rows = await ctx.loaders.reviews.load(tenant)
+        r = next(r for r in rows if r.held_on == held_on)
+        return AnnualReview(
+            held_on=r.held_on,
+            achievements=r.achievements,
+            aspirations=r.aspirations,
+            issues=r.issues,
+            amendments=r.amendments,
+        )
 
     @strawberry.mutation(description="Sign a party to the compact in the Register of Parties.")
     async def sign_compact(
@@ -563,6 +708,14 @@ async def _steering_after(ctx: Context, tenant: str, on: date) -> list[SteeringT
         )
         for r in rows
     ]
+
+
+async def _proposal_after(ctx: Context, tenant: str, key: str) -> AmendmentProposal:
+    rows = await ctx.loaders.proposals.load(tenant)
+    row = next((r for r in rows if r.key == key), None)
+    if row is None:
+        raise NotFound(f"The proposal '{key}' of '{tenant}' was recorded but cannot be read back.")
+    return AmendmentProposal.from_row(row)
 
 
 async def _command(ctx: Context, command: Callable[..., Recorded], **kwargs: Any) -> Recorded:

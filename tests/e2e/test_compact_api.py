@@ -209,3 +209,48 @@ def test_the_steering_group_over_time(server: Server, harlow: str) -> None:
     ]
     assert group["b"] == [{"role": "CHAIR", "holder": "Cy"}, {"role": "CODE_LEAD", "holder": "Bo"}]
     assert error_code(server, 'mutation { endSteeringRole(tenant: "england", role: MEMBER, holder: "Zed", on: "2011-01-01") { role } }', editor) == "NOT_FOUND"  # fmt: skip
+
+
+def test_an_amendment_proposed_consulted_on_and_adopted_and_another_rejected(
+    server: Server, harlow: str
+) -> None:
+    editor = harlow
+    ok(server, 'mutation { publishCompact(tenant: "england", title: "T", effectiveOn: "2004-01-01", sections: [{key: "1", heading: "H", text: "t", matters: []}]) { version } }', editor)  # fmt: skip
+    proposed = ok(server, 'mutation { proposeAmendment(tenant: "england", key: "review-2005", effectiveOn: "2005-04-01", rationale: "Annual review", proposedOn: "2004-12-01", consultationClosesOn: "2005-03-01", upsertSections: [{key: "2", heading: "Consultation", text: "Twelve weeks.", matters: ["consultation"]}]) { key status consultationClosesOn upsertSections { key matters } } }', editor)  # fmt: skip
+    assert proposed["proposeAmendment"] == {
+        "key": "review-2005",
+        "status": "PROPOSED",
+        "consultationClosesOn": "2005-03-01",
+        "upsertSections": [{"key": "2", "matters": ["consultation"]}],
+    }
+    assert error_code(server, 'mutation { adoptAmendment(tenant: "england", key: "review-2005", adoptedOn: "2005-02-01") { version } }', editor) == "BAD_USER_INPUT"  # fmt: skip
+    adopted = ok(server, 'mutation { adoptAmendment(tenant: "england", key: "review-2005", adoptedOn: "2005-03-10") { version effectiveOn sections { key } } }', editor)  # fmt: skip
+    assert adopted["adoptAmendment"] == {
+        "version": 2,
+        "effectiveOn": "2005-04-01",
+        "sections": [{"key": "1"}, {"key": "2"}],
+    }
+    ok(server, 'mutation { proposeAmendment(tenant: "england", key: "drop-1", effectiveOn: "2006-01-01", rationale: "Tidy", proposedOn: "2005-06-01", removeSections: ["1"]) { key } }', editor)  # fmt: skip
+    rejected = ok(server, 'mutation { rejectAmendment(tenant: "england", key: "drop-1", on: "2005-07-01", reason: "Not agreed") { status decidedOn rejectionReason } }', editor)  # fmt: skip
+    assert rejected["rejectAmendment"] == {
+        "status": "REJECTED",
+        "decidedOn": "2005-07-01",
+        "rejectionReason": "Not agreed",
+    }
+    review = ok(server, 'mutation { recordAnnualReview(tenant: "england", heldOn: "2005-01-20", achievements: ["Funding code adopted"], issues: ["Late notices"], amendments: ["review-2005"]) { heldOn achievements aspirations issues amendments } }', editor)  # fmt: skip
+    assert review["recordAnnualReview"] == {
+        "heldOn": "2005-01-20",
+        "achievements": ["Funding code adopted"],
+        "aspirations": [],
+        "issues": ["Late notices"],
+        "amendments": ["review-2005"],
+    }
+    listed = ok(server, '{ tenant(slug: "england") { amendmentProposals { key status } annualReviews { heldOn } compact(asOf: "2005-03-31") { version } } }')["tenant"]  # fmt: skip
+    assert listed == {
+        "amendmentProposals": [
+            {"key": "review-2005", "status": "ADOPTED"},
+            {"key": "drop-1", "status": "REJECTED"},
+        ],
+        "annualReviews": [{"heldOn": "2005-01-20"}],
+        "compact": {"version": 1},
+    }

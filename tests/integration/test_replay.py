@@ -23,7 +23,7 @@ from services.registry import Registry
 from services.steering_group import SteeringGroupService
 from services.tenants import TenantService
 from tests.conftest import READ_MODEL_TABLES, count_events
-from tests.support import all_tracked, paused, rows, wait_until
+from tests.support import all_due, all_tracked, paused, rows, wait_until
 
 ADMIN = Actor(sub="admin@example.org", roles=frozenset({Role.PLATFORM_ADMIN}))
 
@@ -53,6 +53,27 @@ def script_history(registry: Registry) -> None:
             rationale="Annual review",
             upsert=[Section("3", "Disputes", "Mediation first.", ("complaints",))],
             remove=["2"],
+        )
+        compacts.propose(
+            ADMIN,
+            tenant=tenant,
+            key="review",
+            effective_on=date(2009, 4, 1),
+            rationale="Review",
+            upsert=[Section("4", "Champions", "Each party names one.", ("champions",))],
+            remove=[],
+            proposed_on=date(2008, 12, 1),
+            consultation_closes_on=date(2009, 3, 1),
+        )
+        compacts.adopt_proposal(ADMIN, tenant=tenant, key="review", adopted_on=date(2009, 3, 2))
+        compacts.hold_annual_review(
+            ADMIN,
+            tenant=tenant,
+            held_on=date(2009, 1, 15),
+            achievements=["Codes adopted"],
+            aspirations=["More parties"],
+            issues=[],
+            amendments=["review"],
         )
         for party, sector in (("Council", Sector.STATUTORY), ("CVS", Sector.VOLUNTARY_COMMUNITY)):
             compacts.sign(ADMIN, tenant=tenant, party=party, sector=sector, signed_on=date(2008, 2, 1))
@@ -99,9 +120,12 @@ def test_every_read_model_replays_to_the_same_rows(
 ) -> None:
     script_history(registry)
     assert count_events(clean_db) > 0
-    wait_until(lambda: all(v > 0 for v in all_tracked(clean_db).values()))
+    due = all_due(clean_db)
+    assert all(due.values()), due
+    wait_until(lambda: all_tracked(clean_db) == due, timeout=30)
     with paused(worker):
         live_positions = all_tracked(clean_db)
+        assert live_positions == due
         live = snapshot(clean_db)
         assert all(live.values()), {t: len(r) for t, r in live.items()}
         tables = [*READ_MODEL_TABLES, *(p.tracking_table for p in PROJECTIONS)]

@@ -169,3 +169,79 @@ def test_a_champion_stands_down_on_or_after_appointment() -> None:
         r.stand_down_champion(party="Harlow CVS", on=date(2004, 6, 1), actor="ed")
     r.stand_down_champion(party="Harlow CVS", on=date(2006, 1, 1), actor="ed")
     assert r.champions == {}
+
+
+def propose(compact: Compact, key: str = "review-2005", closes: date | None = date(2005, 3, 1)) -> None:
+    compact.propose(
+        key=key,
+        effective_on=date(2005, 4, 1),
+        rationale="Annual review",
+        upsert=[Section("2", "Volunteering", "Volunteers matter.", ("volunteering",))],
+        remove=[],
+        proposed_on=date(2004, 12, 1),
+        consultation_closes_on=closes,
+        actor="ed",
+    )
+
+
+def test_a_proposal_changes_nothing_until_adopted_after_its_consultation() -> None:
+    compact = published()
+    propose(compact)
+    assert (compact.compact_version, list(compact.sections)) == (1, ["1"])
+    with pytest.raises(InvalidInput, match="open until 2005-03-01"):
+        compact.adopt_proposal(key="review-2005", adopted_on=date(2005, 2, 1), actor="ed")
+    compact.adopt_proposal(key="review-2005", adopted_on=date(2005, 3, 2), actor="ed")
+    assert (compact.compact_version, list(compact.sections)) == (2, ["1", "2"])
+    assert compact.effective_on == date(2005, 4, 1)
+    with pytest.raises(Conflict, match="already adopted"):
+        compact.reject_proposal(key="review-2005", on=date(2005, 4, 1), reason="late", actor="ed")
+    names = [type(e).__name__ for e in compact.collect_events()]
+    assert names == ["CompactPublished", "AmendmentProposed", "AmendmentAdopted", "CompactAmended"]
+
+
+def test_proposal_rules() -> None:
+    compact = published()
+    propose(compact)
+    with pytest.raises(Conflict, match="already a proposal"):
+        propose(compact)
+    with pytest.raises(InvalidInput, match="close before"):
+        compact.propose(key="x2", effective_on=date(2005, 4, 1), rationale="r", upsert=[], remove=["1"],
+                        proposed_on=date(2004, 12, 1), consultation_closes_on=date(2004, 11, 1), actor="ed")  # fmt: skip
+    with pytest.raises(NotFound, match="no proposed amendment 'nope'"):
+        compact.adopt_proposal(key="nope", adopted_on=date(2006, 1, 1), actor="ed")
+    with pytest.raises(InvalidInput, match="reason"):
+        compact.reject_proposal(key="review-2005", on=date(2005, 4, 1), reason="", actor="ed")
+    compact.reject_proposal(key="review-2005", on=date(2005, 4, 1), reason="Not agreed", actor="ed")
+    with pytest.raises(Conflict, match="already rejected"):
+        compact.adopt_proposal(key="review-2005", adopted_on=date(2006, 1, 1), actor="ed")
+
+
+def test_an_adopted_proposal_is_checked_again_against_the_text_it_meets() -> None:
+    compact = published()
+    compact.propose(key="drop-funding", effective_on=date(2005, 4, 1), rationale="r", upsert=[Section("9", "H", "t", ())],
+                    remove=["1"], proposed_on=date(2004, 12, 1), consultation_closes_on=None, actor="ed")  # fmt: skip
+    compact.amend(
+        effective_on=date(2005, 1, 1),
+        rationale="r",
+        upsert=[Section("1b", "H", "t", ())],
+        remove=["1"],
+        actor="ed",
+    )
+    with pytest.raises(NotFound, match="no section '1'"):
+        compact.adopt_proposal(key="drop-funding", adopted_on=date(2005, 2, 1), actor="ed")
+
+
+def test_an_annual_review_records_its_lists_once_per_date() -> None:
+    compact = published()
+    propose(compact)
+    compact.hold_annual_review(held_on=date(2005, 1, 20), achievements=[" Funding code adopted "], aspirations=[],
+                               issues=["Late notices"], amendments=["review-2005"], actor="ed")  # fmt: skip
+    events = compact.collect_events()
+    assert isinstance(events[-1], Compact.AnnualReviewHeld)
+    assert events[-1].achievements == ["Funding code adopted"]
+    with pytest.raises(Conflict, match="already recorded"):
+        compact.hold_annual_review(held_on=date(2005, 1, 20), achievements=["x"], aspirations=[], issues=[], amendments=[], actor="ed")  # fmt: skip
+    with pytest.raises(NotFound, match="proposal 'ghost'"):
+        compact.hold_annual_review(held_on=date(2006, 1, 20), achievements=[], aspirations=[], issues=[], amendments=["ghost"], actor="ed")  # fmt: skip
+    with pytest.raises(InvalidInput, match="records nothing"):
+        compact.hold_annual_review(held_on=date(2006, 1, 20), achievements=[" "], aspirations=[], issues=[], amendments=[], actor="ed")  # fmt: skip
