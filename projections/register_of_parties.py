@@ -196,3 +196,33 @@ async def contacts_of(conn: asyncpg.Connection, tenants: list[str]) -> dict[str,
     for r in rows:
         found[r["tenant_id"]][r["party_key"]] = ContactRow(r["name"], r["email"], r["phone"])
     return found
+
+
+PARTIES_PAGE = """
+SELECT party_key, name, sector, kind, signed_on, count(*) OVER () AS total FROM party_memberships
+WHERE tenant_id = $1 AND signed_on <= $2 AND (withdrawn_on IS NULL OR withdrawn_on > $2)
+ORDER BY party_key
+"""
+
+
+async def parties_page(
+    conn: asyncpg.Connection, tenant: str, on: date, after: str | None, limit: int
+) -> tuple[list[tuple[str, PartyRow]], int, bool]:
+    """One page of the register on a date: rows with their keys, the day's total, and whether more follow."""
+    # The total counts the whole register that day; the keyset condition pages through it.
+    rows = await conn.fetch(
+        f"SELECT * FROM ({PARTIES_PAGE}) AS register WHERE $3::text IS NULL OR party_key > $3 LIMIT $4",
+        tenant,
+        on,
+        after,
+        limit + 1,
+    )
+    total = int(rows[0]["total"]) if rows else await _count(conn, tenant, on)
+    page = [
+        (r["party_key"], PartyRow(r["name"], r["sector"], r["kind"], r["signed_on"])) for r in rows[:limit]
+    ]
+    return page, total, len(rows) > limit
+
+
+async def _count(conn: asyncpg.Connection, tenant: str, on: date) -> int:
+    return int(await conn.fetchval(f"SELECT count(*) FROM ({PARTIES_PAGE}) AS register", tenant, on))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable
 from datetime import date, datetime
 from enum import Enum
@@ -16,9 +17,9 @@ from api.graphql.context import Context
 from api.graphql.errors import ErrorCodes
 from domain import compact, register, tenancy
 from domain import steering_group as steering
-from domain.errors import NotFound
+from domain.errors import InvalidInput, NotFound
 from domain.matters import MATTERS
-from projections import tenant_directory
+from projections import register_of_parties, tenant_directory
 from projections.amendment_proposals import ProposalRow
 from projections.codes_of_practice import CodeRow
 from projections.compact_text import CompactRow
@@ -115,6 +116,42 @@ class Party:
             register.party_key(self.name)
         )
         return Contact(name=found.name, email=found.email, phone=found.phone) if found else None
+
+
+MAX_PAGE = 100
+
+
+@strawberry.type(description="Where a page ends and whether another follows.")
+class PageInfo:
+    has_next_page: bool
+    end_cursor: str | None
+
+
+@strawberry.type
+class PartyEdge:
+    cursor: str
+    node: Party
+
+
+@strawberry.type(description="A page of the Register of Parties, in name order.")
+class PartyConnection:
+    edges: list[PartyEdge]
+    page_info: PageInfo
+    total_count: int
+
+
+def _encode_cursor(key: str) -> str:
+    return base64.urlsafe_b64encode(f"party:{key}".encode()).decode()
+
+
+def _decode_cursor(cursor: str) -> str:
+    try:
+        decoded = base64.urlsafe_b64decode(cursor.encode()).decode()
+    except (ValueError, UnicodeDecodeError):
+        decoded = ""
+    if not decoded.startswith("party:"):
+        raise InvalidInput("The cursor is not one this registry gave out; start again without `after`.")
+    return decoded.removeprefix("party:")
 
 
 @strawberry.type(description="A party's Compact Champion.")
@@ -259,6 +296,25 @@ class Tenant:
     async def parties(self, info: Info[Context, None], as_of: date | None = None) -> list[Party]:
         rows = await info.context.loaders.parties.load((self.slug, as_of or today()))
         return [Party.from_row(self.slug, r) for r in rows]
+
+    @strawberry.field(description="The Register of Parties on `asOf`, a page at a time (at most 100 a page).")
+    async def party_register(
+        self, info: Info[Context, None], as_of: date | None = None, first: int = 50, after: str | None = None
+    ) -> PartyConnection:
+        if not 1 <= first <= MAX_PAGE:
+            raise InvalidInput(f"`first` must be between 1 and {MAX_PAGE}.")
+        after_key = _decode_cursor(after) if after is not None else None
+        async with info.context.services.pool.acquire() as conn:
+            page, total, more = await register_of_parties.parties_page(
+                conn, self.slug, as_of or today(), after_key, first
+            )
+        edges = [
+            PartyEdge(cursor=_encode_cursor(key), node=Party.from_row(self.slug, row)) for key, row in page
+        ]
+        end = edges[-1].cursor if edges else None
+        return PartyConnection(
+            edges=edges, page_info=PageInfo(has_next_page=more, end_cursor=end), total_count=total
+        )
 
     @strawberry.field(description="Parties signed on `asOf` (default today) that have no current champion.")
     async def parties_without_champion(

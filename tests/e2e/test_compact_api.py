@@ -254,3 +254,27 @@ def test_an_amendment_proposed_consulted_on_and_adopted_and_another_rejected(
         "annualReviews": [{"heldOn": "2005-01-20"}],
         "compact": {"version": 1},
     }
+
+
+def test_the_register_pages_with_cursors_and_a_hard_cap(server: Server, harlow: str) -> None:
+    editor = harlow
+    ok(server, 'mutation { publishCompact(tenant: "england", title: "T", effectiveOn: "2004-01-01", sections: [{key: "1", heading: "H", text: "t", matters: []}]) { version } }', editor)  # fmt: skip
+    for name in ("Delta", "alpha", "Charlie", "bravo", "Echo"):
+        ok(server, f'mutation {{ signCompact(tenant: "england", party: "{name}", sector: PRIVATE, signedOn: "2004-02-01") {{ name }} }}', editor)  # fmt: skip
+    page = '{ tenant(slug: "england") { partyRegister(first: 2%s) { totalCount edges { cursor node { name } } pageInfo { hasNextPage endCursor } } } }'
+    seen: list[str] = []
+    after = ""
+    while True:
+        register = ok(server, page % after)["tenant"]["partyRegister"]
+        assert register["totalCount"] == 5
+        seen += [e["node"]["name"] for e in register["edges"]]
+        if not register["pageInfo"]["hasNextPage"]:
+            break
+        after = f', after: "{register["pageInfo"]["endCursor"]}"'
+    assert seen == ["alpha", "bravo", "Charlie", "Delta", "Echo"]
+    too_big = page.replace("first: 2%s", "first: 101")
+    forged = page % ', after: "not-a-cursor"'
+    for query, says in ((too_big, "between 1 and 100"), (forged, "cursor")):
+        error = server.graphql(query, token=editor).json()["errors"][0]
+        assert error["extensions"]["code"] == "BAD_USER_INPUT"
+        assert says in error["message"]

@@ -30,7 +30,6 @@ NOT_YET_SERVED = {
     "HistoryConnection": "auditors' history",
     "HistoryEdge": "auditors' history",
     "HistoryEvent": "auditors' history",
-    "PageInfo": "auditors' history",
     "Verification": "auditors' verification",
     "DateTime": "auditors' history",
     "JSON": "auditors' history",
