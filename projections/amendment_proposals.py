@@ -98,22 +98,25 @@ class ProposalRow:
     rejection_reason: str | None
 
 
-async def proposals_of(conn: asyncpg.Connection, tenant: str) -> list[ProposalRow]:
+async def proposals_of(conn: asyncpg.Connection, tenants: list[str]) -> dict[str, list[ProposalRow]]:
     rows = await conn.fetch(
-        "SELECT * FROM amendment_proposals WHERE tenant_id = $1 ORDER BY proposed_on, key", tenant
+        "SELECT * FROM amendment_proposals WHERE tenant_id = ANY($1::text[]) ORDER BY proposed_on, key",
+        tenants,
     )
-    return [
-        ProposalRow(
-            key=r["key"],
-            rationale=r["rationale"],
-            effective_on=r["effective_on"],
-            proposed_on=r["proposed_on"],
-            consultation_closes_on=r["consultation_closes_on"],
-            upserted=json.loads(r["upserted"]),
-            removed=list(r["removed"]),
-            status=r["status"],
-            decided_on=r["decided_on"],
-            rejection_reason=r["rejection_reason"],
+    found: dict[str, list[ProposalRow]] = {t: [] for t in tenants}
+    for r in rows:
+        found[r["tenant_id"]].append(
+            ProposalRow(
+                key=r["key"],
+                rationale=r["rationale"],
+                effective_on=r["effective_on"],
+                proposed_on=r["proposed_on"],
+                consultation_closes_on=r["consultation_closes_on"],
+                upserted=json.loads(r["upserted"]),
+                removed=list(r["removed"]),
+                status=r["status"],
+                decided_on=r["decided_on"],
+                rejection_reason=r["rejection_reason"],
+            )
         )
-        for r in rows
-    ]
+    return found

@@ -59,15 +59,19 @@ class ReviewRow:
     amendments: list[str]
 
 
-async def reviews_of(conn: asyncpg.Connection, tenant: str) -> list[ReviewRow]:
-    rows = await conn.fetch("SELECT * FROM annual_reviews WHERE tenant_id = $1 ORDER BY held_on", tenant)
-    return [
-        ReviewRow(
-            r["held_on"],
-            list(r["achievements"]),
-            list(r["aspirations"]),
-            list(r["issues"]),
-            list(r["amendments"]),
+async def reviews_of(conn: asyncpg.Connection, tenants: list[str]) -> dict[str, list[ReviewRow]]:
+    rows = await conn.fetch(
+        "SELECT * FROM annual_reviews WHERE tenant_id = ANY($1::text[]) ORDER BY held_on", tenants
+    )
+    found: dict[str, list[ReviewRow]] = {t: [] for t in tenants}
+    for r in rows:
+        found[r["tenant_id"]].append(
+            ReviewRow(
+                held_on=r["held_on"],
+                achievements=list(r["achievements"]),
+                aspirations=list(r["aspirations"]),
+                issues=list(r["issues"]),
+                amendments=list(r["amendments"]),
+            )
         )
-        for r in rows
-    ]
+    return found

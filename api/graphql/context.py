@@ -67,11 +67,12 @@ class Loaders:
         self.contacts = DataLoader[str, dict[str, ContactRow]](self._contacts)
 
     def _per_tenant(self, fetch: Any) -> Any:
-        """A batch function for lists only ever asked of a tenant or two at once (its own page)."""
+        """A batch function answering every tenant asked for in one query."""
 
         async def load(tenants: list[str]) -> list[Any]:
             async with self.pool.acquire() as conn:
-                return [await fetch(conn, t) for t in tenants]
+                found = await fetch(conn, tenants)
+            return [found[t] for t in tenants]
 
         return load
 
