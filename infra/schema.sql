@@ -80,7 +80,9 @@ CREATE TABLE IF NOT EXISTS party_memberships (
     sector text NOT NULL,
     kind text,
     signed_on date NOT NULL,
+    signed_recorded_at timestamptz NOT NULL,
     withdrawn_on date,
+    withdrawn_recorded_at timestamptz,
     withdrawal_reason text,
     PRIMARY KEY (tenant_id, party_key, membership)
 );
@@ -101,7 +103,9 @@ CREATE TABLE IF NOT EXISTS champion_appointments (
     party text NOT NULL,
     name text NOT NULL,
     appointed_on date NOT NULL,
+    appointed_recorded_at timestamptz NOT NULL,
     ended_on date,
+    ended_recorded_at timestamptz,
     PRIMARY KEY (tenant_id, party_key, appointment)
 );
 
@@ -112,12 +116,16 @@ CREATE TABLE IF NOT EXISTS codes (
     title text NOT NULL,
     lead text,
     drafted_on date NOT NULL,
+    drafted_recorded_at timestamptz NOT NULL,
     adopted_on date,
+    adopted_recorded_at timestamptz,
     reviewed_on date,
     next_review_due date,
     withdrawn_on date,
+    withdrawn_recorded_at timestamptz,
     withdrawal_reason text,
     superseded_on date,
+    superseded_recorded_at timestamptz,
     superseded_by text,
     position bigint NOT NULL,
     PRIMARY KEY (tenant_id, key)
@@ -128,6 +136,7 @@ CREATE TABLE IF NOT EXISTS code_matters (
     key text NOT NULL,
     matter text NOT NULL,
     from_on date NOT NULL,
+    recorded_at timestamptz NOT NULL,
     PRIMARY KEY (tenant_id, key, matter),
     FOREIGN KEY (tenant_id, key) REFERENCES codes (tenant_id, key)
 );
@@ -137,6 +146,7 @@ CREATE TABLE IF NOT EXISTS code_endorsements (
     key text NOT NULL,
     party text NOT NULL,
     endorsed_on date NOT NULL,
+    recorded_at timestamptz NOT NULL,
     PRIMARY KEY (tenant_id, key, party),
     FOREIGN KEY (tenant_id, key) REFERENCES codes (tenant_id, key)
 );

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from eventsourcing.persistence import Tracking
@@ -10,6 +11,9 @@ from eventsourcing.postgres import PostgresTrackingRecorder
 from eventsourcing.projection import Projection
 from psycopg import Cursor
 from psycopg.rows import DictRow
+
+# "As recorded at" with no time given: everything recorded so far.
+LATEST = datetime.max.replace(tzinfo=UTC)
 
 # Mutations LISTEN here to return only once the read models include their own write.
 PROJECTED_CHANNEL = "compacts_projected"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import asyncpg
@@ -14,22 +14,22 @@ from eventsourcing.utils import get_topic
 
 from domain.codes import Code
 from domain.events import tenant_of
-from projections.base import ReadModelView
+from projections.base import LATEST, ReadModelView
 
 NAME = "codes_of_practice"
 
 DRAFTED = """
-INSERT INTO codes (tenant_id, key, title, lead, drafted_on, position)
-VALUES (%(tenant)s, %(key)s, %(title)s, %(lead)s, %(on)s, %(position)s)
+INSERT INTO codes (tenant_id, key, title, lead, drafted_on, drafted_recorded_at, position)
+VALUES (%(tenant)s, %(key)s, %(title)s, %(lead)s, %(on)s, %(at)s, %(position)s)
 """
 SET_MATTERS = """
-INSERT INTO code_matters (tenant_id, key, matter, from_on)
-SELECT %(tenant)s, %(key)s, m, %(on)s FROM unnest(%(matters)s::text[]) AS m
+INSERT INTO code_matters (tenant_id, key, matter, from_on, recorded_at)
+SELECT %(tenant)s, %(key)s, m, %(on)s, %(at)s FROM unnest(%(matters)s::text[]) AS m
 ON CONFLICT (tenant_id, key, matter) DO NOTHING
 """
 CLEAR_MATTERS = "DELETE FROM code_matters WHERE tenant_id = %(tenant)s AND key = %(key)s"
 ADOPTED = """
-UPDATE codes SET adopted_on = %(on)s, title = %(title)s, position = %(position)s
+UPDATE codes SET adopted_on = %(on)s, adopted_recorded_at = %(at)s, title = %(title)s, position = %(position)s
 WHERE tenant_id = %(tenant)s AND key = %(key)s
 """
 REVIEWED = """
@@ -37,16 +37,19 @@ UPDATE codes SET reviewed_on = %(on)s, next_review_due = %(due)s, position = %(p
 WHERE tenant_id = %(tenant)s AND key = %(key)s
 """
 MERGED = """
-UPDATE codes SET superseded_on = %(on)s, superseded_by = %(into)s, position = %(position)s
+UPDATE codes
+SET superseded_on = %(on)s, superseded_recorded_at = %(at)s, superseded_by = %(into)s, position = %(position)s
 WHERE tenant_id = %(tenant)s AND key = %(key)s
 """
 WITHDRAWN = """
-UPDATE codes SET withdrawn_on = %(on)s, withdrawal_reason = %(reason)s, position = %(position)s
+UPDATE codes
+SET withdrawn_on = %(on)s, withdrawn_recorded_at = %(at)s, withdrawal_reason = %(reason)s,
+    position = %(position)s
 WHERE tenant_id = %(tenant)s AND key = %(key)s
 """
 ENDORSED = """
-INSERT INTO code_endorsements (tenant_id, key, party, endorsed_on)
-VALUES (%(tenant)s, %(key)s, %(party)s, %(on)s)
+INSERT INTO code_endorsements (tenant_id, key, party, endorsed_on, recorded_at)
+VALUES (%(tenant)s, %(key)s, %(party)s, %(on)s, %(at)s)
 """
 
 
@@ -62,6 +65,7 @@ class CodesView(ReadModelView):
             "tenant": tenant_of(event.originator_id),
             "key": _key(event),
             "position": tracking.notification_id,
+            "at": event.timestamp,
         }
         self.apply(tracking, *((sql, {**base, **params}) for sql in statements))
 
@@ -143,29 +147,34 @@ class CodeRow:
 
 
 # The state on a date follows from the dates: superseded, withdrawn, adopted, else in development.
+# $3 is "as recorded at": a change recorded later than that is not yet known.
 CODES_ON = """
 SELECT c.tenant_id, c.key, c.title, c.lead,
-       CASE WHEN c.superseded_on <= $2 THEN 'SUPERSEDED'
-            WHEN c.withdrawn_on <= $2 THEN 'WITHDRAWN'
-            WHEN c.adopted_on <= $2 THEN 'ADOPTED'
+       CASE WHEN c.superseded_on <= $2 AND c.superseded_recorded_at <= $3 THEN 'SUPERSEDED'
+            WHEN c.withdrawn_on <= $2 AND c.withdrawn_recorded_at <= $3 THEN 'WITHDRAWN'
+            WHEN c.adopted_on <= $2 AND c.adopted_recorded_at <= $3 THEN 'ADOPTED'
             ELSE 'IN_DEVELOPMENT' END AS status,
-       CASE WHEN c.adopted_on <= $2 THEN c.adopted_on END AS adopted_on,
+       CASE WHEN c.adopted_on <= $2 AND c.adopted_recorded_at <= $3 THEN c.adopted_on END AS adopted_on,
        CASE WHEN c.reviewed_on <= $2 THEN c.next_review_due END AS next_review_due,
-       CASE WHEN c.superseded_on <= $2 THEN c.superseded_by END AS superseded_by,
+       CASE WHEN c.superseded_on <= $2 AND c.superseded_recorded_at <= $3 THEN c.superseded_by END
+           AS superseded_by,
        coalesce((SELECT array_agg(m.matter ORDER BY m.matter) FROM code_matters m
-                 WHERE m.tenant_id = c.tenant_id AND m.key = c.key AND m.from_on <= $2), '{}') AS matters,
+                 WHERE m.tenant_id = c.tenant_id AND m.key = c.key AND m.from_on <= $2
+                   AND m.recorded_at <= $3), '{}') AS matters,
        coalesce((SELECT array_agg(e.party ORDER BY e.party) FROM code_endorsements e
-                 WHERE e.tenant_id = c.tenant_id AND e.key = c.key AND e.endorsed_on <= $2), '{}')
-           AS endorsed_by
+                 WHERE e.tenant_id = c.tenant_id AND e.key = c.key AND e.endorsed_on <= $2
+                   AND e.recorded_at <= $3), '{}') AS endorsed_by
 FROM codes c
-WHERE c.tenant_id = ANY($1::text[]) AND c.drafted_on <= $2
+WHERE c.tenant_id = ANY($1::text[]) AND c.drafted_on <= $2 AND c.drafted_recorded_at <= $3
 ORDER BY c.tenant_id, c.key
 """
 
 
-async def codes_on(conn: asyncpg.Connection, tenants: list[str], on: date) -> dict[str, list[CodeRow]]:
+async def codes_on(
+    conn: asyncpg.Connection, tenants: list[str], on: date, recorded: datetime = LATEST
+) -> dict[str, list[CodeRow]]:
     found: dict[str, list[CodeRow]] = {t: [] for t in tenants}
-    for r in await conn.fetch(CODES_ON, tenants, on):
+    for r in await conn.fetch(CODES_ON, tenants, on, recorded):
         found[r["tenant_id"]].append(
             CodeRow(
                 key=r["key"],

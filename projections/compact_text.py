@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import asyncpg
@@ -14,7 +14,7 @@ from eventsourcing.utils import get_topic
 
 from domain.compact import Compact
 from domain.events import tenant_of
-from projections.base import ReadModelView
+from projections.base import LATEST, ReadModelView
 
 NAME = "compact_text"
 
@@ -131,7 +131,7 @@ class CompactRow:
 IN_FORCE = """
 SELECT DISTINCT ON (v.tenant_id) v.tenant_id, v.version, v.title, v.effective_on
 FROM compact_versions v
-WHERE v.tenant_id = ANY($1::text[]) AND v.effective_on <= $2
+WHERE v.tenant_id = ANY($1::text[]) AND v.effective_on <= $2 AND v.recorded_at <= $3
 ORDER BY v.tenant_id, v.effective_on DESC, v.version DESC
 """
 SECTIONS = """
@@ -142,9 +142,11 @@ ORDER BY s.tenant_id, s.ordinal
 """
 
 
-async def compacts_in_force(conn: asyncpg.Connection, tenants: list[str], on: date) -> dict[str, CompactRow]:
+async def compacts_in_force(
+    conn: asyncpg.Connection, tenants: list[str], on: date, recorded: datetime = LATEST
+) -> dict[str, CompactRow]:
     """The version of each tenant's compact in force on `on`, in two queries for any number of tenants."""
-    versions = await conn.fetch(IN_FORCE, tenants, on)
+    versions = await conn.fetch(IN_FORCE, tenants, on, recorded)
     if not versions:
         return {}
     sections: dict[str, list[SectionRow]] = {v["tenant_id"]: [] for v in versions}

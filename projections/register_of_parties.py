@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import asyncpg
@@ -14,22 +14,24 @@ from eventsourcing.utils import get_topic
 
 from domain.events import tenant_of
 from domain.register import Register, party_key
-from projections.base import ReadModelView
+from projections.base import LATEST, ReadModelView
 
 NAME = "register_of_parties"
 
 SIGNED = """
-INSERT INTO party_memberships (tenant_id, party_key, membership, name, sector, kind, signed_on)
-SELECT %(tenant)s, %(key)s, coalesce(max(membership), 0) + 1, %(name)s, %(sector)s, %(kind)s, %(on)s
+INSERT INTO party_memberships
+    (tenant_id, party_key, membership, name, sector, kind, signed_on, signed_recorded_at)
+SELECT %(tenant)s, %(key)s, coalesce(max(membership), 0) + 1, %(name)s, %(sector)s, %(kind)s, %(on)s, %(at)s
 FROM party_memberships WHERE tenant_id = %(tenant)s AND party_key = %(key)s
 """
 WITHDRAWN = """
-UPDATE party_memberships SET withdrawn_on = %(on)s, withdrawal_reason = %(reason)s
+UPDATE party_memberships
+SET withdrawn_on = %(on)s, withdrawn_recorded_at = %(at)s, withdrawal_reason = %(reason)s
 WHERE tenant_id = %(tenant)s AND party_key = %(key)s AND withdrawn_on IS NULL
 """
 # A champion stops being current when their party leaves.
 CHAMPION_ENDS_WITH_PARTY = """
-UPDATE champion_appointments SET ended_on = %(on)s
+UPDATE champion_appointments SET ended_on = %(on)s, ended_recorded_at = %(at)s
 WHERE tenant_id = %(tenant)s AND party_key = %(key)s AND ended_on IS NULL
 """
 CONTACT = """
@@ -40,8 +42,9 @@ SET name = excluded.name, email = excluded.email, phone = excluded.phone, record
 """
 STOOD_DOWN = CHAMPION_ENDS_WITH_PARTY
 APPOINTED = """
-INSERT INTO champion_appointments (tenant_id, party_key, appointment, party, name, appointed_on)
-SELECT %(tenant)s, %(key)s, coalesce(max(appointment), 0) + 1, %(party)s, %(name)s, %(on)s
+INSERT INTO champion_appointments
+    (tenant_id, party_key, appointment, party, name, appointed_on, appointed_recorded_at)
+SELECT %(tenant)s, %(key)s, coalesce(max(appointment), 0) + 1, %(party)s, %(name)s, %(on)s, %(at)s
 FROM champion_appointments WHERE tenant_id = %(tenant)s AND party_key = %(key)s
 """
 
@@ -57,6 +60,7 @@ class RegisterView(ReadModelView):
             "sector": event.sector,
             "kind": event.kind,
             "on": event.signed_on,
+            "at": event.timestamp,
         }
         self.apply(tracking, (SIGNED, params))
 
@@ -66,6 +70,7 @@ class RegisterView(ReadModelView):
             "key": party_key(event.party),
             "on": event.on,
             "reason": event.reason,
+            "at": event.timestamp,
         }
         self.apply(tracking, (WITHDRAWN, params), (CHAMPION_ENDS_WITH_PARTY, params))
 
@@ -81,7 +86,12 @@ class RegisterView(ReadModelView):
         self.apply(tracking, (CONTACT, params))
 
     def stood_down(self, event: Register.ChampionStoodDown, tracking: Tracking) -> None:
-        params = {"tenant": tenant_of(event.originator_id), "key": party_key(event.party), "on": event.on}
+        params = {
+            "tenant": tenant_of(event.originator_id),
+            "key": party_key(event.party),
+            "on": event.on,
+            "at": event.timestamp,
+        }
         self.apply(tracking, (STOOD_DOWN, params))
 
     def appointed(self, event: Register.ChampionAppointed, tracking: Tracking) -> None:
@@ -91,6 +101,7 @@ class RegisterView(ReadModelView):
             "party": event.party,
             "name": event.name,
             "on": event.appointed_on,
+            "at": event.timestamp,
         }
         # A new appointment replaces the party's current champion from its date.
         self.apply(tracking, (CHAMPION_ENDS_WITH_PARTY, params), (APPOINTED, params))
@@ -159,28 +170,32 @@ class ChampionRow:
 # A party withdrawn on D is not in the register on D.
 PARTIES_ON = """
 SELECT tenant_id, name, sector, kind, signed_on FROM party_memberships
-WHERE tenant_id = ANY($1::text[]) AND signed_on <= $2 AND (withdrawn_on IS NULL OR withdrawn_on > $2)
+WHERE tenant_id = ANY($1::text[]) AND signed_on <= $2 AND signed_recorded_at <= $3
+  AND (withdrawn_on IS NULL OR withdrawn_on > $2 OR withdrawn_recorded_at > $3)
 ORDER BY tenant_id, name
 """
 CHAMPIONS_ON = """
 SELECT tenant_id, name, party, appointed_on FROM champion_appointments
-WHERE tenant_id = ANY($1::text[]) AND appointed_on <= $2 AND (ended_on IS NULL OR ended_on > $2)
+WHERE tenant_id = ANY($1::text[]) AND appointed_on <= $2 AND appointed_recorded_at <= $3
+  AND (ended_on IS NULL OR ended_on > $2 OR ended_recorded_at > $3)
 ORDER BY tenant_id, party
 """
 
 
-async def parties_on(conn: asyncpg.Connection, tenants: list[str], on: date) -> dict[str, list[PartyRow]]:
+async def parties_on(
+    conn: asyncpg.Connection, tenants: list[str], on: date, recorded: datetime = LATEST
+) -> dict[str, list[PartyRow]]:
     found: dict[str, list[PartyRow]] = {t: [] for t in tenants}
-    for r in await conn.fetch(PARTIES_ON, tenants, on):
+    for r in await conn.fetch(PARTIES_ON, tenants, on, recorded):
         found[r["tenant_id"]].append(PartyRow(r["name"], r["sector"], r["kind"], r["signed_on"]))
     return found
 
 
 async def champions_on(
-    conn: asyncpg.Connection, tenants: list[str], on: date
+    conn: asyncpg.Connection, tenants: list[str], on: date, recorded: datetime = LATEST
 ) -> dict[str, list[ChampionRow]]:
     found: dict[str, list[ChampionRow]] = {t: [] for t in tenants}
-    for r in await conn.fetch(CHAMPIONS_ON, tenants, on):
+    for r in await conn.fetch(CHAMPIONS_ON, tenants, on, recorded):
         found[r["tenant_id"]].append(ChampionRow(r["name"], r["party"], r["appointed_on"]))
     return found
 

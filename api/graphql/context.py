@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import asyncpg
@@ -47,6 +47,10 @@ class Services:
     read_your_writes_timeout: float
 
 
+# A tenant, the date a fact is in force on, and the moment of recording the answer reflects.
+Moment = tuple[str, date, datetime]
+
+
 class Loaders:
     """Dataloaders live for one request, so nothing is cached across callers."""
 
@@ -54,11 +58,12 @@ class Loaders:
         self.pool = pool
         self.tenant = DataLoader[str, TenantRow | None](self._tenants)
         self.children = DataLoader[str, list[TenantRow]](self._children)
-        # Keyed by (tenant, date): one query per distinct date, however many tenants are asked for.
-        self.compact = DataLoader[tuple[str, date], CompactRow | None](self._compacts)
-        self.parties = DataLoader[tuple[str, date], list[PartyRow]](self._parties)
-        self.champions = DataLoader[tuple[str, date], list[ChampionRow]](self._champions)
-        self.codes = DataLoader[tuple[str, date], list[CodeRow]](self._codes)
+        # Keyed by (tenant, in force on, as recorded at): one query per distinct moment, however many
+        # tenants are asked for.
+        self.compact = DataLoader[Moment, CompactRow | None](self._compacts)
+        self.parties = DataLoader[Moment, list[PartyRow]](self._parties)
+        self.champions = DataLoader[Moment, list[ChampionRow]](self._champions)
+        self.codes = DataLoader[Moment, list[CodeRow]](self._codes)
         self.steering = DataLoader[tuple[str, date], list[TermRow]](self._steering)
         self.proposals = DataLoader[str, list[ProposalRow]](
             self._per_tenant(amendment_proposals.proposals_of)
@@ -76,22 +81,23 @@ class Loaders:
 
         return load
 
-    async def _by_date(self, keys: list[tuple[str, date]], fetch: Any, default: Any) -> list[Any]:
-        found: dict[tuple[str, date], Any] = {}
+    async def _by_date(self, keys: list[tuple[Any, ...]], fetch: Any, default: Any) -> list[Any]:
+        """Keys are (tenant, date) or (tenant, date, recorded at): one query per distinct moment."""
+        found: dict[tuple[Any, ...], Any] = {}
         async with self.pool.acquire() as conn:
-            for day in {d for _, d in keys}:
-                tenants = sorted({t for t, d in keys if d == day})
-                for tenant, value in (await fetch(conn, tenants, day)).items():
-                    found[(tenant, day)] = value
+            for when in {k[1:] for k in keys}:
+                tenants = sorted({k[0] for k in keys if k[1:] == when})
+                for tenant, value in (await fetch(conn, tenants, *when)).items():
+                    found[(tenant, *when)] = value
         return [found.get(k, default) for k in keys]
 
-    async def _compacts(self, keys: list[tuple[str, date]]) -> list[CompactRow | None]:
+    async def _compacts(self, keys: list[Moment]) -> list[CompactRow | None]:
         return await self._by_date(keys, compact_text.compacts_in_force, None)
 
-    async def _parties(self, keys: list[tuple[str, date]]) -> list[list[PartyRow]]:
+    async def _parties(self, keys: list[Moment]) -> list[list[PartyRow]]:
         return await self._by_date(keys, register_of_parties.parties_on, [])
 
-    async def _champions(self, keys: list[tuple[str, date]]) -> list[list[ChampionRow]]:
+    async def _champions(self, keys: list[Moment]) -> list[list[ChampionRow]]:
         return await self._by_date(keys, register_of_parties.champions_on, [])
 
     async def _contacts(self, tenants: list[str]) -> list[dict[str, ContactRow]]:
@@ -102,7 +108,7 @@ class Loaders:
     async def _steering(self, keys: list[tuple[str, date]]) -> list[list[TermRow]]:
         return await self._by_date(keys, steering_group.terms_on, [])
 
-    async def _codes(self, keys: list[tuple[str, date]]) -> list[list[CodeRow]]:
+    async def _codes(self, keys: list[Moment]) -> list[list[CodeRow]]:
         return await self._by_date(keys, codes_of_practice.codes_on, [])
 
     async def _tenants(self, slugs: list[str]) -> list[TenantRow | None]:

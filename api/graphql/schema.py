@@ -13,7 +13,7 @@ import strawberry
 from litestar.concurrency import sync_to_thread
 from strawberry.types import Info
 
-from api.graphql.context import Context
+from api.graphql.context import Context, Moment
 from api.graphql.errors import ErrorCodes
 from domain import compact, register, tenancy
 from domain import steering_group as steering
@@ -21,6 +21,7 @@ from domain.errors import InvalidInput, NotFound
 from domain.matters import MATTERS
 from projections import register_of_parties, tenant_directory
 from projections.amendment_proposals import ProposalRow
+from projections.base import LATEST
 from projections.codes_of_practice import CodeRow
 from projections.compact_text import CompactRow
 from projections.register_of_parties import PartyRow
@@ -36,6 +37,21 @@ class Tier(Enum):
     REGIONAL = "REGIONAL"
     COUNTY = "COUNTY"
     DISTRICT = "DISTRICT"
+
+
+RecordedAt = Annotated[
+    datetime | None,
+    strawberry.argument(
+        description="Answer from the events recorded up to this moment (for auditors); default: all of them."
+    ),
+]
+
+
+def moment(tenant: str, as_of: date | None, recorded_at: datetime | None) -> Moment:
+    """The loader key of a read: in force on `as_of` (default today), as recorded at `recorded_at`."""
+    if recorded_at is not None and recorded_at.tzinfo is None:
+        raise InvalidInput("Give `recordedAt` with its offset, for example 2010-05-01T12:00:00+01:00.")
+    return (tenant, as_of or today(), recorded_at or LATEST)
 
 
 def today() -> date:
@@ -288,13 +304,17 @@ class Tenant:
         return [Tenant.from_row(r) for r in rows]
 
     @strawberry.field(description="The compact in force on `asOf` (default today); null when none is.")
-    async def compact(self, info: Info[Context, None], as_of: date | None = None) -> Compact | None:
-        row = await info.context.loaders.compact.load((self.slug, as_of or today()))
+    async def compact(
+        self, info: Info[Context, None], as_of: date | None = None, recorded_at: RecordedAt = None
+    ) -> Compact | None:
+        row = await info.context.loaders.compact.load(moment(self.slug, as_of, recorded_at))
         return Compact.from_row(row) if row else None
 
     @strawberry.field(description="The Register of Parties on `asOf` (default today), by name.")
-    async def parties(self, info: Info[Context, None], as_of: date | None = None) -> list[Party]:
-        rows = await info.context.loaders.parties.load((self.slug, as_of or today()))
+    async def parties(
+        self, info: Info[Context, None], as_of: date | None = None, recorded_at: RecordedAt = None
+    ) -> list[Party]:
+        rows = await info.context.loaders.parties.load(moment(self.slug, as_of, recorded_at))
         return [Party.from_row(self.slug, r) for r in rows]
 
     @strawberry.field(description="The Register of Parties on `asOf`, a page at a time (at most 100 a page).")
@@ -318,19 +338,21 @@ class Tenant:
 
     @strawberry.field(description="Parties signed on `asOf` (default today) that have no current champion.")
     async def parties_without_champion(
-        self, info: Info[Context, None], as_of: date | None = None
+        self, info: Info[Context, None], as_of: date | None = None, recorded_at: RecordedAt = None
     ) -> list[Party]:
-        day = as_of or today()
-        parties = await info.context.loaders.parties.load((self.slug, day))
-        champions = await info.context.loaders.champions.load((self.slug, day))
+        when = moment(self.slug, as_of, recorded_at)
+        parties = await info.context.loaders.parties.load(when)
+        champions = await info.context.loaders.champions.load(when)
         championed = {register.party_key(c.party) for c in champions}
         return [Party.from_row(self.slug, r) for r in parties if register.party_key(r.name) not in championed]
 
     @strawberry.field(
         description="The codes on `asOf` (default today); codes in development only for the tenant's members."
     )
-    async def codes(self, info: Info[Context, None], as_of: date | None = None) -> list[Code]:
-        rows = await info.context.loaders.codes.load((self.slug, as_of or today()))
+    async def codes(
+        self, info: Info[Context, None], as_of: date | None = None, recorded_at: RecordedAt = None
+    ) -> list[Code]:
+        rows = await info.context.loaders.codes.load(moment(self.slug, as_of, recorded_at))
         # Drafts are private to the tenant's editors and auditors (and platform admins).
         members = info.context.actor.can_audit(self.slug)
         return [Code.from_row(r) for r in rows if members or r.status != "IN_DEVELOPMENT"]
@@ -360,8 +382,10 @@ class Tenant:
         ]
 
     @strawberry.field(description="The current champion of each party on `asOf` (default today).")
-    async def champions(self, info: Info[Context, None], as_of: date | None = None) -> list[Champion]:
-        rows = await info.context.loaders.champions.load((self.slug, as_of or today()))
+    async def champions(
+        self, info: Info[Context, None], as_of: date | None = None, recorded_at: RecordedAt = None
+    ) -> list[Champion]:
+        rows = await info.context.loaders.champions.load(moment(self.slug, as_of, recorded_at))
         return [Champion(name=r.name, party=r.party, appointed_on=r.appointed_on) for r in rows]
 
 
@@ -564,7 +588,7 @@ class Mutation:
             kind=kind,
             contact=contact.to_domain() if contact else None,
         )
-        rows = await ctx.loaders.parties.load((tenant, signed_on))
+        rows = await ctx.loaders.parties.load((tenant, signed_on, LATEST))
         key = register.party_key(party)
         row = next(r for r in rows if register.party_key(r.name) == key)
         return Party.from_row(tenant, row)
@@ -606,7 +630,7 @@ class Mutation:
             name=name,
             appointed_on=appointed_on,
         )
-        rows = await ctx.loaders.champions.load((tenant, appointed_on))
+        rows = await ctx.loaders.champions.load((tenant, appointed_on, LATEST))
         key = register.party_key(party)
         row = next(r for r in rows if register.party_key(r.party) == key)
         return Champion(name=row.name, party=row.party, appointed_on=row.appointed_on)
@@ -749,7 +773,7 @@ class Mutation:
 
 
 async def _code_after(ctx: Context, tenant: str, key: str, on: date) -> Code:
-    rows = await ctx.loaders.codes.load((tenant, on))
+    rows = await ctx.loaders.codes.load((tenant, on, LATEST))
     row = next((r for r in rows if r.key == key), None)
     if row is None:
         raise NotFound(f"The code '{key}' of '{tenant}' was recorded but cannot be read back.")
@@ -783,7 +807,7 @@ async def _command(ctx: Context, command: Callable[..., Recorded], **kwargs: Any
 
 async def _compact_after(ctx: Context, tenant: str, effective_on: date) -> Compact:
     """The compact as the read model holds it, now that it includes the command's own write."""
-    row = await ctx.loaders.compact.load((tenant, effective_on))
+    row = await ctx.loaders.compact.load((tenant, effective_on, LATEST))
     if row is None:
         raise NotFound(f"The compact of '{tenant}' was recorded but cannot be read back.")
     return Compact.from_row(row)

@@ -31,7 +31,6 @@ NOT_YET_SERVED = {
     "HistoryEdge": "auditors' history",
     "HistoryEvent": "auditors' history",
     "Verification": "auditors' verification",
-    "DateTime": "auditors' history",
     "JSON": "auditors' history",
 }
 
