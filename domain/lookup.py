@@ -13,19 +13,43 @@ TIER_RANK = {Tier.DISTRICT: 0, Tier.COUNTY: 1, Tier.REGIONAL: 2, Tier.NATIONAL: 
 
 
 @dataclass(frozen=True)
+class CodeFact:
+    """A code of practice that covers the matter from `covers_from`, with the dates of its life."""
+
+    key: str
+    covers_from: date
+    adopted_on: date | None = None
+    withdrawn_on: date | None = None
+    superseded_on: date | None = None
+
+    def in_force(self, on: date) -> bool:
+        """Adopted by then, covering the matter by then, and neither withdrawn nor superseded by then."""
+        return (
+            self.adopted_on is not None
+            and self.adopted_on <= on
+            and self.covers_from <= on
+            and not (self.withdrawn_on is not None and self.withdrawn_on <= on)
+            and not (self.superseded_on is not None and self.superseded_on <= on)
+        )
+
+
+@dataclass(frozen=True)
 class Level:
-    """What one tenant of the locality's chain had in force on the date, as far as the matter goes."""
+    """One tenant of the chain: its compact version in force, sections tagged with the matter, codes."""
 
     slug: str
     name: str
     tier: Tier
     compact_version: int | None
     sections: tuple[str, ...] = ()
-    codes: tuple[str, ...] = ()
+    code_facts: tuple[CodeFact, ...] = ()
 
-    @property
-    def covers(self) -> bool:
-        return self.compact_version is not None and bool(self.sections or self.codes)
+    def codes(self, on: date) -> tuple[str, ...]:
+        return tuple(c.key for c in self.code_facts if c.in_force(on))
+
+    def covers(self, on: date) -> bool:
+        """A tenant with no compact in force covers nothing, whatever its codes."""
+        return self.compact_version is not None and bool(self.sections or self.codes(on))
 
 
 @dataclass(frozen=True)
@@ -46,7 +70,7 @@ def _reason(level: Level, matter: Matter, on: date) -> str:
     day = on.isoformat()
     if level.compact_version is None:
         return f"{level.name} had no compact in force on {day}."
-    if not level.covers:
+    if not level.covers(on):
         return (
             f"{level.name}'s compact in force on {day} has no section on {matter.key} "
             "and no adopted code covering it."
@@ -54,10 +78,9 @@ def _reason(level: Level, matter: Matter, on: date) -> str:
     parts = []
     if level.sections:
         parts.append(("section " if len(level.sections) == 1 else "sections ") + ", ".join(level.sections))
-    if level.codes:
-        parts.append(
-            ("the adopted code " if len(level.codes) == 1 else "the adopted codes ") + ", ".join(level.codes)
-        )
+    codes = level.codes(on)
+    if codes:
+        parts.append(("the adopted code " if len(codes) == 1 else "the adopted codes ") + ", ".join(codes))
     return f"{level.name}'s compact in force on {day} covers {matter.key} in {' and '.join(parts)}."
 
 
@@ -81,8 +104,9 @@ def walk(chain: list[Level], matter: Matter, on: date, uniform_at: Tier | None =
     steps: list[Step] = []
     for i in order:
         level = chain[i]
-        steps.append(Step(level.slug, level.covers, _reason(level, matter, on)))
-        if level.covers:
+        covered = level.covers(on)
+        steps.append(Step(level.slug, covered, _reason(level, matter, on)))
+        if covered:
             return Answer(level.slug, tuple(steps), _explain(chain, level, matter, on, uniform_at, start, i))
     locality = chain[0].name
     top = chain[-1].name

@@ -15,11 +15,12 @@ from strawberry.types import Info
 
 from api.graphql.context import Context, Moment
 from api.graphql.errors import ErrorCodes
-from domain import compact, register, tenancy
+from domain import compact, matters, register, tenancy
+from domain import lookup as lookup_walk
 from domain import steering_group as steering
 from domain.errors import InvalidInput, NotFound
 from domain.matters import MATTERS
-from projections import register_of_parties, tenant_directory
+from projections import register_of_parties, tenant_directory, tiered_lookup
 from projections.amendment_proposals import ProposalRow
 from projections.base import LATEST
 from projections.codes_of_practice import CodeRow
@@ -396,6 +397,22 @@ class Matter:
     aliases: list[str]
 
 
+@strawberry.type(description="One tenant consulted by a lookup, and why it did or did not answer.")
+class LookupStep:
+    tenant: Tenant
+    covered: bool
+    reason: str
+
+
+@strawberry.type(description="Which compact governs a matter for a locality on a date, and why.")
+class Lookup:
+    answered_by: Tenant | None
+    sections: list[Section]
+    codes: list[Code]
+    trail: list[LookupStep]
+    explanation: str
+
+
 @strawberry.type
 class Query:
     @strawberry.field(
@@ -403,6 +420,58 @@ class Query:
     )
     def matters(self) -> list[Matter]:
         return [Matter(key=m.key, title=m.title, aliases=list(m.aliases)) for m in MATTERS]
+
+    @strawberry.field(
+        description=(
+            "Which compact governs `matter` for an organisation in `locality` on `asOf` (default today): "
+            "most local first; with `uniformAt`, from the nearest level of that tier up, "
+            "then most local first."
+        )
+    )
+    async def lookup(
+        self,
+        info: Info[Context, None],
+        locality: str,
+        matter: str,
+        as_of: date | None = None,
+        uniform_at: Tier | None = None,
+        recorded_at: RecordedAt = None,
+    ) -> Lookup:
+        known = matters.resolve_matter(matter)
+        _, day, recorded = moment(locality, as_of, recorded_at)
+        async with info.context.services.pool.acquire() as conn:
+            chain = await tiered_lookup.chain_of(conn, locality, known.key, day, recorded)
+        if not chain:
+            raise NotFound(f"There is no tenant '{locality}' to look up from.")
+        answer = lookup_walk.walk(chain, known, day, tenancy.Tier(uniform_at.value) if uniform_at else None)
+        by_slug = {level.slug: level for level in chain}
+        loaders = info.context.loaders
+        tenants = {
+            slug: Tenant.from_row(row)
+            for slug, row in zip(by_slug, await loaders.tenant.load_many(list(by_slug)), strict=True)
+            if row is not None
+        }
+        trail = [LookupStep(tenant=tenants[s.slug], covered=s.covered, reason=s.reason) for s in answer.trail]
+        sections: list[Section] = []
+        codes: list[Code] = []
+        if answer.answered_by is not None:
+            level = by_slug[answer.answered_by]
+            compact_row = await loaders.compact.load((level.slug, day, recorded))
+            if compact_row is not None:
+                sections = [
+                    Section(key=s.key, heading=s.heading, text=s.text, matters=s.matters)
+                    for s in compact_row.sections
+                    if s.key in level.sections
+                ]
+            code_rows = await loaders.codes.load((level.slug, day, recorded))
+            codes = [Code.from_row(c) for c in code_rows if c.key in level.codes(day)]
+        return Lookup(
+            answered_by=tenants.get(answer.answered_by) if answer.answered_by else None,
+            sections=sections,
+            codes=codes,
+            trail=trail,
+            explanation=answer.explanation,
+        )
 
     @strawberry.field(description="Every tenant, or those of one tier, by slug.")
     async def tenants(self, info: Info[Context, None], tier: Tier | None = None) -> list[Tenant]:

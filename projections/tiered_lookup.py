@@ -1,0 +1,76 @@
+"""Which compact governs a matter for a locality on a date: the chain's facts in one round trip."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from typing import Any
+
+import asyncpg
+
+from domain.lookup import CodeFact, Level
+from domain.tenancy import Tier
+
+# The locality's whole chain (the ancestor closure), each level's compact version in force, its
+# sections tagged with the matter, and its codes covering the matter: one query, however deep the tiers.
+CHAIN = """
+WITH chain AS (
+    SELECT a.ancestor_id AS slug, a.depth, t.name, t.tier
+    FROM tenant_ancestors a JOIN tenants t ON t.tenant_id = a.ancestor_id
+    WHERE a.tenant_id = $1
+), in_force AS (
+    SELECT DISTINCT ON (v.tenant_id) v.tenant_id, v.version
+    FROM compact_versions v JOIN chain c ON c.slug = v.tenant_id
+    WHERE v.effective_on <= $2 AND v.recorded_at <= $4
+    ORDER BY v.tenant_id, v.effective_on DESC, v.version DESC
+)
+SELECT c.slug, c.depth, c.name, c.tier, f.version,
+    coalesce((SELECT array_agg(s.key ORDER BY s.ordinal) FROM compact_sections s
+              WHERE s.tenant_id = f.tenant_id AND s.version = f.version AND $3 = ANY(s.matters)), '{}')
+        AS sections,
+    -- Every code touching the matter, with the dates the walk needs (as known at $4); whether it
+    -- was in force on the date is the walk's to decide.
+    coalesce((SELECT jsonb_agg(jsonb_build_object(
+                  'key', cd.key, 'covers_from', m.from_on,
+                  'adopted_on', CASE WHEN cd.adopted_recorded_at <= $4 THEN cd.adopted_on END,
+                  'withdrawn_on', CASE WHEN cd.withdrawn_recorded_at <= $4 THEN cd.withdrawn_on END,
+                  'superseded_on', CASE WHEN cd.superseded_recorded_at <= $4 THEN cd.superseded_on END)
+                  ORDER BY cd.key)
+              FROM codes cd JOIN code_matters m ON m.tenant_id = cd.tenant_id AND m.key = cd.key
+              WHERE cd.tenant_id = c.slug AND m.matter = $3 AND m.recorded_at <= $4), '[]')
+        AS codes
+FROM chain c LEFT JOIN in_force f ON f.tenant_id = c.slug
+ORDER BY c.depth
+"""
+
+
+async def chain_of(
+    conn: asyncpg.Connection, locality: str, matter: str, on: date, recorded: datetime
+) -> list[Level]:
+    """The locality first, then each ancestor up to the national level; empty for an unknown locality."""
+    rows = await conn.fetch(CHAIN, locality, on, matter, recorded)
+    return [
+        Level(
+            slug=r["slug"],
+            name=r["name"],
+            tier=Tier(r["tier"]),
+            compact_version=r["version"],
+            sections=tuple(r["sections"]),
+            code_facts=tuple(_code(c) for c in json.loads(r["codes"])),
+        )
+        for r in rows
+    ]
+
+
+def _day(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+def _code(fact: dict[str, Any]) -> CodeFact:
+    return CodeFact(
+        key=fact["key"],
+        covers_from=date.fromisoformat(fact["covers_from"]),
+        adopted_on=_day(fact["adopted_on"]),
+        withdrawn_on=_day(fact["withdrawn_on"]),
+        superseded_on=_day(fact["superseded_on"]),
+    )
