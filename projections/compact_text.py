@@ -159,3 +159,52 @@ async def compacts_in_force(
         )
         for v in versions
     }
+
+
+@dataclass(frozen=True)
+class VersionRow:
+    version: int
+    title: str
+    effective_on: date
+    rationale: str | None
+    recorded_at: datetime
+    recorded_by: str
+
+
+async def versions_of(conn: asyncpg.Connection, tenants: list[str]) -> dict[str, list[VersionRow]]:
+    """Every version of each tenant's compact, oldest first."""
+    found: dict[str, list[VersionRow]] = {t: [] for t in tenants}
+    rows = await conn.fetch(
+        "SELECT * FROM compact_versions WHERE tenant_id = ANY($1::text[]) ORDER BY tenant_id, version",
+        tenants,
+    )
+    for r in rows:
+        found[r["tenant_id"]].append(
+            VersionRow(
+                r["version"],
+                r["title"],
+                r["effective_on"],
+                r["rationale"],
+                r["recorded_at"],
+                r["recorded_by"],
+            )
+        )
+    return found
+
+
+async def sections_of(
+    conn: asyncpg.Connection, tenant: str, versions: list[int]
+) -> dict[int, list[SectionRow]]:
+    """The sections of some versions of one tenant's compact, in their order; a missing version is absent."""
+    found: dict[int, list[SectionRow]] = {}
+    rows = await conn.fetch(
+        "SELECT version, key, heading, body, matters FROM compact_sections"
+        " WHERE tenant_id = $1 AND version = ANY($2::int[]) ORDER BY version, ordinal",
+        tenant,
+        versions,
+    )
+    for r in rows:
+        found.setdefault(r["version"], []).append(
+            SectionRow(r["key"], r["heading"], r["body"], list(r["matters"]))
+        )
+    return found

@@ -24,7 +24,7 @@ from projections import (
 from projections.amendment_proposals import ProposalRow
 from projections.annual_reviews import ReviewRow
 from projections.codes_of_practice import CodeRow
-from projections.compact_text import CompactRow
+from projections.compact_text import CompactRow, VersionRow
 from projections.register_of_parties import ChampionRow, ContactRow, PartyRow
 from projections.steering_group import TermRow
 from projections.tenant_directory import TenantRow
@@ -69,6 +69,7 @@ class Loaders:
             self._per_tenant(amendment_proposals.proposals_of)
         )
         self.reviews = DataLoader[str, list[ReviewRow]](self._per_tenant(annual_reviews.reviews_of))
+        self.versions = DataLoader[str, list[VersionRow]](self._per_tenant(compact_text.versions_of))
         self.contacts = DataLoader[str, dict[str, ContactRow]](self._contacts)
 
     def _per_tenant(self, fetch: Any) -> Any:

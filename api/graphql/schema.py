@@ -15,12 +15,12 @@ from strawberry.types import Info
 
 from api.graphql.context import Context, Moment
 from api.graphql.errors import ErrorCodes
-from domain import compact, matters, register, tenancy
+from domain import compact, diff, matters, register, tenancy
 from domain import lookup as lookup_walk
 from domain import steering_group as steering
 from domain.errors import InvalidInput, NotFound
 from domain.matters import MATTERS
-from projections import register_of_parties, tenant_directory, tiered_lookup
+from projections import compact_text, register_of_parties, tenant_directory, tiered_lookup
 from projections.amendment_proposals import ProposalRow
 from projections.base import LATEST
 from projections.codes_of_practice import CodeRow
@@ -108,6 +108,44 @@ class ContactInput:
 
     def to_domain(self) -> register.Contact:
         return register.Contact(self.name, self.email, self.phone)
+
+
+@strawberry.type(description="One version of a compact: when it took effect, why, and who recorded it when.")
+class CompactVersion:
+    version: int
+    title: str
+    effective_on: date
+    rationale: str | None = strawberry.field(description="Null for version 1, the publication.")
+    recorded_at: datetime
+    recorded_by: str
+
+
+@strawberry.type(description="A word of a changed section: same, added or removed.")
+class WordChange:
+    op: str
+    text: str
+
+
+@strawberry.type(description="A section in both versions that differs between them.")
+class SectionChange:
+    key: str
+    before: Section
+    after: Section
+    words: list[WordChange]
+    marked: str = strawberry.field(description="The text with [-removed-] and {+added+} words marked.")
+
+
+@strawberry.type(description="What changed from one version of a compact to another.")
+class CompactDiff:
+    from_version: int
+    to_version: int
+    added: list[Section]
+    removed: list[Section]
+    changed: list[SectionChange]
+
+
+def _section(s: compact.Section) -> Section:
+    return Section(key=s.key, heading=s.heading, text=s.text, matters=list(s.matters))
 
 
 @strawberry.type(description="A signatory in the Register of Parties.")
@@ -310,6 +348,55 @@ class Tenant:
     ) -> Compact | None:
         row = await info.context.loaders.compact.load(moment(self.slug, as_of, recorded_at))
         return Compact.from_row(row) if row else None
+
+    @strawberry.field(description="Every version of the compact, oldest first.")
+    async def compact_versions(self, info: Info[Context, None]) -> list[CompactVersion]:
+        rows = await info.context.loaders.versions.load(self.slug)
+        return [
+            CompactVersion(
+                version=r.version,
+                title=r.title,
+                effective_on=r.effective_on,
+                rationale=r.rationale,
+                recorded_at=r.recorded_at,
+                recorded_by=r.recorded_by,
+            )
+            for r in rows
+        ]
+
+    @strawberry.field(description="What changed from version `from` to version `to`, word by word.")
+    async def compact_diff(
+        self,
+        info: Info[Context, None],
+        from_: Annotated[int, strawberry.argument(name="from")],
+        to: int,
+    ) -> CompactDiff:
+        async with info.context.services.pool.acquire() as conn:
+            found = await compact_text.sections_of(conn, self.slug, [from_, to])
+        for version in (from_, to):
+            if version not in found:
+                raise NotFound(f"The compact of '{self.slug}' has no version {version}.")
+
+        def domain_sections(version: int) -> list[compact.Section]:
+            return [compact.Section(s.key, s.heading, s.text, tuple(s.matters)) for s in found[version]]
+
+        result = diff.diff_sections(domain_sections(from_), domain_sections(to))
+        return CompactDiff(
+            from_version=from_,
+            to_version=to,
+            added=[_section(s) for s in result.added],
+            removed=[_section(s) for s in result.removed],
+            changed=[
+                SectionChange(
+                    key=c.key,
+                    before=_section(c.before),
+                    after=_section(c.after),
+                    words=[WordChange(op=w.op, text=w.text) for w in c.words],
+                    marked=c.marked,
+                )
+                for c in result.changed
+            ],
+        )
 
     @strawberry.field(description="The Register of Parties on `asOf` (default today), by name.")
     async def parties(

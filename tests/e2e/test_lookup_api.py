@@ -140,3 +140,41 @@ def test_an_amendment_recorded_late_shows_in_as_of_but_not_at_an_earlier_recorde
         '{ tenant(slug: "harlow") { compact(recordedAt: "2010-01-01T00:00:00") { version } } }'
     ).json()
     assert naive["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+def test_versions_and_a_word_by_word_diff(server: Server, chain: str) -> None:
+    ok(server, 'mutation { amendCompact(tenant: "harlow", effectiveOn: "2010-01-01", rationale: "Clearer notice", upsertSections: [{key: "4.2", heading: "Funding", text: "Twelve weeks written notice.", matters: ["funding"]}], removeSections: ["1"]) { version } }', chain)  # fmt: skip
+    tenant = ok(server, '{ tenant(slug: "harlow") { compactVersions { version effectiveOn rationale recordedBy } compactDiff(from: 2, to: 3) { fromVersion toVersion added { key } removed { key } changed { key marked before { text } after { text } } } } }')["tenant"]  # fmt: skip
+    assert tenant["compactVersions"] == [
+        {"version": 1, "effectiveOn": "2004-01-14", "rationale": None, "recordedBy": "tester@example.org"},
+        {
+            "version": 2,
+            "effectiveOn": "2006-04-01",
+            "rationale": "Review",
+            "recordedBy": "tester@example.org",
+        },
+        {
+            "version": 3,
+            "effectiveOn": "2010-01-01",
+            "rationale": "Clearer notice",
+            "recordedBy": "tester@example.org",
+        },
+    ]
+    assert tenant["compactDiff"] == {
+        "fromVersion": 2,
+        "toVersion": 3,
+        "added": [],
+        "removed": [{"key": "1"}],
+        "changed": [
+            {
+                "key": "4.2",
+                "marked": "[-Three months-] {+Twelve weeks written+} notice.",
+                "before": {"text": "Three months notice."},
+                "after": {"text": "Twelve weeks written notice."},
+            }
+        ],
+    }
+    missing = server.graphql(
+        '{ tenant(slug: "harlow") { compactDiff(from: 1, to: 9) { fromVersion } } }'
+    ).json()
+    assert missing["errors"][0]["extensions"]["code"] == "NOT_FOUND"
