@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import signal
 import sys
+from pathlib import Path
 from types import FrameType
 
 import click
@@ -91,6 +92,25 @@ def migrate() -> None:
     settings = Settings.from_env()
     run_migrate(resolve_database(settings.database_url, settings.home))
     click.echo("schema is up to date")
+
+
+@main.command()
+@click.option("--quick", is_flag=True, help="Fewer requests; the same sizes.")
+@click.option(
+    "--out", type=click.Path(dir_okay=False, path_type=Path), help="Write the metrics as JSON here."
+)
+def bench(quick: bool, out: Path | None) -> None:
+    """Measure against baselines in one run (its own scratch database; never inside the tests)."""
+    from infra import bench as benchmarks
+    from infra.database import resolve_database
+
+    logging.basicConfig(level=logging.WARNING)
+    settings = Settings.from_env()
+    server = resolve_database(settings.database_url, settings.home)
+    metrics = benchmarks.run(
+        server, settings.home, quick=quick, out=out, say=lambda m: click.echo(m, err=True)
+    )
+    click.echo(benchmarks.as_table(metrics))
 
 
 @main.command()

@@ -65,9 +65,12 @@ class ProjectionWorker:
     process dies, PostgreSQL frees its locks and another worker resumes from the tracking rows.
     """
 
-    def __init__(self, db: Database, specs: Sequence[ProjectionSpec] = PROJECTIONS) -> None:
+    def __init__(
+        self, db: Database, specs: Sequence[ProjectionSpec] = PROJECTIONS, batch: int = BATCH
+    ) -> None:
         self.db = db
         self.specs = list(specs)
+        self.batch = batch
         self.stopping = threading.Event()
         self.holding: set[str] = set()
         self._thread: threading.Thread | None = None
@@ -107,13 +110,15 @@ class ProjectionWorker:
             with psycopg.connect(self.db.psycopg_conninfo(), autocommit=True, connect_timeout=5) as lock:
                 lock.execute(f"LISTEN {EVENTS_CHANNEL}")
                 projections: dict[str, Projection[ReadModelView]] = {}
-                views: dict[str, ReadModelView] = {}
+                # How far each held projection has looked: its tracking row, or further when the events
+                # since were of types it does not handle (those leave no tracking row behind).
+                scanned: dict[str, int] = {}
                 next_lock_attempt = 0.0
                 while not self.stopping.is_set():
                     if time.monotonic() >= next_lock_attempt and len(self.holding) < len(self.specs):
-                        self._take_locks(lock, factory, projections, views)
+                        self._take_locks(lock, factory, projections, scanned)
                         next_lock_attempt = time.monotonic() + LOCK_RETRY_SECONDS
-                    caught_up = self._project_batch(app, projections, views) if projections else True
+                    caught_up = self._project_batch(app, projections, scanned) if projections else True
                     if caught_up:
                         # Woken by the event store's NOTIFY; the timeout also checks the lock connection.
                         for _ in lock.notifies(timeout=0.5, stop_after=1):
@@ -128,7 +133,7 @@ class ProjectionWorker:
         lock: psycopg.Connection[tuple[object, ...]],
         factory: PostgresFactory,
         projections: dict[str, Projection[ReadModelView]],
-        views: dict[str, ReadModelView],
+        scanned: dict[str, int],
     ) -> None:
         for spec in self.specs:
             if spec.name in self.holding:
@@ -138,8 +143,9 @@ class ProjectionWorker:
             ).fetchone()
             if row and row[0]:
                 view = construct_view(factory, spec)
-                views[spec.name] = view
                 projections[spec.name] = spec.projection(view=view)
+                # Read once, when the lock is taken: from then on this worker is its only writer.
+                scanned[spec.name] = view.max_tracking_id(APPLICATION_NAME) or 0
                 self.holding.add(spec.name)
                 log.info("projection %s: holding its lock", spec.name)
 
@@ -147,20 +153,24 @@ class ProjectionWorker:
         self,
         app: Registry,
         projections: dict[str, Projection[ReadModelView]],
-        views: dict[str, ReadModelView],
+        scanned: dict[str, int],
     ) -> bool:
         """Apply the next batch of events to every held projection; True when all are caught up."""
-        positions = {name: views[name].max_tracking_id(APPLICATION_NAME) or 0 for name in projections}
         topics = sorted({t for name in projections for t in projections[name].topics})
-        start = min(positions.values()) + 1
-        notifications = app.recorder.select_notifications(start=start, limit=BATCH, topics=topics)
+        start = min(scanned[name] for name in projections) + 1
+        notifications = app.recorder.select_notifications(start=start, limit=self.batch, topics=topics)
         for notification in notifications:
             event = None
             for name, projection in projections.items():
-                if notification.topic in projection.topics and positions[name] < notification.id:
+                if notification.topic in projection.topics and scanned[name] < notification.id:
                     event = event or app.mapper.to_domain_event(notification)
                     projection.process_event(event, Tracking(APPLICATION_NAME, notification.id))
-                    positions[name] = notification.id
+                    scanned[name] = notification.id
             if self.stopping.is_set():
                 return True
-        return len(notifications) < BATCH
+        if notifications:
+            # The batch held every event of every held projection's types up to its last one.
+            last = notifications[-1].id
+            for name in projections:
+                scanned[name] = max(scanned[name], last)
+        return len(notifications) < self.batch

@@ -91,3 +91,22 @@ def two_workers(clean_db: Database, registry: Registry) -> None:
         first.stop()
         second.stop()
         truncate_all(clean_db)
+
+
+def test_a_worker_gets_past_batches_that_hold_none_of_a_projections_events(
+    clean_db: Database, registry: Registry, worker: ProjectionWorker
+) -> None:
+    with paused(worker):
+        small_batches = ProjectionWorker(clean_db, batch=2)
+        small_batches.start()
+        try:
+            # Seven tenant events: several batches in which most read models find nothing of theirs.
+            last = seed(registry)
+            for slug in ("kent", "surrey", "sussex"):
+                TenantService(registry).create_tenant(
+                    ADMIN, slug=slug, name=slug.title(), tier=Tier.COUNTY, parent="east"
+                )
+            wait_until(lambda: tracked(clean_db, "tenant_directory") > last)
+            assert rows(clean_db, "SELECT count(*) FROM tenants") == [(7,)]
+        finally:
+            small_batches.stop()

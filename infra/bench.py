@@ -1,0 +1,245 @@
+"""Benchmarks, each against a baseline or a target measured in the same run: `compacts bench`."""
+
+from __future__ import annotations
+
+import json
+import statistics
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from datetime import date
+from pathlib import Path
+
+import httpx
+import psycopg
+import uvicorn
+from psycopg import sql
+
+from domain.actors import Actor, Role
+from domain.compact import Section
+from domain.matters import MATTERS
+from domain.tenancy import Tier
+from infra.database import Database, ensure_database
+from infra.migrate import migrate
+from infra.settings import Settings
+from infra.tokens import development_keys
+from projections.worker import ProjectionWorker
+from services.compacts import CompactService
+from services.registry import Registry
+from services.tenants import TenantService
+
+ADMIN = Actor(sub="bench", roles=frozenset({Role.PLATFORM_ADMIN}))
+SECTIONS_PER_COMPACT = 20
+LOOKUP = (
+    '{ lookup(locality: "%s", matter: "procurement", asOf: "2010-01-01") '
+    "{ answeredBy { slug } trail { tenant { slug } covered reason } explanation } }"
+)
+
+
+@dataclass(frozen=True)
+class Metric:
+    name: str
+    value: float
+    unit: str
+    baseline: str | None
+    baseline_value: float | None
+    ratio: float | None
+    target: str
+    met: bool
+
+
+@contextmanager
+def scratch_database(server: Database) -> Iterator[Database]:
+    """A database of the benchmark's own, dropped afterwards."""
+    name = f"compacts_bench_{uuid.uuid4().hex[:8]}"
+    ensure_database(server.with_dbname("postgres"), name)
+    try:
+        yield server.with_dbname(name)
+    finally:
+        with psycopg.connect(server.with_dbname("postgres").psycopg_conninfo(), autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+def sections(seed: int) -> list[Section]:
+    """Twenty sections, each tagged with one matter of the vocabulary in turn (so most lookups walk up)."""
+    return [
+        Section(f"{i + 1}", f"Heading {i + 1}", f"Text of section {i + 1} of compact {seed}.",
+                (MATTERS[(seed + i) % len(MATTERS)].key,) if i < 2 else ())
+        for i in range(SECTIONS_PER_COMPACT)
+    ]  # fmt: skip
+
+
+class Tree:
+    """A national > regional > county > district tree grown tenant by tenant, each with a compact."""
+
+    def __init__(self, registry: Registry) -> None:
+        self.tenants = TenantService(registry)
+        self.compacts = CompactService(registry)
+        self.count = 0
+        self.parents: dict[Tier, list[str]] = {t: [] for t in Tier}
+
+    def add(self, slug: str, tier: Tier, parent: str | None) -> None:
+        self.tenants.create_tenant(ADMIN, slug=slug, name=slug.title(), tier=tier, parent=parent)
+        self.compacts.publish(
+            ADMIN,
+            tenant=slug,
+            title=f"{slug} compact",
+            effective_on=date(2005, 1, 1),
+            sections=sections(self.count),
+        )
+        self.parents[tier].append(slug)
+        self.count += 1
+
+    def grow_to(self, total: int) -> None:
+        if not self.parents[Tier.NATIONAL]:
+            self.add("england", Tier.NATIONAL, None)
+        while self.count < total:
+            n = self.count
+            # Keep the shape of England: a few regions, some counties, many districts.
+            if len(self.parents[Tier.REGIONAL]) < 9 and n % 50 == 1:
+                self.add(f"region-{n}", Tier.REGIONAL, "england")
+            elif len(self.parents[Tier.COUNTY]) < max(1, n // 12) and self.parents[Tier.REGIONAL]:
+                regions = self.parents[Tier.REGIONAL]
+                self.add(f"county-{n}", Tier.COUNTY, regions[n % len(regions)])
+            elif self.parents[Tier.COUNTY]:
+                counties = self.parents[Tier.COUNTY]
+                self.add(f"district-{n}", Tier.DISTRICT, counties[n % len(counties)])
+            else:
+                self.add(f"region-{n}", Tier.REGIONAL, "england")
+
+
+@contextmanager
+def api_server(db: Database, home: Path) -> Iterator[str]:
+    """The real app on a free loopback port, without its own worker (the benchmark runs one)."""
+    from api.app import create_app
+
+    settings = Settings.from_env()
+    app = create_app(settings, db, development_keys(home), run_worker=False)
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+def latencies(url: str, query: str, count: int) -> list[float]:
+    """Milliseconds of `count` sequential GraphQL requests, after a warm-up."""
+    with httpx.Client(timeout=30) as client:
+        for _ in range(20):
+            client.post(f"{url}/graphql", json={"query": query}).raise_for_status()
+        times = []
+        for _ in range(count):
+            started = time.perf_counter()
+            response = client.post(f"{url}/graphql", json={"query": query})
+            times.append((time.perf_counter() - started) * 1000)
+            body = response.json()
+            if "errors" in body:
+                raise RuntimeError(f"the benchmark's lookup failed: {body['errors']}")
+    return times
+
+
+def p(values: list[float], q: float) -> float:
+    return statistics.quantiles(values, n=100)[int(q) - 1]
+
+
+def bench_lookup_scale(
+    server: Database, home: Path, *, quick: bool, say: Callable[[str], None]
+) -> list[Metric]:
+    """Lookup latency at 10 tenants and at 1,000, 20 sections each, measured in one run."""
+    requests = 200 if quick else 1000
+    with scratch_database(server) as db:
+        migrate(db)
+        registry = Registry.connect(db)
+        worker = ProjectionWorker(db)
+        worker.start()
+        try:
+            tree = Tree(registry)
+            results: dict[int, list[float]] = {}
+            with api_server(db, home) as url:
+                for size in (10, 1000):
+                    say(f"growing the tree to {size} tenants")
+                    tree.grow_to(size)
+                    _wait_for_worker(db)
+                    # The deepest locality of the tree, and a matter few compacts cover: a full walk.
+                    locality = (tree.parents[Tier.DISTRICT] or tree.parents[Tier.COUNTY])[-1]
+                    query = LOOKUP % locality
+                    say(f"{requests} lookups from {locality} at {size} tenants")
+                    results[size] = latencies(url, query, requests)
+        finally:
+            worker.stop()
+            registry.close()
+    small, large = statistics.median(results[10]), statistics.median(results[1000])
+    ratio = large / small
+
+    def reported(name: str, value: float) -> Metric:
+        return Metric(name, round(value, 3), "ms", None, None, None, "reported", True)
+
+    return [
+        reported("lookup_p50_10_tenants", small),
+        reported("lookup_p99_10_tenants", p(results[10], 99)),
+        reported("lookup_p50_1000_tenants", large),
+        reported("lookup_p99_1000_tenants", p(results[1000], 99)),
+        Metric(
+            name="scale",
+            value=round(ratio, 3),
+            unit="ratio",
+            baseline="lookup p50 at 10 tenants (ms)",
+            baseline_value=round(small, 3),
+            ratio=round(ratio, 3),
+            target="<= 1.2",
+            met=ratio <= 1.2,
+        ),
+    ]
+
+
+def _wait_for_worker(db: Database, timeout: float = 300) -> None:
+    """Until every read model has projected every event it handles."""
+    from projections.catalogue import PROJECTIONS
+    from services.registry import APPLICATION_NAME
+
+    deadline = time.monotonic() + timeout
+    with psycopg.connect(db.psycopg_conninfo(), autocommit=True) as conn:
+        while time.monotonic() < deadline:
+            behind = False
+            for spec in PROJECTIONS:
+                due = conn.execute(
+                    "SELECT coalesce(max(notification_id), 0) FROM registry_events WHERE topic = ANY(%s)",
+                    (list(spec.topics),),
+                ).fetchone()
+                done = conn.execute(
+                    sql.SQL(
+                        "SELECT coalesce(max(notification_id), 0) FROM {} WHERE application_name = %s"
+                    ).format(sql.Identifier(spec.tracking_table)),
+                    (APPLICATION_NAME,),
+                ).fetchone()
+                behind = behind or (due or (0,))[0] > (done or (0,))[0]
+            if not behind:
+                return
+            time.sleep(0.2)
+    raise TimeoutError("the projection worker did not catch up")
+
+
+def run(
+    server: Database, home: Path, *, quick: bool, out: Path | None, say: Callable[[str], None]
+) -> list[Metric]:
+    metrics = bench_lookup_scale(server, home, quick=quick, say=say)
+    if out is not None:
+        out.write_text(json.dumps([asdict(m) for m in metrics], indent=2) + "\n")
+    return metrics
+
+
+def as_table(metrics: list[Metric]) -> str:
+    rows = [f"{'metric':<26} {'value':>10} {'unit':<6} {'target':<10} met"]
+    for m in metrics:
+        rows.append(f"{m.name:<26} {m.value:>10} {m.unit:<6} {m.target:<10} {'yes' if m.met else 'NO'}")
+    return "\n".join(rows)
