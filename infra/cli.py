@@ -105,6 +105,8 @@ def bench(quick: bool, out: Path | None) -> None:
     from infra.database import resolve_database
 
     logging.basicConfig(level=logging.WARNING)
+    # One line per request would drown the table.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     settings = Settings.from_env()
     server = resolve_database(settings.database_url, settings.home)
     metrics = benchmarks.run(
