@@ -23,6 +23,7 @@ from infra.database import Database
 from infra.settings import Settings
 from infra.tokens import InvalidToken, KeyRing
 from projections.worker import ProjectionWorker
+from services.audit import AuditService
 from services.codes import CodeService
 from services.compacts import CompactService
 from services.registry import Registry
@@ -71,6 +72,7 @@ def create_app(settings: Settings, db: Database, keys: KeyRing, *, run_worker: b
                 compacts=CompactService(registry),
                 codes=CodeService(registry),
                 steering=SteeringGroupService(registry),
+                audit=AuditService(registry),
                 read_your_writes_timeout=settings.read_your_writes_timeout,
             ),
             registry=registry,

@@ -73,7 +73,8 @@ class ReadModelWaiter:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         for spec in projections_for(recorded.topics):
-            target = max(recorded.positions[t] for t in spec.topics if t in recorded.positions)
+            handled = [recorded.positions[t] for t in spec.topics if t in recorded.positions]
+            target = max(handled) if spec.topics else recorded.notification_id
             while self.positions.get(spec.name, 0) < target:
                 if await self._read_position(spec) >= target:
                     break

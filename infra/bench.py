@@ -213,8 +213,9 @@ def _wait_for_worker(db: Database, timeout: float = 300) -> None:
             behind = False
             for spec in PROJECTIONS:
                 due = conn.execute(
-                    "SELECT coalesce(max(notification_id), 0) FROM registry_events WHERE topic = ANY(%s)",
-                    (list(spec.topics),),
+                    "SELECT coalesce(max(notification_id), 0) FROM registry_events"
+                    " WHERE topic = ANY(%s) OR cardinality(%s::text[]) = 0",
+                    (list(spec.topics), list(spec.topics)),
                 ).fetchone()
                 done = conn.execute(
                     sql.SQL(

@@ -192,6 +192,23 @@ CREATE TABLE IF NOT EXISTS steering_terms (
     PRIMARY KEY (tenant_id, term)
 );
 
+-- Read model: each tenant's events in order, with the hash chain as it was published
+-- (projections/tenant_history.py). Verification recomputes the chain from the event store.
+CREATE TABLE IF NOT EXISTS tenant_events (
+    tenant_id text COLLATE "C" NOT NULL,
+    position bigint NOT NULL,
+    notification_id bigint NOT NULL UNIQUE,
+    originator_id text COLLATE "C" NOT NULL,
+    originator_version bigint NOT NULL,
+    type text NOT NULL,
+    recorded_at timestamptz NOT NULL,
+    actor text,
+    payload jsonb NOT NULL,
+    hash text NOT NULL,
+    previous_hash text NOT NULL,
+    PRIMARY KEY (tenant_id, position)
+);
+
 -- Idempotency keys: a retried mutation with the same key and body gets the first answer again.
 -- This is the one table the API itself writes (api/idempotency.py).
 CREATE TABLE IF NOT EXISTS idempotent_requests (
@@ -214,5 +231,5 @@ $$;
 GRANT USAGE ON SCHEMA public TO compacts_reader;
 GRANT SELECT ON tenants, tenant_ancestors, compact_versions, compact_sections,
     party_memberships, party_contacts, champion_appointments, codes, code_matters, code_endorsements,
-    steering_terms, amendment_proposals, annual_reviews TO compacts_reader;
+    steering_terms, amendment_proposals, annual_reviews, tenant_events TO compacts_reader;
 GRANT SELECT, INSERT, UPDATE, DELETE ON idempotent_requests TO compacts_reader;

@@ -10,6 +10,7 @@ from projections.compact_text import CompactText, CompactTextView
 from projections.register_of_parties import RegisterOfParties, RegisterView
 from projections.steering_group import SteeringGroupProjection, SteeringGroupView
 from projections.tenant_directory import TenantDirectory, TenantDirectoryView
+from projections.tenant_history import TenantHistory, TenantHistoryView
 
 PROJECTIONS: tuple[ProjectionSpec, ...] = (
     ProjectionSpec(TenantDirectory, TenantDirectoryView),
@@ -19,10 +20,12 @@ PROJECTIONS: tuple[ProjectionSpec, ...] = (
     ProjectionSpec(SteeringGroupProjection, SteeringGroupView),
     ProjectionSpec(AmendmentProposals, ProposalsView),
     ProjectionSpec(AnnualReviews, AnnualReviewsView),
+    ProjectionSpec(TenantHistory, TenantHistoryView),
 )
 
 
 def projections_for(topics: tuple[str, ...]) -> list[ProjectionSpec]:
     """The read models that a command's events change, which its response must wait for."""
     wanted = set(topics)
-    return [p for p in PROJECTIONS if wanted & set(p.topics)]
+    # A read model with no topics takes every event (the tenant history).
+    return [p for p in PROJECTIONS if not p.topics or wanted & set(p.topics)]

@@ -156,15 +156,22 @@ class ProjectionWorker:
         scanned: dict[str, int],
     ) -> bool:
         """Apply the next batch of events to every held projection; True when all are caught up."""
-        topics = sorted({t for name in projections for t in projections[name].topics})
+        # A projection with no topics takes every event, so then the batch is not filtered at all.
+        every = any(not projection.topics for projection in projections.values())
+        topics = [] if every else sorted({t for name in projections for t in projections[name].topics})
         start = min(scanned[name] for name in projections) + 1
         notifications = app.recorder.select_notifications(start=start, limit=self.batch, topics=topics)
         for notification in notifications:
             event = None
             for name, projection in projections.items():
-                if notification.topic in projection.topics and scanned[name] < notification.id:
-                    event = event or app.mapper.to_domain_event(notification)
-                    projection.process_event(event, Tracking(APPLICATION_NAME, notification.id))
+                wanted = not projection.topics or notification.topic in projection.topics
+                if wanted and scanned[name] < notification.id:
+                    tracking = Tracking(APPLICATION_NAME, notification.id)
+                    if getattr(projection, "wants_stored", False):
+                        projection.process_stored(notification, tracking)  # type: ignore[attr-defined]
+                    else:
+                        event = event or app.mapper.to_domain_event(notification)
+                        projection.process_event(event, tracking)
                     scanned[name] = notification.id
             if self.stopping.is_set():
                 return True

@@ -34,6 +34,7 @@ READ_MODEL_TABLES = (
     "steering_terms",
     "amendment_proposals",
     "annual_reviews",
+    "tenant_events",
 )
 
 

@@ -45,9 +45,11 @@ def all_due(db: Database) -> dict[str, int]:
     due: dict[str, int] = {}
     with psycopg.connect(db.psycopg_conninfo()) as conn:
         for spec in PROJECTIONS:
+            # A read model with no topics takes every event.
             row = conn.execute(
-                "SELECT coalesce(max(notification_id), 0) FROM registry_events WHERE topic = ANY(%s)",
-                (list(spec.topics),),
+                "SELECT coalesce(max(notification_id), 0) FROM registry_events"
+                " WHERE topic = ANY(%s) OR cardinality(%s::text[]) = 0",
+                (list(spec.topics), list(spec.topics)),
             ).fetchone()
             due[spec.name] = int(row[0]) if row else 0
     return due

@@ -28,6 +28,7 @@ from projections.compact_text import CompactRow, VersionRow
 from projections.register_of_parties import ChampionRow, ContactRow, PartyRow
 from projections.steering_group import TermRow
 from projections.tenant_directory import TenantRow
+from services.audit import AuditService
 from services.codes import CodeService
 from services.compacts import CompactService
 from services.steering_group import SteeringGroupService
@@ -44,6 +45,7 @@ class Services:
     compacts: CompactService
     codes: CodeService
     steering: SteeringGroupService
+    audit: AuditService
     read_your_writes_timeout: float
 
 

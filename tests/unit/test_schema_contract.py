@@ -19,18 +19,6 @@ SHARED_CONTRACT = ROOT.parent / "shared" / "contract.graphql"
 # The repository keeps a copy so a clone without the shared folder still checks the contract.
 CONTRACT = SHARED_CONTRACT if SHARED_CONTRACT.exists() else ROOT / "docs" / "contract.graphql"
 
-# Contract names whose issues have not landed yet. The test fails if one of these appears (remove
-# it from here) or if any other contract name goes missing.
-NOT_YET_SERVED = {
-    "Query.history": "auditors' history",
-    "Query.verifyHistory": "auditors' verification",
-    "HistoryConnection": "auditors' history",
-    "HistoryEdge": "auditors' history",
-    "HistoryEvent": "auditors' history",
-    "Verification": "auditors' verification",
-    "JSON": "auditors' history",
-}
-
 
 def contract_names_missing_from(ours: GraphQLSchema, contract: GraphQLSchema) -> dict[str, str]:
     """Every contract type, field, argument and enum value that `ours` lacks or types differently."""
@@ -68,12 +56,9 @@ def test_the_exported_schema_file_is_the_running_schema() -> None:
     assert exported == sdl(), "schema.graphql is stale: run `python -m api.graphql.export > schema.graphql`"
 
 
-def test_every_contract_name_is_served_apart_from_those_not_yet_landed() -> None:
+def test_every_contract_name_is_served_with_its_type() -> None:
     contract = build_schema(CONTRACT.read_text(encoding="utf-8"))
-    ours = build_schema(sdl())
-    missing = contract_names_missing_from(ours, contract)
-    assert {k: v for k, v in missing.items() if k not in NOT_YET_SERVED} == {}
-    assert set(NOT_YET_SERVED) <= set(missing), "a pending name is served now: drop it from NOT_YET_SERVED"
+    assert contract_names_missing_from(build_schema(sdl()), contract) == {}
 
 
 def test_the_check_notices_a_missing_or_retyped_name() -> None:

@@ -1,0 +1,98 @@
+"""Auditors' history and verification over HTTP, including tampering with the event store itself."""
+
+from __future__ import annotations
+
+from itertools import pairwise
+from typing import Any
+
+import psycopg
+import pytest
+
+from infra.database import Database
+from tests.e2e.conftest import Server
+
+HISTORY = '{ history(tenant: "%s", first: %d%s) { edges { cursor node { position type actor payload hash previousHash } } pageInfo { hasNextPage endCursor } } }'
+VERIFY = '{ verifyHistory(tenant: "%s") { ok checked firstBadPosition headHash } }'
+
+
+def ok(server: Server, query: str, token: str | None = None) -> dict[str, Any]:
+    body = server.graphql(query, token=token).json()
+    assert "errors" not in body, body
+    return dict(body["data"])
+
+
+def code(server: Server, query: str, token: str | None = None) -> str:
+    return str(server.graphql(query, token=token).json()["errors"][0]["extensions"]["code"])
+
+
+@pytest.fixture
+def harlow(server: Server, clean_db: Database) -> str:
+    admin = server.token("platform-admin", sub="admin")
+    ok(server, 'mutation { createTenant(slug: "essex", name: "Essex", tier: NATIONAL) { slug } }', admin)
+    ok(server, 'mutation { createTenant(slug: "harlow", name: "Harlow", tier: REGIONAL, parent: "essex") { slug } }', admin)  # fmt: skip
+    editor = server.token("editor", sub="ed", tenants=("harlow",))
+    ok(server, 'mutation { publishCompact(tenant: "harlow", title: "T", effectiveOn: "2004-01-14", sections: [{key: "1", heading: "H", text: "t", matters: []}]) { version } }', editor)  # fmt: skip
+    # A refused command leaves nothing in the history.
+    assert code(server, 'mutation { signCompact(tenant: "harlow", party: "", sector: PRIVATE, signedOn: "2004-02-01") { name } }', editor) == "BAD_USER_INPUT"  # fmt: skip
+    for party in ("Council", "CVS", "Police"):
+        ok(server, f'mutation {{ signCompact(tenant: "harlow", party: "{party}", sector: PRIVATE, signedOn: "2004-02-01") {{ name }} }}', editor)  # fmt: skip
+    return editor
+
+
+def test_history_pages_through_the_tenants_events_as_a_chain(server: Server, harlow: str) -> None:
+    auditor = server.token("auditor", tenants=("harlow",))
+    nodes: list[dict[str, Any]] = []
+    after = ""
+    while True:
+        page = ok(server, HISTORY % ("harlow", 2, after), auditor)["history"]
+        nodes += [e["node"] for e in page["edges"]]
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = f', after: "{page["pageInfo"]["endCursor"]}"'
+    assert [(n["position"], n["type"], n["actor"]) for n in nodes] == [
+        (1, "TenantCreated", "admin"),
+        (2, "CompactPublished", "ed"),
+        (3, "RegisterOpened", "ed"),
+        (4, "PartySigned", "ed"),
+        (5, "PartySigned", "ed"),
+        (6, "PartySigned", "ed"),
+    ]
+    assert nodes[0]["previousHash"] == "0" * 64
+    assert all(b["previousHash"] == a["hash"] for a, b in pairwise(nodes))
+    assert nodes[3]["payload"]["party"] == "Council"
+    verified = ok(server, VERIFY % "harlow", auditor)["verifyHistory"]
+    assert verified == {"ok": True, "checked": 6, "firstBadPosition": None, "headHash": nodes[-1]["hash"]}
+
+
+def test_history_needs_an_auditor_or_editor_of_that_tenant(server: Server, harlow: str) -> None:
+    query = HISTORY % ("harlow", 5, "")
+    assert code(server, query) == "UNAUTHENTICATED"
+    assert code(server, query, server.token("auditor", tenants=("essex",))) == "FORBIDDEN"
+    assert code(server, VERIFY % "harlow", server.token("editor", tenants=("essex",))) == "FORBIDDEN"
+    assert ok(server, query, server.token("platform-admin"))["history"]["edges"]
+    assert code(server, HISTORY % ("harlow", 101, ""), harlow) == "BAD_USER_INPUT"
+    assert code(server, HISTORY % ("nowhere", 5, ""), server.token("platform-admin")) == "NOT_FOUND"
+
+
+def test_an_edited_event_in_the_store_is_found_and_other_tenants_still_verify(
+    server: Server, harlow: str, clean_db: Database
+) -> None:
+    admin = server.token("platform-admin")
+    # As the database owner, rewrite the name the Council signed under: the tenant's fourth event.
+    with psycopg.connect(clean_db.psycopg_conninfo(), autocommit=True) as conn:
+        conn.execute(
+            "UPDATE registry_events SET state = convert_to(replace(convert_from(state, 'UTF8'), 'Council', 'Counsel'), 'UTF8')"
+            " WHERE originator_id = 'harlow:register' AND originator_version = 2"
+        )
+    result = ok(server, VERIFY % "harlow", admin)["verifyHistory"]
+    assert (result["ok"], result["firstBadPosition"], result["checked"]) == (False, 4, 6)
+    assert ok(server, VERIFY % "essex", admin)["verifyHistory"]["ok"] is True
+
+
+def test_a_deleted_event_is_found(server: Server, harlow: str, clean_db: Database) -> None:
+    with psycopg.connect(clean_db.psycopg_conninfo(), autocommit=True) as conn:
+        conn.execute(
+            "DELETE FROM registry_events WHERE originator_id = 'harlow:register' AND originator_version = 3"
+        )
+    result = ok(server, VERIFY % "harlow", server.token("platform-admin"))["verifyHistory"]
+    assert (result["ok"], result["firstBadPosition"], result["checked"]) == (False, 5, 5)
