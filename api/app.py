@@ -17,7 +17,7 @@ from strawberry.litestar import make_graphql_controller
 from api.auth import actor_from_header, invalid_token_response
 from api.freshness import ReadModelWaiter
 from api.graphql.context import Context, Loaders, Services
-from api.graphql.schema import schema
+from api.graphql.schema import build_schema
 from api.idempotency import idempotency_middleware
 from infra.database import Database
 from infra.settings import Settings
@@ -98,7 +98,7 @@ def create_app(settings: Settings, db: Database, keys: KeyRing, *, run_worker: b
             issuer=settings.jwt_issuer,
             audience=settings.jwt_audience,
         )
-        return Context(actor=actor, services=runtime.services, loaders=Loaders(runtime.services.pool))
+        return Context(actor=actor, services=runtime.services, loaders=Loaders(runtime.services.pool, actor))
 
     @get("/health", operation_id="health", media_type=MediaType.JSON)
     async def health(state: State) -> Response[dict[str, str]]:
@@ -118,7 +118,7 @@ def create_app(settings: Settings, db: Database, keys: KeyRing, *, run_worker: b
         return keys.jwks()
 
     graphql = make_graphql_controller(
-        schema,
+        build_schema(production=settings.production),
         path="/graphql",
         context_getter=context_getter,
         graphql_ide=None if settings.production else "graphiql",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -11,6 +12,7 @@ from strawberry.dataloader import DataLoader
 from strawberry.litestar import BaseContext
 
 from api.freshness import ReadModelWaiter
+from api.reading import reading
 from domain.actors import Actor
 from projections import (
     amendment_proposals,
@@ -56,8 +58,9 @@ Moment = tuple[str, date, datetime]
 class Loaders:
     """Dataloaders live for one request, so nothing is cached across callers."""
 
-    def __init__(self, pool: asyncpg.Pool) -> None:
+    def __init__(self, pool: asyncpg.Pool, actor: Actor) -> None:
         self.pool = pool
+        self.actor = actor
         self.tenant = DataLoader[str, TenantRow | None](self._tenants)
         self.children = DataLoader[str, list[TenantRow]](self._children)
         # Keyed by (tenant, in force on, as recorded at): one query per distinct moment, however many
@@ -78,7 +81,7 @@ class Loaders:
         """A batch function answering every tenant asked for in one query."""
 
         async def load(tenants: list[str]) -> list[Any]:
-            async with self.pool.acquire() as conn:
+            async with reading(self.pool, self.actor) as conn:
                 found = await fetch(conn, tenants)
             return [found[t] for t in tenants]
 
@@ -87,7 +90,7 @@ class Loaders:
     async def _by_date(self, keys: list[tuple[Any, ...]], fetch: Any, default: Any) -> list[Any]:
         """Keys are (tenant, date) or (tenant, date, recorded at): one query per distinct moment."""
         found: dict[tuple[Any, ...], Any] = {}
-        async with self.pool.acquire() as conn:
+        async with reading(self.pool, self.actor) as conn:
             for when in {k[1:] for k in keys}:
                 tenants = sorted({k[0] for k in keys if k[1:] == when})
                 for tenant, value in (await fetch(conn, tenants, *when)).items():
@@ -104,7 +107,7 @@ class Loaders:
         return await self._by_date(keys, register_of_parties.champions_on, [])
 
     async def _contacts(self, tenants: list[str]) -> list[dict[str, ContactRow]]:
-        async with self.pool.acquire() as conn:
+        async with reading(self.pool, self.actor) as conn:
             found = await register_of_parties.contacts_of(conn, tenants)
         return [found[t] for t in tenants]
 
@@ -115,12 +118,12 @@ class Loaders:
         return await self._by_date(keys, codes_of_practice.codes_on, [])
 
     async def _tenants(self, slugs: list[str]) -> list[TenantRow | None]:
-        async with self.pool.acquire() as conn:
+        async with reading(self.pool, self.actor) as conn:
             found = await tenant_directory.tenants_by_slug(conn, slugs)
         return [found.get(s) for s in slugs]
 
     async def _children(self, slugs: list[str]) -> list[list[TenantRow]]:
-        async with self.pool.acquire() as conn:
+        async with reading(self.pool, self.actor) as conn:
             found = await tenant_directory.children_of(conn, slugs)
         return [found[s] for s in slugs]
 
@@ -131,3 +134,7 @@ class Context(BaseContext, kw_only=True):
     actor: Actor
     services: Services
     loaders: Loaders
+
+    def read(self) -> AbstractAsyncContextManager[asyncpg.Connection]:
+        """A read-only transaction in which row-level security knows who is asking."""
+        return reading(self.services.pool, self.actor)

@@ -11,7 +11,9 @@ from zoneinfo import ZoneInfo
 
 import strawberry
 from litestar.concurrency import sync_to_thread
+from strawberry.extensions import DisableIntrospection, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
 from strawberry.scalars import JSON
+from strawberry.schema.config import StrawberryConfig
 from strawberry.types import Info
 
 from api.graphql.context import Context, Moment
@@ -373,7 +375,7 @@ class Tenant:
         from_: Annotated[int, strawberry.argument(name="from")],
         to: int,
     ) -> CompactDiff:
-        async with info.context.services.pool.acquire() as conn:
+        async with info.context.read() as conn:
             found = await compact_text.sections_of(conn, self.slug, [from_, to])
         for version in (from_, to):
             if version not in found:
@@ -414,7 +416,7 @@ class Tenant:
         if not 1 <= first <= MAX_PAGE:
             raise InvalidInput(f"`first` must be between 1 and {MAX_PAGE}.")
         after_key = _decode_cursor(after) if after is not None else None
-        async with info.context.services.pool.acquire() as conn:
+        async with info.context.read() as conn:
             page, total, more = await register_of_parties.parties_page(
                 conn, self.slug, as_of or today(), after_key, first
             )
@@ -574,7 +576,7 @@ class Query:
     ) -> Lookup:
         known = matters.resolve_matter(matter)
         _, day, recorded = moment(locality, as_of, recorded_at)
-        async with info.context.services.pool.acquire() as conn:
+        async with info.context.read() as conn:
             chain = await tiered_lookup.chain_of(conn, locality, known.key, day, recorded)
         if not chain:
             raise NotFound(f"There is no tenant '{locality}' to look up from.")
@@ -621,7 +623,7 @@ class Query:
         if await info.context.loaders.tenant.load(tenant) is None:
             raise NotFound(f"There is no tenant '{tenant}'.")
         start = _history_position(after) if after is not None else 0
-        async with info.context.services.pool.acquire() as conn:
+        async with info.context.read() as conn:
             rows, more = await tenant_history.history_page(conn, tenant, start, first)
         edges = [
             HistoryEdge(
@@ -653,7 +655,7 @@ class Query:
 
     @strawberry.field(description="Every tenant, or those of one tier, by slug.")
     async def tenants(self, info: Info[Context, None], tier: Tier | None = None) -> list[Tenant]:
-        async with info.context.services.pool.acquire() as conn:
+        async with info.context.read() as conn:
             rows = await tenant_directory.list_tenants(conn, tier.value if tier else None)
         return [Tenant.from_row(r) for r in rows]
 
@@ -1060,4 +1062,28 @@ async def _compact_after(ctx: Context, tenant: str, effective_on: date) -> Compa
     return Compact.from_row(row)
 
 
-schema = strawberry.Schema(query=Query, mutation=Mutation, extensions=[ErrorCodes])
+# Limits checked before any resolver runs: deeper, wider or more aliased documents are refused.
+MAX_DEPTH = 12
+MAX_ALIASES = 30
+MAX_TOKENS = 3000
+
+
+def build_schema(*, production: bool) -> strawberry.Schema:
+    """The schema with its limits; production also hides introspection and field suggestions."""
+    extensions: list[Any] = [
+        ErrorCodes,
+        QueryDepthLimiter(max_depth=MAX_DEPTH),
+        MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+        MaxTokensLimiter(max_token_count=MAX_TOKENS),
+    ]
+    if production:
+        extensions.append(DisableIntrospection())
+    return strawberry.Schema(
+        query=Query,
+        mutation=Mutation,
+        extensions=extensions,
+        config=StrawberryConfig(disable_field_suggestions=production),
+    )
+
+
+schema = build_schema(production=False)

@@ -73,7 +73,7 @@ async def connections_taken(db: Database) -> tuple[int, int]:
             pool=counting, waiter=None, tenants=None, compacts=None, codes=None, steering=None, audit=None,  # type: ignore[arg-type]
             read_your_writes_timeout=1,
         )  # fmt: skip
-        context = Context(actor=ADMIN, services=services, loaders=Loaders(counting))
+        context = Context(actor=ADMIN, services=services, loaders=Loaders(counting, ADMIN))
         result = await schema.execute(QUERY, context_value=context)
         assert result.errors is None, result.errors
         assert result.data is not None
