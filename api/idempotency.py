@@ -36,7 +36,16 @@ ON CONFLICT (actor, key) DO NOTHING RETURNING key
 FIND = "SELECT request_hash, status, response FROM idempotent_requests WHERE actor = $1 AND key = $2"
 DONE = "UPDATE idempotent_requests SET status = $3, response = $4 WHERE actor = $1 AND key = $2"
 FORGET = "DELETE FROM idempotent_requests WHERE actor = $1 AND key = $2"
-EXPIRE = f"DELETE FROM idempotent_requests WHERE created_at < now() - interval '{RETENTION}'"
+# Row-level security lets each caller touch only its own keys, so each clears its own old ones.
+EXPIRE = f"DELETE FROM idempotent_requests WHERE actor = $1 AND created_at < now() - interval '{RETENTION}'"
+AS_ACTOR = "SELECT set_config('compacts.actor', $1, true)"
+
+
+async def _as(pool: Any, actor: str, method: str, query: str, *args: Any) -> Any:
+    """One statement in a transaction that row-level security knows belongs to `actor`."""
+    async with pool.acquire() as conn, conn.transaction():
+        await conn.execute(AS_ACTOR, actor)
+        return await getattr(conn, method)(query, *args)
 
 
 BAD_KEY = f"The Idempotency-Key must be 1 to {KEY_MAX} printable characters."
@@ -82,8 +91,8 @@ def idempotency_middleware(app: ASGIApp) -> ASGIApp:
             return
         request_hash = hashlib.sha256(_canonical(body)).hexdigest()
         pool = runtime.services.pool
-        await pool.execute(EXPIRE)
-        if await pool.fetchval(CLAIM, actor, key, request_hash) is None:
+        await _as(pool, actor, "execute", EXPIRE, actor)
+        if await _as(pool, actor, "fetchval", CLAIM, actor, key, request_hash) is None:
             await _answer_again(
                 pool, send, actor, key, request_hash, runtime.services.read_your_writes_timeout
             )
@@ -97,15 +106,15 @@ def idempotency_middleware(app: ASGIApp) -> ASGIApp:
         try:
             await app(scope, _replay(body), capture)
         except BaseException:
-            await pool.execute(FORGET, actor, key)
+            await _as(pool, actor, "execute", FORGET, actor, key)
             raise
         status = next((m["status"] for m in captured if m["type"] == "http.response.start"), 500)
         answer = b"".join(m.get("body", b"") for m in captured if m["type"] == "http.response.body")
         if status >= 500:
             # A failure on our side is not an answer to repeat: the retry runs again.
-            await pool.execute(FORGET, actor, key)
+            await _as(pool, actor, "execute", FORGET, actor, key)
         else:
-            await pool.execute(DONE, actor, key, status, answer)
+            await _as(pool, actor, "execute", DONE, actor, key, status, answer)
 
     return middleware
 
@@ -116,7 +125,7 @@ async def _answer_again(
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout + 5
     while True:
-        row = await pool.fetchrow(FIND, actor, key)
+        row = await _as(pool, actor, "fetchrow", FIND, actor, key)
         if row is None:
             await _respond(send, 200, _graphql_error(FIRST_FAILED, "CONFLICT"))
             return

@@ -233,3 +233,53 @@ GRANT SELECT ON tenants, tenant_ancestors, compact_versions, compact_sections,
     party_memberships, party_contacts, champion_appointments, codes, code_matters, code_endorsements,
     steering_terms, amendment_proposals, annual_reviews, tenant_events TO compacts_reader;
 GRANT SELECT, INSERT, UPDATE, DELETE ON idempotent_requests TO compacts_reader;
+
+-- Row-level security: ENABLE and FORCE on every read-model table, so no query can forget a
+-- tenant filter. The API reads as compacts_reader with, per transaction, the tenants whose
+-- private rows it may see (compacts.tenants), whether it is a platform admin (compacts.admin)
+-- and who it is (compacts.actor): see api/reading.py.
+CREATE OR REPLACE FUNCTION compacts_member(tenant text) RETURNS boolean
+LANGUAGE sql STABLE AS $$
+    SELECT coalesce(current_setting('compacts.admin', true), '') = 'on'
+        OR tenant = ANY(string_to_array(coalesce(current_setting('compacts.tenants', true), ''), ','))
+$$;
+
+DO $$
+DECLARE
+    t text;
+    public_tables text[] := ARRAY[
+        'tenants', 'tenant_ancestors', 'compact_versions', 'compact_sections', 'party_memberships',
+        'champion_appointments', 'steering_terms', 'amendment_proposals', 'annual_reviews'];
+    private_tables text[] := ARRAY['party_contacts', 'tenant_events'];
+    all_tables text[] := public_tables || private_tables
+        || ARRAY['codes', 'code_matters', 'code_endorsements', 'idempotent_requests'];
+BEGIN
+    FOREACH t IN ARRAY all_tables LOOP
+        EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
+        EXECUTE format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', t);
+        -- The owner (migrations, the projection worker) keeps every row: FORCE applies to it too.
+        EXECUTE format('DROP POLICY IF EXISTS owner_all ON %I', t);
+        EXECUTE format('CREATE POLICY owner_all ON %I FOR ALL TO %I USING (true) WITH CHECK (true)', t, current_user);
+        EXECUTE format('DROP POLICY IF EXISTS reader ON %I', t);
+    END LOOP;
+    -- Published compacts, tiers, registers and their outcomes are public, across tenants.
+    FOREACH t IN ARRAY public_tables LOOP
+        EXECUTE format('CREATE POLICY reader ON %I FOR SELECT TO compacts_reader USING (true)', t);
+    END LOOP;
+    -- Personal contacts and the audit history: the tenant's members, its auditors, platform admins.
+    FOREACH t IN ARRAY private_tables LOOP
+        EXECUTE format('CREATE POLICY reader ON %I FOR SELECT TO compacts_reader USING (compacts_member(tenant_id))', t);
+    END LOOP;
+END
+$$;
+-- A code that was never adopted is a draft: its own tenant's business until adopted.
+CREATE POLICY reader ON codes FOR SELECT TO compacts_reader
+    USING (adopted_on IS NOT NULL OR compacts_member(tenant_id));
+CREATE POLICY reader ON code_matters FOR SELECT TO compacts_reader
+    USING (EXISTS (SELECT 1 FROM codes c WHERE c.tenant_id = code_matters.tenant_id AND c.key = code_matters.key));
+CREATE POLICY reader ON code_endorsements FOR SELECT TO compacts_reader
+    USING (EXISTS (SELECT 1 FROM codes c WHERE c.tenant_id = code_endorsements.tenant_id AND c.key = code_endorsements.key));
+-- Each caller sees and writes only its own idempotency keys (the stored answers may hold private data).
+CREATE POLICY reader ON idempotent_requests FOR ALL TO compacts_reader
+    USING (actor = current_setting('compacts.actor', true))
+    WITH CHECK (actor = current_setting('compacts.actor', true));

@@ -1070,14 +1070,15 @@ MAX_TOKENS = 3000
 
 def build_schema(*, production: bool) -> strawberry.Schema:
     """The schema with its limits; production also hides introspection and field suggestions."""
+    # Factories, not instances: each request gets extensions of its own.
     extensions: list[Any] = [
         ErrorCodes,
-        QueryDepthLimiter(max_depth=MAX_DEPTH),
-        MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
-        MaxTokensLimiter(max_token_count=MAX_TOKENS),
+        lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
+        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+        lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
     ]
     if production:
-        extensions.append(DisableIntrospection())
+        extensions.append(DisableIntrospection)
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,

@@ -1,0 +1,158 @@
+"""Tenant isolation enforced by PostgreSQL itself: the catalogue, raw SQL as the API's role, pooled connections."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date
+
+import asyncpg
+import psycopg
+import pytest
+
+from api.reading import reading
+from domain.actors import Actor, Role
+from domain.compact import Section
+from domain.register import Contact, Sector
+from domain.tenancy import Tier
+from infra.database import Database
+from projections.worker import ProjectionWorker
+from services.codes import CodeService
+from services.compacts import CompactService
+from services.registry import Registry
+from services.tenants import TenantService
+from tests.conftest import READ_MODEL_TABLES
+from tests.support import all_due, all_tracked, wait_until
+
+ADMIN = Actor(sub="admin", roles=frozenset({Role.PLATFORM_ADMIN}))
+AUDITOR_A = Actor(sub="a", roles=frozenset({Role.AUDITOR}), tenants=frozenset({"alpha"}))
+AUDITOR_B = Actor(sub="b", roles=frozenset({Role.AUDITOR}), tenants=frozenset({"beta"}))
+PUBLIC = Actor(sub=None)
+PRIVATE_TABLES = ("party_contacts", "tenant_events")
+
+
+@pytest.fixture
+def two_tenants(clean_db: Database, registry: Registry, worker: ProjectionWorker) -> Database:
+    tenants, compacts, codes = TenantService(registry), CompactService(registry), CodeService(registry)
+    tenants.create_tenant(ADMIN, slug="england", name="England", tier=Tier.NATIONAL, parent=None)
+    for slug in ("alpha", "beta"):
+        tenants.create_tenant(ADMIN, slug=slug, name=slug.title(), tier=Tier.REGIONAL, parent="england")
+        compacts.publish(
+            ADMIN,
+            tenant=slug,
+            title="T",
+            effective_on=date(2005, 1, 1),
+            sections=[Section("1", "H", "t", ())],
+        )
+        compacts.sign(ADMIN, tenant=slug, party="CVS", sector=Sector.PRIVATE, signed_on=date(2005, 2, 1),
+                      contact=Contact(f"{slug} contact", f"{slug}@example.org"))  # fmt: skip
+        codes.draft(
+            ADMIN,
+            tenant=slug,
+            key="draft",
+            title="D",
+            matters=["funding"],
+            lead=None,
+            drafted_on=date(2005, 3, 1),
+        )
+        codes.adopt(
+            ADMIN, tenant=slug, key="adopted", title="A", matters=["equality"], adopted_on=date(2005, 3, 1)
+        )
+    wait_until(lambda: all_tracked(clean_db) == all_due(clean_db), timeout=30)
+    return clean_db
+
+
+def test_every_read_model_table_forces_row_level_security_with_a_policy(db: Database) -> None:
+    with psycopg.connect(db.psycopg_conninfo()) as conn:
+        for table in (*READ_MODEL_TABLES, "idempotent_requests"):
+            row = conn.execute(
+                "SELECT c.relrowsecurity, c.relforcerowsecurity,"
+                " (SELECT count(*) FROM pg_policies p WHERE p.tablename = c.relname AND 'compacts_reader' = ANY(p.roles))"
+                " FROM pg_class c WHERE c.relname = %s AND c.relkind = 'r'",
+                (table,),
+            ).fetchone()
+            assert row == (True, True, 1), table
+
+
+def test_the_api_role_owns_nothing_and_cannot_bypass_security(db: Database) -> None:
+    with psycopg.connect(db.psycopg_conninfo()) as conn:
+        role = conn.execute(
+            "SELECT rolsuper, rolbypassrls, rolcreaterole, rolcreatedb FROM pg_roles WHERE rolname = 'compacts_reader'"
+        ).fetchone()
+        assert role == (False, False, False, False)
+        owned = conn.execute(
+            "SELECT count(*) FROM pg_class c JOIN pg_roles r ON r.oid = c.relowner WHERE r.rolname = 'compacts_reader'"
+        ).fetchone()
+        assert owned == (0,)
+
+
+async def visible(db: Database, actor: Actor) -> dict[str, set[str]]:
+    pool = await asyncpg.create_pool(
+        **db.asyncpg_kwargs(), min_size=1, max_size=1, server_settings={"role": "compacts_reader"}
+    )
+    try:
+        async with reading(pool, actor) as conn:
+            return {
+                "contacts": {r[0] for r in await conn.fetch("SELECT tenant_id FROM party_contacts")},
+                "history": {r[0] for r in await conn.fetch("SELECT DISTINCT tenant_id FROM tenant_events")},
+                "drafts": {
+                    r[0] for r in await conn.fetch("SELECT tenant_id FROM codes WHERE adopted_on IS NULL")
+                },
+                "adopted": {
+                    r[0] for r in await conn.fetch("SELECT tenant_id FROM codes WHERE adopted_on IS NOT NULL")
+                },
+                "tenants": {r[0] for r in await conn.fetch("SELECT tenant_id FROM tenants")},
+            }
+    finally:
+        await pool.close()
+
+
+def test_raw_sql_as_the_api_role_sees_only_what_the_reader_may(two_tenants: Database) -> None:
+    as_a = asyncio.run(visible(two_tenants, AUDITOR_A))
+    assert (as_a["contacts"], as_a["history"], as_a["drafts"]) == ({"alpha"}, {"alpha"}, {"alpha"})
+    assert as_a["adopted"] == {"alpha", "beta"}
+    anonymous = asyncio.run(visible(two_tenants, PUBLIC))
+    assert (anonymous["contacts"], anonymous["history"], anonymous["drafts"]) == (set(), set(), set())
+    assert anonymous["tenants"] == {"england", "alpha", "beta"}
+    assert asyncio.run(visible(two_tenants, ADMIN))["contacts"] == {"alpha", "beta"}
+
+
+async def try_write(db: Database) -> str:
+    conn = await asyncpg.connect(**db.asyncpg_kwargs(), server_settings={"role": "compacts_reader"})
+    try:
+        async with conn.transaction():
+            await conn.execute("SELECT set_config('compacts.tenants', 'alpha', true)")
+            await conn.execute("UPDATE party_contacts SET email = 'x@evil.example' WHERE tenant_id = 'alpha'")
+    except asyncpg.InsufficientPrivilegeError as error:
+        return type(error).__name__
+    finally:
+        await conn.close()
+    return "written"
+
+
+def test_the_api_role_cannot_write_read_models_even_for_its_own_tenant(two_tenants: Database) -> None:
+    assert asyncio.run(try_write(two_tenants)) == "InsufficientPrivilegeError"
+
+
+async def a_then_b(db: Database) -> tuple[set[str], str]:
+    pool = await asyncpg.create_pool(
+        **db.asyncpg_kwargs(), min_size=1, max_size=1, server_settings={"role": "compacts_reader"}
+    )
+    try:
+        failed = False
+        try:
+            async with reading(pool, AUDITOR_A) as conn:
+                await conn.fetch("SELECT tenant_id FROM party_contacts")
+                await conn.fetch("SELECT 1 / 0")  # A fails mid-transaction
+        except asyncpg.DivisionByZeroError:
+            failed = True
+        assert failed
+        async with reading(pool, AUDITOR_B) as conn:
+            contacts = {r[0] for r in await conn.fetch("SELECT tenant_id FROM party_contacts")}
+            setting = str(await conn.fetchval("SELECT current_setting('compacts.tenants', true)"))
+        return contacts, setting
+    finally:
+        await pool.close()
+
+
+def test_one_pooled_connection_serving_a_then_b_leaks_nothing(two_tenants: Database) -> None:
+    assert asyncio.run(a_then_b(two_tenants)) == ({"beta"}, "beta")
