@@ -19,6 +19,7 @@ from api.freshness import ReadModelWaiter
 from api.graphql.context import Context, Loaders, Services
 from api.graphql.schema import build_schema
 from api.idempotency import idempotency_middleware
+from api.rate_limit import TokenBuckets, rate_limit_middleware
 from infra.database import Database
 from infra.settings import Settings
 from infra.tokens import InvalidToken, KeyRing
@@ -129,6 +130,12 @@ def create_app(settings: Settings, db: Database, keys: KeyRing, *, run_worker: b
         route_handlers=[graphql, health, jwks],
         lifespan=[lifespan],
         exception_handlers={InvalidToken: invalid_token_response},
-        middleware=[idempotency_middleware],
+        middleware=[
+            rate_limit_middleware(
+                TokenBuckets(settings.rate_per_token, max(10, settings.rate_per_token // 10)),
+                TokenBuckets(settings.rate_per_address, max(10, settings.rate_per_address // 10)),
+            ),
+            idempotency_middleware,
+        ],
         request_max_body_size=settings.max_body_bytes,
     )

@@ -37,6 +37,12 @@ class Settings:
     max_body_bytes: int
     """`COMPACTS_MAX_BODY_BYTES`: larger request bodies are refused with 413."""
 
+    rate_per_token: int
+    """`COMPACTS_RATE_PER_TOKEN`: GraphQL requests a minute for one bearer token (bursts of a tenth)."""
+
+    rate_per_address: int
+    """`COMPACTS_RATE_PER_ADDRESS`: GraphQL requests a minute for one address without a token."""
+
     @classmethod
     def from_env(cls) -> Settings:
         return cls(
@@ -47,4 +53,6 @@ class Settings:
             jwt_audience=os.environ.get("COMPACTS_JWT_AUDIENCE", "compact-registry"),
             read_your_writes_timeout=_float("COMPACTS_RYW_TIMEOUT", 10.0),
             max_body_bytes=int(os.environ.get("COMPACTS_MAX_BODY_BYTES") or 1_000_000),
+            rate_per_token=int(os.environ.get("COMPACTS_RATE_PER_TOKEN") or 6000),
+            rate_per_address=int(os.environ.get("COMPACTS_RATE_PER_ADDRESS") or 3000),
         )

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import time
 
 import jwt
 import pytest
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from domain.actors import Role
@@ -89,3 +92,47 @@ def test_jwks_lists_the_verifying_key_by_kid() -> None:
     (jwk,) = keys.jwks()["keys"]
     assert jwk["kid"] == keys.signing_kid
     assert (jwk["kty"], jwk["crv"], jwk["alg"]) == ("OKP", "Ed25519", "EdDSA")
+
+
+def test_not_yet_valid_and_missing_claims_are_refused() -> None:
+    keys = ring()
+    assert keys.signing_key is not None
+    now = int(time.time())
+    future = jwt.encode(
+        {"sub": "x", "iss": ISS, "aud": AUD, "iat": now, "nbf": now + 3600, "exp": now + 7200},
+        keys.signing_key,
+        algorithm="EdDSA",
+        headers={"kid": keys.signing_kid},
+    )
+    with pytest.raises(InvalidToken, match="not yet valid"):
+        verify_token(keys, future, issuer=ISS, audience=AUD)
+    no_sub = jwt.encode(
+        {"iss": ISS, "aud": AUD, "iat": now, "exp": now + 60}, keys.signing_key, algorithm="EdDSA",
+        headers={"kid": keys.signing_kid},
+    )  # fmt: skip
+    with pytest.raises(InvalidToken, match="sub"):
+        verify_token(keys, no_sub, issuer=ISS, audience=AUD)
+
+
+def test_an_hs256_token_signed_with_the_public_key_is_refused() -> None:
+    keys = ring()
+    public_pem = keys.verifying_keys[keys.signing_kid].public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    now = int(time.time())
+    header = json.dumps({"alg": "HS256", "typ": "JWT", "kid": keys.signing_kid}).encode()
+    claims = json.dumps({"sub": "eve", "iss": ISS, "aud": AUD, "iat": now, "exp": now + 60}).encode()
+    signing_input = b".".join(jwt.utils.base64url_encode(p) for p in (header, claims))
+    signature = hmac.new(public_pem, signing_input, hashlib.sha256).digest()
+    forged = (signing_input + b"." + jwt.utils.base64url_encode(signature)).decode()
+    with pytest.raises(InvalidToken):
+        verify_token(keys, forged, issuer=ISS, audience=AUD)
+
+
+def test_during_a_rotation_tokens_of_the_old_and_the_new_key_both_verify() -> None:
+    old, new = Ed25519PrivateKey.generate(), Ed25519PrivateKey.generate()
+    both = {key_id(k.public_key()): k.public_key() for k in (old, new)}
+    old_ring, new_ring = KeyRing(old, both), KeyRing(new, both)
+    for signer in (old_ring, new_ring):
+        assert verify_token(new_ring, mint(signer), issuer=ISS, audience=AUD).sub == "ada@example.org"
+    assert len(new_ring.jwks()["keys"]) == 2
