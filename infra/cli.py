@@ -11,6 +11,7 @@ from types import FrameType
 import click
 
 from domain.actors import Role
+from infra.database import Database
 from infra.settings import Settings
 
 
@@ -33,8 +34,9 @@ def main() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
 @click.option("--no-worker", is_flag=True, help="Leave projections to separate `compacts worker` processes.")
+@click.option("--demo", is_flag=True, help="Record the demo localities first (once; skipped if present).")
 @click.option("--verbose", is_flag=True, help="Log at debug level.")
-def serve(host: str, port: int, no_worker: bool, verbose: bool) -> None:
+def serve(host: str, port: int, no_worker: bool, demo: bool, verbose: bool) -> None:
     """Serve the GraphQL API, with the projection worker in the same process unless --no-worker."""
     import uvicorn
 
@@ -47,6 +49,8 @@ def serve(host: str, port: int, no_worker: bool, verbose: bool) -> None:
     settings = Settings.from_env()
     db = resolve_database(settings.database_url, settings.home)
     migrate(db)
+    if demo:
+        _load_demo(db)
     keys = load_keys(settings.home, production=settings.production)
     app = create_app(settings, db, keys, run_worker=not no_worker)
     where = "DATABASE_URL" if settings.database_url else f"embedded PostgreSQL in {settings.home}"
@@ -80,6 +84,31 @@ def worker(verbose: bool) -> None:
     signal.signal(signal.SIGINT, stop)
     click.echo("projection worker running; stop with Ctrl-C")
     runner.run_forever()
+
+
+def _load_demo(db: Database) -> None:
+    from infra.demo import load_demo
+    from services.registry import Registry
+
+    registry = Registry.connect(db)
+    try:
+        loaded = load_demo(registry, say=lambda m: click.echo(f"demo: {m}"))
+    finally:
+        registry.close()
+    click.echo("demo: recorded" if loaded else "demo: already present, left as it is")
+
+
+@main.command()
+def demo() -> None:
+    """Record the demo localities (England, two regions, Essex, Hertfordshire and five districts)."""
+    from infra.database import resolve_database
+    from infra.migrate import migrate as run_migrate
+
+    _logging(False)
+    settings = Settings.from_env()
+    db = resolve_database(settings.database_url, settings.home)
+    run_migrate(db)
+    _load_demo(db)
 
 
 @main.command()

@@ -85,9 +85,18 @@ def truncate_all(db: Database) -> None:
                     raise
 
 
+# Databases a running worker projects: emptied only once it has caught up, so no event of the
+# previous test lands in the next one's read models after the truncation.
+PROJECTED: set[str] = set()
+
+
 @pytest.fixture
 def clean_db(db: Database) -> Database:
     """The session's database with no events and empty read models."""
+    if db.url in PROJECTED:
+        from tests.support import all_due, all_tracked, wait_until
+
+        wait_until(lambda: all_tracked(db) == all_due(db), timeout=60)
     truncate_all(db)
     return db
 
@@ -103,7 +112,9 @@ def registry(db: Database) -> Iterator[Registry]:
 def worker(db: Database) -> Iterator[ProjectionWorker]:
     running = ProjectionWorker(db)
     running.start()
+    PROJECTED.add(db.url)
     yield running
+    PROJECTED.discard(db.url)
     running.stop()
 
 

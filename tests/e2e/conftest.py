@@ -17,7 +17,7 @@ import pytest
 
 from infra.database import Database
 from infra.tokens import development_keys, mint_token
-from tests.conftest import fresh_database
+from tests.conftest import PROJECTED, fresh_database
 
 
 def free_port() -> int:
@@ -58,7 +58,7 @@ class Server:
         )
 
 
-def start_server(home: Path, env_overrides: dict[str, str]) -> Server:
+def start_server(home: Path, env_overrides: dict[str, str], args: tuple[str, ...] = ()) -> Server:
     port = free_port()
     home.mkdir(parents=True, exist_ok=True)
     log = home / f"serve-{port}.log"
@@ -67,7 +67,7 @@ def start_server(home: Path, env_overrides: dict[str, str]) -> Server:
         env.pop("DATABASE_URL", None)
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "infra.cli", "serve", "--port", str(port)],
+            [sys.executable, "-m", "infra.cli", "serve", "--port", str(port), *args],
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -106,5 +106,7 @@ def db() -> Iterator[Database]:
 @pytest.fixture(scope="session")
 def server(db: Database, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     running = start_server(tmp_path_factory.mktemp("home"), {"DATABASE_URL": db.url})
+    PROJECTED.add(db.url)
     yield running
+    PROJECTED.discard(db.url)
     stop_server(running)
