@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import asyncpg
@@ -73,7 +73,7 @@ def create_app(settings: Settings, db: Database, keys: KeyRing, *, run_worker: b
                 compacts=CompactService(registry),
                 codes=CodeService(registry),
                 steering=SteeringGroupService(registry),
-                audit=AuditService(registry),
+                audit=AuditService(registry, keys),
                 read_your_writes_timeout=settings.read_your_writes_timeout,
             ),
             registry=registry,
@@ -113,6 +113,17 @@ def create_app(settings: Settings, db: Database, keys: KeyRing, *, run_worker: b
             )
         return Response({"status": "ok", "database": "up"}, status_code=HTTP_200_OK)
 
+    @get(
+        "/checkpoints/{tenant:str}",
+        operation_id="checkpoints",
+        media_type=MediaType.JSON,
+        sync_to_thread=True,
+    )
+    def checkpoints(tenant: str, state: State) -> list[dict[str, Any]]:
+        """A tenant's signed checkpoints as plain JSON, for copying out of the system."""
+        runtime: Runtime = state.runtime
+        return [asdict(c) for c in runtime.services.audit.checkpoints(tenant)]
+
     @get("/.well-known/jwks.json", operation_id="jwks", media_type=MediaType.JSON)
     async def jwks() -> dict[str, Any]:
         """The public keys that verify this registry's tokens."""
@@ -127,7 +138,7 @@ def create_app(settings: Settings, db: Database, keys: KeyRing, *, run_worker: b
     )
 
     return Litestar(
-        route_handlers=[graphql, health, jwks],
+        route_handlers=[graphql, health, jwks, checkpoints],
         lifespan=[lifespan],
         exception_handlers={InvalidToken: invalid_token_response},
         middleware=[

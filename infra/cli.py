@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import signal
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 import click
 
-from domain.actors import Role
+from domain.actors import Actor, Role
 from infra.database import Database
 from infra.settings import Settings
 
@@ -109,6 +114,44 @@ def demo() -> None:
     db = resolve_database(settings.database_url, settings.home)
     run_migrate(db)
     _load_demo(db)
+
+
+@contextmanager
+def _audit() -> Iterator[Any]:
+    """The audit service as the operator: the command line runs with platform-admin rights."""
+    from infra.database import resolve_database
+    from infra.tokens import load_keys
+    from services.audit import AuditService
+    from services.registry import Registry
+
+    settings = Settings.from_env()
+    registry = Registry.connect(resolve_database(settings.database_url, settings.home))
+    try:
+        yield AuditService(registry, load_keys(settings.home, production=settings.production))
+    finally:
+        registry.close()
+
+
+OPERATOR = Actor(sub="operator", roles=frozenset({Role.PLATFORM_ADMIN}))
+
+
+@main.command()
+@click.argument("slug")
+def checkpoint(slug: str) -> None:
+    """Sign the tenant's current head hash, once its chain verifies from the event store."""
+    with _audit() as audit:
+        made = audit.checkpoint(OPERATOR, slug)
+    click.echo(json.dumps(asdict(made), indent=2))
+
+
+@main.command()
+@click.argument("slug")
+def verify(slug: str) -> None:
+    """Recompute the tenant's chain from the event store; exit 1 when anything does not hold."""
+    with _audit() as audit:
+        result = audit.verify_history(OPERATOR, slug)
+    click.echo(json.dumps(asdict(result), indent=2))
+    sys.exit(0 if result.ok else 1)
 
 
 @main.command()

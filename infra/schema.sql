@@ -209,6 +209,17 @@ CREATE TABLE IF NOT EXISTS tenant_events (
     PRIMARY KEY (tenant_id, position)
 );
 
+-- Signed checkpoints of tenants' hash chains: public, made to be copied out of the system.
+CREATE TABLE IF NOT EXISTS checkpoints (
+    tenant_id text COLLATE "C" NOT NULL,
+    position bigint NOT NULL,
+    head_hash text NOT NULL,
+    signed_at text NOT NULL,
+    kid text NOT NULL,
+    signature text NOT NULL,
+    PRIMARY KEY (tenant_id, position, kid)
+);
+
 -- Idempotency keys: a retried mutation with the same key and body gets the first answer again.
 -- This is the one table the API itself writes (api/idempotency.py).
 CREATE TABLE IF NOT EXISTS idempotent_requests (
@@ -231,7 +242,7 @@ $$;
 GRANT USAGE ON SCHEMA public TO compacts_reader;
 GRANT SELECT ON tenants, tenant_ancestors, compact_versions, compact_sections,
     party_memberships, party_contacts, champion_appointments, codes, code_matters, code_endorsements,
-    steering_terms, amendment_proposals, annual_reviews, tenant_events TO compacts_reader;
+    steering_terms, amendment_proposals, annual_reviews, tenant_events, checkpoints TO compacts_reader;
 GRANT SELECT, INSERT, UPDATE, DELETE ON idempotent_requests TO compacts_reader;
 
 -- Row-level security: ENABLE and FORCE on every read-model table, so no query can forget a
@@ -249,7 +260,7 @@ DECLARE
     t text;
     public_tables text[] := ARRAY[
         'tenants', 'tenant_ancestors', 'compact_versions', 'compact_sections', 'party_memberships',
-        'champion_appointments', 'steering_terms', 'amendment_proposals', 'annual_reviews'];
+        'champion_appointments', 'steering_terms', 'amendment_proposals', 'annual_reviews', 'checkpoints'];
     private_tables text[] := ARRAY['party_contacts', 'tenant_events'];
     all_tables text[] := public_tables || private_tables
         || ARRAY['codes', 'code_matters', 'code_endorsements', 'idempotent_requests'];

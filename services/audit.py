@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 from psycopg import sql
 
 from domain.actors import Actor
-from domain.errors import Forbidden, Unauthenticated
+from domain.errors import Conflict, Forbidden, Unauthenticated
 from domain.events import ID_SEPARATOR
-from infra.chain import StoredFact, Verified, verify
+from infra.chain import Checkpoint, StoredFact, Verified, sign_checkpoint, verify
+from infra.tokens import KeyRing
 from services.registry import Registry
 
 # One tenant's ids run from "slug:" up to, not including, "slug;" (';' follows ':' bytewise).
@@ -25,8 +27,9 @@ def require_auditor(actor: Actor, tenant: str, doing: str) -> None:
 
 
 class AuditService:
-    def __init__(self, registry: Registry) -> None:
+    def __init__(self, registry: Registry, keys: KeyRing) -> None:
         self.registry = registry
+        self.keys = keys
 
     def _events(self, tenant: str) -> Iterator[StoredFact]:
         """The tenant's events in order, streamed by a server-side cursor, never loaded whole."""
@@ -52,8 +55,58 @@ class AuditService:
             ).fetchall()
         return {int(r["position"]): str(r["hash"]) for r in rows}
 
+    def checkpoints(self, tenant: str) -> list[Checkpoint]:
+        datastore = self.registry.recorder.datastore  # type: ignore[attr-defined]
+        with datastore.get_connection() as conn:
+            rows = conn.execute(
+                "SELECT tenant_id, position, head_hash, signed_at, kid, signature FROM checkpoints"
+                " WHERE tenant_id = %s ORDER BY position, kid",
+                (tenant,),
+            ).fetchall()
+        return [
+            Checkpoint(
+                r["tenant_id"], int(r["position"]), r["head_hash"], r["signed_at"], r["kid"], r["signature"]
+            )
+            for r in rows
+        ]
+
     def verify_history(self, actor: Actor, tenant: str) -> Verified:
-        """Recompute the chain from the event store and name the first position that differs."""
+        """Recompute the chain from the event store; compare it with published hashes and checkpoints."""
         require_auditor(actor, tenant, "verify the history")
         self.registry.require_tenant(tenant)
-        return verify(self._events(tenant), self._published(tenant))
+        return verify(
+            self._events(tenant), self._published(tenant), self.checkpoints(tenant), self.keys.verifying_keys
+        )
+
+    def checkpoint(self, actor: Actor, tenant: str) -> Checkpoint:
+        """Sign the tenant's current head, after checking the chain from the event store holds."""
+        if not actor.is_platform_admin:
+            raise Forbidden("Only a platform-admin (or the operator's command line) makes checkpoints.")
+        self.registry.require_tenant(tenant)
+        checked = verify(
+            self._events(tenant), self._published(tenant), self.checkpoints(tenant), self.keys.verifying_keys
+        )
+        if not checked.ok or checked.head_hash is None:
+            raise Conflict(
+                f"The history of '{tenant}' does not verify (first bad position "
+                f"{checked.first_bad_position}); no checkpoint was signed."
+            )
+        if self.keys.signing_key is None:
+            raise Forbidden("This instance has no signing key to sign checkpoints with.")
+        signed_at = datetime.now(UTC).isoformat(timespec="seconds")
+        made = sign_checkpoint(
+            self.keys.signing_key,
+            self.keys.signing_kid,
+            tenant,
+            checked.checked,
+            checked.head_hash,
+            signed_at,
+        )
+        datastore = self.registry.recorder.datastore  # type: ignore[attr-defined]
+        with datastore.get_connection() as conn:
+            conn.execute(
+                "INSERT INTO checkpoints (tenant_id, position, head_hash, signed_at, kid, signature)"
+                " VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+                (made.tenant, made.position, made.head_hash, made.signed_at, made.kid, made.signature),
+            )
+        return made

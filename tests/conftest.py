@@ -36,6 +36,7 @@ READ_MODEL_TABLES = (
     "annual_reviews",
     "tenant_events",
 )
+OTHER_TABLES = ("idempotent_requests", "checkpoints")
 
 
 def _server() -> Database:
@@ -71,7 +72,7 @@ def truncate_all(db: Database) -> None:
         *READ_MODEL_TABLES,
         *(p.tracking_table for p in PROJECTIONS),
         "registry_events",
-        "idempotent_requests",
+        *OTHER_TABLES,
     ]
     statement = sql.SQL("TRUNCATE {}").format(sql.SQL(", ").join(sql.Identifier(t) for t in tables))
     with psycopg.connect(db.psycopg_conninfo(), autocommit=True) as conn:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable
+from dataclasses import asdict
 from datetime import date, datetime
 from enum import Enum
 from typing import Annotated, Any
@@ -527,6 +528,16 @@ class HistoryConnection:
     page_info: PageInfo
 
 
+@strawberry.type(description="A signed statement of a tenant's chain head at a position (Ed25519, by `kid`).")
+class Checkpoint:
+    tenant: str
+    position: int
+    head_hash: str
+    signed_at: str
+    kid: str
+    signature: str = strawberry.field(description="Base64url Ed25519 signature; the key is in the JWKS.")
+
+
 @strawberry.type(description="The tenant's hash chain recomputed from the event store.")
 class Verification:
     ok: bool
@@ -642,6 +653,11 @@ class Query:
         ]
         end = edges[-1].cursor if edges else None
         return HistoryConnection(edges=edges, page_info=PageInfo(has_next_page=more, end_cursor=end))
+
+    @strawberry.field(description="The tenant's signed checkpoints (public: copy them out of the system).")
+    async def checkpoints(self, info: Info[Context, None], tenant: str) -> list[Checkpoint]:
+        made = await sync_to_thread(info.context.services.audit.checkpoints, tenant)
+        return [Checkpoint(**asdict(c)) for c in made]
 
     @strawberry.field(description="Recompute the tenant's hash chain from the event store and compare.")
     async def verify_history(self, info: Info[Context, None], tenant: str) -> Verification:

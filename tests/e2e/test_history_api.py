@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from itertools import pairwise
 from typing import Any
 
+import httpx
 import psycopg
 import pytest
 
@@ -96,3 +100,39 @@ def test_a_deleted_event_is_found(server: Server, harlow: str, clean_db: Databas
         )
     result = ok(server, VERIFY % "harlow", server.token("platform-admin"))["verifyHistory"]
     assert (result["ok"], result["firstBadPosition"], result["checked"]) == (False, 5, 5)
+
+
+def run_cli(server: Server, db: Database, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {"COMPACTS_HOME": str(server.home), "DATABASE_URL": db.url, "PATH": "/usr/bin:/bin"}
+    return subprocess.run(
+        [sys.executable, "-m", "infra.cli", *args], env=env, capture_output=True, text=True, check=False
+    )
+
+
+def test_signed_checkpoints_are_listed_and_a_tampered_one_fails_verification(
+    server: Server, harlow: str, clean_db: Database
+) -> None:
+    made = run_cli(server, clean_db, "checkpoint", "harlow")
+    assert made.returncode == 0, made.stderr
+    signed = json.loads(made.stdout)
+    assert (signed["tenant"], signed["position"]) == ("harlow", 6)
+    listed = ok(server, '{ checkpoints(tenant: "harlow") { position headHash kid signature } }')[
+        "checkpoints"
+    ]
+    assert listed == [
+        {
+            "position": 6,
+            "headHash": signed["head_hash"],
+            "kid": signed["kid"],
+            "signature": signed["signature"],
+        }
+    ]
+    assert httpx.get(f"{server.url}/checkpoints/harlow").json() == [signed]
+    assert run_cli(server, clean_db, "verify", "harlow").returncode == 0
+    with psycopg.connect(clean_db.psycopg_conninfo(), autocommit=True) as conn:
+        conn.execute("UPDATE checkpoints SET head_hash = repeat('a', 64) WHERE tenant_id = 'harlow'")
+    result = ok(server, VERIFY % "harlow", server.token("platform-admin"))["verifyHistory"]
+    assert (result["ok"], result["firstBadPosition"]) == (False, 6)
+    failed = run_cli(server, clean_db, "verify", "harlow")
+    assert failed.returncode == 1
+    assert json.loads(failed.stdout)["first_bad_position"] == 6

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
-from infra.chain import GENESIS, StoredFact, link, verify
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from infra.chain import GENESIS, StoredFact, link, sign_checkpoint, verify
 
 
 def fact(n: int, text: str = "x") -> StoredFact:
@@ -64,3 +67,30 @@ def test_two_swapped_events_are_named() -> None:
 def test_an_empty_history_verifies_with_no_head() -> None:
     assert verify([], {}).head_hash is None
     assert verify([], {}).ok
+
+
+KEY = Ed25519PrivateKey.generate()
+KEYS = {"k1": KEY.public_key()}
+
+
+def test_a_checkpoint_of_the_true_head_holds() -> None:
+    checkpoint = sign_checkpoint(KEY, "k1", "harlow", 3, PUBLISHED[3], "2026-01-01T00:00:00+00:00")
+    assert verify(EVENTS, PUBLISHED, [checkpoint], KEYS).ok
+
+
+def test_an_altered_checkpoint_or_one_signed_with_another_key_is_named() -> None:
+    good = sign_checkpoint(KEY, "k1", "harlow", 3, PUBLISHED[3], "2026-01-01T00:00:00+00:00")
+    altered = replace(good, head_hash=PUBLISHED[2])
+    other_key = sign_checkpoint(Ed25519PrivateKey.generate(), "k1", "harlow", 4, PUBLISHED[4], good.signed_at)
+    unknown_kid = replace(good, kid="k9")
+    for checkpoint, position in ((altered, 3), (other_key, 4), (unknown_kid, 3)):
+        result = verify(EVENTS, PUBLISHED, [checkpoint], KEYS)
+        assert (result.ok, result.first_bad_position) == (False, position)
+
+
+def test_a_history_rewritten_with_its_published_hashes_is_still_caught_by_a_checkpoint() -> None:
+    rewritten = list(EVENTS)
+    rewritten[1] = fact(2, text="rewritten")
+    checkpoint = sign_checkpoint(KEY, "k1", "harlow", 5, PUBLISHED[5], "2026-01-01T00:00:00+00:00")
+    # Whoever rewrote the store also republished matching hashes; only the signed checkpoint disagrees.
+    assert verify(rewritten, published(rewritten), [checkpoint], KEYS).first_bad_position == 5
