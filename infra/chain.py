@@ -5,8 +5,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import sys
+import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import rfc8785
@@ -137,3 +140,135 @@ def verify(
             bad.append(checkpoint.position)
     first_bad = min(bad) if bad else None
     return Verified(first_bad is None, position, first_bad, previous if position else None)
+
+
+# The export bundle: a zip anyone can check with this module alone (standard library, rfc8785 and
+# cryptography), no database and nothing else of the registry.
+BUNDLE_FORMAT = "compact-registry-bundle/v1"
+
+
+@dataclass(frozen=True)
+class BundleReport:
+    ok: bool
+    tenant: str | None
+    checked: int
+    first_bad_position: int | None
+    head_hash: str | None
+    problems: tuple[str, ...]
+
+
+def _jwk_keys(document: dict[str, Any]) -> dict[str, Ed25519PublicKey]:
+    keys: dict[str, Ed25519PublicKey] = {}
+    for jwk in document.get("keys", []):
+        if jwk.get("kty") == "OKP" and jwk.get("crv") == "Ed25519":
+            raw = base64.urlsafe_b64decode(jwk["x"] + "=" * (-len(jwk["x"]) % 4))
+            keys[jwk["kid"]] = Ed25519PublicKey.from_public_bytes(raw)
+    return keys
+
+
+def write_bundle(
+    path: Path,
+    tenant: str,
+    events: Iterable[tuple[StoredFact, str]],
+    checkpoints: list[Checkpoint],
+    jwks: dict[str, Any],
+) -> dict[str, Any]:
+    """Write events (each with its published hash), checkpoints and public keys, plus a manifest of them."""
+    lines = []
+    count, head = 0, None
+    for count, (fact, published_hash) in enumerate(events, start=1):
+        record = {
+            "position": count,
+            "originator_id": fact.originator_id,
+            "originator_version": fact.originator_version,
+            "topic": fact.topic,
+            "state": fact.state.decode("utf-8"),
+            "hash": published_hash,
+        }
+        lines.append(json.dumps(record, ensure_ascii=False, sort_keys=True))
+        head = published_hash
+    files = {
+        "events.jsonl": ("\n".join(lines) + ("\n" if lines else "")).encode("utf-8"),
+        "checkpoints.json": json.dumps([c.__dict__ for c in checkpoints], indent=2).encode(),
+        "keys.json": json.dumps(jwks, indent=2).encode(),
+    }
+    manifest = {
+        "format": BUNDLE_FORMAT,
+        "tenant": tenant,
+        "events": count,
+        "head_hash": head,
+        "files": {name: hashlib.sha256(data).hexdigest() for name, data in files.items()},
+    }
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as bundle:
+        for name, data in files.items():
+            bundle.writestr(name, data)
+        bundle.writestr("manifest.json", json.dumps(manifest, indent=2))
+    return manifest
+
+
+def verify_bundle(path: Path, trusted_keys: dict[str, Any] | None = None) -> BundleReport:
+    """Check a bundle offline: files against the manifest, the chain from the events, every checkpoint.
+
+    `trusted_keys` is a JWKS obtained from the registry out of band; without it the bundle's own keys
+    are used, and the report names their kids so they can be compared with the published ones.
+    """
+    problems: list[str] = []
+
+    def fail(problem: str, tenant: str | None = None) -> BundleReport:
+        return BundleReport(False, tenant, 0, None, None, (*problems, problem))
+
+    try:
+        with zipfile.ZipFile(path) as bundle:
+            manifest = json.loads(bundle.read("manifest.json"))
+            files = {name: bundle.read(name) for name in ("events.jsonl", "checkpoints.json", "keys.json")}
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
+        return fail(f"not a readable bundle: {error}")
+    tenant = manifest.get("tenant")
+    if manifest.get("format") != BUNDLE_FORMAT:
+        return fail(f"unknown bundle format {manifest.get('format')!r}", tenant)
+    for name, data in files.items():
+        if manifest.get("files", {}).get(name) != hashlib.sha256(data).hexdigest():
+            problems.append(f"{name} does not match the manifest")
+    try:
+        records = [json.loads(line) for line in files["events.jsonl"].decode("utf-8").splitlines() if line]
+        checkpoints = [Checkpoint(**c) for c in json.loads(files["checkpoints.json"])]
+        keys = _jwk_keys(trusted_keys if trusted_keys is not None else json.loads(files["keys.json"]))
+    except (ValueError, TypeError, KeyError) as error:
+        return fail(f"the bundle's contents are malformed: {error}", tenant)
+    for expected, record in enumerate(records, start=1):
+        if record.get("position") != expected:
+            problems.append(f"event {expected} is out of order or missing")
+            break
+    facts = [
+        StoredFact(r["originator_id"], int(r["originator_version"]), r["topic"], r["state"].encode("utf-8"))
+        for r in records
+    ]
+    published = {int(r["position"]): str(r["hash"]) for r in records}
+    result = verify(facts, published, checkpoints, keys)
+    if manifest.get("events") != len(records):
+        problems.append(
+            f"the manifest lists {manifest.get('events')} events, the bundle holds {len(records)}"
+        )
+    if manifest.get("head_hash") != result.head_hash:
+        problems.append("the manifest's head hash is not the chain's")
+    for checkpoint in checkpoints:
+        if checkpoint.tenant != tenant:
+            problems.append(f"a checkpoint is for another tenant ({checkpoint.tenant})")
+    if not result.ok:
+        problems.append(f"the chain does not hold from position {result.first_bad_position}")
+    return BundleReport(
+        not problems, tenant, result.checked, result.first_bad_position, result.head_hash, tuple(problems)
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python chain.py BUNDLE [TRUSTED_JWKS]`: prints the report, exits 0 only when everything holds."""
+    args = sys.argv[1:] if argv is None else argv
+    trusted = json.loads(Path(args[1]).read_text()) if len(args) > 1 else None
+    report = verify_bundle(Path(args[0]), trusted)
+    print(json.dumps(report.__dict__, indent=2))
+    return 0 if report.ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

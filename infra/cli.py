@@ -155,6 +155,30 @@ def verify(slug: str) -> None:
 
 
 @main.command()
+@click.argument("slug")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def export(slug: str, file: Path) -> None:
+    """Write the tenant's history as a bundle anyone can check offline (compacts verify-bundle)."""
+    with _audit() as audit:
+        manifest = audit.export(OPERATOR, slug, file)
+    click.echo(f"{file}: {manifest['events']} events of {slug}, head {manifest['head_hash']}")
+
+
+@main.command("verify-bundle")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--trust",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A JWKS fetched from the registry out of band; without it the bundle's own keys are used.",
+)
+def verify_bundle(file: Path, trust: Path | None) -> None:
+    """Check a bundle with no database: exit 0 only when every file, link and checkpoint holds."""
+    from infra import chain
+
+    sys.exit(chain.main([str(file), *([str(trust)] if trust else [])]))
+
+
+@main.command()
 def migrate() -> None:
     """Create or update the database's tables, roles and grants, then exit."""
     from infra.database import resolve_database

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
 
 from psycopg import sql
 
 from domain.actors import Actor
 from domain.errors import Conflict, Forbidden, Unauthenticated
 from domain.events import ID_SEPARATOR
-from infra.chain import Checkpoint, StoredFact, Verified, sign_checkpoint, verify
+from infra.chain import Checkpoint, StoredFact, Verified, sign_checkpoint, verify, write_bundle
 from infra.tokens import KeyRing
 from services.registry import Registry
 
@@ -77,6 +79,16 @@ class AuditService:
         return verify(
             self._events(tenant), self._published(tenant), self.checkpoints(tenant), self.keys.verifying_keys
         )
+
+    def export(self, actor: Actor, tenant: str, path: Path) -> dict[str, Any]:
+        """Write the tenant's bundle: its events as stored, their published hashes, checkpoints and keys."""
+        require_auditor(actor, tenant, "export the history")
+        self.registry.require_tenant(tenant)
+        published = self._published(tenant)
+        events = (
+            (fact, published.get(position, "")) for position, fact in enumerate(self._events(tenant), start=1)
+        )
+        return write_bundle(path, tenant, events, self.checkpoints(tenant), self.keys.jwks())
 
     def checkpoint(self, actor: Actor, tenant: str) -> Checkpoint:
         """Sign the tenant's current head, after checking the chain from the event store holds."""

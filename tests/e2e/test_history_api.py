@@ -136,3 +136,20 @@ def test_signed_checkpoints_are_listed_and_a_tampered_one_fails_verification(
     failed = run_cli(server, clean_db, "verify", "harlow")
     assert failed.returncode == 1
     assert json.loads(failed.stdout)["first_bad_position"] == 6
+
+
+def test_an_exported_bundle_verifies_offline_and_names_tampering(
+    server: Server, harlow: str, clean_db: Database, tmp_path: Any
+) -> None:
+    assert run_cli(server, clean_db, "checkpoint", "harlow").returncode == 0
+    bundle = tmp_path / "harlow.zip"
+    exported = run_cli(server, clean_db, "export", "harlow", str(bundle))
+    assert exported.returncode == 0, exported.stderr
+    assert "6 events of harlow" in exported.stdout
+    jwks = tmp_path / "jwks.json"
+    jwks.write_text(httpx.get(f"{server.url}/.well-known/jwks.json").text)
+    checked = run_cli(server, clean_db, "verify-bundle", str(bundle), "--trust", str(jwks))
+    assert checked.returncode == 0, checked.stdout
+    assert json.loads(checked.stdout)["checked"] == 6
+    bundle.write_bytes(bundle.read_bytes()[:100])
+    assert run_cli(server, clean_db, "verify-bundle", str(bundle)).returncode == 1
