@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from uuid import uuid4
 
 from eventsourcing.domain import event
 
@@ -66,6 +68,15 @@ EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PHONE = re.compile(r"^\+?[0-9 ()-]{6,20}$")
 
 
+# Seals a person's text under their own key: (subject, text) -> an opaque sealed value.
+Seal = Callable[[str, str], str]
+
+
+def new_subject(tenant: str) -> str:
+    """A fresh id for a person whose personal data the register holds."""
+    return f"{tenant}:person:{uuid4().hex}"
+
+
 def party_key(name: str) -> str:
     """Parties are matched by name, ignoring case and spacing."""
     return " ".join(name.split()).casefold()
@@ -113,9 +124,13 @@ class Register(RegistryAggregate):
 
     class PartyContactRecorded(RegistryAggregate.Event):
         party: str
+        subject: str
         name: str
         email: str | None
         phone: str | None
+
+    class PersonErased(RegistryAggregate.Event):
+        subject: str
 
     class ChampionStoodDown(RegistryAggregate.Event):
         party: str
@@ -128,6 +143,7 @@ class Register(RegistryAggregate):
 
     class ChampionAppointed(RegistryAggregate.Event):
         party: str
+        subject: str
         name: str
         appointed_on: str
 
@@ -139,6 +155,7 @@ class Register(RegistryAggregate):
     def __init__(self, tenant_slug: str, actor: str) -> None:
         self.memberships: dict[str, Membership] = {}
         self.champions: dict[str, Appointment] = {}
+        self.people: set[str] = set()
 
     def current(self, party: str) -> Membership | None:
         membership = self.memberships.get(party_key(party))
@@ -153,6 +170,7 @@ class Register(RegistryAggregate):
         actor: str,
         kind: BodyKind | None = None,
         contact: Contact | None = None,
+        seal: Seal | None = None,
     ) -> None:
         name = check_party_name(party)
         previous = self.memberships.get(party_key(name))
@@ -164,6 +182,8 @@ class Register(RegistryAggregate):
                 "only on a later date."
             )
         checked = contact.checked() if contact else None
+        if checked and seal is None:
+            raise ValueError("a contact is personal data: seal it")
         self._signed(
             party=name,
             sector=sector.value,
@@ -171,10 +191,8 @@ class Register(RegistryAggregate):
             signed_on=signed_on.isoformat(),
             actor=actor,
         )
-        if checked:
-            self._contact(
-                party=name, name=checked.name, email=checked.email, phone=checked.phone, actor=actor
-            )
+        if checked and seal is not None:
+            self._record_contact(name, checked, seal, actor)
 
     @event(PartySigned)
     def _signed(self, party: str, sector: str, kind: str | None, signed_on: str, actor: str) -> None:
@@ -182,18 +200,29 @@ class Register(RegistryAggregate):
             party, Sector(sector), date.fromisoformat(signed_on), BodyKind(kind) if kind else None
         )
 
-    def record_contact(self, *, party: str, contact: Contact, actor: str) -> None:
+    def record_contact(self, *, party: str, contact: Contact, seal: Seal, actor: str) -> None:
         membership = self.current(party)
         if membership is None:
             raise NotFound(f"'{party}' is not a signed party; contacts are kept for signed parties.")
-        checked = contact.checked()
+        self._record_contact(membership.name, contact.checked(), seal, actor)
+
+    def _record_contact(self, party: str, contact: Contact, seal: Seal, actor: str) -> None:
+        # Personal data enters the event only sealed under a key of this person's own.
+        subject = new_subject(self.tenant)
         self._contact(
-            party=membership.name, name=checked.name, email=checked.email, phone=checked.phone, actor=actor
+            party=party,
+            subject=subject,
+            name=seal(subject, contact.name),
+            email=seal(subject, contact.email) if contact.email else None,
+            phone=seal(subject, contact.phone) if contact.phone else None,
+            actor=actor,
         )
 
     @event(PartyContactRecorded)
-    def _contact(self, party: str, name: str, email: str | None, phone: str | None, actor: str) -> None:
-        pass  # the contact is kept only in the private read model
+    def _contact(
+        self, party: str, subject: str, name: str, email: str | None, phone: str | None, actor: str
+    ) -> None:
+        self.people.add(subject)
 
     def withdraw(self, *, party: str, on: date, reason: str, actor: str) -> None:
         membership = self.memberships.get(party_key(party))
@@ -217,7 +246,7 @@ class Register(RegistryAggregate):
         # A champion stops being current when their party leaves.
         self.champions.pop(party_key(party), None)
 
-    def appoint_champion(self, *, party: str, name: str, appointed_on: date, actor: str) -> None:
+    def appoint_champion(self, *, party: str, name: str, appointed_on: date, seal: Seal, actor: str) -> None:
         membership = self.current(party)
         if membership is None or not membership.covers(appointed_on):
             raise InvalidInput(
@@ -233,8 +262,13 @@ class Register(RegistryAggregate):
                 f"{membership.name}'s current champion was appointed on {current.appointed_on.isoformat()}; "
                 "a replacement cannot be appointed before that."
             )
+        subject = new_subject(self.tenant)
         self._appointed(
-            party=membership.name, name=person, appointed_on=appointed_on.isoformat(), actor=actor
+            party=membership.name,
+            subject=subject,
+            name=seal(subject, person),
+            appointed_on=appointed_on.isoformat(),
+            actor=actor,
         )
 
     def stand_down_champion(self, *, party: str, on: date, actor: str) -> None:
@@ -243,8 +277,8 @@ class Register(RegistryAggregate):
             raise NotFound(f"'{party}' has no current champion to stand down.")
         if on < current.appointed_on:
             raise InvalidInput(
-                f"{current.name} was appointed on {current.appointed_on.isoformat()}; they cannot stand "
-                f"down before that ({on.isoformat()})."
+                f"The current champion of '{party}' was appointed on {current.appointed_on.isoformat()}; "
+                f"they cannot stand down before that ({on.isoformat()})."
             )
         self._stood_down(party=self.memberships[party_key(party)].name, on=on.isoformat(), actor=actor)
 
@@ -253,6 +287,17 @@ class Register(RegistryAggregate):
         self.champions.pop(party_key(party), None)
 
     @event(ChampionAppointed)
-    def _appointed(self, party: str, name: str, appointed_on: str, actor: str) -> None:
+    def _appointed(self, party: str, subject: str, name: str, appointed_on: str, actor: str) -> None:
         # At most one current champion per party: a new appointment replaces the last.
         self.champions[party_key(party)] = Appointment(name, date.fromisoformat(appointed_on))
+        self.people.add(subject)
+
+    def erase_person(self, *, subject: str, actor: str) -> None:
+        """Record that a person's data was erased (their key is deleted alongside)."""
+        if subject not in self.people:
+            raise NotFound(f"There is no person '{subject}' in the register of '{self.tenant}'.")
+        self._erased(subject=subject, actor=actor)
+
+    @event(PersonErased)
+    def _erased(self, subject: str, actor: str) -> None:
+        self.people.discard(subject)

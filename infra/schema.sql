@@ -90,6 +90,7 @@ CREATE TABLE IF NOT EXISTS party_memberships (
 CREATE TABLE IF NOT EXISTS party_contacts (
     tenant_id text COLLATE "C" NOT NULL,
     party_key text NOT NULL,
+    subject text,
     name text NOT NULL,
     email text,
     phone text,
@@ -102,6 +103,7 @@ CREATE TABLE IF NOT EXISTS champion_appointments (
     appointment int NOT NULL,
     party text NOT NULL,
     name text NOT NULL,
+    subject text,
     appointed_on date NOT NULL,
     appointed_recorded_at timestamptz NOT NULL,
     ended_on date,
@@ -218,6 +220,14 @@ CREATE TABLE IF NOT EXISTS checkpoints (
     kid text NOT NULL,
     signature text NOT NULL,
     PRIMARY KEY (tenant_id, position, kid)
+);
+
+-- One key per person whose personal data the events hold sealed: deleting it erases the data
+-- everywhere, while the events (and the hash chain over them) stay as they were. Never granted to the API.
+CREATE TABLE IF NOT EXISTS person_keys (
+    subject text COLLATE "C" PRIMARY KEY,
+    key bytea NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now()
 );
 
 -- Idempotency keys: a retried mutation with the same key and body gets the first answer again.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -14,6 +15,7 @@ from eventsourcing.utils import get_topic
 
 from domain.events import tenant_of
 from domain.register import Register, party_key
+from infra.personal import ERASED, open_with
 from projections.base import LATEST, ReadModelView
 
 NAME = "register_of_parties"
@@ -35,16 +37,27 @@ UPDATE champion_appointments SET ended_on = %(on)s, ended_recorded_at = %(at)s
 WHERE tenant_id = %(tenant)s AND party_key = %(key)s AND ended_on IS NULL
 """
 CONTACT = """
-INSERT INTO party_contacts (tenant_id, party_key, name, email, phone, recorded_at)
-VALUES (%(tenant)s, %(key)s, %(name)s, %(email)s, %(phone)s, %(at)s)
+INSERT INTO party_contacts (tenant_id, party_key, subject, name, email, phone, recorded_at)
+VALUES (%(tenant)s, %(key)s, %(subject)s, %(name)s, %(email)s, %(phone)s, %(at)s)
 ON CONFLICT (tenant_id, party_key) DO UPDATE
-SET name = excluded.name, email = excluded.email, phone = excluded.phone, recorded_at = excluded.recorded_at
+SET subject = excluded.subject, name = excluded.name, email = excluded.email, phone = excluded.phone,
+    recorded_at = excluded.recorded_at
 """
 STOOD_DOWN = CHAMPION_ENDS_WITH_PARTY
+# The events keep the sealed values; with the key gone, every read model shows the data as erased.
+ERASED_CONTACT = """
+UPDATE party_contacts SET name = %(erased)s, email = NULL, phone = NULL
+WHERE tenant_id = %(tenant)s AND subject = %(subject)s
+"""
+ERASED_CHAMPION = """
+UPDATE champion_appointments SET name = %(erased)s WHERE tenant_id = %(tenant)s AND subject = %(subject)s
+"""
+KEY = "SELECT key FROM person_keys WHERE subject = %s"
 APPOINTED = """
 INSERT INTO champion_appointments
-    (tenant_id, party_key, appointment, party, name, appointed_on, appointed_recorded_at)
-SELECT %(tenant)s, %(key)s, coalesce(max(appointment), 0) + 1, %(party)s, %(name)s, %(on)s, %(at)s
+    (tenant_id, party_key, appointment, party, subject, name, appointed_on, appointed_recorded_at)
+SELECT %(tenant)s, %(key)s, coalesce(max(appointment), 0) + 1, %(party)s, %(subject)s, %(name)s, %(on)s,
+       %(at)s
 FROM champion_appointments WHERE tenant_id = %(tenant)s AND party_key = %(key)s
 """
 
@@ -74,16 +87,37 @@ class RegisterView(ReadModelView):
         }
         self.apply(tracking, (WITHDRAWN, params), (CHAMPION_ENDS_WITH_PARTY, params))
 
+    def _opener(self, subject: str) -> Callable[[str | None], str | None]:
+        """Opens this person's sealed values; after erasure (no key) they read as erased."""
+        with self.datastore.get_connection() as conn:
+            row = conn.execute(KEY, (subject,)).fetchone()
+        key = bytes(row["key"]) if row else None
+
+        def opened(value: str | None) -> str | None:
+            if value is None:
+                return None
+            text = open_with(key, subject, value)
+            return text
+
+        return opened
+
     def contact(self, event: Register.PartyContactRecorded, tracking: Tracking) -> None:
+        opened = self._opener(event.subject)
+        erased = opened(event.name) == ERASED
         params = {
             "tenant": tenant_of(event.originator_id),
             "key": party_key(event.party),
-            "name": event.name,
-            "email": event.email,
-            "phone": event.phone,
+            "subject": event.subject,
+            "name": opened(event.name),
+            "email": None if erased else opened(event.email),
+            "phone": None if erased else opened(event.phone),
             "at": event.timestamp,
         }
         self.apply(tracking, (CONTACT, params))
+
+    def erased(self, event: Register.PersonErased, tracking: Tracking) -> None:
+        params = {"tenant": tenant_of(event.originator_id), "subject": event.subject, "erased": ERASED}
+        self.apply(tracking, (ERASED_CONTACT, params), (ERASED_CHAMPION, params))
 
     def stood_down(self, event: Register.ChampionStoodDown, tracking: Tracking) -> None:
         params = {
@@ -99,7 +133,8 @@ class RegisterView(ReadModelView):
             "tenant": tenant_of(event.originator_id),
             "key": party_key(event.party),
             "party": event.party,
-            "name": event.name,
+            "subject": event.subject,
+            "name": self._opener(event.subject)(event.name),
             "on": event.appointed_on,
             "at": event.timestamp,
         }
@@ -115,6 +150,7 @@ class RegisterOfParties(Projection[RegisterView]):
         get_topic(Register.ChampionAppointed),
         get_topic(Register.PartyContactRecorded),
         get_topic(Register.ChampionStoodDown),
+        get_topic(Register.PersonErased),
     )
 
     @singledispatchmethod
@@ -138,6 +174,10 @@ class RegisterOfParties(Projection[RegisterView]):
         self.view.contact(domain_event, tracking)
 
     @process_event.register
+    def _(self, domain_event: Register.PersonErased, tracking: Tracking) -> None:
+        self.view.erased(domain_event, tracking)
+
+    @process_event.register
     def _(self, domain_event: Register.ChampionStoodDown, tracking: Tracking) -> None:
         self.view.stood_down(domain_event, tracking)
 
@@ -158,6 +198,7 @@ class ContactRow:
     name: str
     email: str | None
     phone: str | None
+    subject: str | None = None
 
 
 @dataclass(frozen=True)
@@ -165,6 +206,7 @@ class ChampionRow:
     name: str
     party: str
     appointed_on: date
+    subject: str | None = None
 
 
 # A party withdrawn on D is not in the register on D.
@@ -175,7 +217,7 @@ WHERE tenant_id = ANY($1::text[]) AND signed_on <= $2 AND signed_recorded_at <= 
 ORDER BY tenant_id, name
 """
 CHAMPIONS_ON = """
-SELECT tenant_id, name, party, appointed_on FROM champion_appointments
+SELECT tenant_id, name, party, appointed_on, subject FROM champion_appointments
 WHERE tenant_id = ANY($1::text[]) AND appointed_on <= $2 AND appointed_recorded_at <= $3
   AND (ended_on IS NULL OR ended_on > $2 OR ended_recorded_at > $3)
 ORDER BY tenant_id, party
@@ -196,7 +238,7 @@ async def champions_on(
 ) -> dict[str, list[ChampionRow]]:
     found: dict[str, list[ChampionRow]] = {t: [] for t in tenants}
     for r in await conn.fetch(CHAMPIONS_ON, tenants, on, recorded):
-        found[r["tenant_id"]].append(ChampionRow(r["name"], r["party"], r["appointed_on"]))
+        found[r["tenant_id"]].append(ChampionRow(r["name"], r["party"], r["appointed_on"], r["subject"]))
     return found
 
 
@@ -204,12 +246,12 @@ async def contacts_of(conn: asyncpg.Connection, tenants: list[str]) -> dict[str,
     """Each tenant's party contacts by party key: only for callers allowed to see personal data."""
     found: dict[str, dict[str, ContactRow]] = {t: {} for t in tenants}
     rows = await conn.fetch(
-        "SELECT tenant_id, party_key, name, email, phone FROM party_contacts"
+        "SELECT tenant_id, party_key, subject, name, email, phone FROM party_contacts"
         " WHERE tenant_id = ANY($1::text[])",
         tenants,
     )
     for r in rows:
-        found[r["tenant_id"]][r["party_key"]] = ContactRow(r["name"], r["email"], r["phone"])
+        found[r["tenant_id"]][r["party_key"]] = ContactRow(r["name"], r["email"], r["phone"], r["subject"])
     return found
 
 

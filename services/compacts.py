@@ -5,16 +5,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
-from domain.actors import Actor, require_editor
+from domain.actors import Actor, require_editor, require_platform_admin
 from domain.compact import Compact, Section, compact_id, publish_compact
 from domain.errors import Conflict, NotFound
 from domain.register import BodyKind, Contact, Register, Sector, register_id
+from infra.personal import KeyVault
 from services.registry import Recorded, Registry
 
 
 class CompactService:
     def __init__(self, registry: Registry) -> None:
         self.registry = registry
+        self.vault = KeyVault(registry.recorder.datastore)  # type: ignore[attr-defined]
 
     def publish(
         self, actor: Actor, *, tenant: str, title: str, effective_on: date, sections: list[Section]
@@ -156,7 +158,13 @@ class CompactService:
             tenant,
             who,
             lambda r: r.sign(
-                party=party, sector=sector, signed_on=signed_on, kind=kind, contact=contact, actor=who
+                party=party,
+                sector=sector,
+                signed_on=signed_on,
+                kind=kind,
+                contact=contact,
+                seal=self.vault.seal,
+                actor=who,
             ),
         )
 
@@ -164,7 +172,9 @@ class CompactService:
         who = require_editor(actor, tenant, "record a party's contact")
         self.registry.require_tenant(tenant)
         return self._register(
-            tenant, who, lambda r: r.record_contact(party=party, contact=contact, actor=who)
+            tenant,
+            who,
+            lambda r: r.record_contact(party=party, contact=contact, seal=self.vault.seal, actor=who),
         )
 
     def stand_down_champion(self, actor: Actor, *, tenant: str, party: str, on: date) -> Recorded:
@@ -185,5 +195,23 @@ class CompactService:
         return self._register(
             tenant,
             who,
-            lambda r: r.appoint_champion(party=party, name=name, appointed_on=appointed_on, actor=who),
+            lambda r: r.appoint_champion(
+                party=party, name=name, appointed_on=appointed_on, seal=self.vault.seal, actor=who
+            ),
+        )
+
+    def erase_person(self, actor: Actor, *, subject: str) -> Recorded:
+        """Delete a person's key, then record the erasure; safe to repeat if the second step failed."""
+        require_platform_admin(actor, "erase a person's data")
+        tenant = subject.split(":", 1)[0]
+        self.registry.require_tenant(tenant)
+        register = self.registry.get_or_none(register_id(tenant))
+        if not isinstance(register, Register) or subject not in register.people:
+            raise NotFound(f"There is no person '{subject}' in the register of '{tenant}'.")
+        self.vault.erase(subject)
+        return self.registry.update(
+            register_id(tenant),
+            Register,
+            lambda r: r.erase_person(subject=subject, actor=actor.sub or ""),
+            f"'{tenant}' has no register.",
         )

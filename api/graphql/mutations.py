@@ -219,6 +219,14 @@ class Mutation:
         await _command(ctx, ctx.services.compacts.withdraw, tenant=tenant, party=party, on=on, reason=reason)
         return True
 
+    @strawberry.mutation(
+        description="Erase a person's data (platform-admin): the key goes, the events stay and still verify."
+    )
+    async def erase_data_subject(self, info: Info[Context, None], subject: str) -> bool:
+        ctx = info.context
+        await _command(ctx, ctx.services.compacts.erase_person, subject=subject)
+        return True
+
     @strawberry.mutation(description="Record or replace a signed party's point of contact (private).")
     async def record_party_contact(
         self, info: Info[Context, None], tenant: str, party: str, contact: ContactInput
@@ -251,7 +259,7 @@ class Mutation:
         rows = await ctx.loaders.champions.load((tenant, appointed_on, LATEST))
         key = register.party_key(party)
         row = next(r for r in rows if register.party_key(r.party) == key)
-        return Champion(name=row.name, party=row.party, appointed_on=row.appointed_on)
+        return Champion.from_row(tenant, row)
 
     @strawberry.mutation(
         description="Give someone a steering group role from a date (a chair replaces the last)."

@@ -21,7 +21,7 @@ from projections.amendment_proposals import ProposalRow
 from projections.base import LATEST
 from projections.codes_of_practice import CodeRow
 from projections.compact_text import CompactRow
-from projections.register_of_parties import PartyRow
+from projections.register_of_parties import ChampionRow, PartyRow
 from projections.tenant_directory import TenantRow
 
 LONDON = ZoneInfo("Europe/London")
@@ -93,6 +93,7 @@ class Contact:
     name: str
     email: str | None
     phone: str | None
+    person_id: str | None = strawberry.field(description="The id `eraseDataSubject` takes.")
 
 
 @strawberry.input(description="A party's named point of contact; never shown to the public.")
@@ -165,7 +166,9 @@ class Party:
         found = (await info.context.loaders.contacts.load(self.tenant_slug)).get(
             register.party_key(self.name)
         )
-        return Contact(name=found.name, email=found.email, phone=found.phone) if found else None
+        if found is None:
+            return None
+        return Contact(name=found.name, email=found.email, phone=found.phone, person_id=found.subject)
 
 
 MAX_PAGE = 100
@@ -209,6 +212,24 @@ class Champion:
     name: str
     party: str
     appointed_on: date
+    tenant_slug: strawberry.Private[str]
+    subject: strawberry.Private[str | None]
+
+    @classmethod
+    def from_row(cls, tenant: str, row: ChampionRow) -> Champion:
+        return cls(
+            name=row.name,
+            party=row.party,
+            appointed_on=row.appointed_on,
+            tenant_slug=tenant,
+            subject=row.subject,
+        )
+
+    @strawberry.field(
+        description="The id `eraseDataSubject` takes: for the tenant's members only, else null."
+    )
+    def person_id(self, info: Info[Context, None]) -> str | None:
+        return self.subject if info.context.actor.can_audit(self.tenant_slug) else None
 
 
 @strawberry.enum(description="Where a Code of Good Practice stands on a date.")
@@ -469,7 +490,7 @@ class Tenant:
         self, info: Info[Context, None], as_of: date | None = None, recorded_at: RecordedAt = None
     ) -> list[Champion]:
         rows = await info.context.loaders.champions.load(moment(self.slug, as_of, recorded_at))
-        return [Champion(name=r.name, party=r.party, appointed_on=r.appointed_on) for r in rows]
+        return [Champion.from_row(self.slug, r) for r in rows]
 
 
 @strawberry.type(description="A matter of the platform's controlled vocabulary; aliases match it too.")

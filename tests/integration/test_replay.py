@@ -11,7 +11,7 @@ from psycopg import sql
 from domain.actors import Actor, Role
 from domain.compact import Section
 from domain.errors import Conflict
-from domain.register import Contact, Sector
+from domain.register import Contact, Register, Sector, register_id
 from domain.steering_group import SteeringRole
 from domain.tenancy import Tier
 from infra.database import Database
@@ -82,6 +82,10 @@ def script_history(registry: Registry) -> None:
         )
         compacts.appoint_champion(ADMIN, tenant=tenant, party="CVS", name="Jo", appointed_on=date(2008, 3, 1))
         compacts.stand_down_champion(ADMIN, tenant=tenant, party="CVS", on=date(2008, 9, 1))
+        # Someone asks to be forgotten: a replay must show them erased too, from the same events.
+        register: object = registry.repository.get(register_id(tenant))
+        assert isinstance(register, Register)
+        compacts.erase_person(ADMIN, subject=sorted(register.people)[0])
         compacts.appoint_champion(
             ADMIN, tenant=tenant, party="CVS", name="Kim", appointed_on=date(2008, 9, 2)
         )
@@ -128,6 +132,7 @@ def test_every_read_model_replays_to_the_same_rows(
         assert live_positions == due
         live = snapshot(clean_db)
         assert all(live.values()), {t: len(r) for t, r in live.items()}
+        assert "[erased]" in str(live["party_contacts"]) + str(live["champion_appointments"])
         tables = [*READ_MODEL_TABLES, *(p.tracking_table for p in PROJECTIONS)]
         with psycopg.connect(clean_db.psycopg_conninfo(), autocommit=True) as conn:
             conn.execute(sql.SQL("TRUNCATE {}").format(sql.SQL(", ").join(map(sql.Identifier, tables))))
