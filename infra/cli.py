@@ -178,6 +178,35 @@ def verify_bundle(file: Path, trust: Path | None) -> None:
     sys.exit(chain.main([str(file), *([str(trust)] if trust else [])]))
 
 
+@main.command("check-read-models")
+def check_read_models() -> None:
+    """Replay every event into a scratch database and compare each read model with the live one."""
+    from infra import rebuild
+    from infra.database import resolve_database
+    from projections.catalogue import PROJECTIONS
+
+    _logging(False)
+    settings = Settings.from_env()
+    live = resolve_database(settings.database_url, settings.home)
+    with click.progressbar(length=len(PROJECTIONS), label="replaying") as bar:
+        shown = 0
+
+        def progress(done: int, _total: int) -> None:
+            nonlocal shown
+            bar.update(done - shown)
+            shown = done
+
+        differences = rebuild.check(live, live, progress)
+    if not differences:
+        click.echo(f"every read model ({len(rebuild.READ_MODELS)} tables) equals a full replay")
+        return
+    for d in differences:
+        click.echo(
+            f"{d.table}: {d.differing_rows} rows differ (live {d.live_rows}, replayed {d.replayed_rows})"
+        )
+    sys.exit(1)
+
+
 @main.command()
 def migrate() -> None:
     """Create or update the database's tables, roles and grants, then exit."""

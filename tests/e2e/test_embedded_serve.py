@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -12,8 +15,16 @@ import pytest
 from tests.e2e.conftest import start_server, stop_server
 
 
-def test_tenants_survive_a_restart_and_health_reports_a_dead_database(tmp_path: Path) -> None:
-    home = tmp_path / "home"
+@pytest.fixture
+def home() -> Iterator[Path]:
+    """A data folder outside pytest's own temporary root, which pytest keeps private (mode 0700) to
+    its user: the embedded server runs as another user when the tests run as root."""
+    folder = Path(tempfile.mkdtemp(prefix="compacts-embedded-"))
+    yield folder / "home"
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_tenants_survive_a_restart_and_health_reports_a_dead_database(home: Path) -> None:
     server = start_server(home, {})
     try:
         admin = server.token("platform-admin")

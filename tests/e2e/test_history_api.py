@@ -153,3 +153,16 @@ def test_an_exported_bundle_verifies_offline_and_names_tampering(
     assert json.loads(checked.stdout)["checked"] == 6
     bundle.write_bytes(bundle.read_bytes()[:100])
     assert run_cli(server, clean_db, "verify-bundle", str(bundle)).returncode == 1
+
+
+def test_the_read_models_equal_a_full_replay_until_one_is_tampered_with(
+    server: Server, harlow: str, clean_db: Database
+) -> None:
+    same = run_cli(server, clean_db, "check-read-models")
+    assert same.returncode == 0, same.stdout + same.stderr
+    assert "equals a full replay" in same.stdout
+    with psycopg.connect(clean_db.psycopg_conninfo(), autocommit=True) as conn:
+        conn.execute("UPDATE party_memberships SET name = 'Somebody else' WHERE name = 'Police'")
+    differs = run_cli(server, clean_db, "check-read-models")
+    assert differs.returncode == 1
+    assert "party_memberships: 2 rows differ" in differs.stdout
