@@ -7,7 +7,6 @@ import json
 import statistics
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
@@ -17,18 +16,17 @@ from pathlib import Path
 import httpx
 import psycopg
 import uvicorn
-from psycopg import sql
 
 from domain.actors import Actor, Role
 from domain.compact import Section
 from domain.matters import MATTERS
 from domain.tenancy import Tier
 from infra.chain import StoredFact, verify
-from infra.database import Database, ensure_database
+from infra.database import Database, scratch_database
 from infra.migrate import migrate
 from infra.settings import Settings
 from infra.tokens import development_keys
-from projections.worker import ProjectionWorker
+from projections.worker import ProjectionWorker, wait_until_current
 from services.compacts import CompactService
 from services.registry import Registry
 from services.tenants import TenantService
@@ -51,18 +49,6 @@ class Metric:
     ratio: float | None
     target: str
     met: bool
-
-
-@contextmanager
-def scratch_database(server: Database) -> Iterator[Database]:
-    """A database of the benchmark's own, dropped afterwards."""
-    name = f"compacts_bench_{uuid.uuid4().hex[:8]}"
-    ensure_database(server.with_dbname("postgres"), name)
-    try:
-        yield server.with_dbname(name)
-    finally:
-        with psycopg.connect(server.with_dbname("postgres").psycopg_conninfo(), autocommit=True) as conn:
-            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
 def sections(seed: int) -> list[Section]:
@@ -160,7 +146,7 @@ def bench_lookup_scale(
 ) -> list[Metric]:
     """Lookup latency at 10 tenants and at 1,000, 20 sections each, measured in one run."""
     requests = 200 if quick else 1000
-    with scratch_database(server) as db:
+    with scratch_database(server, "bench") as db:
         migrate(db)
         registry = Registry.connect(db)
         worker = ProjectionWorker(db)
@@ -172,7 +158,7 @@ def bench_lookup_scale(
                 for size in (10, 1000):
                     say(f"growing the tree to {size} tenants")
                     tree.grow_to(size)
-                    _wait_for_worker(db)
+                    wait_until_current(db)
                     # A steady state, as autovacuum gives a long-running database: fresh statistics, and
                     # no vacuum of the bulk load competing for the two cores while we measure.
                     with psycopg.connect(db.psycopg_conninfo(), autocommit=True) as conn:
@@ -207,34 +193,6 @@ def bench_lookup_scale(
             met=ratio <= 1.2,
         ),
     ]
-
-
-def _wait_for_worker(db: Database, timeout: float = 300) -> None:
-    """Until every read model has projected every event it handles."""
-    from projections.catalogue import PROJECTIONS
-    from services.registry import APPLICATION_NAME
-
-    deadline = time.monotonic() + timeout
-    with psycopg.connect(db.psycopg_conninfo(), autocommit=True) as conn:
-        while time.monotonic() < deadline:
-            behind = False
-            for spec in PROJECTIONS:
-                due = conn.execute(
-                    "SELECT coalesce(max(notification_id), 0) FROM registry_events"
-                    " WHERE topic = ANY(%s) OR cardinality(%s::text[]) = 0",
-                    (list(spec.topics), list(spec.topics)),
-                ).fetchone()
-                done = conn.execute(
-                    sql.SQL(
-                        "SELECT coalesce(max(notification_id), 0) FROM {} WHERE application_name = %s"
-                    ).format(sql.Identifier(spec.tracking_table)),
-                    (APPLICATION_NAME,),
-                ).fetchone()
-                behind = behind or (due or (0,))[0] > (done or (0,))[0]
-            if not behind:
-                return
-            time.sleep(0.2)
-    raise TimeoutError("the projection worker did not catch up")
 
 
 def synthetic_history(count: int) -> Iterator[StoredFact]:

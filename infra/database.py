@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -100,3 +102,21 @@ def resolve_database(database_url: str | None, home: Path) -> Database:
     if database_url:
         return Database(database_url)
     return start_embedded(home)
+
+
+@contextmanager
+def scratch_database(server: Database, purpose: str) -> Iterator[Database]:
+    """A database of its own on the same server, dropped afterwards (benchmarks, replays, tests)."""
+    import uuid
+
+    import psycopg
+    from psycopg import sql
+
+    name = f"compacts_{purpose}_{uuid.uuid4().hex[:12]}"
+    admin = server.with_dbname("postgres")
+    ensure_database(admin, name)
+    try:
+        yield server.with_dbname(name)
+    finally:
+        with psycopg.connect(admin.psycopg_conninfo(), autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))

@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import time
-import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import psycopg
 from psycopg import sql
 
-from infra.database import Database, ensure_database
+from infra.database import Database, scratch_database
 from infra.migrate import migrate
-from projections.catalogue import PROJECTIONS
-from projections.worker import ProjectionWorker
-from services.registry import APPLICATION_NAME
+from projections.worker import ProjectionWorker, wait_until_current
 
 # Every read model, with the columns that order its rows for a comparison.
 READ_MODELS: dict[str, str] = {
@@ -49,17 +44,6 @@ class Difference:
     differing_rows: int
 
 
-@contextmanager
-def scratch(server: Database) -> Iterator[Database]:
-    name = f"compacts_rebuild_{uuid.uuid4().hex[:8]}"
-    ensure_database(server.with_dbname("postgres"), name)
-    try:
-        yield server.with_dbname(name)
-    finally:
-        with psycopg.connect(server.with_dbname("postgres").psycopg_conninfo(), autocommit=True) as conn:
-            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-
-
 def _copy(source: Database, target: Database) -> int:
     """Stream the event store (and person keys) into the scratch database, in order."""
     copied = 0
@@ -82,26 +66,6 @@ def _copy(source: Database, target: Database) -> int:
     return copied
 
 
-def _caught_up(db: Database) -> tuple[int, int]:
-    """How many of the read models have projected every event they handle, out of how many."""
-    done = 0
-    with psycopg.connect(db.psycopg_conninfo()) as conn:
-        for spec in PROJECTIONS:
-            due = conn.execute(
-                "SELECT coalesce(max(notification_id), 0) FROM registry_events"
-                " WHERE topic = ANY(%s) OR cardinality(%s::text[]) = 0",
-                (list(spec.topics), list(spec.topics)),
-            ).fetchone()
-            at = conn.execute(
-                sql.SQL(
-                    "SELECT coalesce(max(notification_id), 0) FROM {} WHERE application_name = %s"
-                ).format(sql.Identifier(spec.tracking_table)),
-                (APPLICATION_NAME,),
-            ).fetchone()
-            done += int((at or (0,))[0] >= (due or (0,))[0])
-    return done, len(PROJECTIONS)
-
-
 def _rows(db: Database, table: str) -> list[tuple[object, ...]]:
     query = sql.SQL("SELECT * FROM {} ORDER BY {}").format(sql.Identifier(table), sql.SQL(READ_MODELS[table]))
     with psycopg.connect(db.psycopg_conninfo()) as conn:
@@ -110,18 +74,13 @@ def _rows(db: Database, table: str) -> list[tuple[object, ...]]:
 
 def check(live: Database, server: Database, progress: Callable[[int, int], None]) -> list[Difference]:
     """Replay everything into a scratch database; the tables whose rows differ from the live ones."""
-    with scratch(server) as replay:
+    with scratch_database(server, "replay") as replay:
         migrate(replay)
         _copy(live, replay)
         worker = ProjectionWorker(replay)
         worker.start()
         try:
-            while True:
-                done, total = _caught_up(replay)
-                progress(done, total)
-                if done == total:
-                    break
-                time.sleep(0.2)
+            wait_until_current(replay, on_progress=progress)
         finally:
             worker.stop()
         differences = []

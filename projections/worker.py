@@ -5,13 +5,14 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import psycopg
 from eventsourcing.persistence import InfrastructureFactory, Tracking
 from eventsourcing.postgres import PostgresFactory
 from eventsourcing.projection import Projection
 from eventsourcing.utils import Environment
+from psycopg import sql
 
 from infra.database import Database
 from projections.base import ProjectionSpec, ReadModelView
@@ -181,3 +182,41 @@ class ProjectionWorker:
             for name in projections:
                 scanned[name] = max(scanned[name], last)
         return len(notifications) < self.batch
+
+
+def progress(db: Database) -> dict[str, tuple[int, int]]:
+    """Each read model's position and the position it is due at (its last stored event's)."""
+    found: dict[str, tuple[int, int]] = {}
+    with psycopg.connect(db.psycopg_conninfo()) as conn:
+        for spec in PROJECTIONS:
+            # A read model with no topics takes every event.
+            due = conn.execute(
+                "SELECT coalesce(max(notification_id), 0) FROM registry_events"
+                " WHERE topic = ANY(%s) OR cardinality(%s::text[]) = 0",
+                (list(spec.topics), list(spec.topics)),
+            ).fetchone()
+            at = conn.execute(
+                sql.SQL(
+                    "SELECT coalesce(max(notification_id), 0) FROM {} WHERE application_name = %s"
+                ).format(sql.Identifier(spec.tracking_table)),
+                (APPLICATION_NAME,),
+            ).fetchone()
+            found[spec.name] = (int((at or (0,))[0]), int((due or (0,))[0]))
+    return found
+
+
+def wait_until_current(
+    db: Database, timeout: float = 300.0, on_progress: Callable[[int, int], None] | None = None
+) -> None:
+    """Block until every read model has projected every event it handles."""
+    deadline = time.monotonic() + timeout
+    while True:
+        state = progress(db)
+        done = sum(1 for at, due in state.values() if at >= due)
+        if on_progress is not None:
+            on_progress(done, len(state))
+        if done == len(state):
+            return
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the read models did not catch up: {state}")
+        time.sleep(0.1)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,7 +11,7 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from infra.database import Database, ensure_database, start_embedded
+from infra.database import Database, scratch_database, start_embedded
 from infra.migrate import migrate
 from projections.catalogue import PROJECTIONS
 from projections.worker import ProjectionWorker
@@ -50,14 +49,9 @@ def _server() -> Database:
 @contextmanager
 def fresh_database() -> Iterator[Database]:
     """A new, migrated database on the test server, dropped afterwards."""
-    server = _server()
-    name = f"compacts_test_{uuid.uuid4().hex[:12]}"
-    ensure_database(server, name)
-    database = server.with_dbname(name)
-    migrate(database)
-    yield database
-    with psycopg.connect(server.with_dbname("postgres").psycopg_conninfo(), autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+    with scratch_database(_server(), "test") as database:
+        migrate(database)
+        yield database
 
 
 @pytest.fixture(scope="session")
