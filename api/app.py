@@ -25,6 +25,7 @@ from infra.settings import Settings
 from infra.tokens import InvalidToken, KeyRing
 from projections.worker import ProjectionWorker
 from services.audit import AuditService
+from services.checkpoints import CheckpointScheduler
 from services.codes import CodeService
 from services.compacts import CompactService
 from services.registry import Registry
@@ -63,8 +64,17 @@ def create_app(settings: Settings, db: Database, keys: KeyRing, *, run_worker: b
         await waiter.start()
         registry = Registry.connect(db)
         worker = ProjectionWorker(db) if run_worker else None
+        audit = AuditService(registry, keys)
+        # Checkpoints are signed where the worker runs, on the interval the operator chose.
+        scheduler = (
+            CheckpointScheduler(audit, settings.checkpoint_seconds)
+            if run_worker and settings.checkpoint_seconds > 0 and keys.signing_key is not None
+            else None
+        )
         if worker:
             worker.start()
+        if scheduler:
+            scheduler.start()
         app.state.runtime = Runtime(
             services=Services(
                 pool=pool,
@@ -73,7 +83,7 @@ def create_app(settings: Settings, db: Database, keys: KeyRing, *, run_worker: b
                 compacts=CompactService(registry),
                 codes=CodeService(registry),
                 steering=SteeringGroupService(registry),
-                audit=AuditService(registry, keys),
+                audit=audit,
                 read_your_writes_timeout=settings.read_your_writes_timeout,
             ),
             registry=registry,
@@ -85,6 +95,8 @@ def create_app(settings: Settings, db: Database, keys: KeyRing, *, run_worker: b
         try:
             yield
         finally:
+            if scheduler:
+                scheduler.stop()
             if worker:
                 worker.stop()
             await waiter.close()

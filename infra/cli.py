@@ -81,13 +81,18 @@ def worker(verbose: bool) -> None:
     db = resolve_database(settings.database_url, settings.home)
     migrate(db)
     runner = ProjectionWorker(db)
+    scheduler = _scheduler(db, settings)
 
     def stop(_signum: int, _frame: FrameType | None) -> None:
         runner.stopping.set()
+        if scheduler:
+            scheduler.stop()
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     click.echo("projection worker running; stop with Ctrl-C")
+    if scheduler:
+        scheduler.start()
     runner.run_forever()
 
 
@@ -205,6 +210,24 @@ def check_read_models() -> None:
             f"{d.table}: {d.differing_rows} rows differ (live {d.live_rows}, replayed {d.replayed_rows})"
         )
     sys.exit(1)
+
+
+def _scheduler(db: Database, settings: Settings) -> Any:
+    """The checkpoint scheduler, where this process has a key to sign with."""
+    from infra.tokens import load_keys
+    from services.audit import AuditService
+    from services.checkpoints import CheckpointScheduler
+    from services.registry import Registry
+
+    if settings.checkpoint_seconds <= 0:
+        return None
+    try:
+        keys = load_keys(settings.home, production=settings.production)
+    except SystemExit:
+        return None  # a production worker without a signing key still projects
+    if keys.signing_key is None:
+        return None
+    return CheckpointScheduler(AuditService(Registry.connect(db), keys), settings.checkpoint_seconds)
 
 
 @main.command()

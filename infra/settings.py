@@ -37,6 +37,9 @@ class Settings:
     max_body_bytes: int
     """`COMPACTS_MAX_BODY_BYTES`: larger request bodies are refused with 413."""
 
+    checkpoint_seconds: float
+    """`COMPACTS_CHECKPOINT_SECONDS`: how often each moved-on tenant's chain head is signed (0: never)."""
+
     rate_per_token: int
     """`COMPACTS_RATE_PER_TOKEN`: GraphQL requests a minute for one bearer token (bursts of a tenth)."""
 
@@ -53,6 +56,7 @@ class Settings:
             jwt_audience=os.environ.get("COMPACTS_JWT_AUDIENCE", "compact-registry"),
             read_your_writes_timeout=_float("COMPACTS_RYW_TIMEOUT", 10.0),
             max_body_bytes=int(os.environ.get("COMPACTS_MAX_BODY_BYTES") or 1_000_000),
+            checkpoint_seconds=_float("COMPACTS_CHECKPOINT_SECONDS", 3600.0),
             rate_per_token=int(os.environ.get("COMPACTS_RATE_PER_TOKEN") or 6000),
             rate_per_address=int(os.environ.get("COMPACTS_RATE_PER_ADDRESS") or 3000),
         )
