@@ -151,6 +151,15 @@ def checkpoint(slug: str) -> None:
 
 @main.command()
 @click.argument("slug")
+def witness(slug: str) -> None:
+    """Record the latest checkpoint of each of the tenant's children in its own history."""
+    with _audit() as audit:
+        children = audit.witness(OPERATOR, slug)
+    click.echo(f"{slug} witnessed: {', '.join(children) or 'nothing new'}")
+
+
+@main.command()
+@click.argument("slug")
 def verify(slug: str) -> None:
     """Recompute the tenant's chain from the event store; exit 1 when anything does not hold."""
     with _audit() as audit:

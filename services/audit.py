@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,6 +13,7 @@ from psycopg import sql
 from domain.actors import Actor
 from domain.errors import Conflict, Forbidden, Unauthenticated
 from domain.events import ID_SEPARATOR
+from domain.witness import Witness, witness_id
 from infra.chain import Checkpoint, StoredFact, Verified, sign_checkpoint, verify, write_bundle
 from infra.tokens import KeyRing
 from services.registry import Registry
@@ -76,9 +78,75 @@ class AuditService:
         """Recompute the chain from the event store; compare it with published hashes and checkpoints."""
         require_auditor(actor, tenant, "verify the history")
         self.registry.require_tenant(tenant)
-        return verify(
-            self._events(tenant), self._published(tenant), self.checkpoints(tenant), self.keys.verifying_keys
-        )
+        return self._verify(tenant)
+
+    def _verify(self, tenant: str) -> Verified:
+        checkpoints = [*self.checkpoints(tenant), *self.witnessed(tenant)]
+        return verify(self._events(tenant), self._published(tenant), checkpoints, self.keys.verifying_keys)
+
+    def witnessed(self, tenant: str) -> list[Checkpoint]:
+        """The tenant's checkpoints as its parent recorded them, in the parent's own history."""
+        datastore = self.registry.recorder.datastore  # type: ignore[attr-defined]
+        with datastore.get_connection() as conn:
+            parent = conn.execute("SELECT parent_id FROM tenants WHERE tenant_id = %s", (tenant,)).fetchone()
+            if parent is None or parent["parent_id"] is None:
+                return []
+            rows = conn.execute(
+                "SELECT state FROM registry_events WHERE originator_id = %s ORDER BY originator_version",
+                (witness_id(parent["parent_id"]),),
+            ).fetchall()
+        found = []
+        for row in rows:
+            state = json.loads(bytes(row["state"]))
+            if state.get("child") == tenant:
+                found.append(
+                    Checkpoint(
+                        tenant,
+                        int(state["position"]),
+                        state["head_hash"],
+                        state["signed_at"],
+                        state["kid"],
+                        state["signature"],
+                    )
+                )
+        return found
+
+    def witness(self, actor: Actor, parent: str) -> list[str]:
+        """Record each child's latest checkpoint in the parent's history: a witness one level up."""
+        if not actor.can_edit(parent):
+            raise Forbidden(f"Only an editor of '{parent}' or a platform-admin may witness its children.")
+        self.registry.require_tenant(parent)
+        datastore = self.registry.recorder.datastore  # type: ignore[attr-defined]
+        with datastore.get_connection() as conn:
+            rows = conn.execute(
+                "SELECT tenant_id FROM tenants WHERE parent_id = %s ORDER BY tenant_id", (parent,)
+            ).fetchall()
+        witnessed = []
+        for child in (str(r["tenant_id"]) for r in rows):
+            latest = self.checkpoints(child)
+            if not latest:
+                continue
+            newest = max(latest, key=lambda c: c.position)
+            existing = self.registry.get_or_none(witness_id(parent))
+            if isinstance(existing, Witness) and existing.latest.get(child, 0) >= newest.position:
+                continue
+            aggregate = (
+                existing
+                if isinstance(existing, Witness)
+                else Witness(tenant_slug=parent, actor=actor.sub or "")
+            )
+            aggregate.witness(
+                child=child,
+                position=newest.position,
+                head_hash=newest.head_hash,
+                signed_at=newest.signed_at,
+                kid=newest.kid,
+                signature=newest.signature,
+                actor=actor.sub or "",
+            )
+            self.registry.record(aggregate)
+            witnessed.append(child)
+        return witnessed
 
     def export(self, actor: Actor, tenant: str, path: Path) -> dict[str, Any]:
         """Write the tenant's bundle: its events as stored, their published hashes, checkpoints and keys."""
@@ -95,9 +163,7 @@ class AuditService:
         if not actor.is_platform_admin:
             raise Forbidden("Only a platform-admin (or the operator's command line) makes checkpoints.")
         self.registry.require_tenant(tenant)
-        checked = verify(
-            self._events(tenant), self._published(tenant), self.checkpoints(tenant), self.keys.verifying_keys
-        )
+        checked = self._verify(tenant)
         if not checked.ok or checked.head_hash is None:
             raise Conflict(
                 f"The history of '{tenant}' does not verify (first bad position "
