@@ -167,7 +167,11 @@ def bench_lookup_scale(
                     locality = (tree.parents[Tier.DISTRICT] or tree.parents[Tier.COUNTY])[-1]
                     query = LOOKUP % locality
                     say(f"{requests} lookups from {locality} at {size} tenants")
+                    # Nothing is written while we measure; a deployment runs its worker in another process.
+                    worker.stop()
                     results[size] = latencies(url, query, requests)
+                    worker.stopping.clear()
+                    worker.start()
         finally:
             worker.stop()
             registry.close()
