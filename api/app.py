@@ -27,7 +27,10 @@ from projections.worker import ProjectionWorker
 from services.audit import AuditService
 from services.checkpoints import CheckpointScheduler
 from services.codes import CodeService
+from services.compact_rules import CompactRulesService
 from services.compacts import CompactService
+from services.consultations import ConsultationService, FundingNoticeService
+from services.disputes import DisputeService
 from services.registry import Registry
 from services.steering_group import SteeringGroupService
 from services.tenants import TenantService
@@ -83,6 +86,10 @@ def create_app(settings: Settings, db: Database, keys: KeyRing, *, run_worker: b
                 compacts=CompactService(registry),
                 codes=CodeService(registry),
                 steering=SteeringGroupService(registry),
+                rules=CompactRulesService(registry),
+                disputes=DisputeService(registry),
+                consultations=ConsultationService(registry),
+                notices=FundingNoticeService(registry),
                 audit=audit,
                 read_your_writes_timeout=settings.read_your_writes_timeout,
             ),

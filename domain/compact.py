@@ -37,6 +37,17 @@ class Section:
         return cls(data["key"], data["heading"], data["text"], tuple(data["matters"]))
 
 
+@dataclass(frozen=True)
+class ProjectLessons:
+    """The four questions asked at the end of a joint project (Havering 5.4.3)."""
+
+    project: str
+    went_well: str
+    difficult: str
+    different_next_time: str
+    strategic_issues: str
+
+
 @dataclass
 class Proposal:
     """An amendment put forward for consultation, waiting to be adopted or rejected."""
@@ -127,6 +138,14 @@ class Compact(RegistryAggregate):
         aspirations: list[str]
         issues: list[str]
         amendments: list[str]
+
+    class ProjectLessonsRecorded(RegistryAggregate.Event):
+        held_on: str
+        project: str
+        went_well: str
+        difficult: str
+        different_next_time: str
+        strategic_issues: str
 
     class CompactAmended(RegistryAggregate.Event):
         compact_version: int
@@ -321,8 +340,12 @@ class Compact(RegistryAggregate):
         issues: list[str],
         amendments: list[str],
         actor: str,
+        projects: tuple[ProjectLessons, ...] = (),
     ) -> None:
-        """The yearly look back: what was achieved, what is hoped for, what troubled, what to amend."""
+        """The yearly look back: what was achieved, what is hoped for, what troubled, what to amend.
+
+        Each finished joint project brings the answers to the four questions of its own.
+        """
         if held_on < self.published_on:
             raise InvalidInput("An annual review cannot be held before the compact was published.")
         if held_on in self.reviews_held:
@@ -333,11 +356,30 @@ class Compact(RegistryAggregate):
         items = {name: _items(values) for name, values in (
             ("achievements", achievements), ("aspirations", aspirations), ("issues", issues)
         )}  # fmt: skip
-        if not any(items.values()) and not amendments:
+        if not any(items.values()) and not amendments and not projects:
             raise InvalidInput(
-                "The review records nothing: give achievements, aspirations, issues or amendments."
+                "The review records nothing: give achievements, aspirations, issues, amendments or projects."
             )
+        lessons = [_lessons(p) for p in projects]
+        names = [p["project"].casefold() for p in lessons]
+        if len(set(names)) != len(names):
+            raise InvalidInput("A project appears twice in the review; record each project once.")
         self._reviewed(held_on=held_on.isoformat(), amendments=list(amendments), actor=actor, **items)
+        for answers in lessons:
+            self._lessons(held_on=held_on.isoformat(), actor=actor, **answers)
+
+    @event(ProjectLessonsRecorded)
+    def _lessons(
+        self,
+        held_on: str,
+        project: str,
+        went_well: str,
+        difficult: str,
+        different_next_time: str,
+        strategic_issues: str,
+        actor: str,
+    ) -> None:
+        pass
 
     @event(AnnualReviewHeld)
     def _reviewed(
@@ -367,6 +409,25 @@ class Compact(RegistryAggregate):
             del self.sections[key]
         for data in upserted:
             self.sections[data["key"]] = Section.from_dict(data)
+
+
+def _lessons(p: ProjectLessons) -> dict[str, str]:
+    """The project's answers, each question answered (a 'none' is an answer; silence is not)."""
+    project = one_line(p.project, empty="Name the joint project.", max_length=300, what="The project's name")
+    answers = {"project": project}
+    for name, question in (
+        ("went_well", "what went well"),
+        ("difficult", "what was difficult"),
+        ("different_next_time", "what would be different next time"),
+        ("strategic_issues", "what broader strategic issues were uncovered"),
+    ):
+        answer = " ".join(getattr(p, name).split())
+        if not answer:
+            raise InvalidInput(f"For '{project}', say {question} (write 'none' if nothing).")
+        if len(answer) > 5000:
+            raise InvalidInput(f"For '{project}', the answer to {question} is longer than 5000 characters.")
+        answers[name] = answer
+    return answers
 
 
 def publish_compact(

@@ -27,6 +27,14 @@ READ_MODELS: dict[str, str] = {
     "steering_terms": "tenant_id, term",
     "amendment_proposals": "tenant_id, key",
     "annual_reviews": "tenant_id, held_on",
+    "annual_review_projects": "tenant_id, held_on, project",
+    "compact_rules": "tenant_id",
+    "disputes": "tenant_id, key",
+    "dispute_stages": "tenant_id, key, stage",
+    "board_referrals": "tenant_id, key, party",
+    "consultations": "tenant_id, key",
+    "consultation_responses": "tenant_id, key, respondent",
+    "funding_notices": "tenant_id, key",
     "tenant_events": "tenant_id, position",
 }
 # The event store and the keys the projections need to open sealed personal data.

@@ -181,6 +181,108 @@ CREATE TABLE IF NOT EXISTS annual_reviews (
     PRIMARY KEY (tenant_id, held_on)
 );
 
+-- Read model: each tenant's own rules for keeping its compact (projections/compact_rules.py).
+CREATE TABLE IF NOT EXISTS compact_rules (
+    tenant_id text COLLATE "C" NOT NULL,
+    since date NOT NULL,
+    stage_days jsonb NOT NULL,
+    consultation_weeks int NOT NULL,
+    notice_months int NOT NULL,
+    review_months int NOT NULL,
+    PRIMARY KEY (tenant_id)
+);
+
+-- Read model: disputes and their stages (projections/disputes.py). Private to the tenant.
+CREATE TABLE IF NOT EXISTS disputes (
+    tenant_id text COLLATE "C" NOT NULL,
+    key text NOT NULL,
+    raised_by text NOT NULL,
+    against text NOT NULL,
+    commitment text NOT NULL,
+    summary text NOT NULL,
+    raised_on date NOT NULL,
+    status text NOT NULL CHECK (status IN ('OPEN', 'RESOLVED', 'WITHDRAWN')),
+    stage text NOT NULL,
+    closed_on date,
+    outcome text,
+    PRIMARY KEY (tenant_id, key)
+);
+CREATE TABLE IF NOT EXISTS dispute_stages (
+    tenant_id text COLLATE "C" NOT NULL,
+    key text NOT NULL,
+    stage text NOT NULL,
+    started_on date NOT NULL,
+    deadline_on date NOT NULL,
+    ended_on date,
+    handled_by text,
+    reason text,
+    PRIMARY KEY (tenant_id, key, stage),
+    FOREIGN KEY (tenant_id, key) REFERENCES disputes (tenant_id, key)
+);
+CREATE TABLE IF NOT EXISTS board_referrals (
+    tenant_id text COLLATE "C" NOT NULL,
+    key text NOT NULL,
+    party text NOT NULL,
+    referred_on date NOT NULL,
+    finding text NOT NULL,
+    PRIMARY KEY (tenant_id, key, party),
+    FOREIGN KEY (tenant_id, key) REFERENCES disputes (tenant_id, key)
+);
+
+-- Read model: consultations (projections/consultations.py). Public once open; responses private.
+CREATE TABLE IF NOT EXISTS consultations (
+    tenant_id text COLLATE "C" NOT NULL,
+    key text NOT NULL,
+    title text NOT NULL,
+    consulted text[] NOT NULL,
+    opens_on date NOT NULL,
+    closes_on date NOT NULL,
+    minimum_weeks int NOT NULL,
+    short_reason text,
+    short_explanation text,
+    closed_on date,
+    feedback_on date,
+    feedback text,
+    PRIMARY KEY (tenant_id, key)
+);
+CREATE TABLE IF NOT EXISTS consultation_responses (
+    tenant_id text COLLATE "C" NOT NULL,
+    key text NOT NULL,
+    respondent text NOT NULL,
+    received_on date NOT NULL,
+    summary text NOT NULL,
+    PRIMARY KEY (tenant_id, key, respondent),
+    FOREIGN KEY (tenant_id, key) REFERENCES consultations (tenant_id, key)
+);
+
+-- Read model: funding-change notices (projections/funding_notices.py). Public.
+CREATE TABLE IF NOT EXISTS funding_notices (
+    tenant_id text COLLATE "C" NOT NULL,
+    key text NOT NULL,
+    public_body text NOT NULL,
+    voluntary_body text NOT NULL,
+    change text NOT NULL,
+    given_on date NOT NULL,
+    effective_on date NOT NULL,
+    rationale text NOT NULL,
+    minimum_months int NOT NULL,
+    exceptional_circumstances text,
+    PRIMARY KEY (tenant_id, key)
+);
+
+-- Read model: the four questions asked of each finished joint project at an annual review.
+CREATE TABLE IF NOT EXISTS annual_review_projects (
+    tenant_id text COLLATE "C" NOT NULL,
+    held_on date NOT NULL,
+    project text NOT NULL,
+    went_well text NOT NULL,
+    difficult text NOT NULL,
+    different_next_time text NOT NULL,
+    strategic_issues text NOT NULL,
+    PRIMARY KEY (tenant_id, held_on, project),
+    FOREIGN KEY (tenant_id, held_on) REFERENCES annual_reviews (tenant_id, held_on)
+);
+
 -- Read model: steering group terms (projections/steering_group.py).
 CREATE TABLE IF NOT EXISTS steering_terms (
     tenant_id text COLLATE "C" NOT NULL,
@@ -252,7 +354,9 @@ $$;
 GRANT USAGE ON SCHEMA public TO compacts_reader;
 GRANT SELECT ON tenants, tenant_ancestors, compact_versions, compact_sections,
     party_memberships, party_contacts, champion_appointments, codes, code_matters, code_endorsements,
-    steering_terms, amendment_proposals, annual_reviews, tenant_events, checkpoints TO compacts_reader;
+    steering_terms, amendment_proposals, annual_reviews, tenant_events, checkpoints, compact_rules, disputes,
+    dispute_stages, board_referrals, consultations, consultation_responses, funding_notices,
+    annual_review_projects TO compacts_reader;
 GRANT SELECT, INSERT, UPDATE, DELETE ON idempotent_requests TO compacts_reader;
 
 -- Row-level security: ENABLE and FORCE on every read-model table, so no query can forget a
@@ -270,10 +374,12 @@ DECLARE
     t text;
     public_tables text[] := ARRAY[
         'tenants', 'tenant_ancestors', 'compact_versions', 'compact_sections', 'party_memberships',
-        'champion_appointments', 'steering_terms', 'amendment_proposals', 'annual_reviews', 'checkpoints'];
-    private_tables text[] := ARRAY['party_contacts', 'tenant_events'];
+        'champion_appointments', 'steering_terms', 'amendment_proposals', 'annual_reviews', 'checkpoints',
+        'compact_rules', 'funding_notices', 'annual_review_projects'];
+    private_tables text[] := ARRAY['party_contacts', 'tenant_events', 'disputes', 'dispute_stages',
+        'board_referrals', 'consultation_responses'];
     all_tables text[] := public_tables || private_tables
-        || ARRAY['codes', 'code_matters', 'code_endorsements', 'idempotent_requests'];
+        || ARRAY['codes', 'code_matters', 'code_endorsements', 'consultations', 'idempotent_requests'];
 BEGIN
     FOREACH t IN ARRAY all_tables LOOP
         EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
@@ -300,6 +406,9 @@ CREATE POLICY reader ON code_matters FOR SELECT TO compacts_reader
     USING (EXISTS (SELECT 1 FROM codes c WHERE c.tenant_id = code_matters.tenant_id AND c.key = code_matters.key));
 CREATE POLICY reader ON code_endorsements FOR SELECT TO compacts_reader
     USING (EXISTS (SELECT 1 FROM codes c WHERE c.tenant_id = code_endorsements.tenant_id AND c.key = code_endorsements.key));
+-- A consultation announced ahead of its opening day is the tenant's own business until then.
+CREATE POLICY reader ON consultations FOR SELECT TO compacts_reader
+    USING (opens_on <= (now() AT TIME ZONE 'Europe/London')::date OR compacts_member(tenant_id));
 -- Each caller sees and writes only its own idempotency keys (the stored answers may hold private data).
 CREATE POLICY reader ON idempotent_requests FOR ALL TO compacts_reader
     USING (actor = current_setting('compacts.actor', true))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -23,6 +23,13 @@ INSERT INTO annual_reviews (tenant_id, held_on, achievements, aspirations, issue
 VALUES (%(tenant)s, %(held_on)s, %(achievements)s, %(aspirations)s, %(issues)s, %(amendments)s, %(actor)s)
 """
 
+LESSONS = """
+INSERT INTO annual_review_projects
+    (tenant_id, held_on, project, went_well, difficult, different_next_time, strategic_issues)
+VALUES (%(tenant)s, %(held_on)s, %(project)s, %(went_well)s, %(difficult)s, %(different_next_time)s,
+        %(strategic_issues)s)
+"""
+
 
 class AnnualReviewsView(ReadModelView):
     projection_name = NAME
@@ -30,7 +37,7 @@ class AnnualReviewsView(ReadModelView):
 
 class AnnualReviews(Projection[AnnualReviewsView]):
     name = NAME
-    topics = (get_topic(Compact.AnnualReviewHeld),)
+    topics = (get_topic(Compact.AnnualReviewHeld), get_topic(Compact.ProjectLessonsRecorded))
 
     @singledispatchmethod
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:
@@ -49,6 +56,28 @@ class AnnualReviews(Projection[AnnualReviewsView]):
         }
         self.view.apply(tracking, (HELD, params))
 
+    @process_event.register
+    def _(self, e: Compact.ProjectLessonsRecorded, tracking: Tracking) -> None:
+        params = {
+            "tenant": tenant_of(e.originator_id),
+            "held_on": e.held_on,
+            "project": e.project,
+            "went_well": e.went_well,
+            "difficult": e.difficult,
+            "different_next_time": e.different_next_time,
+            "strategic_issues": e.strategic_issues,
+        }
+        self.view.apply(tracking, (LESSONS, params))
+
+
+@dataclass(frozen=True)
+class ProjectRow:
+    project: str
+    went_well: str
+    difficult: str
+    different_next_time: str
+    strategic_issues: str
+
 
 @dataclass(frozen=True)
 class ReviewRow:
@@ -57,9 +86,20 @@ class ReviewRow:
     aspirations: list[str]
     issues: list[str]
     amendments: list[str]
+    projects: list[ProjectRow] = field(default_factory=list)
 
 
 async def reviews_of(conn: asyncpg.Connection, tenants: list[str]) -> dict[str, list[ReviewRow]]:
+    projects: dict[tuple[str, date], list[ProjectRow]] = {}
+    for p in await conn.fetch(
+        "SELECT * FROM annual_review_projects WHERE tenant_id = ANY($1::text[]) ORDER BY held_on, project",
+        tenants,
+    ):
+        projects.setdefault((p["tenant_id"], p["held_on"]), []).append(
+            ProjectRow(
+                p["project"], p["went_well"], p["difficult"], p["different_next_time"], p["strategic_issues"]
+            )
+        )
     rows = await conn.fetch(
         "SELECT * FROM annual_reviews WHERE tenant_id = ANY($1::text[]) ORDER BY held_on", tenants
     )
@@ -72,6 +112,7 @@ async def reviews_of(conn: asyncpg.Connection, tenants: list[str]) -> dict[str, 
                 aspirations=list(r["aspirations"]),
                 issues=list(r["issues"]),
                 amendments=list(r["amendments"]),
+                projects=projects.get((r["tenant_id"], r["held_on"]), []),
             )
         )
     return found

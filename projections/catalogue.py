@@ -6,7 +6,11 @@ from projections.amendment_proposals import AmendmentProposals, ProposalsView
 from projections.annual_reviews import AnnualReviews, AnnualReviewsView
 from projections.base import ProjectionSpec
 from projections.codes_of_practice import CodesOfPractice, CodesView
+from projections.compact_rules import CompactRulesProjection, CompactRulesView
 from projections.compact_text import CompactText, CompactTextView
+from projections.consultations import Consultations, ConsultationsView
+from projections.disputes import Disputes, DisputesView
+from projections.funding_notices import FundingNotices, FundingNoticesView
 from projections.register_of_parties import RegisterOfParties, RegisterView
 from projections.steering_group import SteeringGroupProjection, SteeringGroupView
 from projections.tenant_directory import TenantDirectory, TenantDirectoryView
@@ -20,6 +24,10 @@ PROJECTIONS: tuple[ProjectionSpec, ...] = (
     ProjectionSpec(SteeringGroupProjection, SteeringGroupView),
     ProjectionSpec(AmendmentProposals, ProposalsView),
     ProjectionSpec(AnnualReviews, AnnualReviewsView),
+    ProjectionSpec(CompactRulesProjection, CompactRulesView),
+    ProjectionSpec(Disputes, DisputesView),
+    ProjectionSpec(Consultations, ConsultationsView),
+    ProjectionSpec(FundingNotices, FundingNoticesView),
     ProjectionSpec(TenantHistory, TenantHistoryView),
 )
 

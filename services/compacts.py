@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import date
 
 from domain.actors import Actor, require_editor, require_platform_admin
-from domain.compact import Compact, Section, compact_id, publish_compact
+from domain.compact import Compact, ProjectLessons, Section, compact_id, publish_compact
 from domain.errors import Conflict, NotFound
 from domain.register import BodyKind, Contact, Register, Sector, register_id
 from infra.personal import KeyVault
@@ -112,6 +112,7 @@ class CompactService:
         aspirations: list[str],
         issues: list[str],
         amendments: list[str],
+        projects: tuple[ProjectLessons, ...] = (),
     ) -> Recorded:
         who = require_editor(actor, tenant, "record an annual review")
         self.registry.require_tenant(tenant)
@@ -124,6 +125,7 @@ class CompactService:
                 aspirations=aspirations,
                 issues=issues,
                 amendments=amendments,
+                projects=projects,
                 actor=who,
             ),
             f"'{tenant}' has no compact yet; publish it first.",

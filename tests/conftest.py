@@ -33,6 +33,14 @@ READ_MODEL_TABLES = (
     "steering_terms",
     "amendment_proposals",
     "annual_reviews",
+    "annual_review_projects",
+    "compact_rules",
+    "disputes",
+    "dispute_stages",
+    "board_referrals",
+    "consultations",
+    "consultation_responses",
+    "funding_notices",
     "tenant_events",
 )
 OTHER_TABLES = ("idempotent_requests", "checkpoints")

@@ -14,11 +14,16 @@ from strawberry.litestar import BaseContext
 from api.freshness import ReadModelWaiter
 from api.reading import reading
 from domain.actors import Actor
+from domain.compact_rules import Rules
 from projections import (
     amendment_proposals,
     annual_reviews,
     codes_of_practice,
+    compact_rules,
     compact_text,
+    consultations,
+    disputes,
+    funding_notices,
     register_of_parties,
     steering_group,
     tenant_directory,
@@ -27,12 +32,18 @@ from projections.amendment_proposals import ProposalRow
 from projections.annual_reviews import ReviewRow
 from projections.codes_of_practice import CodeRow
 from projections.compact_text import CompactRow, VersionRow
+from projections.consultations import ConsultationRow
+from projections.disputes import DisputeRow
+from projections.funding_notices import NoticeRow
 from projections.register_of_parties import ChampionRow, ContactRow, PartyRow
 from projections.steering_group import TermRow
 from projections.tenant_directory import TenantRow
 from services.audit import AuditService
 from services.codes import CodeService
+from services.compact_rules import CompactRulesService
 from services.compacts import CompactService
+from services.consultations import ConsultationService, FundingNoticeService
+from services.disputes import DisputeService
 from services.steering_group import SteeringGroupService
 from services.tenants import TenantService
 
@@ -47,6 +58,10 @@ class Services:
     compacts: CompactService
     codes: CodeService
     steering: SteeringGroupService
+    rules: CompactRulesService
+    disputes: DisputeService
+    consultations: ConsultationService
+    notices: FundingNoticeService
     audit: AuditService
     read_your_writes_timeout: float
 
@@ -76,6 +91,13 @@ class Loaders:
         self.reviews = DataLoader[str, list[ReviewRow]](self._per_tenant(annual_reviews.reviews_of))
         self.versions = DataLoader[str, list[VersionRow]](self._per_tenant(compact_text.versions_of))
         self.contacts = DataLoader[str, dict[str, ContactRow]](self._contacts)
+        self.rules = DataLoader[str, Rules](self._per_tenant(compact_rules.rules_of))
+        # Row-level security leaves these empty for readers who are not the tenant's members.
+        self.disputes = DataLoader[str, list[DisputeRow]](self._per_tenant(disputes.disputes_of))
+        self.consultations = DataLoader[str, list[ConsultationRow]](
+            self._per_tenant(consultations.consultations_of)
+        )
+        self.notices = DataLoader[str, list[NoticeRow]](self._per_tenant(funding_notices.notices_of))
 
     def _per_tenant(self, fetch: Any) -> Any:
         """A batch function answering every tenant asked for in one query."""

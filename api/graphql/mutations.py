@@ -28,6 +28,7 @@ from api.graphql.types import (
     Tier,
     _steering_after,
 )
+from api.graphql.upkeep_types import ProjectLessonsInput
 from domain import register, tenancy
 from domain.errors import NotFound
 from projections.base import LATEST
@@ -162,6 +163,7 @@ class Mutation:
         aspirations: list[str] | None = None,
         issues: list[str] | None = None,
         amendments: list[str] | None = None,
+        projects: list[ProjectLessonsInput] | None = None,
     ) -> AnnualReview:
         ctx = info.context
         await _command(
@@ -173,16 +175,10 @@ class Mutation:
             aspirations=list(aspirations or []),
             issues=list(issues or []),
             amendments=list(amendments or []),
+            projects=tuple(p.to_domain() for p in projects or []),
         )
         rows = await ctx.loaders.reviews.load(tenant)
-        r = next(r for r in rows if r.held_on == held_on)
-        return AnnualReview(
-            held_on=r.held_on,
-            achievements=r.achievements,
-            aspirations=r.aspirations,
-            issues=r.issues,
-            amendments=r.amendments,
-        )
+        return AnnualReview.from_row(next(r for r in rows if r.held_on == held_on))
 
     @strawberry.mutation(description="Sign a party to the compact in the Register of Parties.")
     async def sign_compact(

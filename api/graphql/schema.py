@@ -12,10 +12,13 @@ from strawberry.extensions import (
     QueryDepthLimiter,
 )
 from strawberry.schema.config import StrawberryConfig
+from strawberry.tools import merge_types
 
+from api.graphql import mutations, queries, upkeep
 from api.graphql.errors import ErrorCodes
-from api.graphql.mutations import Mutation
-from api.graphql.queries import Query
+
+Query = merge_types("Query", (queries.Query, upkeep.UpkeepQuery))
+Mutation = merge_types("Mutation", (mutations.Mutation, upkeep.UpkeepMutation))
 
 # Limits checked before any resolver runs: deeper, wider or more aliased documents are refused.
 MAX_DEPTH = 12

@@ -13,11 +13,19 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from api.graphql.context import Context, Moment
+from api.graphql.upkeep_types import (
+    CompactRules,
+    Consultation,
+    Dispute,
+    FundingNotice,
+    ProjectLessons,
+)
 from domain import compact, diff, register
 from domain import steering_group as steering
 from domain.errors import InvalidInput, NotFound
 from projections import compact_text, register_of_parties
 from projections.amendment_proposals import ProposalRow
+from projections.annual_reviews import ReviewRow
 from projections.base import LATEST
 from projections.codes_of_practice import CodeRow
 from projections.compact_text import CompactRow
@@ -322,6 +330,29 @@ class AnnualReview:
     aspirations: list[str]
     issues: list[str]
     amendments: list[str] = strawberry.field(description="Keys of the proposed amendments it refers to.")
+    projects: list[ProjectLessons] = strawberry.field(
+        description="The four questions answered for each joint project finished that year."
+    )
+
+    @classmethod
+    def from_row(cls, r: ReviewRow) -> AnnualReview:
+        return cls(
+            held_on=r.held_on,
+            achievements=r.achievements,
+            aspirations=r.aspirations,
+            issues=r.issues,
+            amendments=r.amendments,
+            projects=[
+                ProjectLessons(
+                    project=p.project,
+                    went_well=p.went_well,
+                    difficult=p.difficult,
+                    different_next_time=p.different_next_time,
+                    strategic_issues=p.strategic_issues,
+                )
+                for p in r.projects
+            ],
+        )
 
 
 @strawberry.input(description="A section to publish, or to add or replace in an amendment.")
@@ -473,17 +504,30 @@ class Tenant:
 
     @strawberry.field(description="Every annual review, oldest first.")
     async def annual_reviews(self, info: Info[Context, None]) -> list[AnnualReview]:
-        rows = await info.context.loaders.reviews.load(self.slug)
-        return [
-            AnnualReview(
-                held_on=r.held_on,
-                achievements=r.achievements,
-                aspirations=r.aspirations,
-                issues=r.issues,
-                amendments=r.amendments,
-            )
-            for r in rows
-        ]
+        return [AnnualReview.from_row(r) for r in await info.context.loaders.reviews.load(self.slug)]
+
+    @strawberry.field(
+        description="The tenant's rules for keeping its compact: deadlines and minimum periods."
+    )
+    async def rules(self, info: Info[Context, None]) -> CompactRules:
+        return CompactRules.from_domain(await info.context.loaders.rules.load(self.slug))
+
+    @strawberry.field(
+        description="Disputes, oldest first: for the tenant's members only (empty for anyone else)."
+    )
+    async def disputes(self, info: Info[Context, None], as_of: date | None = None) -> list[Dispute]:
+        on = as_of or today()
+        return [Dispute.from_row(r, on) for r in await info.context.loaders.disputes.load(self.slug)]
+
+    @strawberry.field(description="Consultations once open (announced ones too for members), oldest first.")
+    async def consultations(self, info: Info[Context, None]) -> list[Consultation]:
+        members = info.context.actor.can_audit(self.slug)
+        rows = await info.context.loaders.consultations.load(self.slug)
+        return [Consultation.from_row(r, members) for r in rows]
+
+    @strawberry.field(description="Funding-change notices given under the compact, oldest first.")
+    async def funding_notices(self, info: Info[Context, None]) -> list[FundingNotice]:
+        return [FundingNotice.from_row(r) for r in await info.context.loaders.notices.load(self.slug)]
 
     @strawberry.field(description="The current champion of each party on `asOf` (default today).")
     async def champions(

@@ -70,7 +70,8 @@ async def connections_taken(db: Database) -> tuple[int, int]:
     try:
         counting = CountingPool(pool)
         services = Services(
-            pool=counting, waiter=None, tenants=None, compacts=None, codes=None, steering=None, audit=None,  # type: ignore[arg-type]
+            pool=counting, waiter=None, tenants=None, compacts=None, codes=None, steering=None, audit=None, rules=None, disputes=None,
+            consultations=None, notices=None,  # type: ignore[arg-type]
             read_your_writes_timeout=1,
         )  # fmt: skip
         context = Context(actor=ADMIN, services=services, loaders=Loaders(counting, ADMIN))

@@ -9,7 +9,10 @@ import psycopg
 from psycopg import sql
 
 from domain.actors import Actor, Role
-from domain.compact import Section
+from domain.compact import ProjectLessons, Section
+from domain.compact_rules import DisputeStage
+from domain.consultations import ShortPeriodReason
+from domain.funding_notices import FundingChange
 from domain.errors import Conflict
 from domain.register import Contact, Register, Sector, register_id
 from domain.steering_group import SteeringRole
@@ -18,7 +21,10 @@ from infra.database import Database
 from projections.catalogue import PROJECTIONS
 from projections.worker import ProjectionWorker
 from services.codes import CodeService
+from services.compact_rules import CompactRulesService
 from services.compacts import CompactService
+from services.consultations import ConsultationService, FundingNoticeService
+from services.disputes import DisputeService
 from services.registry import Registry
 from services.steering_group import SteeringGroupService
 from services.tenants import TenantService
@@ -26,6 +32,72 @@ from tests.conftest import READ_MODEL_TABLES, count_events
 from tests.support import all_due, all_tracked, paused, rows, wait_until
 
 ADMIN = Actor(sub="admin@example.org", roles=frozenset({Role.PLATFORM_ADMIN}))
+
+
+def upkeep(registry: Registry, tenant: str) -> None:
+    """Rules, a dispute through its stages, a short consultation, a short funding notice."""
+    CompactRulesService(registry).set_rules(
+        ADMIN, tenant=tenant, since=date(2008, 1, 1), stage_days={DisputeStage.INVESTIGATION: 30}
+    )
+    disputes, consults = DisputeService(registry), ConsultationService(registry)
+    disputes.raise_dispute(
+        ADMIN,
+        tenant=tenant,
+        key="grant-terms",
+        raised_by="CVS",
+        against="Council",
+        commitment="Notice before funding changes",
+        summary="Grant cut without notice",
+        raised_on=date(2008, 6, 1),
+    )
+    disputes.escalate(
+        ADMIN,
+        tenant=tenant,
+        key="grant-terms",
+        to=DisputeStage.INVESTIGATION,
+        on=date(2008, 7, 15),
+        handled_by="Relationship manager",
+        reason="No agreement",
+    )
+    disputes.refer_to_board(
+        ADMIN,
+        tenant=tenant,
+        key="grant-terms",
+        party="Council",
+        on=date(2008, 8, 1),
+        finding="No notice given",
+    )
+    disputes.resolve(ADMIN, tenant=tenant, key="grant-terms", on=date(2008, 8, 20), outcome="Grant restored")
+    consults.open(
+        ADMIN,
+        tenant=tenant,
+        key="refresh",
+        title="Compact refresh",
+        consulted=["Voluntary sector"],
+        opens_on=date(2008, 9, 1),
+        closes_on=date(2008, 10, 1),
+    )
+    consults.record_response(
+        ADMIN, tenant=tenant, key="refresh", respondent="CVS", received_on=date(2008, 9, 20), summary="Agree"
+    )
+    consults.close(ADMIN, tenant=tenant, key="refresh", on=date(2008, 10, 1))
+    consults.explain_short_period(
+        ADMIN, tenant=tenant, key="refresh", reason=ShortPeriodReason.URGENCY, explanation="Budget deadline"
+    )
+    consults.publish_feedback(ADMIN, tenant=tenant, key="refresh", on=date(2008, 10, 15), feedback="Thanks")
+    notices = FundingNoticeService(registry)
+    notices.give(
+        ADMIN,
+        tenant=tenant,
+        key="advice-grant",
+        public_body="Council",
+        voluntary_body="Advice Centre",
+        change=FundingChange.ENDED,
+        given_on=date(2008, 11, 1),
+        effective_on=date(2008, 12, 1),
+        rationale="Service recommissioned",
+    )
+    notices.record_circumstances(ADMIN, tenant=tenant, key="advice-grant", circumstances="Fraud found")
 
 
 def script_history(registry: Registry) -> None:
@@ -74,6 +146,7 @@ def script_history(registry: Registry) -> None:
             aspirations=["More parties"],
             issues=[],
             amendments=["review"],
+            projects=(ProjectLessons("Funding fair", "Turnout", "Venue", "Book early", "None"),),
         )
         for party, sector in (("Council", Sector.STATUTORY), ("CVS", Sector.VOLUNTARY_COMMUNITY)):
             compacts.sign(ADMIN, tenant=tenant, party=party, sector=sector, signed_on=date(2008, 2, 1))
@@ -89,6 +162,7 @@ def script_history(registry: Registry) -> None:
         compacts.appoint_champion(
             ADMIN, tenant=tenant, party="CVS", name="Kim", appointed_on=date(2008, 9, 2)
         )
+        upkeep(registry, tenant)
         compacts.withdraw(ADMIN, tenant=tenant, party="Council", on=date(2009, 1, 1), reason="Reorganised")
         codes.adopt(
             ADMIN, tenant=tenant, key="bme", title="BME", matters=["bme groups"], adopted_on=date(2008, 4, 1)

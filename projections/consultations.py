@@ -1,0 +1,162 @@
+"""Each tenant's consultations with their periods, responses (private) and feedback."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import asyncpg
+from eventsourcing.dispatch import singledispatchmethod
+from eventsourcing.persistence import Tracking
+from eventsourcing.projection import Projection
+from eventsourcing.utils import get_topic
+
+from domain.consultations import Consultation
+from domain.events import tenant_of
+from projections.base import ReadModelView
+
+NAME = "consultations"
+
+OPENED = """
+INSERT INTO consultations (tenant_id, key, title, consulted, opens_on, closes_on, minimum_weeks,
+                           short_reason, short_explanation)
+VALUES (%(tenant)s, %(key)s, %(title)s, %(consulted)s, %(opens_on)s, %(closes_on)s, %(minimum_weeks)s,
+        %(short_reason)s, %(short_explanation)s)
+"""
+RESPONDED = """
+INSERT INTO consultation_responses (tenant_id, key, respondent, received_on, summary)
+VALUES (%(tenant)s, %(key)s, %(respondent)s, %(on)s, %(summary)s)
+"""
+CLOSED = "UPDATE consultations SET closed_on = %(on)s WHERE tenant_id = %(tenant)s AND key = %(key)s"
+EXPLAINED = """
+UPDATE consultations SET short_reason = %(reason)s, short_explanation = %(explanation)s
+WHERE tenant_id = %(tenant)s AND key = %(key)s
+"""
+FED_BACK = """
+UPDATE consultations SET feedback_on = %(on)s, feedback = %(feedback)s
+WHERE tenant_id = %(tenant)s AND key = %(key)s
+"""
+
+
+def _key(event: Any) -> str:
+    return str(event.originator_id).rsplit(":", 1)[1]
+
+
+class ConsultationsView(ReadModelView):
+    projection_name = NAME
+
+    def changed(self, tracking: Tracking, event: Any, sql: str, **params: Any) -> None:
+        self.apply(tracking, (sql, {"tenant": tenant_of(event.originator_id), "key": _key(event), **params}))
+
+
+class Consultations(Projection[ConsultationsView]):
+    name = NAME
+    topics = tuple(
+        get_topic(cls)
+        for cls in (
+            Consultation.ConsultationOpened,
+            Consultation.ConsultationResponseRecorded,
+            Consultation.ConsultationClosed,
+            Consultation.ShortPeriodExplained,
+            Consultation.ConsultationFeedbackPublished,
+        )
+    )
+
+    @singledispatchmethod
+    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
+        self.view.insert_tracking(tracking)
+
+    @process_event.register
+    def _(self, e: Consultation.ConsultationOpened, tracking: Tracking) -> None:
+        self.view.changed(
+            tracking,
+            e,
+            OPENED,
+            title=e.title,
+            consulted=e.consulted,
+            opens_on=e.opens_on,
+            closes_on=e.closes_on,
+            minimum_weeks=e.minimum_weeks,
+            short_reason=e.short_reason,
+            short_explanation=e.short_explanation,
+        )
+
+    @process_event.register
+    def _(self, e: Consultation.ConsultationResponseRecorded, tracking: Tracking) -> None:
+        self.view.changed(
+            tracking, e, RESPONDED, respondent=e.respondent, on=e.received_on, summary=e.summary
+        )
+
+    @process_event.register
+    def _(self, e: Consultation.ConsultationClosed, tracking: Tracking) -> None:
+        self.view.changed(tracking, e, CLOSED, on=e.on)
+
+    @process_event.register
+    def _(self, e: Consultation.ShortPeriodExplained, tracking: Tracking) -> None:
+        self.view.changed(tracking, e, EXPLAINED, reason=e.reason, explanation=e.explanation)
+
+    @process_event.register
+    def _(self, e: Consultation.ConsultationFeedbackPublished, tracking: Tracking) -> None:
+        self.view.changed(tracking, e, FED_BACK, on=e.on, feedback=e.feedback)
+
+
+@dataclass(frozen=True)
+class ResponseRow:
+    respondent: str
+    received_on: date
+    summary: str
+
+
+@dataclass(frozen=True)
+class ConsultationRow:
+    key: str
+    title: str
+    consulted: list[str]
+    opens_on: date
+    closes_on: date
+    minimum_weeks: int
+    short_reason: str | None
+    short_explanation: str | None
+    closed_on: date | None
+    feedback_on: date | None
+    feedback: str | None
+    # Responses are private: the count and the list are what row-level security lets the reader see.
+    responses: list[ResponseRow]
+
+    @property
+    def weeks(self) -> float:
+        return (self.closes_on - self.opens_on).days / 7
+
+
+async def consultations_of(conn: asyncpg.Connection, tenants: list[str]) -> dict[str, list[ConsultationRow]]:
+    responses: dict[tuple[str, str], list[ResponseRow]] = {}
+    for r in await conn.fetch(
+        "SELECT * FROM consultation_responses WHERE tenant_id = ANY($1::text[]) "
+        "ORDER BY received_on, respondent",
+        tenants,
+    ):
+        responses.setdefault((r["tenant_id"], r["key"]), []).append(
+            ResponseRow(r["respondent"], r["received_on"], r["summary"])
+        )
+    found: dict[str, list[ConsultationRow]] = {t: [] for t in tenants}
+    for r in await conn.fetch(
+        "SELECT * FROM consultations WHERE tenant_id = ANY($1::text[]) ORDER BY opens_on, key", tenants
+    ):
+        found[r["tenant_id"]].append(
+            ConsultationRow(
+                key=r["key"],
+                title=r["title"],
+                consulted=list(r["consulted"]),
+                opens_on=r["opens_on"],
+                closes_on=r["closes_on"],
+                minimum_weeks=r["minimum_weeks"],
+                short_reason=r["short_reason"],
+                short_explanation=r["short_explanation"],
+                closed_on=r["closed_on"],
+                feedback_on=r["feedback_on"],
+                feedback=r["feedback"],
+                responses=responses.get((r["tenant_id"], r["key"]), []),
+            )
+        )
+    return found

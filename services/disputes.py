@@ -1,0 +1,99 @@
+"""Commands on disputes: raise, escalate stage by stage, resolve or withdraw, refer a party to the board."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from domain.actors import Actor
+from domain.compact_rules import DisputeStage
+from domain.disputes import Dispute, check_dispute_key, dispute_id, raise_dispute
+from domain.errors import Conflict, InvalidInput
+from services.compact_rules import editing, rules_of, signed_party
+from services.registry import Recorded, Registry
+
+
+class DisputeService:
+    def __init__(self, registry: Registry) -> None:
+        self.registry = registry
+
+    def _missing(self, tenant: str, key: str) -> str:
+        return f"'{tenant}' has no dispute '{key}'."
+
+    def raise_dispute(
+        self,
+        actor: Actor,
+        *,
+        tenant: str,
+        key: str,
+        raised_by: str,
+        against: str,
+        commitment: str,
+        summary: str,
+        raised_on: date,
+    ) -> Recorded:
+        who = editing(self.registry, actor, tenant, "record a dispute")
+        check_dispute_key(key)
+        if self.registry.exists(dispute_id(tenant, key)):
+            raise Conflict(f"'{tenant}' already has a dispute '{key}'.")
+        names = []
+        for party in (raised_by, against):
+            membership = signed_party(self.registry, tenant, party, raised_on)
+            if membership is None:
+                raise InvalidInput(
+                    f"'{party}' is not in the Register of Parties of '{tenant}' on {raised_on.isoformat()}; "
+                    "disputes are between signed parties."
+                )
+            names.append(membership.name)
+        dispute = raise_dispute(
+            tenant=tenant,
+            key=key,
+            raised_by=names[0],
+            against=names[1],
+            commitment=commitment,
+            summary=summary,
+            raised_on=raised_on,
+            rules=rules_of(self.registry, tenant),
+            actor=who,
+        )
+        return self.registry.record(dispute, conflict=f"'{tenant}' already has a dispute '{key}'.")
+
+    def escalate(
+        self, actor: Actor, *, tenant: str, key: str, to: DisputeStage, on: date, handled_by: str, reason: str
+    ) -> Recorded:
+        who = editing(self.registry, actor, tenant, "escalate a dispute")
+        rules = rules_of(self.registry, tenant)
+        return self.registry.update(
+            dispute_id(tenant, key),
+            Dispute,
+            lambda d: d.escalate(to=to, on=on, handled_by=handled_by, reason=reason, rules=rules, actor=who),
+            self._missing(tenant, key),
+        )
+
+    def resolve(self, actor: Actor, *, tenant: str, key: str, on: date, outcome: str) -> Recorded:
+        who = editing(self.registry, actor, tenant, "resolve a dispute")
+        return self.registry.update(
+            dispute_id(tenant, key),
+            Dispute,
+            lambda d: d.resolve(on=on, outcome=outcome, actor=who),
+            self._missing(tenant, key),
+        )
+
+    def withdraw(self, actor: Actor, *, tenant: str, key: str, on: date, outcome: str) -> Recorded:
+        who = editing(self.registry, actor, tenant, "withdraw a dispute")
+        return self.registry.update(
+            dispute_id(tenant, key),
+            Dispute,
+            lambda d: d.withdraw(on=on, outcome=outcome, actor=who),
+            self._missing(tenant, key),
+        )
+
+    def refer_to_board(
+        self, actor: Actor, *, tenant: str, key: str, party: str, on: date, finding: str
+    ) -> Recorded:
+        who = editing(self.registry, actor, tenant, "refer a party to the compact board")
+        return self.registry.update(
+            dispute_id(tenant, key),
+            Dispute,
+            lambda d: d.refer_to_board(party=party, on=on, finding=finding, actor=who),
+            self._missing(tenant, key),
+        )
