@@ -195,7 +195,7 @@ def _consultation(c: ConsultationLine) -> str:
     period = f"{c.opens_on.isoformat()} to {c.closes_on.isoformat()}, {c.weeks:.1f} weeks"
     if c.weeks < c.minimum_weeks:
         period += f", shorter than {c.minimum_weeks} weeks ({c.short_reason or 'no reason recorded'})"
-    responses = "" if c.responses is None else f"; {c.responses} responses"
+    responses = "" if c.responses is None else f"; responses: {c.responses}"
     feedback = f"; feedback published {c.feedback_on.isoformat()}" if c.feedback_on else ""
     return f"{c.title} ({period}){responses}{feedback}"
 

@@ -24,20 +24,21 @@ from projections.disputes import disputes_of
 from projections.funding_notices import notices_of
 
 CODE_CHANGES = """
-SELECT key, title, 'DRAFTED' AS change, drafted_on AS on, '' AS detail FROM codes
+SELECT key, title, 'DRAFTED' AS change, drafted_on AS on, '' AS detail, 1 AS step FROM codes
     WHERE tenant_id = $1 AND drafted_on BETWEEN $2 AND $3
 UNION ALL
-SELECT key, title, 'ADOPTED', adopted_on, '' FROM codes WHERE tenant_id = $1 AND adopted_on BETWEEN $2 AND $3
+SELECT key, title, 'ADOPTED', adopted_on, '', 2 FROM codes
+    WHERE tenant_id = $1 AND adopted_on BETWEEN $2 AND $3
 UNION ALL
-SELECT key, title, 'REVIEWED', reviewed_on, 'next review due ' || next_review_due::text FROM codes
+SELECT key, title, 'REVIEWED', reviewed_on, 'next review due ' || next_review_due::text, 3 FROM codes
     WHERE tenant_id = $1 AND reviewed_on BETWEEN $2 AND $3
 UNION ALL
-SELECT key, title, 'SUPERSEDED', superseded_on, 'merged into ' || superseded_by FROM codes
+SELECT key, title, 'SUPERSEDED', superseded_on, 'merged into ' || superseded_by, 4 FROM codes
     WHERE tenant_id = $1 AND superseded_on BETWEEN $2 AND $3
 UNION ALL
-SELECT key, title, 'WITHDRAWN', withdrawn_on, withdrawal_reason FROM codes
+SELECT key, title, 'WITHDRAWN', withdrawn_on, withdrawal_reason, 4 FROM codes
     WHERE tenant_id = $1 AND withdrawn_on BETWEEN $2 AND $3
-ORDER BY 4, 1, 3
+ORDER BY 4, 1, 6
 """
 
 

@@ -12,8 +12,8 @@ from domain.actors import Actor, Role
 from domain.compact import ProjectLessons, Section
 from domain.compact_rules import DisputeStage
 from domain.consultations import ShortPeriodReason
-from domain.funding_notices import FundingChange
 from domain.errors import Conflict
+from domain.funding_notices import FundingChange
 from domain.register import Contact, Register, Sector, register_id
 from domain.steering_group import SteeringRole
 from domain.tenancy import Tier
