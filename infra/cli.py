@@ -192,6 +192,50 @@ def verify_bundle(file: Path, trust: Path | None) -> None:
     sys.exit(chain.main([str(file), *([str(trust)] if trust else [])]))
 
 
+@main.command()
+@click.argument("slug")
+@click.argument("year", type=click.IntRange(1900, 2200))
+@click.option(
+    "--format", "form", type=click.Choice(["markdown", "html"]), default="markdown", show_default=True
+)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write here instead of stdout.")
+def report(slug: str, year: int, form: str, out: Path | None) -> None:
+    """Render the tenant's annual report for YEAR (1 January to 31 December), disputes in numbers."""
+    import asyncio
+
+    import asyncpg
+
+    from api.reading import reading
+    from infra.database import resolve_database
+    from projections.annual_report import annual_report
+    from projections.tenant_directory import tenants_by_slug
+
+    settings = Settings.from_env()
+    db = resolve_database(settings.database_url, settings.home)
+
+    async def read() -> str | None:
+        pool = await asyncpg.create_pool(**db.asyncpg_kwargs(), min_size=1, max_size=1)
+        try:
+            async with reading(pool, OPERATOR) as tx:
+                found = (await tenants_by_slug(tx, [slug])).get(slug)
+                if found is None:
+                    return None
+                made = await annual_report(tx, slug, found.name, year, members=True)
+        finally:
+            await pool.close()
+        return made.to_html() if form == "html" else made.to_markdown()
+
+    text = asyncio.run(read())
+    if text is None:
+        click.echo(f"There is no tenant '{slug}'.", err=True)
+        sys.exit(3)
+    if out is None:
+        click.echo(text, nl=False)
+    else:
+        out.write_text(text, encoding="utf-8")
+        click.echo(f"{out}: the {year} report of {slug}")
+
+
 @main.command("check-read-models")
 def check_read_models() -> None:
     """Replay every event into a scratch database and compare each read model with the live one."""

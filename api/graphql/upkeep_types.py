@@ -10,6 +10,7 @@ import strawberry
 from domain import annual_report as report
 from domain import compliance
 from domain.compact import ProjectLessons as DomainLessons
+from domain.compact_rules import DisputeStage as DomainStage
 from domain.compact_rules import Rules
 from projections.consultations import ConsultationRow
 from projections.disputes import DisputeRow
@@ -67,7 +68,7 @@ class CompactRules:
     def from_domain(cls, rules: Rules) -> CompactRules:
         return cls(
             stage_deadlines=[
-                StageDeadline(stage=DisputeStage(s.value), days=d) for s, d in rules.stage_days.items()
+                StageDeadline(stage=DisputeStage(s.value), days=rules.stage_days[s]) for s in DomainStage
             ],
             consultation_minimum_weeks=rules.consultation_weeks,
             funding_notice_months=rules.notice_months,

@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import date
+from typing import Any
 
 import asyncpg
 
@@ -69,9 +70,11 @@ async def connections_taken(db: Database) -> tuple[int, int]:
     pool = await asyncpg.create_pool(**db.asyncpg_kwargs(), min_size=1, max_size=4)
     try:
         counting = CountingPool(pool)
+        # Only the pool is used by queries; the command services stay unset.
+        unused: Any = None
         services = Services(
-            pool=counting, waiter=None, tenants=None, compacts=None, codes=None, steering=None, audit=None, rules=None, disputes=None,
-            consultations=None, notices=None,  # type: ignore[arg-type]
+            pool=counting, waiter=unused, tenants=unused, compacts=unused, codes=unused, steering=unused,
+            audit=unused, rules=unused, disputes=unused, consultations=unused, notices=unused,
             read_your_writes_timeout=1,
         )  # fmt: skip
         context = Context(actor=ADMIN, services=services, loaders=Loaders(counting, ADMIN))
