@@ -6,12 +6,17 @@ from collections.abc import Callable
 from datetime import date
 
 from domain.actors import Actor, Role
-from domain.compact import Section
+from domain.compact import ProjectLessons, Section
+from domain.compact_rules import DisputeStage
+from domain.funding_notices import FundingChange
 from domain.register import BodyKind, Contact, Sector
 from domain.steering_group import SteeringRole
 from domain.tenancy import Tier, tenant_id
 from services.codes import CodeService
+from services.compact_rules import CompactRulesService
 from services.compacts import CompactService
+from services.consultations import ConsultationService, FundingNoticeService
+from services.disputes import DisputeService
 from services.registry import Registry
 from services.steering_group import SteeringGroupService
 from services.tenants import TenantService
@@ -208,4 +213,54 @@ def load_demo(registry: Registry, say: Callable[[str], None] = lambda _m: None) 
         DEMO, tenant="havering", party="Havering Council", name="E. Champion", appointed_on=date(2010, 5, 1)
     )
     say("champions, codes, reviews and the steering group recorded")
+    _upkeep(registry)
+    say("a dispute, a consultation and a funding notice recorded")
     return True
+
+
+def _upkeep(registry: Registry) -> None:
+    """Keeping compacts alive: Havering's consultation, Harrow's dispute, Hertsmere's notice."""
+    consultations = ConsultationService(registry)
+    consultations.open(
+        DEMO, tenant="havering", key="compact-draft-2009", title="Draft Compact for Havering",
+        consulted=["Voluntary and community organisations", "Public sector partners"],
+        opens_on=date(2009, 12, 7), closes_on=date(2010, 3, 7),
+    )  # fmt: skip
+    consultations.record_response(
+        DEMO, tenant="havering", key="compact-draft-2009", respondent="A residents' association",
+        received_on=date(2010, 2, 1), summary="Asks for a named champion in every organisation.",
+    )  # fmt: skip
+    consultations.close(DEMO, tenant="havering", key="compact-draft-2009", on=date(2010, 3, 7))
+    consultations.publish_feedback(
+        DEMO, tenant="havering", key="compact-draft-2009", on=date(2010, 3, 20),
+        feedback="Champions are now named in section 5.3; the dispute steps were shortened.",
+    )  # fmt: skip
+    CompactRulesService(registry).set_rules(
+        DEMO, tenant="harrow", since=date(2009, 4, 1),
+        stage_days={DisputeStage.BETWEEN_PARTIES: 30, DisputeStage.INVESTIGATION: 45, DisputeStage.MEDIATION: 60},
+    )  # fmt: skip
+    disputes = DisputeService(registry)
+    disputes.raise_dispute(
+        DEMO, tenant="harrow", key="grant-conditions-2010", raised_by="Harrow Association of Voluntary Service",
+        against="Harrow Primary Care Trust", commitment="Funding terms agreed before work starts",
+        summary="Conditions were added to a grant after the work had begun.", raised_on=date(2010, 2, 1),
+    )  # fmt: skip
+    disputes.escalate(
+        DEMO, tenant="harrow", key="grant-conditions-2010", to=DisputeStage.INVESTIGATION, on=date(2010, 3, 15),
+        handled_by="The council's relationship manager", reason="The parties could not agree.",
+    )  # fmt: skip
+    disputes.resolve(
+        DEMO, tenant="harrow", key="grant-conditions-2010", on=date(2010, 4, 20),
+        outcome="The added conditions were dropped and the board noted the lesson.",
+    )  # fmt: skip
+    FundingNoticeService(registry).give(
+        DEMO, tenant="hertsmere", key="day-centre-2009", public_body="Hertsmere Borough Council",
+        voluntary_body="A day centre", change=FundingChange.REDUCED, given_on=date(2009, 1, 5),
+        effective_on=date(2009, 4, 6), rationale="The grant is moved to a service contract.",
+    )  # fmt: skip
+    CompactService(registry).hold_annual_review(
+        DEMO, tenant="havering", held_on=date(2011, 4, 12), achievements=["Champions named in every partner"],
+        aspirations=["A volunteering code adopted"], issues=[], amendments=[],
+        projects=(ProjectLessons("The 2010 compact conference", "Many first-time attendees",
+                                 "Finding a venue", "Book a year ahead", "Funding for small groups"),),
+    )  # fmt: skip
