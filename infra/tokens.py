@@ -30,12 +30,57 @@ def key_id(public_key: Ed25519PublicKey) -> str:
     return hashlib.sha256(raw).hexdigest()[:16]
 
 
+# Only asymmetric algorithms: an HMAC "signature" made with a public key proves nothing.
+ASYMMETRIC = {"EdDSA", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512"}
+
+
+@dataclass(frozen=True)
+class ExternalIssuer:
+    """A council's own sign-in: its issuer, its JWKS by URL, and where its tokens keep our claims."""
+
+    issuer: str
+    audience: str
+    algorithms: tuple[str, ...]
+    jwks: jwt.PyJWKClient
+    sub_claim: str = "sub"
+    roles_claim: str = "roles"
+    tenants_claim: str = "tenants"
+
+    @classmethod
+    def from_env(cls, default_audience: str) -> ExternalIssuer | None:
+        issuer, url = os.environ.get("COMPACTS_IDP_ISSUER"), os.environ.get("COMPACTS_IDP_JWKS_URL")
+        if not issuer and not url:
+            return None
+        if not issuer or not url:
+            raise SystemExit(
+                "An external identity provider needs both COMPACTS_IDP_ISSUER and COMPACTS_IDP_JWKS_URL."
+            )
+        algorithms = tuple(
+            a.strip() for a in os.environ.get("COMPACTS_IDP_ALGORITHMS", "RS256").split(",") if a.strip()
+        )
+        refused = [a for a in algorithms if a not in ASYMMETRIC]
+        if refused or not algorithms:
+            raise SystemExit(f"COMPACTS_IDP_ALGORITHMS may list only asymmetric algorithms; not {refused}.")
+        return cls(
+            issuer=issuer,
+            audience=os.environ.get("COMPACTS_IDP_AUDIENCE") or default_audience,
+            algorithms=algorithms,
+            # Keys are cached by kid; an unknown kid fetches the set again (a rotation), at most
+            # every 30 s so that tokens with made-up kids cannot make us hammer the provider.
+            jwks=jwt.PyJWKClient(url, cache_keys=True, lifespan=300, timeout=5, cooldown_duration=30),
+            sub_claim=os.environ.get("COMPACTS_IDP_SUB_CLAIM") or "sub",
+            roles_claim=os.environ.get("COMPACTS_IDP_ROLES_CLAIM") or "roles",
+            tenants_claim=os.environ.get("COMPACTS_IDP_TENANTS_CLAIM") or "tenants",
+        )
+
+
 @dataclass(frozen=True)
 class KeyRing:
-    """The key that signs new tokens and every key (by kid) that verifies them."""
+    """The key that signs new tokens, every key (by kid) that verifies them, and any external issuer."""
 
     signing_key: Ed25519PrivateKey | None
     verifying_keys: dict[str, Ed25519PublicKey]
+    external: ExternalIssuer | None = None
 
     @property
     def signing_kid(self) -> str:
@@ -98,17 +143,20 @@ def configured_keys(jwks_path: Path, private_key_path: Path | None) -> KeyRing:
     return KeyRing(signing, verifying)
 
 
-def load_keys(home: Path, *, production: bool) -> KeyRing:
+def load_keys(home: Path, *, production: bool, audience: str = "compact-registry") -> KeyRing:
     jwks = os.environ.get("COMPACTS_JWKS_FILE")
     private = os.environ.get("COMPACTS_JWT_PRIVATE_KEY_FILE")
+    external = ExternalIssuer.from_env(audience)
     if jwks:
-        return configured_keys(Path(jwks), Path(private) if private else None)
-    if production:
+        ring = configured_keys(Path(jwks), Path(private) if private else None)
+    elif production:
         raise SystemExit(
             "COMPACTS_MODE=production needs COMPACTS_JWKS_FILE (and COMPACTS_JWT_PRIVATE_KEY_FILE "
             "to mint tokens); it never generates its own keys."
         )
-    return development_keys(home)
+    else:
+        ring = development_keys(home)
+    return KeyRing(ring.signing_key, ring.verifying_keys, external)
 
 
 def mint_token(
@@ -140,34 +188,74 @@ def mint_token(
     return jwt.encode(claims, keys.signing_key, algorithm="EdDSA", headers={"kid": keys.signing_kid})
 
 
-def verify_token(keys: KeyRing, token: str, *, issuer: str, audience: str) -> Actor:
-    """The actor a token stands for; any flaw raises InvalidToken with a reason a person can use."""
+def _claim(claims: dict[str, Any], path: str) -> Any:
+    """A claim by name, or by a dotted path into nested claims (`realm_access.roles`)."""
+    value: Any = claims
+    for part in path.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
+
+
+def _actor(claims: dict[str, Any], sub_claim: str, roles_claim: str, tenants_claim: str) -> Actor:
+    sub = _claim(claims, sub_claim)
+    if not isinstance(sub, str) or not sub:
+        raise InvalidToken(f"The bearer token has no '{sub_claim}' claim naming who it is for.")
+    raw_roles = _claim(claims, roles_claim)
+    if raw_roles is None and roles_claim == "roles":
+        raw_roles = claims.get("role", [])
+    raw_roles = [raw_roles] if isinstance(raw_roles, str) else (raw_roles or [])
+    if not isinstance(raw_roles, list):
+        raise InvalidToken(f"The bearer token's '{roles_claim}' claim must be a list of roles.")
+    roles = frozenset(Role(r) for r in raw_roles if r in {role.value for role in Role})
+    tenants = _claim(claims, tenants_claim)
+    tenants = [] if tenants is None else tenants
+    if not isinstance(tenants, list) or not all(isinstance(t, str) for t in tenants):
+        raise InvalidToken(f"The bearer token's '{tenants_claim}' claim must be a list of slugs.")
+    return Actor(sub=sub, roles=roles, tenants=frozenset(tenants))
+
+
+def _decode(token: str, key: Any, algorithms: list[str], *, issuer: str, audience: str) -> dict[str, Any]:
     try:
-        header = jwt.get_unverified_header(token)
-    except jwt.PyJWTError as error:
-        raise InvalidToken("The bearer token is not a JWT.") from error
-    kid = header.get("kid")
-    public = keys.verifying_keys.get(kid) if isinstance(kid, str) else None
-    if public is None:
-        raise InvalidToken("The bearer token was signed with a key this registry does not know.")
-    try:
-        claims = jwt.decode(
+        claims: dict[str, Any] = jwt.decode(
             token,
-            public,
-            algorithms=ALGORITHMS,
+            key,
+            algorithms=algorithms,
             audience=audience,
             issuer=issuer,
             leeway=LEEWAY_SECONDS,
-            options={"require": ["exp", "iat", "iss", "aud", "sub"]},
+            options={"require": ["exp", "iat", "iss", "aud"]},
         )
     except jwt.ExpiredSignatureError as error:
         raise InvalidToken("The bearer token has expired; ask for a new one.") from error
     except jwt.PyJWTError as error:
         raise InvalidToken(f"The bearer token was refused: {error}.") from error
-    raw_roles = claims.get("roles", claims.get("role", []))
-    raw_roles = [raw_roles] if isinstance(raw_roles, str) else raw_roles
-    roles = frozenset(Role(r) for r in raw_roles if r in {role.value for role in Role})
-    tenants = claims.get("tenants", [])
-    if not isinstance(tenants, list) or not all(isinstance(t, str) for t in tenants):
-        raise InvalidToken("The bearer token's 'tenants' claim must be a list of slugs.")
-    return Actor(sub=str(claims["sub"]), roles=roles, tenants=frozenset(tenants))
+    return claims
+
+
+def _external(ext: ExternalIssuer, token: str) -> Actor:
+    try:
+        signing = ext.jwks.get_signing_key_from_jwt(token)
+    except jwt.PyJWKClientError as error:
+        raise InvalidToken(f"The identity provider's keys do not verify this token: {error}.") from error
+    except jwt.PyJWTError as error:
+        raise InvalidToken("The bearer token is not a JWT.") from error
+    claims = _decode(token, signing.key, list(ext.algorithms), issuer=ext.issuer, audience=ext.audience)
+    return _actor(claims, ext.sub_claim, ext.roles_claim, ext.tenants_claim)
+
+
+def verify_token(keys: KeyRing, token: str, *, issuer: str, audience: str) -> Actor:
+    """The actor a token stands for; any flaw raises InvalidToken with a reason a person can use."""
+    try:
+        header = jwt.get_unverified_header(token)
+        # Only to route the token to the issuer whose keys must verify it; nothing is trusted yet.
+        claimed = jwt.decode(token, options={"verify_signature": False}).get("iss")
+    except jwt.PyJWTError as error:
+        raise InvalidToken("The bearer token is not a JWT.") from error
+    if keys.external is not None and claimed == keys.external.issuer:
+        return _external(keys.external, token)
+    kid = header.get("kid")
+    public = keys.verifying_keys.get(kid) if isinstance(kid, str) else None
+    if public is None:
+        raise InvalidToken("The bearer token was signed with a key this registry does not know.")
+    claims = _decode(token, public, ALGORITHMS, issuer=issuer, audience=audience)
+    return _actor(claims, "sub", "roles", "tenants")
