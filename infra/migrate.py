@@ -36,10 +36,10 @@ def migrate(db: Database) -> None:
             Registry.connect(db, create_tables=True).close()
             create_view_tables(db)
             for spec in PROJECTIONS:
+                table = sql.Identifier(spec.tracking_table)
+                conn.execute(sql.SQL("GRANT SELECT ON {} TO compacts_reader").format(table))
                 conn.execute(
-                    sql.SQL("GRANT SELECT ON {} TO compacts_reader").format(
-                        sql.Identifier(spec.tracking_table)
-                    )
+                    sql.SQL("GRANT SELECT, INSERT, UPDATE, DELETE ON {} TO compacts_worker").format(table)
                 )
         finally:
             conn.execute("SELECT pg_advisory_unlock(%s)", (MIGRATION_LOCK_KEY,))

@@ -359,6 +359,27 @@ GRANT SELECT ON tenants, tenant_ancestors, compact_versions, compact_sections,
     annual_review_projects TO compacts_reader;
 GRANT SELECT, INSERT, UPDATE, DELETE ON idempotent_requests TO compacts_reader;
 
+-- The role projections write as (projections/base.py): the read models and nothing else.
+DO $$
+BEGIN
+    CREATE ROLE compacts_worker NOLOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE;
+EXCEPTION WHEN duplicate_object THEN NULL;
+END
+$$;
+-- The migrating user lends the worker role to itself (SET LOCAL ROLE needs membership).
+DO $$
+BEGIN
+    EXECUTE format('GRANT compacts_worker TO %I', current_user);
+EXCEPTION WHEN OTHERS THEN NULL;  -- already a member, or a superuser who needs none
+END
+$$;
+GRANT USAGE ON SCHEMA public TO compacts_worker;
+GRANT SELECT, INSERT, UPDATE, DELETE ON tenants, tenant_ancestors, compact_versions, compact_sections,
+    party_memberships, party_contacts, champion_appointments, codes, code_matters, code_endorsements,
+    steering_terms, amendment_proposals, annual_reviews, tenant_events, compact_rules, disputes,
+    dispute_stages, board_referrals, consultations, consultation_responses, funding_notices,
+    annual_review_projects TO compacts_worker;
+
 -- Row-level security: ENABLE and FORCE on every read-model table, so no query can forget a
 -- tenant filter. The API reads as compacts_reader with, per transaction, the tenants whose
 -- private rows it may see (compacts.tenants), whether it is a platform admin (compacts.admin)
@@ -388,6 +409,10 @@ BEGIN
         EXECUTE format('DROP POLICY IF EXISTS owner_all ON %I', t);
         EXECUTE format('CREATE POLICY owner_all ON %I FOR ALL TO %I USING (true) WITH CHECK (true)', t, current_user);
         EXECUTE format('DROP POLICY IF EXISTS reader ON %I', t);
+        EXECUTE format('DROP POLICY IF EXISTS worker ON %I', t);
+        IF t NOT IN ('idempotent_requests', 'checkpoints') THEN
+            EXECUTE format('CREATE POLICY worker ON %I FOR ALL TO compacts_worker USING (true) WITH CHECK (true)', t);
+        END IF;
     END LOOP;
     -- Published compacts, tiers, registers and their outcomes are public, across tenants.
     FOREACH t IN ARRAY public_tables LOOP

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -19,14 +21,26 @@ LATEST = datetime.max.replace(tzinfo=UTC)
 PROJECTED_CHANNEL = "compacts_projected"
 
 
+# Projections write as this role: it may change the read models and their tracking rows, and nothing
+# else (not the event store, not the person keys, not checkpoints).
+WORKER_ROLE = "compacts_worker"
+
+
 class ReadModelView(PostgresTrackingRecorder):
     """A view whose every update commits together with its tracking row, then announces itself."""
 
     projection_name: str = ""
 
+    @contextmanager
+    def writing(self) -> Iterator[Cursor[DictRow]]:
+        """A transaction that runs as the worker role, whatever user the process logged in as."""
+        with self.datastore.transaction(commit=True) as curs:
+            curs.execute(f"SET LOCAL ROLE {WORKER_ROLE}")
+            yield curs
+
     def apply(self, tracking: Tracking, *statements: tuple[str, Any]) -> None:
         """Run the statements, record the position and notify, all in one transaction."""
-        with self.datastore.transaction(commit=True) as curs:
+        with self.writing() as curs:
             for sql, params in statements:
                 curs.execute(sql, params)
             self.track(curs, tracking)

@@ -59,7 +59,7 @@ class CompactTextView(ReadModelView):
     def amended(self, event: Compact.CompactAmended, tracking: Tracking) -> None:
         tenant, version = tenant_of(event.originator_id), event.compact_version
         upserted = {s["key"]: s for s in event.upserted}
-        with self.datastore.transaction(commit=True) as curs:
+        with self.writing() as curs:
             curs.execute(
                 "SELECT title FROM compact_versions WHERE tenant_id = %s AND version = %s",
                 (tenant, version - 1),

@@ -50,7 +50,7 @@ class TenantHistoryView(ReadModelView):
             notification.state,
         )
         state = json.loads(notification.state)
-        with self.datastore.transaction(commit=True) as curs:
+        with self.writing() as curs:
             curs.execute(LAST, (tenant,))
             last = curs.fetchone()
             position, previous = (int(last["position"]) + 1, str(last["hash"])) if last else (1, GENESIS)

@@ -85,6 +85,37 @@ def test_the_api_role_owns_nothing_and_cannot_bypass_security(db: Database) -> N
         assert owned == (0,)
 
 
+@pytest.mark.parametrize(
+    ("statement", "allowed"),
+    [
+        ("INSERT INTO tenants VALUES ('w', 'W', 'NATIONAL', NULL, now(), 'worker', 1)", True),
+        ("DELETE FROM disputes", True),
+        ("UPDATE registry_events SET state = state", False),
+        ("DELETE FROM registry_events", False),
+        ("SELECT key FROM person_keys", False),
+        ("DELETE FROM checkpoints", False),
+        ("DELETE FROM idempotent_requests", False),
+        ("CREATE TABLE sneaky (x int)", False),
+    ],
+)
+def test_the_worker_role_writes_read_models_and_nothing_else(
+    db: Database, statement: str, allowed: bool
+) -> None:
+    with psycopg.connect(db.psycopg_conninfo()) as conn:
+        role = conn.execute(
+            "SELECT rolsuper, rolbypassrls, rolcanlogin FROM pg_roles WHERE rolname = 'compacts_worker'"
+        ).fetchone()
+        assert role == (False, False, False)
+        conn.execute("SET LOCAL ROLE compacts_worker")
+        try:
+            conn.execute(statement)
+            outcome = True
+        except psycopg.errors.InsufficientPrivilege:
+            outcome = False
+        conn.rollback()
+    assert outcome is allowed
+
+
 async def visible(db: Database, actor: Actor) -> dict[str, set[str]]:
     pool = await asyncpg.create_pool(
         **db.asyncpg_kwargs(), min_size=1, max_size=1, server_settings={"role": "compacts_reader"}
