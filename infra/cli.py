@@ -27,11 +27,92 @@ def _logging(verbose: bool) -> None:
     )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+# Exit codes scripts can rely on (click itself exits 2 for a usage error).
+EXIT_FAILED = 1  # the command ran and what it checked does not hold
+EXIT_NOT_FOUND = 3
+EXIT_INVALID = 4
+EXIT_CONFLICT = 5
+EXIT_FORBIDDEN = 6
+_EXIT_FOR = {"NOT_FOUND": EXIT_NOT_FOUND, "CONFLICT": EXIT_CONFLICT, "FORBIDDEN": EXIT_FORBIDDEN}
+
+
+@contextmanager
+def _refusals() -> Iterator[None]:
+    """A broken rule ends the command with its message on stderr and an exit code that names it."""
+    from domain.errors import DomainError
+
+    try:
+        yield
+    except DomainError as refused:
+        click.echo(f"{refused.code}: {refused.message}", err=True)
+        sys.exit(_EXIT_FOR.get(refused.code, EXIT_INVALID))
+
+
+def _emit(as_json: bool, data: Any, text: str) -> None:
+    click.echo(json.dumps(data, indent=2, default=str) if as_json else text)
+
+
+def _current(db: Database) -> None:
+    """Bring the read models up to date, projecting here when no worker is running."""
+    from projections.worker import ProjectionWorker, progress, wait_until_current
+
+    if all(at >= due for at, due in progress(db).values()):
+        return
+    runner = ProjectionWorker(db)
+    runner.start()
+    try:
+        wait_until_current(db, timeout=120)
+    finally:
+        runner.stop()
+
+
+def _database() -> Database:
+    from infra.database import resolve_database
+    from infra.migrate import migrate as run_migrate
+
+    settings = Settings.from_env()
+    db = resolve_database(settings.database_url, settings.home)
+    run_migrate(db)
+    return db
+
+
+async def _read(db: Database, fetch: Any) -> Any:
+    """Run `fetch(conn)` in a read transaction that sees what a platform admin sees."""
+    import asyncpg
+
+    from api.reading import reading
+
+    pool = await asyncpg.create_pool(**db.asyncpg_kwargs(), min_size=1, max_size=1)
+    try:
+        async with reading(pool, OPERATOR) as conn:
+            return await fetch(conn)
+    finally:
+        await pool.close()
+
+
+DOCUMENTS = click.option(
+    "--documents",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="A folder of compact documents to import in place of the demo's own summaries.",
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 def main() -> None:
     """The Compact Registry: Local Compacts of many councils, as events, served over GraphQL.
 
     With no DATABASE_URL, every command uses an embedded PostgreSQL in COMPACTS_HOME (./.compacts).
+
+    \b
+    Start here:
+      compacts serve --demo          the API with five localities to explore
+      compacts tenants list          who is on the platform
+      compacts import FILE --tenant SLUG --dry-run
+                                     what a compact document would publish
+      compacts token --sub S --role editor --tenant SLUG
+                                     a token for an integrator or an officer
+
+    Exit codes: 0 done, 1 a check failed, 2 usage, 3 not found, 4 refused input, 5 conflict, 6 forbidden.
     """
 
 
@@ -40,8 +121,9 @@ def main() -> None:
 @click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
 @click.option("--no-worker", is_flag=True, help="Leave projections to separate `compacts worker` processes.")
 @click.option("--demo", is_flag=True, help="Record the demo localities first (once; skipped if present).")
+@DOCUMENTS
 @click.option("--verbose", is_flag=True, help="Log at debug level.")
-def serve(host: str, port: int, no_worker: bool, demo: bool, verbose: bool) -> None:
+def serve(host: str, port: int, no_worker: bool, demo: bool, documents: Path | None, verbose: bool) -> None:
     """Serve the GraphQL API, with the projection worker in the same process unless --no-worker."""
     import uvicorn
 
@@ -54,9 +136,11 @@ def serve(host: str, port: int, no_worker: bool, demo: bool, verbose: bool) -> N
     settings = Settings.from_env()
     db = resolve_database(settings.database_url, settings.home)
     migrate(db)
-    if demo:
-        _load_demo(db)
-    keys = load_keys(settings.home, production=settings.production)
+    if demo or documents:
+        _load_demo(db, documents)
+        # Answer the first request with the demo already in the read models.
+        _current(db)
+    keys = load_keys(settings.home, production=settings.production, audience=settings.jwt_audience)
     app = create_app(settings, db, keys, run_worker=not no_worker)
     where = "DATABASE_URL" if settings.database_url else f"embedded PostgreSQL in {settings.home}"
     click.echo(f"Compact Registry on http://{host}:{port}/graphql (data: {where})")
@@ -96,29 +180,26 @@ def worker(verbose: bool) -> None:
     runner.run_forever()
 
 
-def _load_demo(db: Database) -> None:
+def _load_demo(db: Database, documents: Path | None = None) -> None:
     from infra.demo import load_demo
     from services.registry import Registry
 
     registry = Registry.connect(db)
     try:
-        loaded = load_demo(registry, say=lambda m: click.echo(f"demo: {m}"))
+        loaded = load_demo(registry, say=lambda m: click.echo(f"demo: {m}"), documents=documents)
     finally:
         registry.close()
     click.echo("demo: recorded" if loaded else "demo: already present, left as it is")
 
 
 @main.command()
-def demo() -> None:
-    """Record the demo localities (England, two regions, Essex, Hertfordshire and five districts)."""
-    from infra.database import resolve_database
-    from infra.migrate import migrate as run_migrate
-
+@DOCUMENTS
+def demo(documents: Path | None) -> None:
+    """Record the demo localities (England, two regions, Essex, Hertfordshire and four districts)."""
     _logging(False)
-    settings = Settings.from_env()
-    db = resolve_database(settings.database_url, settings.home)
-    run_migrate(db)
-    _load_demo(db)
+    db = _database()
+    _load_demo(db, documents)
+    _current(db)
 
 
 @contextmanager
@@ -234,6 +315,218 @@ def report(slug: str, year: int, form: str, out: Path | None) -> None:
     else:
         out.write_text(text, encoding="utf-8")
         click.echo(f"{out}: the {year} report of {slug}")
+
+
+@main.group()
+def tenants() -> None:
+    """List, show and create tenants (the tiers: national, regional, county, district)."""
+
+
+def _tenant_dict(row: Any) -> dict[str, Any]:
+    return {"slug": row.slug, "name": row.name, "tier": row.tier, "parent": row.parent}
+
+
+@tenants.command("list")
+@click.option(
+    "--tier", type=click.Choice(["NATIONAL", "REGIONAL", "COUNTY", "DISTRICT"]), help="Only this tier."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+def tenants_list(tier: str | None, as_json: bool) -> None:
+    """Every tenant, by slug, with its tier and parent."""
+    import asyncio
+
+    from projections.tenant_directory import list_tenants
+
+    db = _database()
+    _current(db)
+    rows = asyncio.run(_read(db, lambda conn: list_tenants(conn, tier)))
+    lines = [f"{r.slug:<24} {r.tier:<9} {r.parent or '-':<24} {r.name}" for r in rows]
+    header = f"{'SLUG':<24} {'TIER':<9} {'PARENT':<24} NAME"
+    _emit(as_json, [_tenant_dict(r) for r in rows], "\n".join([header, *lines]) if rows else "no tenants yet")
+
+
+@tenants.command("show")
+@click.argument("slug")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+def tenants_show(slug: str, as_json: bool) -> None:
+    """One tenant: its place in the tiers, its compact in force today and its register."""
+    import asyncio
+    from datetime import date
+
+    from projections.compact_text import compacts_in_force
+    from projections.register_of_parties import parties_on
+    from projections.tenant_directory import children_of, tenants_by_slug
+
+    db = _database()
+    _current(db)
+    today = date.today()
+
+    async def fetch(conn: Any) -> dict[str, Any] | None:
+        found = (await tenants_by_slug(conn, [slug])).get(slug)
+        if found is None:
+            return None
+        compact = (await compacts_in_force(conn, [slug], today)).get(slug)
+        return {
+            **_tenant_dict(found),
+            "children": [c.slug for c in (await children_of(conn, [slug]))[slug]],
+            "compact": None
+            if compact is None
+            else {
+                "title": compact.title,
+                "version": compact.version,
+                "effective_on": compact.effective_on.isoformat(),
+                "sections": [s.key for s in compact.sections],
+            },
+            "parties": [p.name for p in (await parties_on(conn, [slug], today))[slug]],
+        }
+
+    shown = asyncio.run(_read(db, fetch))
+    if shown is None:
+        click.echo(f"NOT_FOUND: There is no tenant '{slug}'.", err=True)
+        sys.exit(EXIT_NOT_FOUND)
+    compact = shown["compact"]
+    text = "\n".join(
+        [
+            f"{shown['name']} ({shown['slug']}), {shown['tier']}, parent: {shown['parent'] or 'none'}",
+            f"children: {', '.join(shown['children']) or 'none'}",
+            f"compact: {compact['title']}, version {compact['version']} from {compact['effective_on']}, "
+            f"{len(compact['sections'])} sections"
+            if compact
+            else "compact: none in force today",
+            f"parties ({len(shown['parties'])}): {', '.join(shown['parties']) or 'none'}",
+        ]
+    )
+    _emit(as_json, shown, text)
+
+
+@tenants.command("create")
+@click.argument("slug")
+@click.argument("name")
+@click.option("--tier", required=True, type=click.Choice(["NATIONAL", "REGIONAL", "COUNTY", "DISTRICT"]))
+@click.option("--parent", help="The parent tenant's slug (every tier but NATIONAL has one).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+def tenants_create(slug: str, name: str, tier: str, parent: str | None, as_json: bool) -> None:
+    """Place a new tenant in the tiers, as the platform's operator."""
+    from domain.tenancy import Tier
+    from services.registry import Registry
+    from services.tenants import TenantService
+
+    db = _database()
+    registry = Registry.connect(db)
+    try:
+        with _refusals():
+            recorded = TenantService(registry).create_tenant(
+                OPERATOR, slug=slug, name=name, tier=Tier(tier), parent=parent
+            )
+    finally:
+        registry.close()
+    data = {"slug": slug, "name": name, "tier": tier, "parent": parent, "position": recorded.notification_id}
+    _emit(as_json, data, f"created {slug} ({tier}{', under ' + parent if parent else ''})")
+
+
+@main.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--tenant", required=True, help="The tenant whose compact this is.")
+@click.option(
+    "--effective-on",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="The date it takes effect (default today).",
+)
+@click.option(
+    "--dry-run", is_flag=True, help="Show the sections and matters it would publish; store nothing."
+)
+@click.option("--yes", is_flag=True, help="Amend without asking, after showing the differences.")
+@click.option(
+    "--vocabulary",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help='Extra keywords per matter, as JSON: {"funding": ["grant aid"]}.',
+)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+def import_document(
+    file: Path,
+    tenant: str,
+    effective_on: Any,
+    dry_run: bool,
+    yes: bool,
+    vocabulary: Path | None,
+    as_json: bool,
+) -> None:
+    """Read a compact document (plain text or Markdown) and publish it, or amend the current text to it.
+
+    The importer finds the title, numbered and unnumbered headings, lists, tables, the glossary and
+    appendices, and proposes the matters each section covers. Check them with --dry-run first.
+    """
+    from datetime import date
+
+    from domain.document import decode, parse_document
+    from services.importer import ImportService
+    from services.registry import Registry
+
+    with _refusals():
+        extra = json.loads(vocabulary.read_text(encoding="utf-8")) if vocabulary else None
+        parsed = parse_document(decode(file.read_bytes()), vocabulary=extra)
+    sections = parsed.to_sections()
+    listing: dict[str, Any] = {
+        "title": parsed.title,
+        "sections": [
+            {
+                "key": s.key,
+                "heading": s.heading,
+                "kind": s.kind,
+                "matters": list(s.matters),
+                "characters": len(s.text),
+            }
+            for s in parsed.sections
+        ],
+    }
+    if dry_run:
+        text = "\n".join(
+            [
+                f"{parsed.title}: {len(sections)} sections (nothing stored: --dry-run)",
+                *(f"  {s.key:<10} {s.heading[:60]:<60} {', '.join(s.matters)}" for s in parsed.sections),
+            ]
+        )
+        _emit(as_json, listing, text)
+        return
+    db = _database()
+    registry = Registry.connect(db)
+    try:
+        importer = ImportService(registry)
+        with _refusals():
+            plan = importer.plan(OPERATOR, tenant=tenant, title=parsed.title, sections=sections)
+            if not plan.publishes:
+                assert plan.diff is not None
+                click.echo(_describe(plan.diff), err=as_json)
+                if plan.changes_nothing:
+                    _emit(as_json, {**listing, "changed": False}, "the current text already reads like this")
+                    return
+                if not yes and not click.confirm(
+                    f"Amend version {plan.current_version} of {tenant}?", err=True
+                ):
+                    sys.exit(EXIT_FAILED)
+            on = effective_on.date() if effective_on else date.today()
+            recorded = importer.apply(OPERATOR, plan, effective_on=on, source=file.name)
+    finally:
+        registry.close()
+    done = "published" if plan.publishes else f"amended from version {plan.current_version}"
+    _emit(
+        as_json,
+        {
+            **listing,
+            "tenant": tenant,
+            "effective_on": on.isoformat(),
+            "action": done,
+            "position": recorded.notification_id,
+        },
+        f"{tenant}: {parsed.title} {done}, {len(sections)} sections, in effect from {on.isoformat()}",
+    )
+
+
+def _describe(diff: Any) -> str:
+    lines = [f"+ {s.key} {s.heading}" for s in diff.added]
+    lines += [f"- {s.key} {s.heading}" for s in diff.removed]
+    lines += [f"~ {c.key} {c.after.heading}: {c.marked[:200]}" for c in diff.changed]
+    return "\n".join(lines) or "no differences"
 
 
 @main.command("check-read-models")

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import date
+from pathlib import Path
+
+from domain.document import decode, parse_document
 
 from domain.actors import Actor, Role
 from domain.compact import ProjectLessons, Section
 from domain.compact_rules import DisputeStage
+from domain.errors import InvalidInput
 from domain.funding_notices import FundingChange
 from domain.register import BodyKind, Contact, Sector
 from domain.steering_group import SteeringRole
@@ -111,15 +116,44 @@ PARTIES: dict[str, list[tuple[str, Sector, BodyKind, date]]] = {
 }  # fmt: skip
 
 
-def load_demo(registry: Registry, say: Callable[[str], None] = lambda _m: None) -> bool:
-    """Record the demo history; False (and nothing recorded) when the registry already has it."""
+def documents_in(folder: Path, say: Callable[[str], None]) -> dict[str, tuple[str, list[Section]]]:
+    """The compact documents in a folder, by the demo tenant each one's title names."""
+    names = {name.casefold(): slug for slug, name, _tier, _parent in TIERS}
+    found: dict[str, tuple[str, list[Section]]] = {}
+    for path in sorted(p for p in folder.iterdir() if p.suffix.lower() in {".txt", ".md"}):
+        if path.name.lower() == "readme.md":
+            continue
+        try:
+            parsed = parse_document(decode(path.read_bytes()))
+        except InvalidInput as refused:
+            say(f"skipped {path.name}: {refused.message}")
+            continue
+        words = set(re.findall(r"[a-z]+", parsed.title.casefold()))
+        slug = next((slug for name, slug in names.items() if set(name.split()) <= words), None)
+        if slug is None or slug not in COMPACTS:
+            say(f"skipped {path.name}: its title '{parsed.title}' names no demo locality")
+            continue
+        found[slug] = (parsed.title, parsed.to_sections())
+        say(f"{slug}: {parsed.title} from {path.name}, {len(found[slug][1])} sections")
+    return found
+
+
+def load_demo(
+    registry: Registry, say: Callable[[str], None] = lambda _m: None, documents: Path | None = None
+) -> bool:
+    """Record the demo history; False (and nothing recorded) when the registry already has it.
+
+    With `documents`, the compacts found there replace the demo's own summaries of them.
+    """
     if registry.exists(tenant_id("england")):
         return False
+    imported = documents_in(documents, say) if documents is not None else {}
     tenants, compacts = TenantService(registry), CompactService(registry)
     codes, steering = CodeService(registry), SteeringGroupService(registry)
     for slug, name, tier, parent in TIERS:
         tenants.create_tenant(DEMO, slug=slug, name=name, tier=tier, parent=parent)
     for slug, (title, on, sections) in COMPACTS.items():
+        title, sections = imported.get(slug, (title, sections))
         compacts.publish(DEMO, tenant=slug, title=title, effective_on=on, sections=sections)
         for party, sector, kind, signed in PARTIES.get(slug, []):
             compacts.sign(DEMO, tenant=slug, party=party, sector=sector, kind=kind, signed_on=signed)

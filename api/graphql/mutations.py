@@ -10,7 +10,7 @@ import strawberry
 from litestar.concurrency import sync_to_thread
 from strawberry.types import Info
 
-from api.graphql.context import Context
+from api.graphql.context import Context, Loaders
 from api.graphql.types import (
     AmendmentProposal,
     AnnualReview,
@@ -414,6 +414,9 @@ async def _command(ctx: Context, command: Callable[..., Recorded], **kwargs: Any
     """Run a service command off the event loop, then wait until the read models include it."""
     recorded = await sync_to_thread(command, ctx.actor, **kwargs)
     await ctx.services.waiter.wait_for(recorded, ctx.services.read_your_writes_timeout)
+    # What the request's loaders read before this write is stale now: a document with two mutations
+    # must answer the second from the state after both.
+    ctx.loaders = Loaders(ctx.loaders.pool, ctx.loaders.actor)
     return recorded
 
 

@@ -278,3 +278,15 @@ def test_the_register_pages_with_cursors_and_a_hard_cap(server: Server, harlow: 
         error = server.graphql(query, token=editor).json()["errors"][0]
         assert error["extensions"]["code"] == "BAD_USER_INPUT"
         assert says in error["message"]
+
+
+def test_two_mutations_in_one_document_each_answer_from_the_state_after_their_own_write(
+    server: Server, harlow: str
+) -> None:
+    ok(server, """mutation { publishCompact(tenant: "england", title: "The Compact", effectiveOn: "2004-01-14",
+        sections: [{key: "1", heading: "Funding", text: "Notice.", matters: ["funding"]}]) { version } }""", harlow)  # fmt: skip
+    both = ok(server, """mutation {
+        a: signCompact(tenant: "england", party: "Council", sector: STATUTORY, signedOn: "2004-02-01") { name }
+        b: signCompact(tenant: "england", party: "CVS", sector: VOLUNTARY_COMMUNITY, signedOn: "2004-02-01") { name }
+    }""", harlow)  # fmt: skip
+    assert both == {"a": {"name": "Council"}, "b": {"name": "CVS"}}
