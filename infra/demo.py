@@ -7,11 +7,10 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-from domain.document import decode, parse_document
-
 from domain.actors import Actor, Role
 from domain.compact import ProjectLessons, Section
 from domain.compact_rules import DisputeStage
+from domain.document import decode, parse_document
 from domain.errors import InvalidInput
 from domain.funding_notices import FundingChange
 from domain.register import BodyKind, Contact, Sector
