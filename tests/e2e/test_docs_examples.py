@@ -57,6 +57,16 @@ def test_the_integrator_guide_answers_from_the_demo(demo: Server) -> None:
         ("essex", True),
     ]
     assert uniform["lookup"]["answeredBy"]["slug"] == "england"
+    dashboards = answers[-2]
+    assert [(a["tenant"]["slug"], a["codeTitle"]) for a in dashboards["codeAdoptions"]] == [
+        ("havering", "Equality and Diversity")
+    ]
+    # Havering reviewed in April 2011; the other districts not in the twelve months to 2012.
+    assert [(g["tenant"]["slug"], g["lastReviewOn"]) for g in dashboards["tenantsWithoutAnnualReview"]] == [
+        ("harlow", "2005-01-20"),
+        ("harrow", None),
+        ("hertsmere", None),
+    ]
     private = answers[-1]
     assert private["tenant"]["disputes"][0]["key"] == "grant-conditions-2010"
     assert private["verifyHistory"]["ok"] is True

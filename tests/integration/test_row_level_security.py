@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import date
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import asyncpg
 import psycopg
@@ -18,6 +19,7 @@ from infra.database import Database
 from projections.worker import ProjectionWorker
 from services.codes import CodeService
 from services.compacts import CompactService
+from services.consultations import ConsultationService
 from services.registry import Registry
 from services.tenants import TenantService
 from tests.conftest import READ_MODEL_TABLES
@@ -89,7 +91,7 @@ def test_the_api_role_owns_nothing_and_cannot_bypass_security(db: Database) -> N
     ("statement", "allowed"),
     [
         ("INSERT INTO tenants VALUES ('w', 'W', 'NATIONAL', NULL, now(), 'worker', 1)", True),
-        ("DELETE FROM disputes", True),
+        ("DELETE FROM board_referrals", True),
         ("UPDATE registry_events SET state = state", False),
         ("DELETE FROM registry_events", False),
         ("SELECT key FROM person_keys", False),
@@ -187,3 +189,30 @@ async def a_then_b(db: Database) -> tuple[set[str], str]:
 
 def test_one_pooled_connection_serving_a_then_b_leaks_nothing(two_tenants: Database) -> None:
     assert asyncio.run(a_then_b(two_tenants)) == ({"beta"}, "beta")
+
+
+async def consultations_seen(db: Database, actor: Actor) -> list[str]:
+    pool = await asyncpg.create_pool(
+        **db.asyncpg_kwargs(), min_size=1, max_size=1, server_settings={"role": "compacts_reader"}
+    )
+    try:
+        async with reading(pool, actor) as conn:
+            return [r[0] for r in await conn.fetch("SELECT key FROM consultations ORDER BY key")]
+    finally:
+        await pool.close()
+
+
+def test_a_consultation_announced_ahead_is_private_until_its_opening_day(
+    two_tenants: Database, registry: Registry
+) -> None:
+    consultations = ConsultationService(registry)
+    today = datetime.now(ZoneInfo("Europe/London")).date()
+    for key, opens in (("open-now", today), ("announced", today + timedelta(days=30))):
+        consultations.open(
+            ADMIN, tenant="alpha", key=key, title=key, consulted=["Everyone"], opens_on=opens,
+            closes_on=opens + timedelta(weeks=12),
+        )  # fmt: skip
+    wait_until(lambda: all_tracked(two_tenants) == all_due(two_tenants), timeout=30)
+    assert asyncio.run(consultations_seen(two_tenants, AUDITOR_A)) == ["announced", "open-now"]
+    assert asyncio.run(consultations_seen(two_tenants, AUDITOR_B)) == ["open-now"]
+    assert asyncio.run(consultations_seen(two_tenants, PUBLIC)) == ["open-now"]
