@@ -1,16 +1,52 @@
-"""Replay every event into a scratch database and compare its read models with the live ones."""
+"""Rebuild read models from the event store into shadow tables, compare them, and swap them in atomically."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+import re
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import psycopg
 from psycopg import sql
 
 from infra.database import Database, scratch_database
-from infra.migrate import migrate
-from projections.worker import ProjectionWorker, wait_until_current
+from infra.migrate import migrate, schema_sql
+from projections.base import WORKER_ROLE, ProjectionSpec
+from projections.catalogue import PROJECTIONS
+from projections.worker import (
+    BATCH,
+    LOCK_NAMESPACE,
+    RELEASE_CHANNEL,
+    ProjectionWorker,
+    _factory,
+    apply_notifications,
+    construct_view,
+    wait_until_current,
+    worker_env,
+)
+from services.registry import Registry
+
+# The read tables each projection writes; no foreign key reaches from one projection's tables to another's.
+TABLES: dict[str, tuple[str, ...]] = {
+    "tenant_directory": ("tenants", "tenant_ancestors"),
+    "compact_text": ("compact_versions", "compact_sections"),
+    "register_of_parties": ("party_memberships", "party_contacts", "champion_appointments"),
+    "codes_of_practice": ("codes", "code_matters", "code_endorsements"),
+    "steering_group": ("steering_terms",),
+    "amendment_proposals": ("amendment_proposals",),
+    "annual_reviews": ("annual_reviews", "annual_review_projects"),
+    "compact_rules": ("compact_rules",),
+    "disputes": ("disputes", "dispute_stages", "board_referrals"),
+    "consultations": ("consultations", "consultation_responses"),
+    "funding_notices": ("funding_notices",),
+    "tenant_history": ("tenant_events",),
+}
+# How long a rebuild waits for the running workers to let go of the projections it swaps.
+LOCK_WAIT_SECONDS = 60.0
 
 # Every read model, with the columns that order its rows for a comparison.
 READ_MODELS: dict[str, str] = {
@@ -99,3 +135,188 @@ def check(live: Database, server: Database, progress: Callable[[int, int], None]
             if differing:
                 differences.append(Difference(table, len(ours), len(theirs), differing))
         return differences
+
+
+def _projection_specs(names: Sequence[str] | None) -> list[ProjectionSpec]:
+    known = {p.name: p for p in PROJECTIONS}
+    unknown = sorted(set(names or ()) - set(known))
+    if unknown:
+        raise ValueError(f"unknown read models {unknown}; they are: {', '.join(sorted(known))}")
+    return [p for p in PROJECTIONS if not names or p.name in names]
+
+
+def _shadow_tables(conn: psycopg.Connection[Any], schema: str, tables: list[str]) -> None:
+    """Empty tables shaped like the live ones (columns, checks, keys, indexes), for the worker role."""
+    ident = sql.Identifier(schema)
+    conn.execute(sql.SQL("CREATE SCHEMA {}").format(ident))
+    for table in tables:
+        conn.execute(
+            sql.SQL("CREATE TABLE {}.{} (LIKE public.{} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)").format(
+                ident, sql.Identifier(table), sql.Identifier(table)
+            )
+        )
+    constraints = conn.execute(
+        "SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid), c.contype"
+        " FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid"
+        " WHERE t.relnamespace = 'public'::regnamespace AND t.relname = ANY(%s)"
+        " AND c.contype IN ('p', 'u', 'f')"
+        " ORDER BY c.contype DESC",  # keys before the foreign keys that need them
+        (tables,),
+    ).fetchall()
+    # Unqualified names in the definitions resolve to the shadow tables.
+    conn.execute(sql.SQL("SET search_path TO {}").format(ident))
+    for table, name, definition, _kind in constraints:
+        conn.execute(
+            sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} ").format(sql.Identifier(table), sql.Identifier(name))
+            + sql.SQL(definition)
+        )
+    for statement in re.findall(r"CREATE (?:UNIQUE )?INDEX IF NOT EXISTS .*?;", schema_sql(), re.DOTALL):
+        on = re.search(r"\bON\s+(\w+)", statement)
+        if on and on.group(1) in tables:
+            conn.execute(statement.encode())
+    conn.execute("SET search_path TO public")
+    conn.execute(sql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(ident, sql.Identifier(WORKER_ROLE)))
+    conn.execute(
+        sql.SQL("GRANT ALL ON ALL TABLES IN SCHEMA {} TO {}").format(ident, sql.Identifier(WORKER_ROLE))
+    )
+
+
+@contextmanager
+def _locks(db: Database, specs: list[ProjectionSpec]) -> Iterator[None]:
+    """Hold the projections' worker locks, asking the running workers to let go of them first."""
+    with psycopg.connect(db.psycopg_conninfo(), autocommit=True) as conn:
+        waiting = [s.name for s in specs]
+        deadline = time.monotonic() + LOCK_WAIT_SECONDS
+        while waiting:
+            for name in list(waiting):
+                taken = conn.execute(
+                    "SELECT pg_try_advisory_lock(%s, hashtext(%s))", (LOCK_NAMESPACE, name)
+                ).fetchone()
+                if taken and taken[0]:
+                    waiting.remove(name)
+                else:
+                    conn.execute("SELECT pg_notify(%s, %s)", (RELEASE_CHANNEL, name))
+            if waiting and time.monotonic() > deadline:
+                raise TimeoutError(f"the workers did not let go of {waiting}")
+            if waiting:
+                time.sleep(0.05)
+        yield  # the locks go when this connection closes
+
+
+def _catch_up(
+    app: Registry,
+    projections: dict[str, Any],
+    scanned: dict[str, int],
+    progress: Callable[[int, int], None],
+) -> None:
+    """Replay every stored event into the shadow projections, streaming a batch at a time."""
+    head = app.recorder.max_notification_id() or 0
+    every = any(not p.topics for p in projections.values())
+    topics = [] if every else sorted({t for p in projections.values() for t in p.topics})
+    while True:
+        start = min(scanned.values()) + 1
+        batch = app.recorder.select_notifications(start=start, limit=BATCH, topics=topics)
+        apply_notifications(app, projections, scanned, batch)
+        progress(min(scanned.values()) if batch else head, head)
+        if len(batch) < BATCH:
+            return
+
+
+def _compare(
+    conn: psycopg.Connection[Any], schema: str, tables: list[str], tenant: str | None
+) -> list[Difference]:
+    differences = []
+    for table in tables:
+        where = sql.SQL(" WHERE tenant_id = %s") if tenant else sql.SQL("")
+        rows = []
+        for source in (sql.Identifier("public", table), sql.Identifier(schema, table)):
+            query = sql.SQL("SELECT * FROM {}{} ORDER BY {}").format(
+                source, where, sql.SQL(READ_MODELS[table])
+            )
+            rows.append(conn.execute(query, (tenant,) if tenant else None).fetchall())
+        live, rebuilt = rows
+        differing = len({repr(r) for r in live} ^ {repr(r) for r in rebuilt})
+        if differing:
+            differences.append(Difference(table, len(live), len(rebuilt), differing))
+    return differences
+
+
+def _swap(conn: psycopg.Connection[Any], schema: str, tables: list[str]) -> None:
+    """In one transaction: the live tables out, the shadow ones in, with the live ones' security."""
+    retired = f"{schema}_retired"
+    with conn.transaction():
+        conn.execute("SET LOCAL lock_timeout = '10s'")
+        for table in tables:
+            conn.execute(
+                sql.SQL("LOCK TABLE public.{} IN ACCESS EXCLUSIVE MODE").format(sql.Identifier(table))
+            )
+        conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(retired)))
+        for table in tables:
+            conn.execute(
+                sql.SQL("ALTER TABLE public.{} SET SCHEMA {}").format(
+                    sql.Identifier(table), sql.Identifier(retired)
+                )
+            )
+            conn.execute(
+                sql.SQL("ALTER TABLE {}.{} SET SCHEMA public").format(
+                    sql.Identifier(schema), sql.Identifier(table)
+                )
+            )
+        # Row-level security, policies and grants, exactly as a migration leaves them.
+        conn.execute(schema_sql().encode())
+        for spec in PROJECTIONS:
+            tracking = sql.Identifier(spec.tracking_table)
+            conn.execute(sql.SQL("GRANT SELECT ON {} TO compacts_reader").format(tracking))
+            conn.execute(
+                sql.SQL("GRANT SELECT, INSERT, UPDATE, DELETE ON {} TO {}").format(
+                    tracking, sql.Identifier(WORKER_ROLE)
+                )
+            )
+    conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(retired)))
+
+
+def rebuild(
+    live: Database,
+    names: Sequence[str] | None = None,
+    *,
+    swap: bool,
+    tenant: str | None = None,
+    progress: Callable[[int, int], None] = lambda _done, _total: None,
+) -> list[Difference]:
+    """Replay the read models into shadow tables and compare them with the live ones; with `swap`,
+    put the rebuilt tables in their place in one transaction, readers never finding a table missing.
+
+    The live workers keep projecting while the history is replayed; only the last catch-up and the swap
+    hold the projections' locks. `tenant` narrows the comparison, not the replay.
+    """
+    specs = _projection_specs(names)
+    tables = [t for s in specs for t in TABLES[s.name]]
+    schema = f"rebuild_{os.getpid()}_{int(time.time())}"
+    factory = _factory(live, schema=schema)
+    app = Registry(worker_env(live))
+    try:
+        with psycopg.connect(live.psycopg_conninfo(), autocommit=True) as conn:
+            _shadow_tables(conn, schema, tables)
+            try:
+                views = {s.name: construct_view(factory, s) for s in specs}
+                for view in views.values():
+                    view.create_table()
+                conn.execute(
+                    sql.SQL("GRANT ALL ON ALL TABLES IN SCHEMA {} TO {}").format(
+                        sql.Identifier(schema), sql.Identifier(WORKER_ROLE)
+                    )
+                )
+                projections = {s.name: s.projection(view=views[s.name]) for s in specs}
+                scanned = dict.fromkeys(projections, 0)
+                _catch_up(app, projections, scanned, progress)
+                with _locks(live, specs):
+                    _catch_up(app, projections, scanned, progress)
+                    differences = _compare(conn, schema, tables, tenant)
+                    if swap:
+                        _swap(conn, schema, [*tables, *(s.tracking_table for s in specs)])
+            finally:
+                conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
+    finally:
+        app.close()
+        factory.close()
+    return differences

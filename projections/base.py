@@ -13,6 +13,7 @@ from eventsourcing.postgres import PostgresTrackingRecorder
 from eventsourcing.projection import Projection
 from psycopg import Cursor
 from psycopg.rows import DictRow
+from psycopg.sql import SQL, Identifier
 
 # "As recorded at" with no time given: everything recorded so far.
 LATEST = datetime.max.replace(tzinfo=UTC)
@@ -36,6 +37,11 @@ class ReadModelView(PostgresTrackingRecorder):
         """A transaction that runs as the worker role, whatever user the process logged in as."""
         with self.datastore.transaction(commit=True) as curs:
             curs.execute(f"SET LOCAL ROLE {WORKER_ROLE}")
+            if self.datastore.schema != "public":
+                # A rebuild writes into shadow tables of the same names in a schema of its own.
+                curs.execute(
+                    SQL("SET LOCAL search_path TO {}, public").format(Identifier(self.datastore.schema))
+                )
             yield curs
 
     def apply(self, tracking: Tracking, *statements: tuple[str, Any]) -> None:

@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable, Sequence
 
 import psycopg
-from eventsourcing.persistence import InfrastructureFactory, Tracking
+from eventsourcing.persistence import InfrastructureFactory, Notification, Tracking
 from eventsourcing.postgres import PostgresFactory
 from eventsourcing.projection import Projection
 from eventsourcing.utils import Environment
@@ -29,6 +29,10 @@ ERROR_BACKOFF_SECONDS = 1.0
 BATCH = 500
 # eventsourcing NOTIFYs this channel (the event table's name) on every write.
 EVENTS_CHANNEL = "registry_events"
+# `compacts rebuild` asks here (payload: a projection's name) for a projection's lock, to swap its tables.
+RELEASE_CHANNEL = "compacts_release"
+# How long a worker leaves a released projection alone, so the one that asked can take its lock.
+RELEASE_REST_SECONDS = 3.0
 
 
 def worker_env(db: Database, *, create_tables: bool = False) -> dict[str, str]:
@@ -52,8 +56,10 @@ def create_view_tables(db: Database) -> None:
         factory.close()
 
 
-def _factory(db: Database, *, create_tables: bool = False) -> PostgresFactory:
+def _factory(db: Database, *, create_tables: bool = False, schema: str = "") -> PostgresFactory:
     env = Environment(APPLICATION_NAME, worker_env(db, create_tables=create_tables))
+    if schema:
+        env["POSTGRES_SCHEMA"] = schema
     factory = InfrastructureFactory.construct(env=env)
     assert isinstance(factory, PostgresFactory)
     return factory
@@ -74,6 +80,7 @@ class ProjectionWorker:
         self.batch = batch
         self.stopping = threading.Event()
         self.holding: set[str] = set()
+        self.resting: dict[str, float] = {}
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
@@ -110,6 +117,7 @@ class ProjectionWorker:
         try:
             with psycopg.connect(self.db.psycopg_conninfo(), autocommit=True, connect_timeout=5) as lock:
                 lock.execute(f"LISTEN {EVENTS_CHANNEL}")
+                lock.execute(f"LISTEN {RELEASE_CHANNEL}")
                 projections: dict[str, Projection[ReadModelView]] = {}
                 # How far each held projection has looked: its tracking row, or further when the events
                 # since were of types it does not handle (those leave no tracking row behind).
@@ -120,10 +128,12 @@ class ProjectionWorker:
                         self._take_locks(lock, factory, projections, scanned)
                         next_lock_attempt = time.monotonic() + LOCK_RETRY_SECONDS
                     caught_up = self._project_batch(app, projections, scanned) if projections else True
-                    if caught_up:
-                        # Woken by the event store's NOTIFY; the timeout also checks the lock connection.
-                        for _ in lock.notifies(timeout=0.5, stop_after=1):
-                            pass
+                    # Woken by the event store's NOTIFY; the timeout also checks the lock connection.
+                    # Read first, act after: the connection is busy while it waits for notifications.
+                    notes = list(lock.notifies(timeout=0.5 if caught_up else 0.0, stop_after=1))
+                    for note in notes:
+                        if note.channel == RELEASE_CHANNEL:
+                            self._release(lock, note.payload, projections, scanned)
                     lock.execute("SELECT 1")
         finally:
             app.close()
@@ -137,7 +147,7 @@ class ProjectionWorker:
         scanned: dict[str, int],
     ) -> None:
         for spec in self.specs:
-            if spec.name in self.holding:
+            if spec.name in self.holding or self.resting.get(spec.name, 0.0) > time.monotonic():
                 continue
             row = lock.execute(
                 "SELECT pg_try_advisory_lock(%s, hashtext(%s))", (LOCK_NAMESPACE, spec.name)
@@ -149,6 +159,23 @@ class ProjectionWorker:
                 scanned[spec.name] = view.max_tracking_id(APPLICATION_NAME) or 0
                 self.holding.add(spec.name)
                 log.info("projection %s: holding its lock", spec.name)
+
+    def _release(
+        self,
+        lock: psycopg.Connection[tuple[object, ...]],
+        name: str,
+        projections: dict[str, Projection[ReadModelView]],
+        scanned: dict[str, int],
+    ) -> None:
+        """Let go of a projection for a while: a rebuild is waiting to swap its tables."""
+        if name not in self.holding:
+            return
+        projections.pop(name, None)
+        scanned.pop(name, None)
+        self.holding.discard(name)
+        lock.execute("SELECT pg_advisory_unlock(%s, hashtext(%s))", (LOCK_NAMESPACE, name))
+        self.resting[name] = time.monotonic() + RELEASE_REST_SECONDS
+        log.info("projection %s: released for a rebuild", name)
 
     def _project_batch(
         self,
@@ -162,26 +189,37 @@ class ProjectionWorker:
         topics = [] if every else sorted({t for name in projections for t in projections[name].topics})
         start = min(scanned[name] for name in projections) + 1
         notifications = app.recorder.select_notifications(start=start, limit=self.batch, topics=topics)
-        for notification in notifications:
-            event = None
-            for name, projection in projections.items():
-                wanted = not projection.topics or notification.topic in projection.topics
-                if wanted and scanned[name] < notification.id:
-                    tracking = Tracking(APPLICATION_NAME, notification.id)
-                    if getattr(projection, "wants_stored", False):
-                        projection.process_stored(notification, tracking)  # type: ignore[attr-defined]
-                    else:
-                        event = event or app.mapper.to_domain_event(notification)
-                        projection.process_event(event, tracking)
-                    scanned[name] = notification.id
-            if self.stopping.is_set():
-                return True
-        if notifications:
-            # The batch held every event of every held projection's types up to its last one.
-            last = notifications[-1].id
-            for name in projections:
-                scanned[name] = max(scanned[name], last)
-        return len(notifications) < self.batch
+        apply_notifications(app, projections, scanned, notifications, self.stopping)
+        return len(notifications) < self.batch or self.stopping.is_set()
+
+
+def apply_notifications(
+    app: Registry,
+    projections: dict[str, Projection[ReadModelView]],
+    scanned: dict[str, int],
+    notifications: Sequence[Notification],
+    stopping: threading.Event | None = None,
+) -> None:
+    """Hand each stored event, in order, to every projection that handles it and has not seen it."""
+    for notification in notifications:
+        event = None
+        for name, projection in projections.items():
+            wanted = not projection.topics or notification.topic in projection.topics
+            if wanted and scanned[name] < notification.id:
+                tracking = Tracking(APPLICATION_NAME, notification.id)
+                if getattr(projection, "wants_stored", False):
+                    projection.process_stored(notification, tracking)  # type: ignore[attr-defined]
+                else:
+                    event = event or app.mapper.to_domain_event(notification)
+                    projection.process_event(event, tracking)
+                scanned[name] = notification.id
+        if stopping is not None and stopping.is_set():
+            return
+    if notifications:
+        # The batch held every event of every projection's types up to its last one.
+        last = notifications[-1].id
+        for name in projections:
+            scanned[name] = max(scanned[name], last)
 
 
 def progress(db: Database) -> dict[str, tuple[int, int]]:

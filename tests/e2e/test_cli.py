@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 
 from infra.database import Database
@@ -141,3 +142,20 @@ def test_refusals_exit_with_their_code_and_store_nothing(database: Database, tmp
     unknown = compacts(database, tmp_path, "import", str(seed), "--tenant", "hertsmere", "--yes")
     assert (unknown.returncode, unknown.stderr.strip()) == (3, "NOT_FOUND: There is no tenant 'hertsmere'.")
     assert count_events(database) == before
+
+
+def test_rebuild_from_the_command_line_checks_then_swaps(database: Database, tmp_path: Path) -> None:
+    checked = compacts(database, tmp_path, "rebuild", "--check", "--json")
+    assert checked.returncode == 0, checked.stderr
+    assert json.loads(checked.stdout) == {"swapped": False, "differences": []}
+    with psycopg.connect(database.psycopg_conninfo(), autocommit=True) as conn:
+        conn.execute("UPDATE tenants SET name = 'Tampered' WHERE tenant_id = 'harlow'")
+    differs = compacts(database, tmp_path, "rebuild", "--check", "--projection", "tenant_directory")
+    assert differs.returncode == 1
+    assert differs.stdout.splitlines() == ["tenants: 2 rows differ (live 4, rebuilt 4)"]
+    swapped = as_json(compacts(database, tmp_path, "rebuild", "--projection", "tenant_directory", "--json"))
+    assert swapped["swapped"] is True
+    assert [d["table"] for d in swapped["differences"]] == ["tenants"]
+    assert as_json(compacts(database, tmp_path, "tenants", "show", "harlow", "--json"))["name"] == "Harlow"
+    unknown = compacts(database, tmp_path, "rebuild", "--projection", "codes")
+    assert unknown.returncode == 4
