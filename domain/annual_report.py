@@ -12,6 +12,7 @@ class AmendmentLine:
     version: int
     effective_on: date
     rationale: str
+    changes: tuple[str, ...] = ()  # each section added, removed or changed, with its word diff
 
 
 @dataclass(frozen=True)
@@ -125,7 +126,14 @@ class AnnualReport:
         return [
             (
                 "The compact",
-                [f"{a.effective_on.isoformat()}: version {a.version}: {a.rationale}" for a in self.amendments]
+                [
+                    line
+                    for a in self.amendments
+                    for line in (
+                        f"{a.effective_on.isoformat()}: version {a.version}: {a.rationale}",
+                        *(f"version {a.version}: {change}" for change in a.changes),
+                    )
+                ]
                 or ["No amendments took effect."],
             ),
             (

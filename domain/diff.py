@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass
+from itertools import pairwise
 
 from domain.compact import Section
 
@@ -75,3 +76,42 @@ def diff_sections(before: list[Section], after: list[Section]) -> CompactDiff:
         removed=tuple(s for k, s in old.items() if k not in new),
         changed=changed,
     )
+
+
+def change_lines(before: list[Section], after: list[Section]) -> list[str]:
+    """One line per section added, removed or changed, the changed ones with their word diff."""
+    d = diff_sections(before, after)
+    return [
+        *(f"added {s.key} {s.heading}: {s.text}" for s in d.added),
+        *(f"removed {s.key} {s.heading}" for s in d.removed),
+        *(f"changed {c.key} {c.after.heading}: {c.marked}" for c in d.changed),
+    ]
+
+
+@dataclass(frozen=True)
+class Version:
+    number: int
+    effective_on: str
+    rationale: str | None
+    sections: tuple[Section, ...]
+
+
+def amendment_history(title: str, versions: list[Version]) -> str:
+    """Every version of a compact after the first, with what changed from the one before, as Markdown."""
+    lines = [f"# {title}: amendments", ""]
+    if not versions:
+        return "\n".join([*lines, "No compact has been published.", ""])
+    first = versions[0]
+    lines += [
+        f"Version {first.number} took effect on {first.effective_on} with {len(first.sections)} sections.",
+        "",
+    ]
+    for before, after in pairwise(versions):
+        lines += [f"## Version {after.number}, in effect from {after.effective_on}", ""]
+        if after.rationale:
+            lines += [f"Why: {after.rationale}", ""]
+        lines += [f"- {line}" for line in change_lines(list(before.sections), list(after.sections))] or [
+            "- no section changed"
+        ]
+        lines.append("")
+    return "\n".join(lines)

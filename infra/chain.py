@@ -172,8 +172,12 @@ def write_bundle(
     events: Iterable[tuple[StoredFact, str]],
     checkpoints: list[Checkpoint],
     jwks: dict[str, Any],
+    extra: dict[str, bytes] | None = None,
 ) -> dict[str, Any]:
-    """Write events (each with its published hash), checkpoints and public keys, plus a manifest of them."""
+    """Write events (each with its published hash), checkpoints and public keys, plus a manifest of them.
+
+    `extra` files (a readable account of the amendments) are listed in the manifest with their hashes too.
+    """
     lines = []
     count, head = 0, None
     for count, (fact, published_hash) in enumerate(events, start=1):
@@ -191,6 +195,7 @@ def write_bundle(
         "events.jsonl": ("\n".join(lines) + ("\n" if lines else "")).encode("utf-8"),
         "checkpoints.json": json.dumps([c.__dict__ for c in checkpoints], indent=2).encode(),
         "keys.json": json.dumps(jwks, indent=2).encode(),
+        **(extra or {}),
     }
     manifest = {
         "format": BUNDLE_FORMAT,
@@ -228,6 +233,16 @@ def verify_bundle(path: Path, trusted_keys: dict[str, Any] | None = None) -> Bun
         return fail(f"unknown bundle format {manifest.get('format')!r}", tenant)
     for name, data in files.items():
         if manifest.get("files", {}).get(name) != hashlib.sha256(data).hexdigest():
+            problems.append(f"{name} does not match the manifest")
+    listed = manifest.get("files", {})
+    for name in sorted(set(listed) - set(files)) if isinstance(listed, dict) else ():
+        try:
+            with zipfile.ZipFile(path) as bundle:
+                data = bundle.read(name)
+        except KeyError:
+            problems.append(f"{name} is listed in the manifest but missing")
+            continue
+        if listed[name] != hashlib.sha256(data).hexdigest():
             problems.append(f"{name} does not match the manifest")
     try:
         records = [json.loads(line) for line in files["events.jsonl"].decode("utf-8").splitlines() if line]

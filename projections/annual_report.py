@@ -17,8 +17,11 @@ from domain.annual_report import (
     PartyLine,
     ReviewLine,
 )
+from domain.compact import Section
 from domain.compact_rules import DisputeStage
+from domain.diff import change_lines
 from projections.annual_reviews import reviews_of
+from projections.compact_text import sections_of
 from projections.consultations import consultations_of
 from projections.disputes import disputes_of
 from projections.funding_notices import notices_of
@@ -57,15 +60,27 @@ async def annual_report(
         tenant,
         last,
     )
+    versions = await conn.fetch(
+        "SELECT version, effective_on, rationale FROM compact_versions "
+        "WHERE tenant_id = $1 AND effective_on BETWEEN $2 AND $3 ORDER BY effective_on, version",
+        tenant,
+        first,
+        last,
+    )
+    numbers = [r["version"] for r in versions]
+    texts = await sections_of(conn, tenant, sorted({*numbers, *(n - 1 for n in numbers)}))
+
+    def text(version: int) -> list[Section]:
+        return [Section(s.key, s.heading, s.text, tuple(s.matters)) for s in texts.get(version, [])]
+
     amendments = [
-        AmendmentLine(r["version"], r["effective_on"], r["rationale"] or "first published")
-        for r in await conn.fetch(
-            "SELECT version, effective_on, rationale FROM compact_versions "
-            "WHERE tenant_id = $1 AND effective_on BETWEEN $2 AND $3 ORDER BY effective_on, version",
-            tenant,
-            first,
-            last,
+        AmendmentLine(
+            r["version"],
+            r["effective_on"],
+            r["rationale"] or "first published",
+            tuple(change_lines(text(r["version"] - 1), text(r["version"]))) if r["version"] > 1 else (),
         )
+        for r in versions
     ]
     memberships = await conn.fetch(
         "SELECT name, sector, signed_on, withdrawn_on, withdrawal_reason FROM party_memberships "

@@ -8,9 +8,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from eventsourcing.utils import get_topic
 from psycopg import sql
 
 from domain.actors import Actor
+from domain.compact import Compact, Section
+from domain.diff import Version, amendment_history
 from domain.errors import Conflict, Forbidden, Unauthenticated
 from domain.events import ID_SEPARATOR
 from domain.witness import Witness, witness_id
@@ -156,7 +159,33 @@ class AuditService:
         events = (
             (fact, published.get(position, "")) for position, fact in enumerate(self._events(tenant), start=1)
         )
-        return write_bundle(path, tenant, events, self.checkpoints(tenant), self.keys.jwks())
+        amendments = self._amendments(tenant).encode("utf-8")
+        return write_bundle(
+            path, tenant, events, self.checkpoints(tenant), self.keys.jwks(), {"amendments.md": amendments}
+        )
+
+    def _amendments(self, tenant: str) -> str:
+        """What each version of the compact changed, rebuilt from the stored events, for the bundle."""
+        published, amended = get_topic(Compact.CompactPublished), get_topic(Compact.CompactAmended)
+        versions: list[Version] = []
+        title = tenant
+        sections: dict[str, Section] = {}
+        for fact in self._events(tenant):
+            if fact.topic not in (published, amended):
+                continue
+            state = json.loads(fact.state)
+            if fact.topic == published:
+                title = state["title"]
+                sections = {s["key"]: Section.from_dict(s) for s in state["sections"]}
+                number, rationale = 1, None
+            else:
+                for key in state["removed"]:
+                    sections.pop(key, None)
+                for s in state["upserted"]:
+                    sections[s["key"]] = Section.from_dict(s)  # a replaced section keeps its place
+                number, rationale = state["compact_version"], state["rationale"]
+            versions.append(Version(number, state["effective_on"], rationale, tuple(sections.values())))
+        return amendment_history(title, versions)
 
     def checkpoint(self, actor: Actor, tenant: str) -> Checkpoint:
         """Sign the tenant's current head, after checking the chain from the event store holds."""

@@ -287,6 +287,7 @@ class ReportAmendment:
     version: int
     effective_on: date
     rationale: str
+    changes: list[str] = strawberry.field(description="Each section added, removed or changed, word by word.")
 
 
 @strawberry.type
@@ -390,7 +391,12 @@ class AnnualReport:
             year=r.year,
             compact_title=r.compact_title,
             amendments=[
-                ReportAmendment(version=a.version, effective_on=a.effective_on, rationale=a.rationale)
+                ReportAmendment(
+                    version=a.version,
+                    effective_on=a.effective_on,
+                    rationale=a.rationale,
+                    changes=list(a.changes),
+                )
                 for a in r.amendments
             ],
             parties_joined=[ReportParty(name=p.name, on=p.on, detail=p.detail) for p in r.parties_joined],

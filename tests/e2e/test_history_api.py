@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import zipfile
 from itertools import pairwise
 from typing import Any
 
@@ -141,16 +142,28 @@ def test_signed_checkpoints_are_listed_and_a_tampered_one_fails_verification(
 def test_an_exported_bundle_verifies_offline_and_names_tampering(
     server: Server, harlow: str, clean_db: Database, tmp_path: Any
 ) -> None:
+    ok(server, """mutation { amendCompact(tenant: "harlow", effectiveOn: "2006-04-01", rationale: "Review",
+        upsertSections: [{key: "1", heading: "H", text: "t and more", matters: []}]) { version } }""", harlow)  # fmt: skip
     assert run_cli(server, clean_db, "checkpoint", "harlow").returncode == 0
     bundle = tmp_path / "harlow.zip"
     exported = run_cli(server, clean_db, "export", "harlow", str(bundle))
     assert exported.returncode == 0, exported.stderr
-    assert "6 events of harlow" in exported.stdout
+    assert "7 events of harlow" in exported.stdout
+    # For an auditor reading, not only checking: what each amendment changed, from the same events.
+    with zipfile.ZipFile(bundle) as opened:
+        account = opened.read("amendments.md").decode().splitlines()
+    assert account[4:9] == [
+        "## Version 2, in effect from 2006-04-01",
+        "",
+        "Why: Review",
+        "",
+        "- changed 1 H: t {+and more+}",
+    ]
     jwks = tmp_path / "jwks.json"
     jwks.write_text(httpx.get(f"{server.url}/.well-known/jwks.json").text)
     checked = run_cli(server, clean_db, "verify-bundle", str(bundle), "--trust", str(jwks))
     assert checked.returncode == 0, checked.stdout
-    assert json.loads(checked.stdout)["checked"] == 6
+    assert json.loads(checked.stdout)["checked"] == 7
     bundle.write_bytes(bundle.read_bytes()[:100])
     assert run_cli(server, clean_db, "verify-bundle", str(bundle)).returncode == 1
 

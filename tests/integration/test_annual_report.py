@@ -154,6 +154,7 @@ The Harrow Compact, from 2021-01-01 to 2021-12-31.
 ## The compact
 
 - 2021-05-01: version 2: Disputes section rewritten
+- version 2: changed 1 Disputes: [-Settle them early.-]{+Three stages.+}
 
 ## Parties who signed
 

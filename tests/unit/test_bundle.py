@@ -133,3 +133,18 @@ def test_the_checking_module_runs_alone(tmp_path: Path) -> None:
         [sys.executable, "-c", script, str(alone), str(bundle)], capture_output=True, text=True, check=True
     )
     assert done.stdout.strip() == "True []"
+
+
+def test_an_extra_file_listed_in_the_manifest_is_checked_too(tmp_path: Path) -> None:
+    path = tmp_path / "b.zip"
+    events = chained(facts(["a"]))
+    write_bundle(path, "harlow", events, [], RING.jwks(), {"amendments.md": b"# Amendments\n"})
+    assert verify_bundle(path).ok
+    rewrite(path, {"amendments.md": b"# Amendments, rewritten\n"}, fix_manifest=False)
+    assert "amendments.md does not match the manifest" in verify_bundle(path).problems
+    with zipfile.ZipFile(path) as bundle:
+        kept = {n: bundle.read(n) for n in bundle.namelist() if n != "amendments.md"}
+    with zipfile.ZipFile(path, "w") as bundle:
+        for name, data in kept.items():
+            bundle.writestr(name, data)
+    assert "amendments.md is listed in the manifest but missing" in verify_bundle(path).problems

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from domain.compact import Section
-from domain.diff import diff_sections, word_changes
+from domain.diff import Version, amendment_history, diff_sections, word_changes
 
 
 def test_sections_are_added_removed_and_changed_by_key() -> None:
@@ -39,3 +39,25 @@ def test_word_changes_keep_every_word_in_order() -> None:
         ("added", "e"),
     ]
     assert "".join(c.text for c in changes if c.op != "removed") == "a x c d e"
+
+
+def test_the_amendment_history_says_what_each_version_changed() -> None:
+    one = (Section("1", "Funding", "Notice before changes.", ("funding",)), Section("2", "Gone", "Old.", ()))
+    two = (Section("1", "Funding", "Three months notice before changes.", ("funding",)),
+           Section("3", "Disputes", "Mediation first.", ("disputes",)))  # fmt: skip
+    text = amendment_history(
+        "The Harlow Compact", [Version(1, "2004-01-14", None, one), Version(2, "2006-04-01", "Review", two)]
+    )
+    assert text.splitlines() == [
+        "# The Harlow Compact: amendments",
+        "",
+        "Version 1 took effect on 2004-01-14 with 2 sections.",
+        "",
+        "## Version 2, in effect from 2006-04-01",
+        "",
+        "Why: Review",
+        "",
+        "- added 3 Disputes: Mediation first.",
+        "- removed 2 Gone",
+        "- changed 1 Funding: [-Notice-] {+Three months notice+} before changes.",
+    ]
