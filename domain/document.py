@@ -1,71 +1,128 @@
-"""Reads a compact document (plain text or Markdown) into a title and sections with proposed matters."""
+"""Reads a compact document, plain text or Markdown, into its title and sections with proposed matters."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from types import MappingProxyType
 
 from domain.compact import Section
 from domain.errors import InvalidInput
 from domain.matters import resolve_matter
 
-# Keywords that suggest a section covers a matter; a tenant's vocabulary adds to them.
-KEYWORDS: Mapping[str, tuple[str, ...]] = {
-    "funding": ("fund", "funding", "funded", "funder", "grant", "grant aid", "finance", "financial",
-                "payment", "commissioning", "three months"),
-    "consultation": ("consult", "consultation", "consulted", "consulting", "policy development",
-                     "engagement", "views"),
-    "volunteering": ("volunteer", "volunteering", "valuing volunteers"),
-    "equality": ("equality", "equal", "diversity", "diverse", "discrimination", "bme", "inclusion",
-                 "inclusive", "disadvantaged", "under-represented", "underrepresented"),
-    "disputes": ("dispute", "disagreement", "complaint", "mediation", "mediate", "conflict",
-                 "resolving disagreements"),
-    "champions": ("champion",),
-    "codes": ("code of practice", "codes of practice", "code of good practice", "codes of good practice"),
-    "review": ("review", "reviewed", "monitoring", "monitor", "evaluation", "annual report", "annually",
-               "annual"),
-    "independence": ("independence", "independent", "campaign", "campaigning", "advocacy", "advocate",
-                     "challenge"),
-    "confidentiality": ("confidential", "confidentiality", "information sharing", "sharing of information",
-                        "data protection"),
-    "community-groups": ("community groups", "community group", "faith", "small groups", "smaller",
-                         "grass roots"),
-    "procurement": ("procurement", "tender", "tendering", "delivering public services", "service delivery"),
-    "partnership": ("partnership", "partner", "working together", "work together", "joint"),
-}  # fmt: skip
+KINDS = ("section", "glossary", "appendix")
 
-# Where nothing in a section names a matter, it is about the partnership itself: every compact's
-# general sections (vision, purpose, principles) are, and an officer can retag them before publishing.
+# Words and phrases that suggest a section covers a matter. Matching is case-insensitive, on whole
+# words, and takes simple plurals and verb endings ("fund" finds "funds", "funded", "funding").
+# A tenant's vocabulary adds to these; it never replaces them.
+KEYWORDS: Mapping[str, tuple[str, ...]] = MappingProxyType({
+    "funding": ("fund", "funder", "grant", "grant aid", "finance", "financial", "budget", "commissioning",
+                "full cost recovery", "multi-year funding", "funding code", "funding relationship"),
+    "consultation": ("consult", "consultation", "views", "engagement", "policy development",
+                     "developing policy", "consultation code"),
+    "volunteering": ("volunteer", "volunteering"),
+    "equality": ("equality", "equalities", "diversity", "discrimination", "discriminatory", "inequality",
+                 "inclusion", "inclusive", "disadvantaged", "under-represented", "underrepresented", "bme",
+                 "minority", "equal opportunities", "social inclusion", "socially excluded",
+                 "black and minority ethnic", "sexual orientation"),
+    "disputes": ("dispute", "disagreement", "complaint", "mediation", "mediate", "conflict",
+                 "dispute resolution"),
+    "champions": ("champion", "compact champion"),
+    "codes": ("code", "code of practice", "code of good practice", "code of best practice", "compact code"),
+    "review": ("review", "monitoring", "monitor", "evaluation", "annually", "annual review", "annual report",
+               "annual conference", "annual basis"),
+    "independence": ("independence", "independent", "independently", "campaign", "advocacy", "advocate",
+                     "challenge policy", "right to campaign"),
+    "confidentiality": ("confidentiality", "confidential", "information sharing", "sharing of information",
+                        "data protection", "sensitive information", "freedom of information"),
+    "community-groups": ("faith", "community group", "small group", "smaller group", "small organisation",
+                         "smaller organisation", "smaller voluntary organisation", "smaller partner",
+                         "grass roots", "grassroots", "faith group", "faith community", "bme group"),
+    "procurement": ("procurement", "procure", "tender", "tendering", "contract", "service level agreement",
+                    "delivering public services", "public service delivery"),
+    "partnership": ("partnership", "collaborate", "collaboration", "jointly", "joint working",
+                    "partnership working", "working together", "work together", "working in partnership"),
+})  # fmt: skip
+
+# Single words that name a matter outright: one mention is enough, as it is for any phrase. Other
+# single words are only hints, and a section needs two of them (or one in its heading).
+_STRONG = frozenset({
+    "consultation", "volunteering", "equality", "diversity", "discrimination", "dispute", "disagreement",
+    "complaint", "mediation", "champion", "independence", "confidentiality", "procurement", "tendering",
+    "volunteer", "bme",
+})  # fmt: skip
+
+# Phrases that contain a keyword but mean something else: a court's judicial review is not the
+# compact's annual review, and "voluntary and community groups" is the whole sector, not the small
+# community groups that matter means.
+_FALSE_FRIENDS = re.compile(
+    r"\bjudicial\s+reviews?\b|\bvoluntary\s+and\s+community\s+groups?\b", re.IGNORECASE
+)
+
+# A section that names no matter is about the partnership itself, as every compact's general parts
+# (vision, purpose, principles) are; proposing nothing would leave the officer nothing to correct.
 FALLBACK_MATTER = "partnership"
 
-_NUMBERED = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,3})[.)]?\s+(\S.*)$")
-_MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*$")
-_BULLET = re.compile(r"^\s*(?:[-•*·▪o])\s+(.*)$")
-_TOC = re.compile(r"^[^\t]{1,80}\t\s*\d{0,3}\s*$")
-_APPENDIX = re.compile(r"^appendix(?:\s+([a-z0-9]{1,3}))?\b[\s:.)-]*(.*)$", re.IGNORECASE)
-_MD_TABLE_RULE = re.compile(r"^\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?$")
-_DATE = re.compile(
-    r"\b(january|february|march|april|may|june|july|august|september|october|november|december)\b.*\b\d{4}\b",
+_NO_STRUCTURE = (
+    "No sections were found. The importer looks for the compact's title on its first lines, then for "
+    "headings on lines of their own, numbered ('4.2 Commitments by Public Bodies') or not ('Next steps'), "
+    "each followed by its text; Markdown '#' headings work too."
+)
+
+# Odd spaces read as spaces; zero-width marks and soft hyphens, left by word processors, as nothing.
+_ODD_SPACES: dict[str, str | None] = {c: " " for c in "\u00a0\u1680\u202f\u205f\u3000"}
+_ODD_SPACES |= {chr(c): " " for c in range(0x2000, 0x200B)} | {c: None for c in "\u200b\u2060\ufeff\u00ad"}
+_SPACES = str.maketrans(_ODD_SPACES)
+_RUNS = re.compile(r"(?<=\S) {2,}(?=\S)")
+_EMPHASIS = re.compile(r"(\*{1,3}|_{2,3})(?=\S)(.+?)(?<=\S)\1")
+_LINK = re.compile(r"!?\[([^\]\n]+)\]\(([^)\s]+)\)")
+_RULE = re.compile(
+    r"^\s*(?:([-*_])\s*(?:\1\s*){2,}|\|?(?:\s*:?-{3,}:?\s*\|)+\s*:?-{3,}:?\s*\|?|\|?\s*:?-{3,}:?\s*\|)$"
+)
+_MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)(?:\s+#+)?\s*$")
+_NUMBERED = re.compile(r"^(?:(?i:section)\s+)?(\d{1,2}(?:\.\d{1,2}){0,3})\.?\)?\s+(\S.*)$")
+_APPENDIX = re.compile(
+    r"^((?i:appendix|annexe|annex))(?:\s+([A-Z]|[IVX]{1,4}|\d{1,2})\b)?\s*[:.)\u2013\u2014-]?\s*(.*)$"
+)
+_GLOSSARY = re.compile(r"^(?:glossary|definitions|terms used)\b", re.IGNORECASE)
+_CONTENTS = re.compile(r"^(?:table\s+of\s+)?contents:?$", re.IGNORECASE)
+_TOC_ENTRY = re.compile(r"^\S.{0,100}?(?:\t+\s*\d{0,3}|[ \t]*(?:\.{3,}|\u2026+)[ \t]*\d{1,3}|\s+\d{1,3})\s*$")
+_BULLET = re.compile(r"^\s*[-\u2022*\u00b7\u25aa\u25e6\u25cf\u25a0\u2023\u2013\u27a2o]\s+(\S.*)$")
+_LIST_ITEM = re.compile(r"^\s*(?:\(?(?:\d{1,3}|[a-z]|[ivx]{1,4})\)|\d{1,3}\.|[a-z]\.)\s+\S")
+_MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
+_DATE = re.compile(rf"\b(?:{_MONTHS})\b.*\b\d{{4}}\b", re.IGNORECASE)
+_DATE_ONLY = re.compile(
+    rf"^(?:\d{{1,2}}(?:st|nd|rd|th)?\s+)?(?:{_MONTHS})\s+(?:\d{{1,2}}(?:st|nd|rd|th)?,?\s+)?\d{{4}}$",
     re.IGNORECASE,
 )
-_EMPHASIS = re.compile(r"(\*{1,3}|_{2,3})(\S(?:.*?\S)?)\1")
-_SMALL_WORDS = {"a", "an", "and", "as", "at", "by", "for", "in", "of", "on", "or", "the", "to", "with"}
+_PAGE = re.compile(
+    r"^(?:page\s+)?\d{1,3}(?:\s+of\s+\d{1,3})?$|^[-\u2013]\s*\d{1,3}\s*[-\u2013]$", re.IGNORECASE
+)
+_TERMINAL = re.compile(r"[.!?:;][\"'\u201d\u2019)]*$")
+_SMALL_WORDS = frozenset({"a", "an", "and", "as", "at", "by", "for", "from", "in", "of", "on", "or", "the",
+                          "to", "with"})  # fmt: skip
+_LEADS_ON = _SMALL_WORDS | {"that", "which", "who", "their", "its", "our", "is", "are", "will", "be"}
 _STOP = _SMALL_WORDS | {"compact", "local", "draft"}
+_FRONT_MATTER = re.compile(r"\A---\n(?:[ \t]*(?:[\w-]+:.*|-\s.*|#.*)?\n){0,100}?---\n")
 
 
 @dataclass(frozen=True)
 class ParsedSection:
+    """One section as found in the document, with the matters it seems to cover."""
+
     key: str
     heading: str
     text: str
     matters: tuple[str, ...]
-    kind: str  # "section", "glossary" or "appendix"
+    kind: str  # one of KINDS: "section", "glossary" or "appendix"
 
 
 @dataclass(frozen=True)
 class ParsedDocument:
+    """A compact document's title and its sections in the order they appear."""
+
     title: str
     sections: tuple[ParsedSection, ...]
 
@@ -77,9 +134,14 @@ def decode(data: bytes) -> str:
     """The document's text: UTF-8 only, and refused with a reason when it is not a text file at all."""
     if not data.strip():
         raise InvalidInput("The file is empty: there is no compact in it to import.")
-    sample = data[:4096]
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise InvalidInput(
+            "The file is saved as UTF-16; save it again as plain text in UTF-8 and import that."
+        )
+    sample = data[:8192]
     controls = sum(1 for b in sample if b < 32 and b not in (9, 10, 12, 13))
-    if b"\x00" in sample or controls > len(sample) // 20:
+    # Office files and PDFs are zip archives or binary streams: NUL bytes, or control bytes galore.
+    if b"\x00" in sample or controls * 20 > len(sample) or data.startswith((b"%PDF", b"PK\x03\x04")):
         raise InvalidInput(
             "The file looks like a binary file (a PDF or Word document?); save it as plain text (UTF-8) "
             "and import that."
@@ -87,308 +149,568 @@ def decode(data: bytes) -> str:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
         raise InvalidInput(
-            f"The file is not UTF-8 text (byte {error.start} cannot be read); save it again as UTF-8 "
-            "and import that."
+            f"The file is not UTF-8 text (byte {error.start}, on line {line}, cannot be read); "
+            "save it again as UTF-8 and import that."
         ) from error
     if not text.strip():
         raise InvalidInput("The file is empty: there is no compact in it to import.")
     return text
 
 
+def parse_document(text: str, *, vocabulary: Mapping[str, Sequence[str]] | None = None) -> ParsedDocument:
+    """The title and the sections of a compact document, each with the matters it seems to cover.
+
+    Sections start at numbered headings ("4.2 Commitments by Public Bodies"), unnumbered ones on lines
+    of their own ("Next steps"), Markdown headings, the glossary and appendices. A heading with no text
+    of its own (a part that only groups numbered subsections) is left out: a section needs text.
+    """
+    patterns = _compile(vocabulary)
+    reader = _Reader(text)
+    title, first, after = reader.title()
+    parts = reader.parts(after)
+    if not parts:
+        raise InvalidInput(_NO_STRUCTURE)
+    if not title:
+        raise InvalidInput("The document has no title: put the compact's title on its first line.")
+    intro = _Part("introduction", "Introduction", "section", numbered=False, level=0, source="")
+    intro.lines = reader.lines[after : parts[0].start]
+    kept: list[_Part] = []
+    for n, part in enumerate(parts):
+        if any(line.strip() for line in part.lines):
+            kept.append(part)
+        elif not _groups(part, parts[n + 1] if n + 1 < len(parts) else None):
+            # A line that looked like a heading but leads into nothing ("Source: ...") is text after all.
+            (kept[-1] if kept else intro).lines.extend(["", part.source])
+    sections: list[ParsedSection] = []
+    used: set[str] = set()
+    title_key = title.casefold()
+    # Before the first heading, paragraphs of prose are kept as an introduction; a cover's short lines
+    # (a motto, a date, "supported by") are not. Markdown marks its title, so all that follows it is text.
+    before = _blocks(reader.lines[:first], reader.markdown, title_key)
+    after_title = _blocks(intro.lines, reader.markdown, title_key)
+    intro_blocks = [b for b in before if _prose(b)] + [b for b in after_title if reader.markdown or _prose(b)]
+    if intro_blocks:
+        taken = {p.key for p in kept}
+        intro.key = "introduction" if "introduction" not in taken else "preamble"
+        sections.append(_section(intro, _render(intro_blocks), patterns, used))
+    for part in kept:
+        body = _render(_blocks(part.lines, reader.markdown, title_key))
+        if body:
+            sections.append(_section(part, body, patterns, used))
+    if not sections:
+        raise InvalidInput(_NO_STRUCTURE)
+    return ParsedDocument(title=title, sections=tuple(sections))
+
+
+def propose_matters(
+    heading: str, text: str, vocabulary: Mapping[str, Sequence[str]] | None = None
+) -> tuple[str, ...]:
+    """Matters named in the heading, or named in the text (once for a phrase, twice for a hint word)."""
+    return _matters(heading, text, _compile(vocabulary))
+
+
+@dataclass(frozen=True)
+class _Keyword:
+    """A keyword's pattern, for lower-case text, and how much one mention of it counts."""
+
+    pattern: re.Pattern[str]
+    weight: int
+    needle: str  # text every match starts with: a cheap test before the pattern's search
+
+    def count(self, low: str) -> int:
+        """Mentions in lower-case text, as whole words."""
+        if self.needle not in low:
+            return 0
+        # The pattern starts with its literal, which lets the engine scan for it quickly; the word
+        # boundary before it is checked here instead of by a lookbehind that would slow every search.
+        return sum(
+            1 for m in self.pattern.finditer(low) if m.start() == 0 or not low[m.start() - 1].isalnum()
+        )
+
+
+_Patterns = dict[str, tuple[_Keyword, ...]]
+
+
+def _pattern(keyword: str) -> re.Pattern[str]:
+    """A keyword as a pattern for lower-case text that also takes simple plurals and endings."""
+    parts = []
+    for word in keyword.lower().split():
+        if not word.isalpha() or len(word) < 4:
+            parts.append(re.escape(word))
+        elif word.endswith("e"):
+            parts.append(re.escape(word[:-1]) + "(?:e|es|ed|ing)")
+        elif word.endswith("y") and word[-2] not in "aeiou":
+            parts.append(re.escape(word[:-1]) + "(?:y|ies|ied)")
+        else:
+            parts.append(re.escape(word) + "(?:s|es|ed|ing)?")
+    return re.compile(r"\s+".join(parts) + r"(?![^\W_])")
+
+
+def _weighted(keyword: str, strong: bool) -> _Keyword:
+    first = keyword.split()[0].lower()
+    needle = first[:-1] if first.isalpha() and len(first) >= 4 and first[-1] in "ey" else first
+    return _Keyword(_pattern(keyword), 2 if strong or " " in keyword.strip() else 1, needle)
+
+
+_DEFAULT: _Patterns = {
+    matter: tuple(_weighted(w, w in _STRONG) for w in words) for matter, words in KEYWORDS.items()
+}
+
+
+def _compile(extra: Mapping[str, Sequence[str]] | None) -> _Patterns:
+    """The default keywords plus a tenant's; a tenant's own words each count as naming the matter."""
+    if extra is None:
+        return _DEFAULT
+    if not isinstance(extra, Mapping):
+        raise InvalidInput(
+            'The vocabulary must map matters to lists of keywords: {"funding": ["grant aid"]}.'
+        )
+    added: dict[str, list[_Keyword]] = {}
+    for name, words in extra.items():
+        if not isinstance(name, str):
+            raise InvalidInput("Each vocabulary entry must be named by a matter, such as 'funding'.")
+        key = resolve_matter(name).key
+        if (
+            isinstance(words, str)
+            or not isinstance(words, Sequence)
+            or not all(isinstance(w, str) and 0 < len(w.strip()) <= 100 for w in words)
+        ):
+            raise InvalidInput(
+                f"The keywords for '{name}' must be a list of words or phrases of up to 100 characters, "
+                'such as ["grant aid"].'
+            )
+        added.setdefault(key, []).extend(_weighted(w.strip(), True) for w in words)
+    return {matter: patterns + tuple(added.get(matter, ())) for matter, patterns in _DEFAULT.items()}
+
+
+def _matters(heading: str, text: str, patterns: _Patterns) -> tuple[str, ...]:
+    heading, text = _FALSE_FRIENDS.sub(" ", heading), _FALSE_FRIENDS.sub(" ", text)
+    low_heading, low_text = heading.lower(), text.lower()
+    found = []
+    for matter, keywords in patterns.items():
+        named = any(k.count(low_heading) for k in keywords)
+        score = sum(k.count(low_text) * k.weight for k in keywords)
+        if named or score >= 2:
+            found.append(matter)
+    return tuple(found) or (FALLBACK_MATTER,)
+
+
 def _clean(line: str) -> str:
-    """One line with odd spaces made plain and Markdown emphasis removed; tabs kept for tables."""
-    line = unicodedata.normalize("NFC", line)
-    line = "".join(" " if unicodedata.category(c) == "Zs" else c for c in line)
-    return _EMPHASIS.sub(r"\2", line).rstrip()
+    """A line with odd spaces made plain and Markdown emphasis and links unwrapped; tabs kept for tables."""
+    line = unicodedata.normalize("NFC", line).translate(_SPACES)
+    line = _EMPHASIS.sub(r"\2", _LINK.sub(r"\1 (\2)", line))
+    return _RUNS.sub(" ", line.rstrip())
 
 
-def _title_case(title: str) -> str:
-    """A title shouted in capitals is written as a title; one in mixed case is left as it is."""
-    letters = [c for c in title if c.isalpha()]
-    if sum(c.isupper() for c in letters) <= len(letters) // 2:
-        return title
-    words = title.lower().split()
-    return " ".join(w if i and w in _SMALL_WORDS else w.capitalize() for i, w in enumerate(words))
+def _shouting(text: str) -> bool:
+    letters = [c for c in text if c.isalpha()]
+    return len(letters) > 4 and sum(c.isupper() for c in letters) * 2 > len(letters)
+
+
+def _title_case(text: str) -> str:
+    """Text in capitals written as a title ("THE COMPACT for ESSEX" reads "The Compact for Essex")."""
+    if not _shouting(text):
+        return text
+    words = text.lower().split()
+    return " ".join(
+        w if i and w in _SMALL_WORDS else "-".join(p[:1].upper() + p[1:] for p in w.split("-"))
+        for i, w in enumerate(words)
+    )
 
 
 def _slug(heading: str) -> str:
-    words = re.findall(r"[a-z0-9]+", heading.lower())
-    slug = ""
-    for word in words:
-        if len(slug) + len(word) + 1 > 40:
+    """A key from a heading: up to 40 characters of its words, not ending on a small word."""
+    ascii_text = unicodedata.normalize("NFKD", heading).encode("ascii", "ignore").decode()
+    words: list[str] = []
+    for word in re.findall(r"[a-z0-9]+", ascii_text.lower()):
+        if len("-".join([*words, word])) > 40:
             break
-        slug = f"{slug}-{word}" if slug else word
-    return slug or "section"
+        words.append(word)
+    while len(words) > 1 and words[-1] in _SMALL_WORDS:
+        words.pop()
+    return "-".join(words) or "section"
+
+
+def _unique(key: str, used: set[str]) -> str:
+    candidate, n = key, 1
+    while candidate in used:
+        n += 1
+        suffix = f"-{n}"
+        candidate = key[: 40 - len(suffix)].rstrip("-._") + suffix
+    used.add(candidate)
+    return candidate
+
+
+def _section(part: _Part, body: str, patterns: _Patterns, used: set[str]) -> ParsedSection:
+    matters = _matters(part.heading, body, patterns)
+    return ParsedSection(_unique(part.key, used), part.heading, body, matters, part.kind)
+
+
+def _heading_like(line: str, *, max_words: int = 12) -> bool:
+    """Short, capitalised, made of words, without the punctuation that ends or leads into a sentence."""
+    words = line.split()
+    if not words or len(words) > max_words or len(line) > 100 or "\t" in line:
+        return False
+    if not (line[0].isupper() or line[0].isdigit()) or _BULLET.match(line) or _DATE.search(line):
+        return False
+    if line[-1] in ".,;!-\u2013\"'\u201d\u2019" or "@" in line or "www." in line or "://" in line:
+        return False
+    # Words, not codes or noise: mostly letters, and no run of characters longer than any word.
+    letters = sum(c.isalpha() for c in line)
+    if letters * 10 < len(line.replace(" ", "")) * 7 or max(len(w) for w in words) > 25:
+        return False
+    if sum(1 for w in words if re.fullmatch(r"[^\W\d_][\w'\u2019&/-]*[:?,]?|&|/", w)) * 4 < len(words) * 3:
+        return False
+    if line.endswith(":"):
+        # "Purpose Of The Compact:" is a heading; "The parties agree to:" introduces a list.
+        capitals = sum(1 for w in words if w[0].isupper())
+        return capitals >= 2 and all(w[0].isupper() or w.lower() in _SMALL_WORDS for w in words)
+    return True
 
 
 @dataclass
-class _Heading:
+class _Part:
     key: str
     heading: str
     kind: str
+    numbered: bool
+    level: int  # the Markdown heading's level; 0 for plain text
+    source: str  # the heading's line as written
+    start: int = 0  # the index of the heading's line
+    lines: list[str] = field(default_factory=list)
 
 
-class _Lines:
-    """The document's lines with what the heading rules need to know about their neighbours."""
+def _count(number: str) -> tuple[int, ...]:
+    return tuple(int(n) for n in number.split("."))
+
+
+def _follows(number: tuple[int, ...], last: tuple[int, ...]) -> bool:
+    """Whether a heading's number can come next: the same again, a first subsection, or one on at a level."""
+    if number in (last, (*last, 1)):
+        return True  # the same number twice is a slip some documents make (Essex numbers two parts 5)
+    depth = len(number)
+    return depth <= len(last) and number[:-1] == last[: depth - 1] and number[-1] == last[depth - 1] + 1
+
+
+def _groups(part: _Part, following: _Part | None) -> bool:
+    """Whether an empty part only groups what follows: "4." over "4.1", or "##" over "###"."""
+    if following is None:
+        return False
+    if part.numbered and following.numbered:
+        return following.key.startswith(f"{part.key}.")
+    return 0 < part.level < following.level
+
+
+class _Reader:
+    """The document's lines, cleaned, with the rules that find its title and headings among them."""
 
     def __init__(self, text: str) -> None:
-        source = text.splitlines()
+        text = text.replace("\r\n", "\n")
+        lines = [_clean(line) for line in text.splitlines()]
+        self.markdown = any(_MD_HEADING.match(line) for line in lines)
+        if self.markdown:
+            # Front matter is metadata, not text; quotations read as text.
+            lines = _FRONT_MATTER.sub("", "\n".join(lines) + "\n", count=1).splitlines()
+            lines = [re.sub(r"^\s*>\s?", "", line) for line in lines]
+        self.title_key = ""
+        self.lines = self._without_contents([line for line in lines if not _RULE.match(line)])
+
+    @staticmethod
+    def _without_contents(lines: list[str]) -> list[str]:
+        """The lines without a table of contents: the headings it lists follow anyway."""
         kept: list[str] = []
-        for i, original in enumerate(source):
-            if _TOC.match(original):
-                continue  # a table of contents entry: the headings themselves follow
-            line = _clean(original)
-            if line.strip().casefold() == "contents":
-                following = next((r for r in source[i + 1 :] if r.strip()), "")
-                if _TOC.match(following):
+        i = 0
+        while i < len(lines):
+            if _CONTENTS.match(lines[i].strip()):
+                j, entries = i + 1, 0
+                while j < len(lines) and (not lines[j].strip() or _Reader._entry(lines, j)):
+                    entries += bool(lines[j].strip())
+                    j += 1
+                if entries >= 2:
+                    i = j
                     continue
-            kept.append(line)
-        self.lines = kept
+            kept.append(lines[i])
+            i += 1
+        return kept
+
+    @staticmethod
+    def _entry(lines: list[str], j: int) -> bool:
+        """A line of a table of contents: a heading and its page, or a short label over further entries."""
+        if _TOC_ENTRY.match(lines[j].strip()):
+            return True
+        following = next((lines[k] for k in range(j + 1, len(lines)) if lines[k].strip()), "")
+        return len(lines[j].strip()) <= 60 and bool(_TOC_ENTRY.match(following.strip()))
 
     def blank(self, i: int) -> bool:
         return i < 0 or i >= len(self.lines) or not self.lines[i].strip()
 
     def next_filled(self, i: int) -> int | None:
-        for j in range(i + 1, len(self.lines)):
-            if self.lines[j].strip():
-                return j
-        return None
+        return next((j for j in range(i + 1, len(self.lines)) if self.lines[j].strip()), None)
 
-    def numbered(self, i: int) -> bool:
-        return 0 <= i < len(self.lines) and bool(_NUMBERED.match(self.lines[i].strip()))
+    def lone(self, i: int) -> bool:
+        """A short title-like line standing alone between blank lines."""
+        return (
+            self.blank(i - 1)
+            and self.blank(i + 1)
+            and _heading_like(self.lines[i].strip())
+            and not _NUMBERED.match(self.lines[i].strip())
+        )
 
+    def title(self) -> tuple[str, int, int]:
+        """The title, the index of its first line and the index after its last ('' when there is none)."""
+        limit = len(self.lines)
+        for i, line in enumerate(self.lines):
+            md = _MD_HEADING.match(line.strip())
+            if md and len(md.group(1)) == 1 and not _NUMBERED.match(md.group(2)):
+                self.title_key = _title_case(" ".join(md.group(2).split()))
+                return self.title_key, i, i + 1
+            if md or (_NUMBERED.match(line.strip()) and self.blank(i - 1)):
+                limit = i  # the title comes before the first heading
+                break
+        candidates = [i for i in range(min(limit, 80)) if self._title_line(i)]
+        if not candidates:
+            return "", 0, 0
+        # The cover names the compact and its place ("The Harlow Compact"), not only "The Compact"; a
+        # date or the name of a website may come first.
+        named = [i for i in candidates[:3] if {*re.findall(r"[a-z]+", self.lines[i].casefold())} - _STOP
+                 and "compact" in self.lines[i].casefold()]  # fmt: skip
+        first = named[0] if named else candidates[0]
+        words, end = [self.lines[first].strip()], first + 1
+        # A title may run on to a second or third short line of the same paragraph.
+        while end < limit and len(words) < 3 and self._title_line(end) and len(self.lines[end].strip()) <= 60:
+            words.append(self.lines[end].strip())
+            end += 1
+        self.title_key = _title_case(" ".join(" ".join(words).split()))
+        return self.title_key, first, end
 
-def _heading_like(line: str) -> bool:
-    """Short, starting with a capital, without the punctuation that ends or leads into a sentence."""
-    words = line.split()
-    if not words or len(line) > 80 or len(words) > 11 or "\t" in line or not re.search(r"[A-Za-z]{3}", line):
-        return False
-    if not (line[0].isupper() or line[0].isdigit()) or _DATE.search(line) or _BULLET.match(line):
-        return False
-    if line[-1] in ".;,!-\"\u201d'\u2019" or "@" in line or "www." in line or "://" in line:
-        return False
-    if line.endswith(":"):
-        # "Purpose Of The Compact:" is a heading; "Our objectives are to:" introduces a list.
-        capitals = sum(1 for w in words if w[0].isupper() or w.lower() in _SMALL_WORDS)
-        return capitals == len(words) and sum(1 for w in words if w[0].isupper()) >= 2
-    return True
+    def _title_line(self, i: int) -> bool:
+        line = self.lines[i].strip()
+        return (
+            bool(line)
+            and len(line) <= 100
+            and "\t" not in line
+            and not line.endswith((".", "?"))
+            and not _DATE.search(line)
+            and not _BULLET.match(line)
+            and not _NUMBERED.match(line)
+            and sum(c.isalpha() for c in line) * 2 > len(line)
+        )
 
+    def parts(self, start: int) -> list[_Part]:
+        """The headed parts after the title, each with its lines (blank lines kept)."""
+        parts: list[_Part] = []
+        last_number: tuple[int, ...] = ()
+        i = start
+        while i < len(self.lines):
+            current = parts[-1] if parts else None
+            found = self._heading(i, current, last_number)
+            if found is None:
+                if current is not None:
+                    md = _MD_HEADING.match(self.lines[i].strip()) if self.markdown else None
+                    current.lines.append(md.group(2) if md else self.lines[i])
+                i += 1
+                continue
+            part, last = found
+            if part.numbered:
+                last_number = _count(part.key)
+            part.start = i
+            parts.append(part)
+            i = last + 1
+        return parts
 
-def _is_heading(lines: _Lines, i: int) -> _Heading | None:
-    line = lines.lines[i].strip()
-    md = _MD_HEADING.match(line)
-    if md:
-        inner = md.group(2).strip()
-        numbered = _NUMBERED.match(inner)
+    def _heading(
+        self, i: int, current: _Part | None, last_number: tuple[int, ...]
+    ) -> tuple[_Part, int] | None:
+        line = self.lines[i].strip()
+        if not line:
+            return None
+        if self.markdown:
+            md = _MD_HEADING.match(line)
+            if md is None:
+                return None
+            level, inner = len(md.group(1)), md.group(2).strip()
+            if not inner:
+                return None
+            if current is not None and current.kind != "section" and level > current.level:
+                return None  # a sub-heading inside an appendix or the glossary labels its own content
+            numbered = _NUMBERED.match(inner)
+            if numbered:
+                heading = _title_case(numbered.group(2).strip())
+                return _Part(numbered.group(1), heading, "section", True, level, inner), i
+            return self._plain(inner, level, inner), i
+        if self.blank(i - 1) and _APPENDIX.match(line):
+            found = self._appendix(i)
+            if found is not None:
+                return found
+        numbered = _NUMBERED.match(line)
         if numbered:
-            return _Heading(numbered.group(1), numbered.group(2).strip(), "section")
-        return _plain(inner)
-    appendix = _APPENDIX.match(line)
-    if appendix and len(line) <= 80 and lines.blank(i + 1):
-        label = appendix.group(1) or ""
-        return _Heading(f"appendix-{label.lower()}" if label else "appendix", line, "appendix")
-    numbered = _NUMBERED.match(line)
-    if numbered:
-        # Numbered lines that follow one another with no blank between are a list, not headings.
-        if (not lines.blank(i - 1) and lines.numbered(i - 1)) or (
-            not lines.blank(i + 1) and lines.numbered(i + 1)
-        ):
+            return self._numbered(i, numbered, last_number)
+        if not self.lone(i):
             return None
-        title = numbered.group(2).strip()
-        if not _heading_like(title.rstrip(":")) or len(title) > 100:
-            return None
-        return _Heading(numbered.group(1), title.rstrip(":").strip(), "section")
-    if not (lines.blank(i - 1) and lines.blank(i + 1)) or not _heading_like(line):
-        return None
-    # A heading leads into its body: a run of short lines (a cover, a motto) is not one.
-    after = lines.next_filled(i)
-    if after is not None:
-        nxt = lines.lines[after].strip()
+        part = self._plain(line, 0, line)
         if (
-            _heading_like(nxt)
-            and lines.blank(after + 1)
-            and not _NUMBERED.match(nxt)
-            and not _APPENDIX.match(nxt)
-            and nxt.casefold() != "glossary"
+            part.kind == "section"
+            and self.title_key
+            and line.casefold().startswith(self.title_key.casefold())
         ):
+            return None  # the cover's title again, with its motto: not a section
+        inside = current is not None and current.kind != "section"
+        if inside and part.kind == "section":
+            assert current is not None
+            words = part.heading.split()
+            capitals = sum(1 for w in words if w[0].isupper())
+            # In an appendix, short lines label its lists and tables; in a glossary, they are the
+            # terms. Only a title-cased heading of a few words ends a glossary.
+            if current.kind == "appendix" or len(words) < 3 or capitals * 4 < len(words) * 3:
+                return None
+        after = self.next_filled(i)
+        if part.kind == "section" and after is not None and self.lone(after):
+            nxt = self.lines[after].strip()
+            if not _APPENDIX.match(nxt) and not _GLOSSARY.match(nxt):
+                return None  # a run of short lines (a cover, a motto, a signature) is not a heading
+        return part, i
+
+    def _numbered(
+        self, i: int, numbered: re.Match[str], last_number: tuple[int, ...]
+    ) -> tuple[_Part, int] | None:
+        number, title = numbered.group(1), numbered.group(2).strip().rstrip(":").strip()
+        if not self.blank(i - 1) or (not self.blank(i + 1) and _NUMBERED.match(self.lines[i + 1].strip())):
+            return None  # numbered lines running on from one another are a list, not headings
+        count = _count(number)
+        if last_number and not _follows(count, last_number):
+            return None  # headings count on from the last one: a "1." inside section 3 starts a list
+        after = self.next_filled(i)
+        following = _NUMBERED.match(self.lines[after].strip()) if after is not None else None
+        sibling = _count(following.group(1)) if following else ()
+        if len(sibling) == len(count) and _follows(sibling, count):
+            return None  # a "1." with its "2." next and nothing between: a list spaced out by blank lines
+        if not _heading_like(title, max_words=16):
             return None
-    return _plain(line)
+        return _Part(number, _title_case(title), "section", True, 0, self.lines[i].strip()), i
+
+    def _appendix(self, i: int) -> tuple[_Part, int] | None:
+        line = self.lines[i].strip()
+        found = _APPENDIX.match(line)
+        assert found is not None
+        word, label, rest = found.group(1), found.group(2) or "", found.group(3).strip()
+        if len(line) > 100 or (rest and not _heading_like(rest)) or not self.blank(i + 1):
+            return None
+        key = f"{word.lower()}-{label.lower()}" if label else word.lower()
+        heading, last = f"{word.capitalize()} {label}".strip(), i
+        after = self.next_filled(i)
+        if rest:
+            heading = f"{heading}: {_title_case(rest)}"
+        elif after is not None and self.lone(after) and not _APPENDIX.match(self.lines[after].strip()):
+            # "Appendix A" over its own title line reads "Appendix A: Steering Group".
+            heading, last = f"{heading}: {_title_case(self.lines[after].strip())}", after
+        return _Part(key, heading, "appendix", False, 0, line), last
+
+    def _plain(self, text: str, level: int, source: str) -> _Part:
+        heading = _title_case(text.rstrip(":").strip())
+        appendix = _APPENDIX.match(heading)
+        if appendix and (not appendix.group(3) or _heading_like(appendix.group(3))):
+            label = (appendix.group(2) or "").lower()
+            key = f"{appendix.group(1).lower()}-{label}" if label else appendix.group(1).lower()
+            return _Part(key, heading, "appendix", False, level, source)
+        kind = "glossary" if _GLOSSARY.match(heading) else "section"
+        return _Part(_slug(heading), heading, kind, False, level, source)
 
 
-def _plain(line: str) -> _Heading:
-    heading = line.rstrip(":").strip()
-    kind = "glossary" if heading.casefold() == "glossary" else "section"
-    return _Heading(_slug(heading), heading, kind)
+@dataclass
+class _Item:
+    kind: str  # "text", "bullet", "item" (a numbered or lettered list entry) or "row"
+    text: str
 
 
-def _opens_part(current: _Heading, heading: _Heading) -> bool:
-    """What ends an appendix: another part or a numbered heading; a glossary ends at a title-cased one too."""
-    if heading.kind != "section" or _NUMBERED.match(heading.key):
-        return True
-    if current.kind == "appendix":
-        return False  # an appendix's short lines are the labels of its lists and tables
-    words = heading.heading.split()
-    return sum(1 for w in words if w[0].isupper()) * 4 >= len(words) * 3
-
-
-def _subtitle(lines: _Lines, i: int, heading: _Heading) -> int:
-    """An appendix's own title on the next line joins its heading ("Appendix A: Steering group")."""
-    after = lines.next_filled(i)
-    if after is None or not lines.blank(after + 1):
-        return i
-    nxt = lines.lines[after].strip()
-    if not _heading_like(nxt) or _APPENDIX.match(nxt) or _NUMBERED.match(nxt) or ":" in heading.heading:
-        return i
-    heading.heading = f"{heading.heading}: {_title_case(nxt)}"
-    return after
-
-
-def _title(lines: _Lines) -> tuple[str, int]:
-    """The cover title and the index of the first line after it."""
-    for i, raw in enumerate(lines.lines):
-        md = _MD_HEADING.match(raw.strip())
-        if md and len(md.group(1)) == 1:
-            return md.group(2).strip(), i + 1
-    candidates = [
-        (i, line.strip())
-        for i, line in enumerate(lines.lines[:80])
-        if line.strip() and len(line.strip()) <= 80 and not _DATE.search(line) and "\t" not in line
-    ]
-    for i, line in candidates:
-        words = {w.casefold() for w in re.findall(r"[A-Za-z]+", line)}
-        # The cover names the compact and its place ("The Harrow Compact 2009"), not just "The Compact".
-        if "compact" in words and words - _STOP and not _NUMBERED.match(line):
-            return line, i + 1
-    if candidates:
-        return candidates[0][1], candidates[0][0] + 1
-    raise InvalidInput("The document has no title: put the compact's title on its first line.")
-
-
-def _item(line: str) -> str:
-    """A body line as it is kept: bullets as '- ', table cells joined by ' | '."""
+def _item(line: str) -> _Item:
     stripped = line.strip()
     bullet = _BULLET.match(line)
     if bullet:
-        return f"- {bullet.group(1).strip()}"
-    if "\t" in stripped:
-        cells = [c.strip() for c in stripped.split("\t")]
+        return _Item("bullet", bullet.group(1).strip())
+    if "\t" in stripped or (stripped.startswith("|") and stripped.endswith("|") and len(stripped) > 1):
+        cells = stripped.strip("|").split("|") if "\t" not in stripped else stripped.split("\t")
+        cells = [c.strip() for c in cells]
         while cells and not cells[-1]:
             cells.pop()
-        return " | ".join(cells)
-    if stripped.startswith("|") and stripped.endswith("|"):
-        return " | ".join(c.strip() for c in stripped.strip("|").split("|"))
-    return stripped
+        return _Item("row", " | ".join(cells)) if len(cells) > 1 else _Item("text", " ".join(cells))
+    return _Item("item" if _LIST_ITEM.match(stripped) else "text", stripped)
 
 
-def _pattern(keyword: str) -> re.Pattern[str]:
-    words = r"\s+".join(re.escape(w) for w in keyword.split())
-    # Simple plurals and verb endings count: "champions", "disputes", "funded".
-    return re.compile(rf"\b{words}(?:s|es|ed|ing)?\b", re.IGNORECASE)
+def _continues(previous: str, line: str) -> bool:
+    """Whether a line carries on the sentence of the line before (text wrapped at a fixed width)."""
+    if _TERMINAL.search(previous) or not line[:1].isalpha():
+        return False
+    last = previous.rsplit(" ", 1)[-1].casefold()
+    return line[0].islower() or last in _LEADS_ON
 
 
-def _vocabulary(extra: Mapping[str, Sequence[str]] | None) -> dict[str, list[tuple[re.Pattern[str], int]]]:
-    merged: dict[str, list[str]] = {k: list(v) for k, v in KEYWORDS.items()}
-    for name, words in (extra or {}).items():
-        key = resolve_matter(name).key
-        if isinstance(words, str) or not all(isinstance(w, str) and w.strip() for w in words):
-            raise InvalidInput(f"The keywords for '{name}' must be a list of words or phrases.")
-        merged.setdefault(key, []).extend(w.strip() for w in words)
-    # A phrase ("codes of practice") is stronger evidence than a single word ("review").
-    return {k: [(_pattern(w), 2 if " " in w else 1) for w in words] for k, words in merged.items()}
-
-
-def propose_matters(
-    heading: str, text: str, vocabulary: dict[str, list[tuple[re.Pattern[str], int]]]
-) -> tuple[str, ...]:
-    """Matters named in the heading, or named in the text twice (a phrase counts twice); else the fallback."""
-    found = []
-    for matter, patterns in vocabulary.items():
-        in_heading = any(p.search(heading) for p, _weight in patterns)
-        in_text = sum(len(p.findall(text)) * weight for p, weight in patterns)
-        if in_heading or in_text >= 2:
-            found.append(matter)
-    return tuple(found) or (FALLBACK_MATTER,)
-
-
-def parse_document(text: str, *, vocabulary: Mapping[str, Sequence[str]] | None = None) -> ParsedDocument:
-    """The title and the sections of a compact document, each with the matters it seems to cover.
-
-    Sections are found at numbered headings ("4.2 Commitments by Public Bodies"), unnumbered ones
-    ("Next steps"), Markdown headings, the glossary and appendices. A heading with no text of its own
-    before the next one (a part that only groups its subsections) is not kept as a section.
-    """
-    patterns = _vocabulary(vocabulary)
-    lines = _Lines(text)
-    title, start = _title(lines)
-    title = _title_case(" ".join(title.split()))
-    current: _Heading | None = None
-    body: list[str] = []
-    found: list[tuple[_Heading, list[str]]] = []
-    preamble: list[str] = []
-    headings = 0
-    skip_to = -1
-    title_key = title.casefold()
-    for i in range(start, len(lines.lines)):
-        line = lines.lines[i]
-        if i <= skip_to:
+def _blocks(lines: list[str], markdown: bool, title_key: str) -> list[list[_Item]]:
+    """The paragraphs of a part, with wrapped lines joined and page furniture left out."""
+    blocks: list[list[_Item]] = []
+    raw: list[list[str]] = [[]]
+    for line in lines:
+        if line.strip():
+            raw[-1].append(line)
+        elif raw[-1]:
+            raw.append([])
+    for group in raw:
+        if not group or _furniture(group, title_key):
             continue
-        if not line.strip():
-            if body and body[-1]:
-                body.append("")
-            continue
-        if _MD_TABLE_RULE.match(line.strip()):
-            continue
-        heading = _is_heading(lines, i)
+        items: list[_Item] = []
+        for line in group:
+            item = _item(line)
+            previous = items[-1] if items else None
+            if (
+                previous is not None
+                and item.kind == "text"
+                and previous.kind != "row"
+                and (markdown or _continues(previous.text, item.text))
+            ):
+                previous.text = f"{previous.text} {item.text}"
+                continue
+            items.append(item)
         if (
-            heading is not None
-            and heading.kind == "section"
-            and heading.heading.casefold().startswith(title_key)
+            blocks
+            and not markdown
+            and items[0].kind == "text"
+            and items[0].text[:1].islower()
+            and blocks[-1][-1].kind == "text"
+            and len(blocks[-1][-1].text) >= 60
+            and not _TERMINAL.search(blocks[-1][-1].text)
         ):
-            heading = None  # the cover's title repeated with its motto, not a section
-        if (
-            heading is not None
-            and current is not None
-            and current.kind != "section"
-            and not _opens_part(current, heading)
-        ):
-            heading = None  # inside an appendix or the glossary, short lines are its own labels and terms
-        if heading is not None:
-            headings += 1
-            if current is not None:
-                found.append((current, body))
-            current, body = heading, []
-            if heading.kind == "appendix":
-                skip_to = _subtitle(lines, i, heading)
+            # A sentence broken across a page: its second half starts in lower case after a blank line.
+            blocks[-1][-1].text = f"{blocks[-1][-1].text} {items[0].text}"
+            blocks[-1].extend(items[1:])
             continue
-        if current is None:
-            # Before the first heading: a cover's short lines are left out, an opening paragraph kept.
-            if len(line.strip()) >= 100 or _BULLET.match(line):
-                preamble.append(_item(line))
-            continue
-        body.append(_item(line))
-    if current is not None:
-        found.append((current, body))
-    if headings == 0:
-        raise InvalidInput(
-            "No sections were found: the importer looks for headings on lines of their own, numbered "
-            "('4.2 Commitments by Public Bodies') or not ('Next steps'), or Markdown '#' headings."
-        )
-    if preamble:
-        found.insert(0, (_Heading("introduction", "Introduction", "section"), preamble))
-    sections: list[ParsedSection] = []
-    used: dict[str, int] = {}
-    for heading, lines_of in found:
-        body_text = "\n".join(lines_of).strip()
-        body_text = re.sub(r"\n{2,}", "\n\n", body_text)
-        if not body_text:
-            continue
-        key = heading.key
-        used[key] = used.get(key, 0) + 1
-        if used[key] > 1:
-            key = f"{key}-{used[key]}"
-        matters = propose_matters(heading.heading, body_text, patterns)
-        sections.append(ParsedSection(key, heading.heading, body_text, matters, heading.kind))
-    if not sections:
-        raise InvalidInput("The headings found have no text under them; there is nothing to publish.")
-    return ParsedDocument(title=title, sections=tuple(sections))
+        blocks.append(items)
+    return blocks
+
+
+def _furniture(group: list[str], title_key: str) -> bool:
+    """A page number, or a running header or footer of the title and a date, left by a page layout."""
+    lines = [line.strip() for line in group]
+    if all(_PAGE.match(line) for line in lines):
+        return True
+    dated = [line for line in lines if _DATE_ONLY.match(line) or _PAGE.match(line)]
+    titled = [line for line in lines if title_key and len(line) <= 80 and title_key in line.casefold()]
+    return bool(dated and titled and len(dated) + len(titled) == len(lines))
+
+
+def _prose(block: list[_Item]) -> bool:
+    """Whether a paragraph before the first heading is text to keep, not a cover's title or motto."""
+    if any(item.kind != "text" for item in block):
+        return True
+    return any(
+        len(item.text) >= 100 and (_TERMINAL.search(item.text) is not None or len(item.text.split()) >= 15)
+        for item in block
+    )
+
+
+def _render(blocks: list[list[_Item]]) -> str:
+    rendered = (
+        "\n".join(f"- {item.text}" if item.kind == "bullet" else item.text for item in block)
+        for block in blocks
+    )
+    return "\n\n".join(rendered).strip()
