@@ -31,6 +31,51 @@ class StoredFact:
     state: bytes
 
 
+# JSON integers that RFC 8785 writes as they are (beyond, it would write them as doubles).
+_SAFE_INT = 2**53 - 1
+
+
+def _plain(value: Any) -> bool:
+    """True when the standard library's sorted, compact JSON is byte for byte RFC 8785's.
+
+    That holds for objects whose keys are in the Basic Multilingual Plane (sorting by UTF-16 code units
+    is then sorting by code points), strings, booleans, null and safe integers. Floats, huge integers
+    and anything else take RFC 8785's own encoder.
+    """
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str) or item is None or isinstance(item, bool):
+            continue
+        if isinstance(item, int):
+            if -_SAFE_INT <= item <= _SAFE_INT:
+                continue
+            return False
+        if isinstance(item, dict):
+            for key, inner in item.items():
+                if not isinstance(key, str) or any(ord(c) > 0xFFFF for c in key):
+                    return False
+                stack.append(inner)
+            continue
+        if isinstance(item, list):
+            stack.extend(item)
+            continue
+        return False
+    return True
+
+
+def canonical_json(value: Any) -> bytes:
+    """RFC 8785 canonical JSON, by the standard library's C encoder wherever that gives the same bytes."""
+    if _plain(value):
+        try:
+            return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode(
+                "utf-8"
+            )
+        except UnicodeEncodeError:
+            pass  # a lone surrogate: RFC 8785's encoder decides
+    return rfc8785.dumps(value)
+
+
 def canonical(position: int, fact: StoredFact) -> bytes:
     """RFC 8785 bytes of the event; its state is the JSON the event store holds, parsed."""
     document: dict[str, Any] = {
@@ -40,7 +85,7 @@ def canonical(position: int, fact: StoredFact) -> bytes:
         "topic": fact.topic,
         "state": json.loads(fact.state),
     }
-    return rfc8785.dumps(document)
+    return canonical_json(document)
 
 
 def link(previous_hash: str, position: int, fact: StoredFact) -> str:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import random
 from dataclasses import replace
+from typing import Any
 
+import rfc8785
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from infra.chain import GENESIS, StoredFact, link, sign_checkpoint, verify
+from infra.chain import GENESIS, StoredFact, canonical_json, link, sign_checkpoint, verify
 
 
 def fact(n: int, text: str = "x") -> StoredFact:
@@ -94,3 +97,35 @@ def test_a_history_rewritten_with_its_published_hashes_is_still_caught_by_a_chec
     checkpoint = sign_checkpoint(KEY, "k1", "harlow", 5, PUBLISHED[5], "2026-01-01T00:00:00+00:00")
     # Whoever rewrote the store also republished matching hashes; only the signed checkpoint disagrees.
     assert verify(rewritten, published(rewritten), [checkpoint], KEYS).first_bad_position == 5
+
+
+def test_the_fast_canonical_json_is_byte_for_byte_rfc_8785() -> None:
+    """Random documents, with the cases where the two could part: floats, huge integers, surrogates,
+    control characters, astral keys. Each gives RFC 8785's bytes, or the same refusal."""
+    rng = random.Random(8785)  # noqa: S311 - reproducible test data, not secrets
+    alphabet = ["a", "Z", "é", "\u2028", "\x00", "\x1f", "\x7f", '"', "\\", "/", "\n", "\t", "\b", "\f",
+                "\ud800", "😀", "\ue000", "中", " ", "<", "&"]  # fmt: skip
+
+    def text() -> str:
+        return "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 6)))
+
+    def value(depth: int = 0) -> object:
+        r = rng.random()
+        if depth > 3 or r < 0.3:
+            return rng.choice(
+                [text(), rng.randint(-(2**60), 2**60), rng.randint(-1000, 1000), True, False, None,
+                 1.5, -0.0, 1e21, 2**53, 2**53 - 1]
+            )  # fmt: skip
+        if r < 0.65:
+            return [value(depth + 1) for _ in range(rng.randint(0, 4))]
+        return {text(): value(depth + 1) for _ in range(rng.randint(0, 4))}
+
+    def outcome(encode: Any, document: object) -> object:
+        try:
+            return encode(document)
+        except Exception as refused:
+            return type(refused)
+
+    for _ in range(5000):
+        document = value()
+        assert outcome(canonical_json, document) == outcome(rfc8785.dumps, document), document

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import random
 import re
 import string
@@ -24,11 +25,19 @@ SEEDS = {
 
 
 def seeds_folder() -> Path:
-    """The seed documents beside the project (../shared/seeds); CI has them, so their absence fails."""
-    folder = Path(__file__).resolve().parents[3] / "shared" / "seeds"
-    if not folder.is_dir():
-        pytest.fail(f"The seed documents are missing: expected them in {folder}.")
-    return folder
+    """The seed documents: COMPACTS_SEEDS, else ../shared/seeds beside the project, else the machine's copy.
+
+    A clone made elsewhere on the machine still finds them; their absence fails, never skips.
+    """
+    candidates = [
+        *([Path(os.environ["COMPACTS_SEEDS"])] if os.environ.get("COMPACTS_SEEDS") else []),
+        Path(__file__).resolve().parents[3] / "shared" / "seeds",
+        Path("/work/shared/seeds"),
+    ]
+    for folder in candidates:
+        if (folder / "README.md").is_file():
+            return folder
+    pytest.fail(f"The seed documents are missing: looked in {', '.join(map(str, candidates))}.")
 
 
 def seed(name: str) -> ParsedDocument:
