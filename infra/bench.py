@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import statistics
@@ -13,6 +14,7 @@ from dataclasses import asdict, dataclass, replace
 from datetime import date
 from pathlib import Path
 
+import asyncpg
 import httpx
 import psycopg
 import uvicorn
@@ -26,6 +28,7 @@ from infra.database import Database, scratch_database
 from infra.migrate import migrate
 from infra.settings import Settings
 from infra.tokens import development_keys
+from projections.base import PROJECTED_CHANNEL
 from projections.worker import ProjectionWorker, wait_until_current
 from services.compacts import CompactService
 from services.registry import Registry
@@ -238,17 +241,125 @@ def bench_verify(*, quick: bool, say: Callable[[str], None]) -> list[Metric]:
     ]
 
 
+def raw_inserts(db: Database, count: int) -> float:
+    """The physical limit of one writer: single-row INSERTs, each its own commit, on one connection."""
+
+    async def insert() -> float:
+        conn = await asyncpg.connect(**db.asyncpg_kwargs())
+        try:
+            await conn.execute("CREATE TABLE IF NOT EXISTS bench_rows (id bigserial PRIMARY KEY, body jsonb)")
+            started = time.perf_counter()
+            for n in range(count):
+                await conn.execute("INSERT INTO bench_rows (body) VALUES ($1)", f'{{"n": {n}}}')
+            return count / (time.perf_counter() - started)
+        finally:
+            await conn.close()
+
+    return asyncio.run(insert())
+
+
+def bench_append(server: Database, *, quick: bool, say: Callable[[str], None]) -> list[Metric]:
+    """Commands through services/ (each a new tenant: a new event), 8 callers at once, against raw INSERTs."""
+    count = 1000 if quick else 4000
+    callers = 8
+    with scratch_database(server, "bench") as db:
+        migrate(db)
+        say(f"{count} raw INSERT commits on one connection")
+        baseline = raw_inserts(db, count)
+        registry = Registry.connect(db)
+        tenants = TenantService(registry)
+        try:
+            say(f"{count} commands through services/, {callers} callers at once")
+
+            def call(caller: int) -> None:
+                for n in range(count // callers):
+                    tenants.create_tenant(
+                        ADMIN, slug=f"append-{caller}-{n}", name="Bench", tier=Tier.NATIONAL, parent=None
+                    )
+
+            threads = [threading.Thread(target=call, args=(c,)) for c in range(callers)]
+            started = time.perf_counter()
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            rate = (count // callers) * callers / (time.perf_counter() - started)
+        finally:
+            registry.close()
+    ratio = rate / baseline
+    return [
+        Metric(
+            name="append",
+            value=round(rate),
+            unit="commands/s",
+            baseline="raw single-row INSERT commits/s, one asyncpg connection, autocommit",
+            baseline_value=round(baseline),
+            ratio=round(ratio, 3),
+            target=">= 0.5",
+            met=ratio >= 0.5,
+        )
+    ]
+
+
+def bench_lag(server: Database, *, quick: bool, say: Callable[[str], None]) -> list[Metric]:
+    """Milliseconds from a command's commit to the read model announcing its row (LISTEN, no polling)."""
+    samples = 200 if quick else 1000
+    lags: list[float] = []
+    with scratch_database(server, "bench") as db:
+        migrate(db)
+        registry = Registry.connect(db)
+        tenants = TenantService(registry)
+        worker = ProjectionWorker(db)
+        worker.start()
+        try:
+            with psycopg.connect(db.psycopg_conninfo(), autocommit=True) as listener:
+                listener.execute(f"LISTEN {PROJECTED_CHANNEL}")
+                say(f"{samples} commands, each timed from its commit to its row in the tenant directory")
+                for n in range(samples):
+                    recorded = tenants.create_tenant(
+                        ADMIN, slug=f"lag-{n}", name="Bench", tier=Tier.NATIONAL, parent=None
+                    )
+                    committed = time.perf_counter()
+                    wanted = f"tenant_directory:{recorded.notification_id}"
+                    for note in listener.notifies(timeout=10):
+                        if note.payload == wanted:
+                            lags.append((time.perf_counter() - committed) * 1000)
+                            break
+                    else:
+                        raise RuntimeError(f"the tenant directory never announced {wanted}")
+        finally:
+            worker.stop()
+            registry.close()
+    p50, p99 = statistics.median(lags), p(lags, 99)
+    return [
+        Metric(name="lag p50", value=round(p50, 2), unit="ms", baseline=None, baseline_value=None,
+               ratio=None, target="reported", met=True),
+        Metric(name="lag p99", value=round(p99, 2), unit="ms", baseline=None, baseline_value=None,
+               ratio=None, target="<= 20", met=p99 <= 20),
+    ]  # fmt: skip
+
+
 def run(
     server: Database, home: Path, *, quick: bool, out: Path | None, say: Callable[[str], None]
 ) -> list[Metric]:
-    metrics = bench_lookup_scale(server, home, quick=quick, say=say) + bench_verify(quick=quick, say=say)
+    metrics = (
+        bench_append(server, quick=quick, say=say)
+        + bench_lag(server, quick=quick, say=say)
+        + bench_lookup_scale(server, home, quick=quick, say=say)
+        + bench_verify(quick=quick, say=say)
+    )
     if out is not None:
         out.write_text(json.dumps([asdict(m) for m in metrics], indent=2) + "\n")
     return metrics
 
 
 def as_table(metrics: list[Metric]) -> str:
-    rows = [f"{'metric':<26} {'value':>10} {'unit':<6} {'target':<10} met"]
+    rows = [f"{'metric':<24} {'value':>10} {'unit':<11} {'baseline':>10} {'ratio':>7} {'target':<9} met"]
     for m in metrics:
-        rows.append(f"{m.name:<26} {m.value:>10} {m.unit:<6} {m.target:<10} {'yes' if m.met else 'NO'}")
+        baseline = "" if m.baseline_value is None else f"{m.baseline_value:g}"
+        ratio = "" if m.ratio is None else f"{m.ratio:g}"
+        rows.append(
+            f"{m.name:<24} {m.value:>10g} {m.unit:<11} {baseline:>10} {ratio:>7} {m.target:<9} "
+            f"{'yes' if m.met else 'NO'}"
+        )
     return "\n".join(rows)
