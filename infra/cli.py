@@ -660,6 +660,24 @@ def bench(quick: bool, out: Path | None) -> None:
 
 
 @main.command()
+@click.option("--quick", is_flag=True, help="Smaller counts and a 30 s load instead of 5 minutes.")
+def soak(quick: bool) -> None:
+    """Faults and load against real API and worker processes; one row per scenario, exit 1 on a FAIL."""
+    from infra import soak as soaking
+    from infra.database import resolve_database
+
+    logging.basicConfig(level=logging.WARNING)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    settings = Settings.from_env()
+    server = resolve_database(settings.database_url, settings.home)
+    click.echo(soaking.HEADER)
+    outcomes = soaking.run(server, settings.home / "soak", quick=quick, say=click.echo)
+    failed = [o.scenario for o in outcomes if not o.passed]
+    click.echo(f"{len(outcomes) - len(failed)} of {len(outcomes)} scenarios passed")
+    sys.exit(EXIT_FAILED if failed else 0)
+
+
+@main.command()
 @click.option("--sub", required=True, help="Who the token is for (recorded as the actor of every write).")
 @click.option(
     "--role",

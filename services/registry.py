@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
@@ -16,7 +18,7 @@ from domain.tenancy import check_slug, tenant_id
 from infra.database import Database
 
 APPLICATION_NAME = "Registry"
-RETRIES = 5
+RETRIES = 8
 
 A = TypeVar("A", bound=RegistryAggregate)
 
@@ -106,6 +108,8 @@ class Registry(Application[str]):
             except Conflict:
                 if attempt == RETRIES - 1:
                     raise
+                # Callers that lost together would race again together: spread them out a little.
+                time.sleep(random.uniform(0, 0.002 * (attempt + 1)))  # noqa: S311 - jitter, not a secret
         raise AssertionError("unreachable")
 
     def require_tenant(self, slug: str) -> str:

