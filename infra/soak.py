@@ -73,6 +73,7 @@ class Cluster:
             "DATABASE_URL": db.url,
             "COMPACTS_HOME": str(home),
             "COMPACTS_CHECKPOINT_SECONDS": "0",
+            "COMPACTS_AGGREGATE_CACHE": "1000",
             "COMPACTS_RATE_PER_TOKEN": "1000000",
             "COMPACTS_RATE_PER_ADDRESS": "1000000",
         }

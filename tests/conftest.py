@@ -18,6 +18,9 @@ from projections.worker import ProjectionWorker
 from services.registry import Registry
 
 ROOT = Path(__file__).resolve().parent.parent
+# Tests empty the event store between tests; a process's aggregate cache would outlive that. Servers the
+# tests start inherit this; the soak scenarios, which never empty a store, turn the cache back on.
+os.environ["COMPACTS_AGGREGATE_CACHE"] = "0"
 # In the order a projection worker writes them, so TRUNCATE takes its locks in the same order.
 READ_MODEL_TABLES = (
     "tenants",

@@ -1,0 +1,102 @@
+"""Two processes' aggregate caches over one event store: each load catches up on the other's events."""
+
+from __future__ import annotations
+
+import threading
+from datetime import date
+
+import pytest
+
+from domain.actors import Actor, Role
+from domain.compact import Section
+from domain.errors import Conflict
+from domain.register import Register, Sector, register_id
+from domain.tenancy import Tier
+from infra.database import Database
+from services.compacts import CompactService
+from services.registry import Registry
+from services.tenants import TenantService
+from tests.support import rows
+
+ADMIN = Actor(sub="admin", roles=frozenset({Role.PLATFORM_ADMIN}))
+
+
+def test_cached_aggregates_catch_up_on_another_writers_events(
+    clean_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COMPACTS_AGGREGATE_CACHE", "100")
+    first, second = Registry.connect(clean_db), Registry.connect(clean_db)
+    try:
+        assert first.repository.cache is not None
+        TenantService(first).create_tenant(
+            ADMIN, slug="harrow", name="Harrow", tier=Tier.NATIONAL, parent=None
+        )
+        one, two = CompactService(first), CompactService(second)
+        one.publish(ADMIN, tenant="harrow", title="C", effective_on=date(2009, 4, 1),
+                    sections=[Section("1", "Funding", "Notice.", ("funding",))])  # fmt: skip
+        for service, party in ((one, "Council"), (two, "CVS"), (one, "Police"), (two, "Trust")):
+            service.sign(
+                ADMIN, tenant="harrow", party=party, sector=Sector.STATUTORY, signed_on=date(2009, 5, 1)
+            )
+        # Each process's cached register has caught up on the other's signatures.
+        with pytest.raises(Conflict, match="already"):
+            one.sign(ADMIN, tenant="harrow", party="CVS", sector=Sector.STATUTORY, signed_on=date(2009, 6, 1))
+        with pytest.raises(Conflict, match="already"):
+            two.sign(
+                ADMIN, tenant="harrow", party="Police", sector=Sector.STATUTORY, signed_on=date(2009, 6, 1)
+            )
+        for registry in (first, second):
+            register: object = registry.repository.get(register_id("harrow"))
+            assert isinstance(register, Register)
+            assert sorted(m.name for m in register.memberships.values()) == [
+                "CVS",
+                "Council",
+                "Police",
+                "Trust",
+            ]
+        versions = rows(
+            clean_db,
+            "SELECT originator_version FROM registry_events WHERE originator_id = 'harrow:register' ORDER BY 1",
+        )
+        assert [v for (v,) in versions] == list(range(1, 6))
+    finally:
+        first.close()
+        second.close()
+
+
+def test_threads_loading_one_cached_aggregate_at_once_each_get_a_whole_copy(
+    clean_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COMPACTS_AGGREGATE_CACHE", "100")
+    registry = Registry.connect(clean_db)
+    try:
+        TenantService(registry).create_tenant(
+            ADMIN, slug="harrow", name="Harrow", tier=Tier.NATIONAL, parent=None
+        )
+        compacts = CompactService(registry)
+        compacts.publish(ADMIN, tenant="harrow", title="C", effective_on=date(2009, 4, 1),
+                         sections=[Section("1", "Funding", "Notice.", ("funding",))])  # fmt: skip
+        failures: list[BaseException] = []
+
+        def sign(caller: int) -> None:
+            for n in range(15):
+                try:
+                    compacts.sign(ADMIN, tenant="harrow", party=f"Party {caller}-{n}", sector=Sector.STATUTORY,
+                                  signed_on=date(2009, 5, 1))  # fmt: skip
+                except Conflict:
+                    pass  # a race lost eight times is an answer the caller can retry
+                except BaseException as error:  # anything else is the failure under test
+                    failures.append(error)
+
+        threads = [threading.Thread(target=sign, args=(c,)) for c in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert failures == []
+        register: object = registry.repository.get(register_id("harrow"))
+        assert isinstance(register, Register)
+        stored = rows(clean_db, "SELECT count(*) FROM registry_events WHERE topic LIKE '%PartySigned'")
+        assert stored == [(len(register.memberships),)]
+    finally:
+        registry.close()
