@@ -27,6 +27,11 @@ def tenant_of(originator_id: str) -> str:
     return originator_id.split(ID_SEPARATOR, 1)[0]
 
 
+def key_of(originator_id: str) -> str:
+    """The key of one of a tenant's many aggregates of a kind: 'code' in 'havering:code:code'."""
+    return originator_id.rsplit(ID_SEPARATOR, 1)[1]
+
+
 @dataclass(frozen=True)
 class RegistryEvent(CanMutateAggregate[str], metaclass=MetaDomainEvent):
     """Something that happened to a tenant's compact, recorded by `actor` at `timestamp`."""

@@ -284,29 +284,19 @@ def report(slug: str, year: int, form: str, out: Path | None) -> None:
     """Render the tenant's annual report for YEAR (1 January to 31 December), disputes in numbers."""
     import asyncio
 
-    import asyncpg
-
-    from api.reading import reading
-    from infra.database import resolve_database
     from projections.annual_report import annual_report
     from projections.tenant_directory import tenants_by_slug
 
-    settings = Settings.from_env()
-    db = resolve_database(settings.database_url, settings.home)
-
-    async def read() -> str | None:
-        pool = await asyncpg.create_pool(**db.asyncpg_kwargs(), min_size=1, max_size=1)
-        try:
-            async with reading(pool, OPERATOR) as tx:
-                found = (await tenants_by_slug(tx, [slug])).get(slug)
-                if found is None:
-                    return None
-                made = await annual_report(tx, slug, found.name, year, members=True)
-        finally:
-            await pool.close()
+    async def fetch(conn: Any) -> str | None:
+        found = (await tenants_by_slug(conn, [slug])).get(slug)
+        if found is None:
+            return None
+        made = await annual_report(conn, slug, found.name, year, members=True)
         return made.to_html() if form == "html" else made.to_markdown()
 
-    text = asyncio.run(read())
+    db = _database()
+    _current(db)
+    text = asyncio.run(_read(db, fetch))
     if text is None:
         click.echo(f"There is no tenant '{slug}'.", err=True)
         sys.exit(3)

@@ -13,7 +13,7 @@ from eventsourcing.projection import Projection
 from eventsourcing.utils import get_topic
 
 from domain.codes import Code
-from domain.events import tenant_of
+from domain.events import key_of, tenant_of
 from projections.base import LATEST, ReadModelView
 
 NAME = "codes_of_practice"
@@ -53,17 +53,13 @@ VALUES (%(tenant)s, %(key)s, %(party)s, %(on)s, %(at)s)
 """
 
 
-def _key(event: Any) -> str:
-    return str(event.originator_id).rsplit(":", 1)[1]
-
-
 class CodesView(ReadModelView):
     projection_name = NAME
 
     def changed(self, tracking: Tracking, event: Any, *statements: str, **params: Any) -> None:
         base = {
             "tenant": tenant_of(event.originator_id),
-            "key": _key(event),
+            "key": key_of(event.originator_id),
             "position": tracking.notification_id,
             "at": event.timestamp,
         }

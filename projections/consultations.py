@@ -13,7 +13,7 @@ from eventsourcing.projection import Projection
 from eventsourcing.utils import get_topic
 
 from domain.consultations import Consultation
-from domain.events import tenant_of
+from domain.events import key_of, tenant_of
 from projections.base import ReadModelView
 
 NAME = "consultations"
@@ -39,15 +39,14 @@ WHERE tenant_id = %(tenant)s AND key = %(key)s
 """
 
 
-def _key(event: Any) -> str:
-    return str(event.originator_id).rsplit(":", 1)[1]
-
-
 class ConsultationsView(ReadModelView):
     projection_name = NAME
 
     def changed(self, tracking: Tracking, event: Any, sql: str, **params: Any) -> None:
-        self.apply(tracking, (sql, {"tenant": tenant_of(event.originator_id), "key": _key(event), **params}))
+        self.apply(
+            tracking,
+            (sql, {"tenant": tenant_of(event.originator_id), "key": key_of(event.originator_id), **params}),
+        )
 
 
 class Consultations(Projection[ConsultationsView]):

@@ -14,7 +14,7 @@ from eventsourcing.utils import get_topic
 
 from domain.compact_rules import DisputeStage
 from domain.disputes import Dispute
-from domain.events import tenant_of
+from domain.events import key_of, tenant_of
 from projections.base import ReadModelView
 
 NAME = "disputes"
@@ -43,15 +43,11 @@ VALUES (%(tenant)s, %(key)s, %(party)s, %(on)s, %(finding)s)
 """
 
 
-def _key(event: Any) -> str:
-    return str(event.originator_id).rsplit(":", 1)[1]
-
-
 class DisputesView(ReadModelView):
     projection_name = NAME
 
     def changed(self, tracking: Tracking, event: Any, *statements: str, **params: Any) -> None:
-        base = {"tenant": tenant_of(event.originator_id), "key": _key(event)}
+        base = {"tenant": tenant_of(event.originator_id), "key": key_of(event.originator_id)}
         self.apply(tracking, *((sql, {**base, **params}) for sql in statements))
 
 

@@ -12,7 +12,7 @@ from eventsourcing.persistence import Tracking
 from eventsourcing.projection import Projection
 from eventsourcing.utils import get_topic
 
-from domain.events import tenant_of
+from domain.events import key_of, tenant_of
 from domain.funding_notices import FundingNotice, add_months
 from projections.base import ReadModelView
 
@@ -65,7 +65,7 @@ class FundingNotices(Projection[FundingNoticesView]):
     def _(self, e: FundingNotice.ExceptionalCircumstancesRecorded, tracking: Tracking) -> None:
         params = {
             "tenant": tenant_of(e.originator_id),
-            "key": str(e.originator_id).rsplit(":", 1)[1],
+            "key": key_of(e.originator_id),
             "exceptional": e.circumstances,
         }
         self.view.apply(tracking, (EXPLAINED, params))
