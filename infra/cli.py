@@ -294,7 +294,11 @@ def report(slug: str, year: int, form: str, out: Path | None) -> None:
         made = await annual_report(conn, slug, found.name, year, members=True)
         return made.to_html() if form == "html" else made.to_markdown()
 
-    db = _database()
+    from infra.database import resolve_database
+
+    # A report reads; it leaves migrations to the processes that own the schema.
+    settings = Settings.from_env()
+    db = resolve_database(settings.database_url, settings.home)
     _current(db)
     text = asyncio.run(_read(db, fetch))
     if text is None:
