@@ -20,7 +20,12 @@ from domain.tenancy import check_slug, tenant_id
 from infra.database import Database
 
 APPLICATION_NAME = "Registry"
-RETRIES = 8
+# A command that loses the race for an aggregate's next version runs again for up to this long: two API
+# processes writing one busy register lose to each other many times in a row under load.
+RETRY_SECONDS = 3.0
+# The first back-off is at most this long; each later one may be twice as long, up to BACKOFF_MAX_SECONDS.
+BACKOFF_SECONDS = 0.002
+BACKOFF_MAX_SECONDS = 0.1
 LOAD_LOCK_STRIPES = 64
 
 A = TypeVar("A", bound=RegistryAggregate)
@@ -126,9 +131,12 @@ class Registry(Application[str]):
 
         Two commands that both pass their rules may race for an aggregate's next version. The loser
         runs again against the winner's state, so a real clash (signing twice) still fails with its
-        own rule, and commands that do not clash both succeed.
+        own rule, and commands that do not clash both succeed. Only an aggregate contended for longer
+        than RETRY_SECONDS answers CONFLICT.
         """
-        for attempt in range(RETRIES):
+        deadline = time.monotonic() + RETRY_SECONDS
+        lost = 0
+        while True:
             found = self.get_or_none(aggregate_id)
             if not isinstance(found, kind):
                 raise NotFound(missing)
@@ -136,11 +144,13 @@ class Registry(Application[str]):
             try:
                 return self.record(found)
             except Conflict:
-                if attempt == RETRIES - 1:
+                lost += 1
+                # Callers that lost together would race again together: spread them out, more each time.
+                ceiling = min(BACKOFF_MAX_SECONDS, BACKOFF_SECONDS * 2**lost)
+                pause = random.uniform(0, ceiling)  # noqa: S311 - jitter, not a secret
+                if time.monotonic() + pause > deadline:
                     raise
-                # Callers that lost together would race again together: spread them out a little.
-                time.sleep(random.uniform(0, 0.002 * (attempt + 1)))  # noqa: S311 - jitter, not a secret
-        raise AssertionError("unreachable")
+                time.sleep(pause)
 
     def require_tenant(self, slug: str) -> str:
         """The slug of a tenant that exists, else NOT_FOUND."""
