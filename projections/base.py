@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from eventsourcing.persistence import Tracking
+from eventsourcing.persistence import Notification, Tracking
 from eventsourcing.postgres import PostgresTrackingRecorder
 from eventsourcing.projection import Projection
 from psycopg import Cursor
@@ -31,10 +31,21 @@ class ReadModelView(PostgresTrackingRecorder):
     """A view whose every update commits together with its tracking row, then announces itself."""
 
     projection_name: str = ""
+    # Set while the view takes part in a batch: its writes go into the batch's transaction, and only
+    # its last position is recorded, once, when the batch ends.
+    _batch: Cursor[DictRow] | None = None
+    _pending: Tracking | None = None
+    # What a view has written and would otherwise read back, one round trip each, in later batches.
+    # Only batches use it: the worker that holds a projection's lock is its tables' only writer, a
+    # failed batch forgets it, and a write outside a batch (see `remembered`) does too.
+    memo: dict[Any, Any] = {}  # noqa: RUF012 (replaced per instance by `batch`)
 
     @contextmanager
     def writing(self) -> Iterator[Cursor[DictRow]]:
         """A transaction that runs as the worker role, whatever user the process logged in as."""
+        if self._batch is not None:
+            yield self._batch
+            return
         with self.datastore.transaction(commit=True) as curs:
             curs.execute(f"SET LOCAL ROLE {WORKER_ROLE}")
             if self.datastore.schema != "public":
@@ -51,13 +62,52 @@ class ReadModelView(PostgresTrackingRecorder):
                 curs.execute(sql, params)
             self.track(curs, tracking)
 
+    def prepare(self, curs: Cursor[DictRow], notifications: Sequence[Notification]) -> None:
+        """Before a batch: read into `memo`, in one round trip, what its events will need."""
+
+    def remembered(self) -> dict[Any, Any] | None:
+        """The memo while batching; outside a batch, none."""
+        return self.memo if self._batch is not None else None
+
     def track(self, curs: Cursor[DictRow], tracking: Tracking) -> None:
+        if self._batch is not None:
+            self._pending = tracking
+            return
+        self._record(curs, tracking)
+
+    def _record(self, curs: Cursor[DictRow], tracking: Tracking) -> None:
         self._insert_tracking(curs, tracking)
         # pg_notify is transactional: listeners hear of the position only once it is visible.
         curs.execute(
             "SELECT pg_notify(%s, %s)",
             (PROJECTED_CHANNEL, f"{self.projection_name}:{tracking.notification_id}"),
         )
+
+
+@contextmanager
+def batch(views: Sequence[ReadModelView], notifications: Sequence[Notification]) -> Iterator[None]:
+    """One transaction for many events and views: a replay commits once per batch, not once per event.
+
+    Each view records only the last position it reached, which is all its tracking table needs; a
+    waiting mutation compares positions, so hearing of the last one also answers for those before it.
+    If any event fails, the whole batch rolls back and is applied again from the same position.
+    """
+    if not views:
+        yield
+        return
+    with views[0].writing() as curs, curs.connection.pipeline():
+        # Pipeline mode sends each write without waiting for its answer; a read waits only for itself.
+        for view in views:
+            view._batch, view._pending, view.memo = curs, None, {}
+            view.prepare(curs, notifications)
+        try:
+            yield
+            for view in views:
+                if view._pending is not None:
+                    view._record(curs, view._pending)
+        finally:
+            for view in views:
+                view._batch, view._pending, view.memo = None, None, {}
 
 
 @dataclass(frozen=True)

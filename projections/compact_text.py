@@ -76,10 +76,11 @@ class CompactTextView(ReadModelView):
             for key, s in upserted.items():
                 curs.execute(
                     "UPDATE compact_sections SET heading = %s, body = %s, matters = %s "
-                    "WHERE tenant_id = %s AND version = %s AND key = %s",
+                    "WHERE tenant_id = %s AND version = %s AND key = %s RETURNING key",
                     (s["heading"], s["text"], s["matters"], tenant, version, key),
                 )
-                if curs.rowcount == 0:
+                # A returned row, not rowcount: in a batch's pipeline, rowcount is not known yet.
+                if curs.fetchone() is None:
                     curs.execute(NEXT_ORDINAL, (tenant, version))
                     ordinal_row = curs.fetchone()
                     assert ordinal_row is not None

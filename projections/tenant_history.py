@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -10,6 +11,8 @@ from typing import Any
 import asyncpg
 from eventsourcing.persistence import Notification, Tracking
 from eventsourcing.projection import Projection
+from psycopg import Cursor
+from psycopg.rows import DictRow
 
 from domain.events import tenant_of
 from infra.chain import GENESIS, StoredFact, link
@@ -18,6 +21,13 @@ from projections.base import ReadModelView
 NAME = "tenant_history"
 
 LAST = "SELECT position, hash FROM tenant_events WHERE tenant_id = %s ORDER BY position DESC LIMIT 1"
+# The same for many tenants at once: one probe of the primary key each.
+LASTS = """
+SELECT t.tenant_id, l.position, l.hash FROM unnest(%s::text[]) AS t (tenant_id)
+CROSS JOIN LATERAL (
+    SELECT position, hash FROM tenant_events e WHERE e.tenant_id = t.tenant_id ORDER BY position DESC LIMIT 1
+) AS l
+"""
 INSERT = """
 INSERT INTO tenant_events (tenant_id, position, notification_id, originator_id, originator_version, type,
                            recorded_at, actor, payload, hash, previous_hash)
@@ -40,6 +50,14 @@ def recorded_at(state: dict[str, Any]) -> datetime:
 class TenantHistoryView(ReadModelView):
     projection_name = NAME
 
+    def prepare(self, curs: Cursor[DictRow], notifications: Sequence[Notification]) -> None:
+        """Each tenant's last link, for the tenants in the batch; a tenant new to the history has none."""
+        tenants = sorted({tenant_of(str(n.originator_id)) for n in notifications})
+        self.memo = dict.fromkeys(tenants, (0, GENESIS))
+        curs.execute(LASTS, (tenants,))
+        for row in curs.fetchall():
+            self.memo[row["tenant_id"]] = (int(row["position"]), str(row["hash"]))
+
     def append(self, notification: Notification, tracking: Tracking) -> None:
         originator_id = str(notification.originator_id)
         tenant = tenant_of(originator_id)
@@ -51,9 +69,14 @@ class TenantHistoryView(ReadModelView):
         )
         state = json.loads(notification.state)
         with self.writing() as curs:
-            curs.execute(LAST, (tenant,))
-            last = curs.fetchone()
-            position, previous = (int(last["position"]) + 1, str(last["hash"])) if last else (1, GENESIS)
+            memo = self.remembered()
+            tail: tuple[int, str] | None = memo.get(tenant) if memo is not None else None
+            if tail is None:
+                curs.execute(LAST, (tenant,))
+                last = curs.fetchone()
+                tail = (int(last["position"]), str(last["hash"])) if last else (0, GENESIS)
+            position, previous = tail[0] + 1, tail[1]
+            hashed = link(previous, position, fact)
             curs.execute(
                 INSERT,
                 (
@@ -66,10 +89,12 @@ class TenantHistoryView(ReadModelView):
                     recorded_at(state),
                     state.get("actor"),
                     json.dumps({k: v for k, v in state.items() if k not in ENVELOPE}),
-                    link(previous, position, fact),
+                    hashed,
                     previous,
                 ),
             )
+            if memo is not None:
+                memo[tenant] = (position, hashed)
             self.track(curs, tracking)
 
 

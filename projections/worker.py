@@ -15,7 +15,7 @@ from eventsourcing.utils import Environment
 from psycopg import sql
 
 from infra.database import Database
-from projections.base import ProjectionSpec, ReadModelView
+from projections.base import ProjectionSpec, ReadModelView, batch
 from projections.catalogue import PROJECTIONS
 from services.registry import APPLICATION_NAME, Registry, registry_env
 
@@ -200,24 +200,31 @@ def apply_notifications(
     notifications: Sequence[Notification],
     stopping: threading.Event | None = None,
 ) -> None:
-    """Hand each stored event, in order, to every projection that handles it and has not seen it."""
-    for notification in notifications:
-        event = None
-        for name, projection in projections.items():
-            wanted = not projection.topics or notification.topic in projection.topics
-            if wanted and scanned[name] < notification.id:
-                tracking = Tracking(APPLICATION_NAME, notification.id)
-                if getattr(projection, "wants_stored", False):
-                    projection.process_stored(notification, tracking)  # type: ignore[attr-defined]
-                else:
-                    event = event or app.mapper.to_domain_event(notification)
-                    projection.process_event(event, tracking)
-                scanned[name] = notification.id
-        if stopping is not None and stopping.is_set():
-            return
-    if notifications:
+    """Hand each stored event, in order, to every projection that handles it and has not seen it.
+
+    The whole batch is one transaction (see `projections.base.batch`): while catching up, that is one
+    commit per `BATCH` events instead of one per event and read model.
+    """
+    applied: list[Notification] = []
+    with batch([projection.view for projection in projections.values()], notifications):
+        for notification in notifications:
+            event = None
+            for name, projection in projections.items():
+                wanted = not projection.topics or notification.topic in projection.topics
+                if wanted and scanned[name] < notification.id:
+                    tracking = Tracking(APPLICATION_NAME, notification.id)
+                    if getattr(projection, "wants_stored", False):
+                        projection.process_stored(notification, tracking)  # type: ignore[attr-defined]
+                    else:
+                        event = event or app.mapper.to_domain_event(notification)
+                        projection.process_event(event, tracking)
+            applied.append(notification)
+            if stopping is not None and stopping.is_set():
+                break
+    # Only once the batch has committed: a failed batch is applied again from where it started.
+    if applied:
         # The batch held every event of every projection's types up to its last one.
-        last = notifications[-1].id
+        last = applied[-1].id
         for name in projections:
             scanned[name] = max(scanned[name], last)
 

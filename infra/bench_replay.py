@@ -1,0 +1,201 @@
+"""The replay and memory benchmarks: a long stored history, rebuilt by a worker process from nothing."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import resource
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+import asyncpg
+import psycopg
+import psycopg.sql
+
+from domain.register import Sector
+from infra.database import Database, scratch_database
+from infra.migrate import migrate
+
+TENANTS = 100
+# Events are written to the store in chunks this size; each is one COPY.
+CHUNK = 50_000
+TIMESTAMP = {"_type_": "datetime_iso", "_data_": "2026-01-01T00:00:00+00:00"}
+
+
+@dataclass(frozen=True)
+class Rebuilt:
+    """What one worker process did to rebuild every read model from an empty start."""
+
+    events: int
+    seconds: float
+    peak_rss_mb: float
+
+    @property
+    def rate(self) -> float:
+        return self.events / self.seconds
+
+
+def _state(**fields: object) -> bytes:
+    return json.dumps({"timestamp": TIMESTAMP, "actor": "bench", **fields}, separators=(",", ":")).encode()
+
+
+def tenant_opening(slug: str) -> list[tuple[str, int, str, bytes]]:
+    """A district tenant, as the tenant service records it, and its register, opened."""
+    return [
+        (f"{slug}:tenant", 1, "domain.tenancy:Tenant.TenantCreated",
+         _state(originator_topic="domain.tenancy:Tenant", slug=slug, name=slug.title(), tier="NATIONAL",
+                parent=None)),
+        (f"{slug}:register", 1, "domain.register:Register.RegisterOpened",
+         _state(originator_topic="domain.register:Register", tenant_slug=slug)),
+    ]  # fmt: skip
+
+
+def register_history(count: int) -> Iterator[tuple[str, int, str, bytes]]:
+    """`count` events on the registers of TENANTS tenants: parties sign, withdraw and sign again.
+
+    Every history is one the domain would accept (a party signs again only after it withdrew), in the
+    shape the registry stores, so the projections do the same work as for events written one by one.
+    """
+    slugs = [f"replay-{n:03d}" for n in range(TENANTS)]
+    produced = 0
+    for slug in slugs:
+        for row in tenant_opening(slug):
+            yield row
+            produced += 1
+    versions = dict.fromkeys(slugs, 1)
+    party = 0
+    signed, left, again = date(2010, 1, 1), date(2012, 6, 30), date(2015, 4, 1)
+    while produced < count:
+        slug = slugs[party % TENANTS]
+        name = f"Party {party:07d}"
+        steps: list[tuple[str, dict[str, object]]] = [
+            ("PartySigned", {"party": name, "sector": Sector.VOLUNTARY_COMMUNITY.value, "kind": None,
+                             "signed_on": (signed + timedelta(days=party % 700)).isoformat()}),
+            ("PartyWithdrawn", {"party": name, "on": left.isoformat(), "reason": "The group closed."}),
+            ("PartySigned", {"party": name, "sector": Sector.VOLUNTARY_COMMUNITY.value, "kind": None,
+                             "signed_on": again.isoformat()}),
+        ]  # fmt: skip
+        for kind, fields in steps:
+            if produced == count:
+                return
+            versions[slug] += 1
+            yield f"{slug}:register", versions[slug], f"domain.register:Register.{kind}", _state(**fields)
+            produced += 1
+        party += 1
+
+
+def store_history(db: Database, count: int, say: Callable[[str], None]) -> None:
+    """Write the history straight into the event store with COPY: what is timed is the rebuild."""
+
+    async def copy() -> None:
+        conn = await asyncpg.connect(**db.asyncpg_kwargs())
+        try:
+            rows = register_history(count)
+            written = 0
+            while written < count:
+                chunk = [row for _, row in zip(range(CHUNK), rows, strict=False)]
+                await conn.copy_records_to_table(
+                    "registry_events",
+                    records=chunk,
+                    columns=["originator_id", "originator_version", "topic", "state"],
+                )
+                written += len(chunk)
+            await conn.execute("ANALYZE registry_events")
+        finally:
+            await conn.close()
+
+    say(f"storing {count:,} events")
+    asyncio.run(copy())
+
+
+def raw_select_rate(db: Database) -> float:
+    """The physical limit of reading the history: one server-side cursor streaming every stored row."""
+    with psycopg.connect(db.psycopg_conninfo()) as conn, conn.cursor(name="everything") as cursor:
+        cursor.itersize = 5000
+        started = time.perf_counter()
+        cursor.execute(
+            "SELECT notification_id, originator_id, originator_version, topic, state"
+            " FROM registry_events ORDER BY notification_id"
+        )
+        rows = sum(1 for _ in cursor)
+        return rows / (time.perf_counter() - started)
+
+
+def rebuild_in_worker_process(db: Database) -> Rebuilt:
+    """A worker process started on empty read models; returns once it has projected every stored event."""
+    with psycopg.connect(db.psycopg_conninfo()) as conn:
+        row = conn.execute("SELECT count(*) FROM registry_events").fetchone()
+    events = int(row[0]) if row else 0
+    child = subprocess.Popen(
+        [sys.executable, "-m", "infra.bench_replay", db.url],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    out, _ = child.communicate()
+    if child.returncode != 0:
+        raise RuntimeError(f"the rebuilding worker failed with exit code {child.returncode}")
+    seconds, peak_kb = out.split()
+    return Rebuilt(events, float(seconds), int(peak_kb) / 1024)
+
+
+def peak_rss_kb() -> int:
+    """This process's peak resident set since it started its program.
+
+    Not `ru_maxrss`: Linux carries that across exec, so a child forked from a large parent would
+    report the parent's size. /proc's VmHWM belongs to the program now running.
+    """
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def rebuild_here(url: str) -> float:
+    """The child's side: run a worker until every read model is current; the seconds it took."""
+    from projections.worker import ProjectionWorker, progress
+
+    db = Database(url)
+    # Nothing is written meanwhile, so each read model's goal is read once; from then on only the
+    # tracking positions are polled, which costs the database next to nothing beside the worker.
+    due = {name: goal for name, (_, goal) in progress(db).items()}
+    worker = ProjectionWorker(db)
+    started = time.perf_counter()
+    worker.start()
+    try:
+        with psycopg.connect(db.psycopg_conninfo(), autocommit=True) as conn:
+            while not all(_position(conn, name) >= goal for name, goal in due.items()):
+                time.sleep(0.05)
+    finally:
+        worker.stop()
+    return time.perf_counter() - started
+
+
+def _position(conn: psycopg.Connection[tuple[object, ...]], name: str) -> int:
+    row = conn.execute(
+        psycopg.sql.SQL("SELECT coalesce(max(notification_id), 0) FROM {}").format(
+            psycopg.sql.Identifier(f"{name.lower()}_tracking")
+        )
+    ).fetchone()
+    return int(row[0]) if row else 0  # type: ignore[call-overload]
+
+
+def rebuild_of(server: Database, count: int, say: Callable[[str], None]) -> tuple[Rebuilt, float]:
+    """Store `count` events in a scratch database, rebuild them in a worker process, and read them raw."""
+    with scratch_database(server, "replay") as db:
+        migrate(db)
+        store_history(db, count, say)
+        say(f"rebuilding every read model from {count:,} events in a worker process")
+        rebuilt = rebuild_in_worker_process(db)
+        say(
+            f"{rebuilt.rate:,.0f} events/s, peak RSS {rebuilt.peak_rss_mb:.0f} MB; now a raw streaming SELECT"
+        )
+        return rebuilt, raw_select_rate(db)
+
+
+if __name__ == "__main__":
+    print(f"{rebuild_here(sys.argv[1]):.6f} {peak_rss_kb()}", flush=True)
