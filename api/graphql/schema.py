@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import strawberry
+from graphql import GraphQLError
 from strawberry.extensions import (
     DisableIntrospection,
     MaxAliasesLimiter,
@@ -13,9 +14,10 @@ from strawberry.extensions import (
 )
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
+from strawberry.types import ExecutionContext
 
 from api.graphql import mutations, queries, upkeep
-from api.graphql.errors import ErrorCodes
+from api.graphql.errors import UNAVAILABLE_ERRORS, ErrorCodes
 
 Query = merge_types("Query", (queries.Query, upkeep.UpkeepQuery))
 Mutation = merge_types("Mutation", (mutations.Mutation, upkeep.UpkeepMutation))
@@ -24,6 +26,16 @@ Mutation = merge_types("Mutation", (mutations.Mutation, upkeep.UpkeepMutation))
 MAX_DEPTH = 12
 MAX_ALIASES = 30
 MAX_TOKENS = 3000
+
+
+class RegistrySchema(strawberry.Schema):
+    """Logs each error with its trace, except a database outage: ErrorCodes logs that in one line."""
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        traced = [e for e in errors if not isinstance(e.original_error, UNAVAILABLE_ERRORS)]
+        super().process_errors(traced, execution_context)
 
 
 def build_schema(*, production: bool) -> strawberry.Schema:
@@ -37,7 +49,7 @@ def build_schema(*, production: bool) -> strawberry.Schema:
     ]
     if production:
         extensions.append(DisableIntrospection)
-    return strawberry.Schema(
+    return RegistrySchema(
         query=Query,
         mutation=Mutation,
         extensions=extensions,

@@ -1,4 +1,4 @@
-"""The soak scenarios, short: conflicts, acknowledged writes, retries, a killed worker, load, backup and restore."""
+"""The soak scenarios, short: conflicts, writes, retries, kills, load, a database restart, backup and restore."""
 
 from __future__ import annotations
 
@@ -19,12 +19,20 @@ def test_every_soak_scenario_passes_against_real_processes(db: Database, tmp_pat
         "worker kill -9",
         "API kill -9",
         "mixed load",
+        "PostgreSQL restart",
         "backup and restore",
     ]
     failed = [o.row() for o in outcomes if not o.passed]
     assert failed == [], "\n".join(said)
     conflicts = outcomes[0]
     assert (conflicts.acknowledged, conflicts.stored, dict(conflicts.errors)) == (1, 1, {"CONFLICT": 7})
-    assert all(o.stored == o.acknowledged for o in [outcomes[1], outcomes[3], outcomes[5], outcomes[6]])
+    assert all(o.stored == o.acknowledged for o in [outcomes[1], outcomes[3], outcomes[5], outcomes[7]])
     killed = outcomes[4]
     assert killed.stored >= killed.acknowledged > 0
+    restarted = outcomes[6]
+    # While PostgreSQL was down the API answered 503 at once, and afterwards it recovered by itself.
+    assert restarted.figures["outage_503"] >= 1
+    assert set(restarted.errors) == {"HTTP 503"}
+    assert restarted.figures["outage_longest_seconds"] < 5
+    assert restarted.figures["recovery_seconds"] < 30
+    assert restarted.stored >= restarted.acknowledged > 0
