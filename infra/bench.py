@@ -10,7 +10,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, replace
 from datetime import date
 from pathlib import Path
 
@@ -23,6 +23,7 @@ from domain.actors import Actor, Role
 from domain.compact import Section
 from domain.matters import MATTERS
 from domain.tenancy import Tier
+from infra.bench_metric import Metric
 from infra.chain import StoredFact, verify
 from infra.database import Database, scratch_database
 from infra.migrate import migrate
@@ -40,18 +41,6 @@ LOOKUP = (
     '{ lookup(locality: "%s", matter: "procurement", asOf: "2010-01-01") '
     "{ answeredBy { slug } trail { tenant { slug } covered reason } explanation } }"
 )
-
-
-@dataclass(frozen=True)
-class Metric:
-    name: str
-    value: float
-    unit: str
-    baseline: str | None
-    baseline_value: float | None
-    ratio: float | None
-    target: str
-    met: bool
 
 
 def sections(seed: int) -> list[Section]:
@@ -342,10 +331,16 @@ def bench_lag(server: Database, *, quick: bool, say: Callable[[str], None]) -> l
 def run(
     server: Database, home: Path, *, quick: bool, out: Path | None, say: Callable[[str], None]
 ) -> list[Metric]:
+    from infra.bench_http import bench_http
+    from infra.bench_replay import bench_replay
+
+    append = bench_append(server, quick=quick, say=say)
     metrics = (
-        bench_append(server, quick=quick, say=say)
+        append
+        + bench_http(server, home, append[0].value, quick=quick, say=say)
         + bench_lag(server, quick=quick, say=say)
         + bench_lookup_scale(server, home, quick=quick, say=say)
+        + bench_replay(server, quick=quick, say=say)
         + bench_verify(quick=quick, say=say)
     )
     if out is not None:

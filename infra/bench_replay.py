@@ -18,6 +18,7 @@ import psycopg
 import psycopg.sql
 
 from domain.register import Sector
+from infra.bench_metric import Metric
 from infra.database import Database, scratch_database
 from infra.migrate import migrate
 
@@ -199,3 +200,33 @@ def rebuild_of(server: Database, count: int, say: Callable[[str], None]) -> tupl
 
 if __name__ == "__main__":
     print(f"{rebuild_here(sys.argv[1]):.6f} {peak_rss_kb()}", flush=True)
+
+
+def bench_replay(server: Database, *, quick: bool, say: Callable[[str], None]) -> list[Metric]:
+    """Rebuild speed against a raw read of the same rows, and whether memory grows with the history."""
+    large, small = (100_000, 10_000) if quick else (1_000_000, 100_000)
+    big, raw = rebuild_of(server, large, say)
+    little, _ = rebuild_of(server, small, say)
+    ratio, growth = big.rate / raw, big.peak_rss_mb / little.peak_rss_mb
+    return [
+        Metric(
+            name="replay",
+            value=round(big.rate),
+            unit="events/s",
+            baseline=f"raw streaming SELECT of the same {large:,} rows (rows/s)",
+            baseline_value=round(raw),
+            ratio=round(ratio, 4),
+            target=">= 0.25",
+            met=ratio >= 0.25,
+        ),
+        Metric(
+            name="memory",
+            value=round(big.peak_rss_mb, 1),
+            unit="MB",
+            baseline=f"the worker's peak RSS rebuilding {small:,} events (MB)",
+            baseline_value=round(little.peak_rss_mb, 1),
+            ratio=round(growth, 3),
+            target="<= 1.2",
+            met=growth <= 1.2,
+        ),
+    ]

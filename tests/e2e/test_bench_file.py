@@ -23,7 +23,10 @@ def test_the_quick_benchmark_writes_every_metric_it_measures(tmp_path: Path) -> 
         )  # fmt: skip
     assert done.returncode == 0, done.stderr[-2000:]
     metrics = json.loads(out.read_text())
-    assert {m["name"] for m in metrics} >= {"append", "lag p50", "lag p99", "scale", "verify"}
+    assert {m["name"] for m in metrics} >= {
+        "append", "mutation", "lookup", "lookup p99 at half peak", "lag p50", "lag p99", "replay", "verify",
+        "scale", "memory", "api peak rss",
+    }  # fmt: skip
     for m in metrics:
         assert set(m) == FIELDS, m
         assert isinstance(m["value"], int | float)
