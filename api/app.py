@@ -21,6 +21,7 @@ from api.graphql.errors import RETRY_AFTER_SECONDS, UNAVAILABLE_ERRORS
 from api.graphql.schema import build_schema
 from api.idempotency import idempotency_middleware
 from api.rate_limit import TokenBuckets, rate_limit_middleware
+from api.reading import RequestReads
 from infra.availability import UNAVAILABLE_MESSAGE
 from infra.database import Database
 from infra.settings import Settings
@@ -130,7 +131,8 @@ def create_app(settings: Settings, db: Database, keys: KeyRing, *, run_worker: b
             issuer=settings.jwt_issuer,
             audience=settings.jwt_audience,
         )
-        return Context(actor=actor, services=runtime.services, loaders=Loaders(runtime.services.pool, actor))
+        reads = RequestReads(runtime.services.pool, actor)
+        return Context(actor=actor, services=runtime.services, loaders=Loaders(reads, actor))
 
     @get("/health", operation_id="health", media_type=MediaType.JSON)
     async def health(state: State) -> Response[dict[str, str]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -36,3 +37,52 @@ async def reading(pool: Any, actor: Actor, *, readonly: bool = True) -> AsyncIte
     async with pool.acquire() as conn, conn.transaction(readonly=readonly):
         await conn.execute(SET_READER, *reader_settings(actor))
         yield conn
+
+
+class RequestReads:
+    """One read-only transaction for a whole GraphQL request, begun at its first read, ended with it.
+
+    A lookup reads through several dataloaders. Each used to begin, configure and commit a transaction
+    of its own and reset its connection: five round trips around every query. Here the reads take turns
+    on one connection instead (a lock), which the ending of the operation gives back (`ReleaseReads`).
+    The transaction is READ COMMITTED, so each query sees what was committed before it began: a
+    mutation's own write, once the read models include it, is seen by the reads that follow.
+    """
+
+    def __init__(self, pool: Any, actor: Actor) -> None:
+        self.pool = pool
+        self.actor = actor
+        self.used = 0  # reads made, for the tests that check how the reads of a request batch up
+        self._lock = asyncio.Lock()
+        self._conn: Any = None
+        self._transaction: Any = None
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[Any]:
+        async with self._lock:
+            if self._conn is None:
+                await self._begin()
+            self.used += 1
+            yield self._conn
+
+    async def _begin(self) -> None:
+        conn = await self.pool.acquire()
+        try:
+            transaction = conn.transaction(readonly=True)
+            await transaction.start()
+            await conn.execute(SET_READER, *reader_settings(self.actor))
+        except BaseException:
+            await self.pool.release(conn)
+            raise
+        self._conn, self._transaction = conn, transaction
+
+    async def close(self) -> None:
+        """End the transaction and give the connection back; the next read would begin anew."""
+        async with self._lock:
+            conn, transaction, self._conn, self._transaction = self._conn, self._transaction, None, None
+            if conn is None:
+                return
+            try:
+                await transaction.rollback()  # it only read: nothing to keep
+            finally:
+                await self.pool.release(conn)

@@ -12,7 +12,7 @@ from strawberry.dataloader import DataLoader
 from strawberry.litestar import BaseContext
 
 from api.freshness import ReadModelWaiter
-from api.reading import reading
+from api.reading import RequestReads
 from domain.actors import Actor
 from domain.compact_rules import Rules
 from projections import (
@@ -71,39 +71,49 @@ Moment = tuple[str, date, datetime]
 
 
 class Loaders:
-    """Dataloaders live for one request, so nothing is cached across callers."""
+    """Dataloaders live for one request, so nothing is cached across callers.
 
-    def __init__(self, pool: asyncpg.Pool, actor: Actor) -> None:
-        self.pool = pool
+    Their types are annotations, not subscripts: `DataLoader[K, V](...)` builds a generic alias at run
+    time, and twenty of those per request showed in a profile of the lookup.
+    """
+
+    def __init__(self, reads: RequestReads, actor: Actor) -> None:
+        self.reads = reads
         self.actor = actor
-        self.tenant = DataLoader[str, TenantRow | None](self._tenants)
-        self.children = DataLoader[str, list[TenantRow]](self._children)
+        self.tenant: DataLoader[str, TenantRow | None] = DataLoader(self._tenants)
+        self.children: DataLoader[str, list[TenantRow]] = DataLoader(self._children)
         # Keyed by (tenant, in force on, as recorded at): one query per distinct moment, however many
         # tenants are asked for.
-        self.compact = DataLoader[Moment, CompactRow | None](self._compacts)
-        self.parties = DataLoader[Moment, list[PartyRow]](self._parties)
-        self.champions = DataLoader[Moment, list[ChampionRow]](self._champions)
-        self.codes = DataLoader[Moment, list[CodeRow]](self._codes)
-        self.steering = DataLoader[tuple[str, date], list[TermRow]](self._steering)
-        self.proposals = DataLoader[str, list[ProposalRow]](
+        self.compact: DataLoader[Moment, CompactRow | None] = DataLoader(self._compacts)
+        self.parties: DataLoader[Moment, list[PartyRow]] = DataLoader(self._parties)
+        self.champions: DataLoader[Moment, list[ChampionRow]] = DataLoader(self._champions)
+        self.codes: DataLoader[Moment, list[CodeRow]] = DataLoader(self._codes)
+        self.steering: DataLoader[tuple[str, date], list[TermRow]] = DataLoader(self._steering)
+        self.proposals: DataLoader[str, list[ProposalRow]] = DataLoader(
             self._per_tenant(amendment_proposals.proposals_of)
         )
-        self.reviews = DataLoader[str, list[ReviewRow]](self._per_tenant(annual_reviews.reviews_of))
-        self.versions = DataLoader[str, list[VersionRow]](self._per_tenant(compact_text.versions_of))
-        self.contacts = DataLoader[str, dict[str, ContactRow]](self._contacts)
-        self.rules = DataLoader[str, Rules](self._per_tenant(compact_rules.rules_of))
+        self.reviews: DataLoader[str, list[ReviewRow]] = DataLoader(
+            self._per_tenant(annual_reviews.reviews_of)
+        )
+        self.versions: DataLoader[str, list[VersionRow]] = DataLoader(
+            self._per_tenant(compact_text.versions_of)
+        )
+        self.contacts: DataLoader[str, dict[str, ContactRow]] = DataLoader(self._contacts)
+        self.rules: DataLoader[str, Rules] = DataLoader(self._per_tenant(compact_rules.rules_of))
         # Row-level security leaves these empty for readers who are not the tenant's members.
-        self.disputes = DataLoader[str, list[DisputeRow]](self._per_tenant(disputes.disputes_of))
-        self.consultations = DataLoader[str, list[ConsultationRow]](
+        self.disputes: DataLoader[str, list[DisputeRow]] = DataLoader(self._per_tenant(disputes.disputes_of))
+        self.consultations: DataLoader[str, list[ConsultationRow]] = DataLoader(
             self._per_tenant(consultations.consultations_of)
         )
-        self.notices = DataLoader[str, list[NoticeRow]](self._per_tenant(funding_notices.notices_of))
+        self.notices: DataLoader[str, list[NoticeRow]] = DataLoader(
+            self._per_tenant(funding_notices.notices_of)
+        )
 
     def _per_tenant(self, fetch: Any) -> Any:
         """A batch function answering every tenant asked for in one query."""
 
         async def load(tenants: list[str]) -> list[Any]:
-            async with reading(self.pool, self.actor) as conn:
+            async with self.reads.read() as conn:
                 found = await fetch(conn, tenants)
             return [found[t] for t in tenants]
 
@@ -112,7 +122,7 @@ class Loaders:
     async def _by_date(self, keys: list[tuple[Any, ...]], fetch: Any, default: Any) -> list[Any]:
         """Keys are (tenant, date) or (tenant, date, recorded at): one query per distinct moment."""
         found: dict[tuple[Any, ...], Any] = {}
-        async with reading(self.pool, self.actor) as conn:
+        async with self.reads.read() as conn:
             for when in {k[1:] for k in keys}:
                 tenants = sorted({k[0] for k in keys if k[1:] == when})
                 for tenant, value in (await fetch(conn, tenants, *when)).items():
@@ -129,7 +139,7 @@ class Loaders:
         return await self._by_date(keys, register_of_parties.champions_on, [])
 
     async def _contacts(self, tenants: list[str]) -> list[dict[str, ContactRow]]:
-        async with reading(self.pool, self.actor) as conn:
+        async with self.reads.read() as conn:
             found = await register_of_parties.contacts_of(conn, tenants)
         return [found[t] for t in tenants]
 
@@ -140,12 +150,12 @@ class Loaders:
         return await self._by_date(keys, codes_of_practice.codes_on, [])
 
     async def _tenants(self, slugs: list[str]) -> list[TenantRow | None]:
-        async with reading(self.pool, self.actor) as conn:
+        async with self.reads.read() as conn:
             found = await tenant_directory.tenants_by_slug(conn, slugs)
         return [found.get(s) for s in slugs]
 
     async def _children(self, slugs: list[str]) -> list[list[TenantRow]]:
-        async with reading(self.pool, self.actor) as conn:
+        async with self.reads.read() as conn:
             found = await tenant_directory.children_of(conn, slugs)
         return [found[s] for s in slugs]
 
@@ -158,5 +168,5 @@ class Context(BaseContext, kw_only=True):
     loaders: Loaders
 
     def read(self) -> AbstractAsyncContextManager[asyncpg.Connection]:
-        """A read-only transaction in which row-level security knows who is asking."""
-        return reading(self.services.pool, self.actor)
+        """The request's read-only transaction, in which row-level security knows who is asking."""
+        return self.loaders.reads.read()

@@ -416,7 +416,7 @@ async def _command(ctx: Context, command: Callable[..., Recorded], **kwargs: Any
     await ctx.services.waiter.wait_for(recorded, ctx.services.read_your_writes_timeout)
     # What the request's loaders read before this write is stale now: a document with two mutations
     # must answer the second from the state after both.
-    ctx.loaders = Loaders(ctx.loaders.pool, ctx.loaders.actor)
+    ctx.loaders = Loaders(ctx.loaders.reads, ctx.loaders.actor)
     return recorded
 
 

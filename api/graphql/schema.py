@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import strawberry
@@ -15,6 +15,7 @@ from strawberry.extensions import (
     MaxTokensLimiter,
     ParserCache,
     QueryDepthLimiter,
+    SchemaExtension,
     ValidationCache,
 )
 from strawberry.schema.config import StrawberryConfig
@@ -23,6 +24,7 @@ from strawberry.types import ExecutionContext
 
 from api.graphql import mutations, queries, upkeep
 from api.graphql.errors import UNAVAILABLE_ERRORS, ErrorCodes
+from api.graphql.input_text import RefuseNul
 
 Query = merge_types("Query", (queries.Query, upkeep.UpkeepQuery))
 Mutation = merge_types("Mutation", (mutations.Mutation, upkeep.UpkeepMutation))
@@ -51,6 +53,18 @@ class DocumentCache(ParserCache):
         yield
 
 
+class ReleaseReads(SchemaExtension):
+    """Ends the request's read transaction when its operation ends, however it ends."""
+
+    async def on_operation(self) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            loaders = getattr(self.execution_context.context, "loaders", None)
+            if loaders is not None:
+                await loaders.reads.close()
+
+
 class RegistrySchema(strawberry.Schema):
     """Logs each error with its trace, except a database outage: ErrorCodes logs that in one line."""
 
@@ -71,7 +85,9 @@ def build_schema(*, production: bool) -> strawberry.Schema:
     ]
     # Factories, not instances: each request gets extensions of its own (the caches are shared).
     extensions: list[Any] = [
+        ReleaseReads,
         ErrorCodes,
+        RefuseNul,
         lambda: AddValidationRules(limits),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         lambda: DocumentCache(maxsize=DOCUMENT_CACHE),

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import date
 from typing import Any
 
@@ -12,6 +10,7 @@ import asyncpg
 
 from api.graphql.context import Context, Loaders, Services
 from api.graphql.schema import schema
+from api.reading import RequestReads
 from domain.actors import Actor, Role
 from domain.compact import Section
 from domain.register import Sector
@@ -32,17 +31,18 @@ QUERY = """{ tenants { slug parent { slug } children { slug }
 
 
 class CountingPool:
-    """The read pool, counting every connection taken from it (one per query batch)."""
+    """The read pool, counting every connection taken from it."""
 
     def __init__(self, pool: asyncpg.Pool) -> None:
         self.pool = pool
         self.taken = 0
 
-    @asynccontextmanager
-    async def acquire(self) -> AsyncIterator[asyncpg.Connection]:
+    async def acquire(self) -> asyncpg.Connection:
         self.taken += 1
-        async with self.pool.acquire() as conn:
-            yield conn
+        return await self.pool.acquire()
+
+    async def release(self, conn: asyncpg.Connection) -> None:
+        await self.pool.release(conn)
 
 
 def seed(registry: Registry, count: int) -> None:
@@ -77,11 +77,14 @@ async def connections_taken(db: Database) -> tuple[int, int]:
             audit=unused, rules=unused, disputes=unused, consultations=unused, notices=unused,
             read_your_writes_timeout=1,
         )  # fmt: skip
-        context = Context(actor=ADMIN, services=services, loaders=Loaders(counting, ADMIN))
+        reads = RequestReads(counting, ADMIN)
+        context = Context(actor=ADMIN, services=services, loaders=Loaders(reads, ADMIN))
         result = await schema.execute(QUERY, context_value=context)
         assert result.errors is None, result.errors
         assert result.data is not None
-        return counting.taken, len(result.data["tenants"])
+        # The whole request reads through one connection, given back when the operation ends.
+        assert (counting.taken, pool.get_idle_size()) == (1, pool.get_size())
+        return reads.used, len(result.data["tenants"])
     finally:
         await pool.close()
 
