@@ -130,15 +130,23 @@ class CompactRow:
 
 # Two versions on one date: the later wins.
 IN_FORCE = """
-SELECT DISTINCT ON (v.tenant_id) v.tenant_id, v.version, v.title, v.effective_on
-FROM compact_versions v
-WHERE v.tenant_id = ANY($1::text[]) AND v.effective_on <= $2 AND v.recorded_at <= $3
-ORDER BY v.tenant_id, v.effective_on DESC, v.version DESC
+SELECT w.tenant_id, v.version, v.title, v.effective_on
+FROM unnest($1::text[]) AS w (tenant_id)
+CROSS JOIN LATERAL (
+    SELECT version, title, effective_on FROM compact_versions c
+    WHERE c.tenant_id = w.tenant_id AND c.effective_on <= $2 AND c.recorded_at <= $3
+    ORDER BY c.effective_on DESC, c.version DESC
+    LIMIT 1
+) AS v
 """
+# LATERAL, so each version's sections are an index probe rather than a hash of every tenant's sections;
+# OFFSET 0 keeps the planner from flattening the subquery back into a plain join.
 SECTIONS = """
 SELECT s.tenant_id, s.version, s.key, s.heading, s.body, s.matters
-FROM compact_sections s JOIN unnest($1::text[], $2::int[]) AS w(tenant_id, version)
-  ON s.tenant_id = w.tenant_id AND s.version = w.version
+FROM unnest($1::text[], $2::int[]) AS w (tenant_id, version)
+CROSS JOIN LATERAL (
+    SELECT * FROM compact_sections c WHERE c.tenant_id = w.tenant_id AND c.version = w.version OFFSET 0
+) AS s
 ORDER BY s.tenant_id, s.ordinal
 """
 

@@ -13,16 +13,15 @@ from domain.tenancy import Tier
 
 # The locality's whole chain (the ancestor closure), each level's compact version in force, its
 # sections tagged with the matter, and its codes covering the matter: one query, however deep the tiers.
+# Every join is LATERAL with a LIMIT (which keeps the planner from flattening it), so each is an index
+# probe per level: with plain joins the planner hashed
+# whole tables, and the lookup slowed as tenants were added (0.19 ms at 10 tenants, 0.57 at 1,000).
 CHAIN = """
 WITH chain AS (
     SELECT a.ancestor_id AS slug, a.depth, t.name, t.tier
-    FROM tenant_ancestors a JOIN tenants t ON t.tenant_id = a.ancestor_id
+    FROM tenant_ancestors a
+    CROSS JOIN LATERAL (SELECT name, tier FROM tenants WHERE tenant_id = a.ancestor_id LIMIT 1) AS t
     WHERE a.tenant_id = $1
-), in_force AS (
-    SELECT DISTINCT ON (v.tenant_id) v.tenant_id, v.version
-    FROM compact_versions v JOIN chain c ON c.slug = v.tenant_id
-    WHERE v.effective_on <= $2 AND v.recorded_at <= $4
-    ORDER BY v.tenant_id, v.effective_on DESC, v.version DESC
 )
 SELECT c.slug, c.depth, c.name, c.tier, f.version,
     coalesce((SELECT array_agg(s.key ORDER BY s.ordinal) FROM compact_sections s
@@ -39,7 +38,12 @@ SELECT c.slug, c.depth, c.name, c.tier, f.version,
               FROM codes cd JOIN code_matters m ON m.tenant_id = cd.tenant_id AND m.key = cd.key
               WHERE cd.tenant_id = c.slug AND m.matter = $3 AND m.recorded_at <= $4), '[]')
         AS codes
-FROM chain c LEFT JOIN in_force f ON f.tenant_id = c.slug
+FROM chain c LEFT JOIN LATERAL (
+    SELECT v.tenant_id, v.version FROM compact_versions v
+    WHERE v.tenant_id = c.slug AND v.effective_on <= $2 AND v.recorded_at <= $4
+    ORDER BY v.effective_on DESC, v.version DESC
+    LIMIT 1
+) AS f ON true
 ORDER BY c.depth
 """
 
