@@ -27,6 +27,7 @@ import psycopg
 from domain.actors import Actor, Role
 from infra.database import Database, scratch_database
 from infra.migrate import migrate
+from infra.soak_input import CONTRACT_CODES
 from infra.tokens import development_keys, mint_token
 
 
@@ -616,6 +617,50 @@ def postgres_restarted(home: Path, outage: float, rate: float = 20.0) -> Outcome
     return out
 
 
+def bad_input(
+    cluster: Cluster, url: str, tenants: list[str], per_operation: int, per_command: int
+) -> Outcome:
+    """schemathesis against the live schema and hypothesis on the service commands: refused, never broken.
+
+    Over HTTP: no 5xx, a contract code on every error, no INTERNAL, nothing leaked, nothing stored by a
+    refused request. In process: every command records its events or raises a domain error having
+    stored nothing. Afterwards the read models catch up: nothing stored stops the projection worker.
+    """
+    from infra.soak_input import fuzz_commands, fuzz_graphql
+
+    out = Outcome("bad input at volume", "schemathesis, hypothesis")
+    before = count(cluster.db, "SELECT count(*) FROM registry_events")
+    http = fuzz_graphql(url, cluster.admin, cluster.db, tenants, per_operation)
+    direct = fuzz_commands(cluster.db, tenants, per_command)
+    try:
+        wait_current(cluster.db, timeout=30)
+        current = True
+    except TimeoutError:
+        current = False
+    out.requests = http.requests + direct.requests
+    out.acknowledged = http.accepted + direct.accepted
+    out.stored = count(cluster.db, "SELECT count(*) FROM registry_events") - before
+    out.errors = http.answers + direct.answers
+    failures = http.failures + direct.failures
+    out.passed = not failures and current
+    out.figures = {
+        "http_requests": http.requests,
+        "http_5xx": sum(v for k, v in http.answers.items() if k.startswith("HTTP 5")),
+        "internal": http.answers["INTERNAL"],
+        "leaks": http.answers["leak"],
+        "stored_though_refused": http.answers["stored though refused"]
+        + direct.answers["stored though refused"],
+        "commands": direct.requests,
+        "unexpected_exceptions": sum(v for k, v in direct.answers.items() if k not in CONTRACT_CODES),
+    }
+    out.detail = (
+        f"{http.requests} HTTP requests (schemathesis), {direct.requests} service commands (hypothesis); "
+        f"{len(failures)} failures; read models {'current' if current else 'stuck'}"
+        + "".join(f"\n    {f}" for f in failures[:5])
+    )
+    return out
+
+
 def backup_and_restore(cluster: Cluster, server: Database, tenants: list[str]) -> Outcome:
     """pg_dump, restore into a new database: every tenant verifies, a rebuild equals the restored models."""
     from infra import rebuild
@@ -690,6 +735,7 @@ def run(
             lambda: api_killed(cluster, urls, 40 if quick else 400),
             lambda: mixed_load(cluster, urls, load_seconds or (30.0 if quick else 300.0), 20.0),
             lambda: postgres_restarted(home, 3.0 if quick else 10.0),
+            lambda: bad_input(cluster, urls[0], tenants, 4 if quick else 20, 8 if quick else 40),
             lambda: backup_and_restore(cluster, server, tenants),
         ]
         for scenario in scenarios:

@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import random
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import get_topic
 
-from domain.errors import Conflict, NotFound
+from domain.errors import Conflict, InvalidInput, NotFound
 from domain.events import RegistryAggregate
 from domain.tenancy import check_slug, tenant_id
 from infra.database import Database
+from services.group_commit import GroupCommitting
 
 APPLICATION_NAME = "Registry"
 # A command that loses the race for an aggregate's next version runs again for up to this long: two API
@@ -29,6 +31,35 @@ BACKOFF_MAX_SECONDS = 0.1
 LOAD_LOCK_STRIPES = 64
 
 A = TypeVar("A", bound=RegistryAggregate)
+
+UNSTORABLE_TEXT = (
+    "Text may not contain the NUL character (U+0000) or unpaired surrogates (U+D800 to U+DFFF); "
+    "remove them and try again."
+)
+
+
+def unstorable(text: str) -> bool:
+    """Whether PostgreSQL's text cannot hold the string: a NUL, or a surrogate that is no UTF-8."""
+    if "\x00" in text:
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def holds_unstorable(value: Any) -> bool:
+    """Whether any text anywhere in the value (an event, a dict, a list of sections) is unstorable."""
+    if isinstance(value, str):
+        return unstorable(value)
+    if isinstance(value, dict):
+        return any(holds_unstorable(k) or holds_unstorable(v) for k, v in value.items())
+    if isinstance(value, list | tuple | set | frozenset):
+        return any(holds_unstorable(v) for v in value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return any(holds_unstorable(getattr(value, f.name)) for f in dataclasses.fields(value))
+    return False
 
 
 def registry_env(db: Database, *, create_tables: bool = False) -> dict[str, str]:
@@ -83,7 +114,7 @@ class Recorded:
         return tuple(self.positions)
 
 
-class Registry(Application[str]):
+class Registry(GroupCommitting):
     """All tenants' events in one store, ordered by notification id."""
 
     name = APPLICATION_NAME
@@ -97,6 +128,8 @@ class Registry(Application[str]):
         return cls(registry_env(db, create_tables=create_tables))
 
     def get_or_none(self, aggregate_id: str) -> RegistryAggregate | None:
+        if unstorable(aggregate_id):
+            return None  # no stored id holds such text, and PostgreSQL would refuse the question
         # The cache brings a shared aggregate up to date in place and then copies it; two threads doing
         # that to one aggregate at once would copy it mid-change. One lock per stripe of ids prevents it.
         stripe = self._load_locks[hash(aggregate_id) % len(self._load_locks)]
@@ -109,13 +142,18 @@ class Registry(Application[str]):
         return aggregate
 
     def exists(self, aggregate_id: str) -> bool:
+        if unstorable(aggregate_id):
+            return False
         return self.recorder.select_events(aggregate_id, desc=True, limit=1) != []
 
     def record(self, *aggregates: RegistryAggregate, conflict: str | None = None) -> Recorded:
         """Save the aggregates' new events in one transaction.
 
-        A clash on (aggregate, version) means another command won the race for the same aggregate.
+        A clash on (aggregate, version) means another command won the race for the same aggregate. An
+        event holding text PostgreSQL cannot store is refused: stored, it would stop every read model.
         """
+        if any(holds_unstorable(e) for aggregate in aggregates for e in aggregate.pending_events):
+            raise InvalidInput(UNSTORABLE_TEXT)
         try:
             recordings = self.save(*aggregates)
         except IntegrityError as error:

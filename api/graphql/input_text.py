@@ -1,4 +1,4 @@
-"""Text that PostgreSQL cannot store, the NUL character, is refused before any resolver runs."""
+"""Text that PostgreSQL cannot store (a NUL, an unpaired surrogate) is refused before any resolver runs."""
 
 from __future__ import annotations
 
@@ -8,44 +8,34 @@ from typing import Any
 from graphql import ExecutionResult, GraphQLError, StringValueNode, Visitor, visit
 from strawberry.extensions import SchemaExtension
 
-NUL = "\x00"
-NUL_MESSAGE = "Text may not contain the NUL character (U+0000); remove it and send the request again."
+from services.registry import UNSTORABLE_TEXT, holds_unstorable, unstorable
 
 
-def _holds_nul(value: Any) -> bool:
-    if isinstance(value, str):
-        return NUL in value
-    if isinstance(value, dict):
-        return any(_holds_nul(v) for v in value.values())
-    if isinstance(value, list | tuple):
-        return any(_holds_nul(v) for v in value)
-    return False
-
-
-class _FindNul(Visitor):
+class _FindUnstorable(Visitor):
     def __init__(self) -> None:
         super().__init__()
         self.found = False
 
     def enter_string_value(self, node: StringValueNode, *_args: Any) -> None:
-        self.found = self.found or NUL in node.value
+        self.found = self.found or unstorable(node.value)
 
 
-class RefuseNul(SchemaExtension):
-    """A NUL in an argument or a variable is BAD_USER_INPUT.
+class RefuseUnstorableText(SchemaExtension):
+    """Such text in an argument or a variable is BAD_USER_INPUT.
 
-    Left to run, it failed as INTERNAL on every read that passed it to PostgreSQL, and a write stored
+    Left to run, a NUL failed as INTERNAL on every read that passed it to PostgreSQL, and a write stored
     it in an event that no read model could take, which stopped the projection worker for every tenant.
+    (The lexer already refuses an unpaired surrogate written in the document; a variable may hold one.)
     """
 
     def on_execute(self) -> Iterator[None]:
         context = self.execution_context
-        finder = _FindNul()
+        finder = _FindUnstorable()
         if context.graphql_document is not None:
             visit(context.graphql_document, finder)
-        if finder.found or _holds_nul(context.variables):
-            # A result set here means the operation is not executed at all.
+        if finder.found or holds_unstorable(context.variables):
+            # With a result already set, the operation is not executed at all.
             context.result = ExecutionResult(
-                data=None, errors=[GraphQLError(NUL_MESSAGE, extensions={"code": "BAD_USER_INPUT"})]
+                data=None, errors=[GraphQLError(UNSTORABLE_TEXT, extensions={"code": "BAD_USER_INPUT"})]
             )
         yield

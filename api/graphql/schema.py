@@ -24,7 +24,7 @@ from strawberry.types import ExecutionContext
 
 from api.graphql import mutations, queries, upkeep
 from api.graphql.errors import UNAVAILABLE_ERRORS, ErrorCodes
-from api.graphql.input_text import RefuseNul
+from api.graphql.input_text import RefuseUnstorableText
 
 Query = merge_types("Query", (queries.Query, upkeep.UpkeepQuery))
 Mutation = merge_types("Mutation", (mutations.Mutation, upkeep.UpkeepMutation))
@@ -87,7 +87,7 @@ def build_schema(*, production: bool) -> strawberry.Schema:
     extensions: list[Any] = [
         ReleaseReads,
         ErrorCodes,
-        RefuseNul,
+        RefuseUnstorableText,
         lambda: AddValidationRules(limits),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         lambda: DocumentCache(maxsize=DOCUMENT_CACHE),

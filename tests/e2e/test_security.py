@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -58,6 +59,37 @@ def test_injection_strings_are_only_data(server: Server, clean_db: Database) -> 
     assert created.json() == {"data": {"createTenant": {"name": INJECTIONS[0]}}}
     assert server.graphql("{ tenants { slug } }").json() == {"data": {"tenants": [{"slug": "england"}]}}
     assert count_events(clean_db) == 1
+
+
+def test_text_postgresql_cannot_store_is_refused_and_the_read_models_go_on(
+    server: Server, clean_db: Database
+) -> None:
+    admin = server.token("platform-admin")
+    create = 'mutation($n: String!) { createTenant(slug: "england", name: $n, tier: NATIONAL) { name } }'
+
+    def ask(query: str, variables: dict[str, str], token: str | None = None) -> httpx.Response:
+        # json.dumps escapes an unpaired surrogate as JSON allows; httpx's own encoder would refuse it.
+        headers = {
+            "content-type": "application/json",
+            **({"Authorization": f"Bearer {token}"} if token else {}),
+        }
+        body = json.dumps({"query": query, "variables": variables})
+        return httpx.post(f"{server.url}/graphql", content=body, headers=headers, timeout=30)
+
+    for text in ("England\x00", "England\ud800"):
+        for answer in (
+            ask(create, {"n": text}, admin),
+            ask("query($s: String!) { tenant(slug: $s) { slug } }", {"s": text}),
+        ):
+            (error,) = errors(answer)
+            assert error["extensions"]["code"] == "BAD_USER_INPUT"
+            assert "NUL character (U+0000)" in error["message"]
+    (error,) = errors(server.graphql('{ tenant(slug: "england\\u0000") { slug } }'))
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert count_events(clean_db) == 0
+    # Nothing unprojectable was stored, so the next write is answered from its read model as ever.
+    created = server.graphql(create, {"n": "England"}, admin)
+    assert created.json() == {"data": {"createTenant": {"name": "England"}}}
 
 
 def test_another_tenants_token_reads_nothing_private_through_any_query(

@@ -1,4 +1,4 @@
-"""The soak scenarios, short: conflicts, writes, retries, kills, load, a database restart, backup and restore."""
+"""The soak scenarios, short: conflicts, writes, retries, kills, load, restart, bad input, backup and restore."""
 
 from __future__ import annotations
 
@@ -20,13 +20,14 @@ def test_every_soak_scenario_passes_against_real_processes(db: Database, tmp_pat
         "API kill -9",
         "mixed load",
         "PostgreSQL restart",
+        "bad input at volume",
         "backup and restore",
     ]
     failed = [o.row() for o in outcomes if not o.passed]
     assert failed == [], "\n".join(said)
     conflicts = outcomes[0]
     assert (conflicts.acknowledged, conflicts.stored, dict(conflicts.errors)) == (1, 1, {"CONFLICT": 7})
-    assert all(o.stored == o.acknowledged for o in [outcomes[1], outcomes[3], outcomes[5], outcomes[7]])
+    assert all(o.stored == o.acknowledged for o in [outcomes[1], outcomes[3], outcomes[5], outcomes[8]])
     killed = outcomes[4]
     assert killed.stored >= killed.acknowledged > 0
     restarted = outcomes[6]
@@ -36,3 +37,10 @@ def test_every_soak_scenario_passes_against_real_processes(db: Database, tmp_pat
     assert restarted.figures["outage_longest_seconds"] < 5
     assert restarted.figures["recovery_seconds"] < 30
     assert restarted.stored >= restarted.acknowledged > 0
+    bad = outcomes[7]
+    # Hundreds of generated requests and commands, every one refused or done cleanly, none half-done.
+    assert bad.figures["http_requests"] >= 200
+    assert bad.figures["commands"] >= 200
+    assert (bad.figures["http_5xx"], bad.figures["internal"], bad.figures["leaks"]) == (0, 0, 0)
+    assert (bad.figures["stored_though_refused"], bad.figures["unexpected_exceptions"]) == (0, 0)
+    assert {"BAD_USER_INPUT", "NOT_FOUND"} <= set(bad.errors)

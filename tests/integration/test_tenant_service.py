@@ -83,3 +83,15 @@ def test_concurrent_creations_of_one_slug_store_exactly_one(
         t.join()
     assert sorted(outcomes) == ["conflict"] * 5 + ["created"]
     assert count_events(clean_db) == 1
+
+
+@pytest.mark.parametrize("text", ["Harlow\x00", "Harlow\ud800"])
+def test_text_postgresql_cannot_store_is_refused_and_stores_nothing(
+    service: TenantService, registry: Registry, clean_db: Database, text: str
+) -> None:
+    # Stored, such an event would stop every read model at it; asked about, PostgreSQL would fail.
+    with pytest.raises(InvalidInput, match="U\\+0000"):
+        service.create_tenant(ADMIN, slug="harlow", name=text, tier=Tier.NATIONAL, parent=None)
+    assert count_events(clean_db) == 0
+    assert registry.get_or_none(tenant_id(text)) is None
+    assert not registry.exists(tenant_id(text))

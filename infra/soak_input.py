@@ -1,0 +1,335 @@
+"""Bad input at volume: schemathesis against the live GraphQL schema, hypothesis on the service commands."""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import inspect
+import re
+import types
+import typing
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import httpx
+import psycopg
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+
+from domain.actors import ANONYMOUS, Actor, Role
+from domain.errors import DomainError
+from infra.database import Database
+
+CONTRACT_CODES = frozenset(
+    {"UNAUTHENTICATED", "FORBIDDEN", "NOT_FOUND", "CONFLICT", "BAD_USER_INPUT", "RATE_LIMITED", "INTERNAL"}
+)
+# Arguments that name a tenant: drawn from the soak's tenants (and one that does not exist) most of the
+# time, so that generated requests get past "no such tenant" to the rules behind it.
+TENANT_ARGUMENTS = ("tenant", "slug", "parent", "locality")
+KEY_ARGUMENTS = ("key", "into", "code")
+KEYS = ("k1", "k2", "c1", "funding")
+# What a stack trace, a driver or a query looks like in an answer: none may ever reach a caller.
+LEAK = re.compile(r"Traceback \(most recent|File \"/|psycopg|asyncpg|eventsourcing|\bSELECT\b.+\bFROM\b")
+# Text PostgreSQL, JSON or a person's eye finds awkward, beside whatever hypothesis makes up.
+AWKWARD = (
+    "",
+    " ",
+    "\x00",
+    "a\x00b",
+    "\ud800",
+    "\u202e\u0644",
+    "'; DROP TABLE registry_events; --",
+    "Robert'); --",
+    "\\",
+    '"',
+    "x" * 5000,
+    "\n\t\r",
+)
+PLAIN = ("Harlow CVS", "Funding", "Notice of changes.", "A. Person", "clerk@example.org", "01279 000000")
+
+
+@dataclass
+class Tally:
+    """What one kind of bad input did: how many tries, what they were answered, what went wrong."""
+
+    requests: int = 0
+    accepted: int = 0
+    answers: Counter[str] = field(default_factory=Counter)
+    failures: list[str] = field(default_factory=list)
+
+    def fail(self, what: str) -> None:
+        if len(self.failures) < 20:
+            self.failures.append(what[:500])
+
+
+def event_count(conn: psycopg.Connection[tuple[Any, ...]]) -> int:
+    row = conn.execute("SELECT count(*) FROM registry_events").fetchone()
+    return int(row[0]) if row else 0
+
+
+def _sample(draws: int) -> Callable[[st.SearchStrategy[Any]], list[Any]]:
+    """Draw up to `draws` values from a strategy, generating only (nothing here is ever shrunk)."""
+
+    def sample(strategy: st.SearchStrategy[Any]) -> list[Any]:
+        drawn: list[Any] = []
+
+        @given(strategy)
+        @settings(
+            max_examples=draws,
+            database=None,
+            deadline=None,
+            phases=[Phase.generate],
+            suppress_health_check=list(HealthCheck),
+        )
+        def collect(value: Any) -> None:
+            drawn.append(value)
+
+        collect()
+        return drawn[:draws]
+
+    return sample
+
+
+def fuzz_graphql(url: str, token: str, db: Database, tenants: list[str], per_operation: int) -> Tally:
+    """Every query and mutation of the live schema with generated arguments, valid and invalid.
+
+    Positive cases fit the schema's types (with tenants and keys partly drawn from known ones), negative
+    ones break them. Each answer must be a GraphQL answer with a contract code, never HTTP 5xx, never an
+    INTERNAL error or a leaked detail; and a request that was refused must have stored nothing.
+    """
+    import schemathesis
+    from schemathesis import GenerationMode
+    from schemathesis.config import SchemathesisConfig
+
+    config = SchemathesisConfig.from_dict(
+        {
+            "dictionaries": {
+                "tenants": {"values": [*tenants, "nowhere"]},
+                "keys": {"values": list(KEYS)},
+            },
+            "parameters": {
+                **{f"*.*.{a}": {"dictionary": "tenants", "probability": 0.8} for a in TENANT_ARGUMENTS},
+                **{f"*.*.{a}": {"dictionary": "keys", "probability": 0.5} for a in KEY_ARGUMENTS},
+            },
+        }
+    )
+    headers = {"Authorization": f"Bearer {token}"}
+    schema = schemathesis.graphql.from_url(f"{url}/graphql", config=config, headers=headers, timeout=30)
+    from schemathesis.core.result import Ok
+
+    # An operation the schema cannot describe would be a finding of its own; this schema has none.
+    operations = [result.ok() for result in schema.get_all_operations() if isinstance(result, Ok)]
+    sample = _sample(per_operation)
+    tally = Tally()
+    from api.graphql.errors import INTERNAL_MESSAGE
+    from infra.availability import UNAVAILABLE_MESSAGE
+
+    internal_messages = {INTERNAL_MESSAGE, UNAVAILABLE_MESSAGE}
+    with (
+        httpx.Client(headers=headers, timeout=30) as client,
+        psycopg.connect(db.psycopg_conninfo(), autocommit=True) as conn,
+    ):
+        for operation in operations:
+            # Two valid-typed requests to each invalid one: the rules behind the types matter most.
+            cases = sample(operation.as_strategy(generation_mode=GenerationMode.POSITIVE))
+            cases += sample(operation.as_strategy(generation_mode=GenerationMode.NEGATIVE))[
+                : max(1, per_operation // 2)
+            ]
+            for case in cases:
+                before = event_count(conn)
+                tally.requests += 1
+                try:
+                    response = client.post(f"{url}/graphql", json={"query": case.body})
+                    body = response.json()
+                except (httpx.HTTPError, ValueError) as error:
+                    tally.answers[f"transport:{type(error).__name__}"] += 1
+                    tally.fail(f"{operation.label}: {type(error).__name__} for {case.body!r}")
+                    continue
+                errors = (body.get("errors") or []) if isinstance(body, dict) else []
+                if response.status_code >= 500:
+                    tally.answers[f"HTTP {response.status_code}"] += 1
+                    tally.fail(f"{operation.label}: HTTP {response.status_code} for {case.body!r}")
+                    continue
+                if not errors:
+                    tally.accepted += 1
+                for answer in errors:
+                    code = str((answer.get("extensions") or {}).get("code"))
+                    message = str(answer.get("message"))
+                    tally.answers[code if code in CONTRACT_CODES else "no contract code"] += 1
+                    if code not in CONTRACT_CODES:
+                        tally.fail(f"{operation.label}: code {code} for {case.body!r}")
+                    if code == "INTERNAL":
+                        tally.fail(f"{operation.label}: INTERNAL ({message}) for {case.body!r}")
+                    if LEAK.search(message) or (code == "INTERNAL" and message not in internal_messages):
+                        tally.answers["leak"] += 1
+                        tally.fail(f"{operation.label}: leaked {message!r}")
+                if errors and event_count(conn) != before:
+                    tally.answers["stored though refused"] += 1
+                    tally.fail(f"{operation.label}: refused but stored for {case.body!r}")
+    return tally
+
+
+def _text() -> st.SearchStrategy[str]:
+    # Control characters included (hypothesis leaves them out of text() by default), and some plain
+    # words, so that some commands get past their first rule.
+    anything = st.characters(codec=None, categories=None)
+    return st.one_of(
+        st.sampled_from(AWKWARD),
+        st.sampled_from(PLAIN),
+        st.text(max_size=40),
+        st.text(anything, max_size=40),
+    )
+
+
+def _strategy(kind: Any, name: str, tenants: list[str]) -> st.SearchStrategy[Any]:
+    """Values for a command's argument, from its annotation; some names get known values half the time."""
+    if kind is str and name in TENANT_ARGUMENTS:
+        # Mostly a tenant that exists: a command that never gets past "no such tenant" tests little.
+        known = st.sampled_from(tenants)
+        return st.one_of(known, known, known, st.just("nowhere"), _text())
+    if kind is str and name in KEY_ARGUMENTS:
+        return st.one_of(st.sampled_from(KEYS), st.sampled_from(KEYS), _text())
+    if kind is str and name == "party":
+        return st.one_of(st.sampled_from(["Same Party", "Retried Party", "Party 0-0"]), _text())
+    if kind is str and name == "matters":
+        return st.one_of(st.sampled_from(["funding", "consultation"]), _text())
+    if kind is str:
+        return _text()
+    if kind is date:
+        return st.dates()
+    if kind is bool:
+        return st.booleans()
+    if kind is int:
+        return st.one_of(st.integers(0, 60), st.integers())
+    if isinstance(kind, type) and issubclass(kind, enum.Enum):
+        return st.sampled_from(list(kind))
+    origin, args = typing.get_origin(kind), typing.get_args(kind)
+    if origin in (types.UnionType, typing.Union):
+        return st.one_of(*[st.none() if a is type(None) else _strategy(a, name, tenants) for a in args])
+    if origin is list:
+        return st.lists(_strategy(args[0], name, tenants), max_size=4)
+    if origin is tuple:
+        return st.lists(_strategy(args[0], name, tenants), max_size=4).map(tuple)
+    if origin is dict:
+        return st.dictionaries(
+            _strategy(args[0], name, tenants), _strategy(args[1], name, tenants), max_size=4
+        )
+    if dataclasses.is_dataclass(kind) and isinstance(kind, type):
+        hints = typing.get_type_hints(kind)
+        fields = {f.name: _strategy(hints[f.name], f.name, tenants) for f in dataclasses.fields(kind)}
+        return st.builds(kind, **fields)
+    raise TypeError(f"no strategy for {kind!r} ({name})")
+
+
+def _actors(tenants: list[str]) -> st.SearchStrategy[Actor]:
+    """Who asks: an admin most often, else an editor, an auditor, a stranger or nobody."""
+    admin = Actor(sub="fuzz-admin", roles=frozenset({Role.PLATFORM_ADMIN}))
+    return st.one_of(
+        st.just(admin),
+        st.just(admin),
+        st.just(admin),
+        st.builds(
+            lambda role, tenant: Actor(sub="fuzz", roles=frozenset({role}), tenants=frozenset({tenant})),
+            st.sampled_from(list(Role)),
+            st.sampled_from([*tenants, "nowhere"]),
+        ),
+        st.just(ANONYMOUS),
+    )
+
+
+SERVICES = (
+    "services.tenants:TenantService",
+    "services.compacts:CompactService",
+    "services.codes:CodeService",
+    "services.compact_rules:CompactRulesService",
+    "services.consultations:ConsultationService",
+    "services.consultations:FundingNoticeService",
+    "services.disputes:DisputeService",
+    "services.steering_group:SteeringGroupService",
+)
+
+
+def signatures() -> list[tuple[str, str, dict[str, Any]]]:
+    """Every command of the services: a public method taking the actor first, with its annotations."""
+    import importlib
+
+    from services.registry import Recorded
+
+    found: list[tuple[str, str, dict[str, Any]]] = []
+    for where in SERVICES:
+        module, _, name = where.partition(":")
+        service = getattr(importlib.import_module(module), name)
+        for method_name, method in inspect.getmembers(service, inspect.isfunction):
+            hints = typing.get_type_hints(method)
+            if method_name.startswith("_") or hints.get("return") is not Recorded or "actor" not in hints:
+                continue
+            arguments = {k: v for k, v in hints.items() if k not in ("return", "actor")}
+            found.append((f"{name}.{method_name}", method_name, arguments))
+    return found
+
+
+def _calls(arguments: dict[str, Any], tenants: list[str]) -> st.SearchStrategy[tuple[Actor, dict[str, Any]]]:
+    return st.tuples(
+        _actors(tenants), st.fixed_dictionaries({k: _strategy(v, k, tenants) for k, v in arguments.items()})
+    )
+
+
+def fuzz_commands(db: Database, tenants: list[str], per_command: int) -> Tally:
+    """Every service command with generated arguments and actors, called in this process.
+
+    Each must either record its events or raise one of the domain's own errors, storing nothing;
+    anything else (a TypeError, a driver's error) is a failure.
+    """
+    from services.codes import CodeService
+    from services.compact_rules import CompactRulesService
+    from services.compacts import CompactService
+    from services.consultations import ConsultationService, FundingNoticeService
+    from services.disputes import DisputeService
+    from services.registry import Registry
+    from services.steering_group import SteeringGroupService
+    from services.tenants import TenantService
+
+    tally = Tally()
+    sample = _sample(per_command)
+    # Arguments are drawn before any connection is opened: the pool's threads use `random`, which
+    # hypothesis would take for a strategy using it while it draws.
+    plans = [(label, name, sample(_calls(arguments, tenants))) for label, name, arguments in signatures()]
+    registry = Registry.connect(db)
+    try:
+        services: dict[str, object] = {
+            type(service).__name__: service
+            for service in (
+                TenantService(registry),
+                CompactService(registry),
+                CodeService(registry),
+                CompactRulesService(registry),
+                ConsultationService(registry),
+                FundingNoticeService(registry),
+                DisputeService(registry),
+                SteeringGroupService(registry),
+            )
+        }
+        with psycopg.connect(db.psycopg_conninfo(), autocommit=True) as conn:
+            for label, name, calls in plans:
+                command = getattr(services[label.split(".")[0]], name)
+                for actor, kwargs in calls:
+                    before = event_count(conn)
+                    tally.requests += 1
+                    try:
+                        command(actor, **kwargs)
+                    except DomainError as refused:
+                        tally.answers[refused.code] += 1
+                        if event_count(conn) != before:
+                            tally.answers["stored though refused"] += 1
+                            tally.fail(f"{label}: refused ({refused.message}) but stored, {kwargs!r}")
+                    except Exception as error:  # anything but a domain error is the failure looked for
+                        tally.answers[f"{type(error).__name__}"] += 1
+                        tally.fail(f"{label}: {type(error).__name__}: {error} for {kwargs!r}")
+                    else:
+                        tally.accepted += 1
+    finally:
+        registry.close()
+    return tally
