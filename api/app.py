@@ -72,10 +72,14 @@ def create_app(settings: Settings, db: Database, keys: KeyRing, *, run_worker: b
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         connect = db.asyncpg_kwargs()
-        # Reads run as a role that owns nothing and may only SELECT the read models.
+        # Reads run as a role that owns nothing and may only SELECT the read models. Their statements
+        # are prepared once per connection and planned once too: every read is an index probe whatever
+        # its parameters, and planning the lookup afresh each time cost more than running it (1.0 ms
+        # against 0.3 ms at 1,000 tenants).
         pool = await asyncpg.create_pool(
-            **connect, min_size=1, max_size=10, server_settings={"role": READ_ROLE}
-        )
+            **connect, min_size=1, max_size=10,
+            server_settings={"role": READ_ROLE, "plan_cache_mode": "force_generic_plan"},
+        )  # fmt: skip
         waiter = ReadModelWaiter(pool, connect)
         await waiter.start()
         registry = Registry.connect(db)

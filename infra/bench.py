@@ -9,15 +9,13 @@ import statistics
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import asdict, replace
+from dataclasses import asdict
 from datetime import date
 from pathlib import Path
 
 import asyncpg
 import httpx
 import psycopg
-import uvicorn
 
 from domain.actors import Actor, Role
 from domain.compact import Section
@@ -27,8 +25,6 @@ from infra.bench_metric import Metric
 from infra.chain import StoredFact, verify
 from infra.database import Database, scratch_database
 from infra.migrate import migrate
-from infra.settings import Settings
-from infra.tokens import development_keys
 from projections.base import PROJECTED_CHANNEL
 from projections.worker import ProjectionWorker, wait_until_current
 from services.compacts import CompactService
@@ -91,28 +87,6 @@ class Tree:
                 self.add(f"region-{n}", Tier.REGIONAL, "england")
 
 
-@contextmanager
-def api_server(db: Database, home: Path) -> Iterator[str]:
-    """The real app on a free loopback port, without its own worker (the benchmark runs one)."""
-    from api.app import create_app
-
-    # The benchmark measures the lookup, not the rate limiter protecting it from one noisy caller.
-    settings = replace(Settings.from_env(), rate_per_address=10**9, rate_per_token=10**9)
-    app = create_app(settings, db, development_keys(home), run_worker=False)
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
-
-
 def latencies(url: str, query: str, count: int) -> list[float]:
     """Milliseconds of `count` sequential GraphQL requests, after a warm-up."""
     with httpx.Client(timeout=30) as client:
@@ -136,37 +110,38 @@ def p(values: list[float], q: float) -> float:
 def bench_lookup_scale(
     server: Database, home: Path, *, quick: bool, say: Callable[[str], None]
 ) -> list[Metric]:
-    """Lookup latency at 10 tenants and at 1,000, 20 sections each, measured in one run."""
+    """Lookup latency at 10 tenants and at 1,000, 20 sections each, measured in one run.
+
+    The API and the worker run as `compacts serve` and `compacts worker` processes, as deployed; the
+    client here sends one request at a time, so the figure is a lookup's latency, not a queue's.
+    """
+    from infra.soak import Cluster
+
     requests = 200 if quick else 1000
     with scratch_database(server, "bench") as db:
         migrate(db)
+        cluster = Cluster(db, home / "scale")
         registry = Registry.connect(db)
-        worker = ProjectionWorker(db)
-        worker.start()
         try:
+            url = cluster.start_api()
+            cluster.start_worker()
             tree = Tree(registry)
             results: dict[int, list[float]] = {}
-            with api_server(db, home) as url:
-                for size in (10, 1000):
-                    say(f"growing the tree to {size} tenants")
-                    tree.grow_to(size)
-                    wait_until_current(db)
-                    # A steady state, as autovacuum gives a long-running database: fresh statistics, and
-                    # no vacuum of the bulk load competing for the two cores while we measure.
-                    with psycopg.connect(db.psycopg_conninfo(), autocommit=True) as conn:
-                        conn.execute("VACUUM ANALYZE")
-                    # The deepest locality of the tree, and a matter few compacts cover: a full walk.
-                    locality = (tree.parents[Tier.DISTRICT] or tree.parents[Tier.COUNTY])[-1]
-                    query = LOOKUP % locality
-                    say(f"{requests} lookups from {locality} at {size} tenants")
-                    # Nothing is written while we measure; a deployment runs its worker in another process.
-                    worker.stop()
-                    results[size] = latencies(url, query, requests)
-                    worker.stopping.clear()
-                    worker.start()
+            for size in (10, 1000):
+                say(f"growing the tree to {size} tenants")
+                tree.grow_to(size)
+                wait_until_current(db)
+                # A steady state, as autovacuum gives a long-running database: fresh statistics, and
+                # no vacuum of the bulk load competing for the two cores while we measure.
+                with psycopg.connect(db.psycopg_conninfo(), autocommit=True) as conn:
+                    conn.execute("VACUUM ANALYZE")
+                # The deepest locality of the tree, and a matter few compacts cover: a full walk.
+                locality = (tree.parents[Tier.DISTRICT] or tree.parents[Tier.COUNTY])[-1]
+                say(f"{requests} lookups from {locality} at {size} tenants")
+                results[size] = latencies(url, LOOKUP % locality, requests)
         finally:
-            worker.stop()
             registry.close()
+            cluster.stop()
     small, large = statistics.median(results[10]), statistics.median(results[1000])
     ratio = large / small
 

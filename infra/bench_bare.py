@@ -28,8 +28,11 @@ def bare_app(db: Database) -> Litestar:
     async def lifespan(_app: Litestar) -> AsyncIterator[None]:
         pools.append(
             await asyncpg.create_pool(
-                **db.asyncpg_kwargs(), min_size=1, max_size=10, server_settings={"role": READ_ROLE}
-            )
+                **db.asyncpg_kwargs(),
+                min_size=1,
+                max_size=10,
+                server_settings={"role": READ_ROLE, "plan_cache_mode": "force_generic_plan"},
+            )  # fmt: skip
         )
         yield
         await pools[0].close()
