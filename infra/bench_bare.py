@@ -32,7 +32,7 @@ def bare_app(db: Database) -> Litestar:
                 min_size=1,
                 max_size=10,
                 server_settings={"role": READ_ROLE, "plan_cache_mode": "force_generic_plan"},
-            )  # fmt: skip
+            )
         )
         yield
         await pools[0].close()
