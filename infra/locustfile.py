@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import itertools
 import os
+import random
+import time
 import uuid
 
 from locust import FastHttpUser, constant, constant_throughput, task
@@ -27,11 +29,17 @@ class Caller(FastHttpUser):
     def on_start(self) -> None:
         self.prefix = uuid.uuid4().hex[:8]
         self.counter = itertools.count()
+        if RATE:
+            # Users all started at once would send in step, a burst of one request each per interval;
+            # a random phase spreads them over it, as independent callers would be.
+            time.sleep(random.uniform(0, 1 / RATE))  # noqa: S311 (a phase, not a secret)
 
     @task
     def post(self) -> None:
         body = BODY.replace("{unique}", f"{self.prefix}-{next(self.counter)}") if "{unique}" in BODY else BODY
-        with self.client.post(PATH, data=body, headers=HEADERS, catch_response=True) as response:
+        # Bytes, so head and body leave in one write: written apart, the body waits on Nagle's
+        # algorithm for the server's delayed ACK, and every request gains 40 ms.
+        with self.client.post(PATH, data=body.encode(), headers=HEADERS, catch_response=True) as response:
             if response.status_code != 200:
                 response.failure(f"HTTP {response.status_code}")
             elif b'"errors"' in (response.content or b""):
