@@ -69,6 +69,15 @@ class ReadModelView(PostgresTrackingRecorder):
         """The memo while batching; outside a batch, none."""
         return self.memo if self._batch is not None else None
 
+    def insert_tracking(self, tracking: Tracking) -> None:
+        """An event the view has nothing to write for: only its position, and in the batch if there is one.
+
+        The library's own version commits in a transaction of its own, which inside a batch would record
+        a position whose batch might yet roll back, and the events before it would never be applied.
+        """
+        with self.writing() as curs:
+            self.track(curs, tracking)
+
     def track(self, curs: Cursor[DictRow], tracking: Tracking) -> None:
         if self._batch is not None:
             self._pending = tracking

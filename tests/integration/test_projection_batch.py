@@ -1,0 +1,100 @@
+"""A batch of events is projected in one transaction: all of it with one tracking row, or none of it."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import psycopg
+import pytest
+from eventsourcing.persistence import IntegrityError, Notification
+
+from domain.actors import Actor, Role
+from domain.compact import Section
+from domain.tenancy import Tenant, Tier
+from infra.chain import GENESIS
+from projections.catalogue import PROJECTIONS
+from projections.worker import _factory, apply_notifications, construct_view
+from services.compacts import CompactService
+from services.registry import Registry
+from services.tenants import TenantService
+from tests.conftest import fresh_database
+
+ADMIN = Actor(sub="admin@example.org", roles=frozenset({Role.PLATFORM_ADMIN}))
+DIRECTORY = next(spec for spec in PROJECTIONS if spec.name == "tenant_directory")
+HISTORY = next(spec for spec in PROJECTIONS if spec.name == "tenant_history")
+# The migration leaves a marker row of its own in every tracking table.
+OURS = "WHERE application_name = 'Registry'"
+
+
+def rows(conn: psycopg.Connection[tuple[object, ...]], query: str) -> list[tuple[object, ...]]:
+    return list(conn.execute(query))
+
+
+def test_a_batch_commits_every_event_or_none_and_records_one_position_per_read_model() -> None:
+    with fresh_database() as db:
+        registry = Registry.connect(db)
+        factory = _factory(db)
+        try:
+            tenants = TenantService(registry)
+            tenants.create_tenant(ADMIN, slug="england", name="England", tier=Tier.NATIONAL, parent=None)
+            for slug in ("essex", "kent"):
+                tenants.create_tenant(ADMIN, slug=slug, name=slug.title(), tier=Tier.COUNTY, parent="england")
+            CompactService(registry).publish(
+                ADMIN, tenant="england", title="England", effective_on=date(2010, 1, 1),
+                sections=[Section("1", "Funding", "Twelve weeks' notice.", ())],
+            )  # fmt: skip
+            stored = list(registry.recorder.select_notifications(start=1, limit=10))
+            assert len(stored) == 4
+            # An event the directory cannot hold (its parent is no tenant): the batch it ends must fail.
+            ghost = Notification(
+                id=stored[-1].id + 1,
+                originator_id="ghost:tenant",
+                originator_version=1,
+                topic=stored[0].topic,
+                state=json.dumps(
+                    {**json.loads(stored[0].state), "slug": "ghost", "tier": "COUNTY", "parent": "nowhere"}
+                ).encode(),
+            )
+            views = {spec.name: construct_view(factory, spec) for spec in (DIRECTORY, HISTORY)}
+            projections = {name: spec.projection(view=views[name]) for name, spec in
+                           (("tenant_directory", DIRECTORY), ("tenant_history", HISTORY))}  # fmt: skip
+            scanned = dict.fromkeys(projections, 0)
+            with pytest.raises(IntegrityError, match="tenants_parent_id_fkey"):
+                apply_notifications(registry, projections, scanned, [*stored, ghost])
+            with psycopg.connect(db.psycopg_conninfo()) as conn:
+                assert rows(conn, "SELECT tenant_id FROM tenants") == []
+                assert rows(conn, "SELECT count(*) FROM tenant_events") == [(0,)]
+                assert rows(conn, f"SELECT * FROM tenant_directory_tracking {OURS}") == []
+            assert scanned == dict.fromkeys(projections, 0)
+
+            apply_notifications(registry, projections, scanned, stored)
+            last = stored[-1].id
+            with psycopg.connect(db.psycopg_conninfo()) as conn:
+                assert rows(conn, "SELECT tenant_id FROM tenants ORDER BY 1") == [
+                    ("england",),
+                    ("essex",),
+                    ("kent",),
+                ]
+                # One tracking row per read model for the whole batch: the last event it handles.
+                assert rows(conn, f"SELECT notification_id FROM tenant_directory_tracking {OURS}") == [
+                    (stored[2].id,)
+                ]
+                assert rows(conn, f"SELECT notification_id FROM tenant_history_tracking {OURS}") == [(last,)]
+                # Each tenant's hash chain links up inside the batch, as one event at a time would.
+                chain = rows(
+                    conn, "SELECT tenant_id, position, hash, previous_hash FROM tenant_events ORDER BY 1, 2"
+                )
+            assert [(t, p) for t, p, _, _ in chain] == [
+                ("england", 1),
+                ("england", 2),
+                ("essex", 1),
+                ("kent", 1),
+            ]
+            assert chain[1][3] == chain[0][2]
+            assert {c[3] for c in (chain[0], chain[2], chain[3])} == {GENESIS}
+            assert scanned == dict.fromkeys(projections, last)
+            assert registry.get_or_none("essex:tenant").__class__ is Tenant
+        finally:
+            factory.close()
+            registry.close()
