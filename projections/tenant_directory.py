@@ -91,8 +91,16 @@ async def list_tenants(conn: asyncpg.Connection, tier: str | None) -> list[Tenan
     return [_row(r) for r in rows]
 
 
+# One index probe per slug. `tenant_id = ANY($1)` under the API's generic plans (which cannot know how
+# many slugs will come) scanned the whole table once it was a few pages long.
+BY_SLUG = f"""
+SELECT t.* FROM unnest($1::text[]) AS s (slug)
+CROSS JOIN LATERAL (SELECT {_COLUMNS} FROM tenants WHERE tenant_id = s.slug LIMIT 1) AS t
+"""
+
+
 async def tenants_by_slug(conn: asyncpg.Connection, slugs: list[str]) -> dict[str, TenantRow]:
-    rows = await conn.fetch(f"SELECT {_COLUMNS} FROM tenants WHERE tenant_id = ANY($1::text[])", slugs)
+    rows = await conn.fetch(BY_SLUG, slugs)
     return {r["tenant_id"]: _row(r) for r in rows}
 
 
