@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import time
+from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
+import jwt
 from litestar import Request, Response
 from litestar.datastructures import State
 from litestar.status_codes import HTTP_401_UNAUTHORIZED
@@ -11,14 +15,36 @@ from litestar.status_codes import HTTP_401_UNAUTHORIZED
 from domain.actors import ANONYMOUS, Actor
 from infra.tokens import InvalidToken, KeyRing, verify_token
 
+# A token verified once is not verified again for a while: checking its signature was a fifth of a
+# mutation's time. An entry is honoured until the token expires and for at most VERIFIED_SECONDS, so a
+# key withdrawn from the identity provider's JWKS stops being honoured within that time.
+VERIFIED_SECONDS = 60.0
+VERIFIED_MAX = 4096
+# Keyed by the key ring's identity too: a ring holds dicts, so it has no hash of its own.
+_verified: OrderedDict[tuple[str, str, str, int], tuple[Actor, float]] = OrderedDict()
 
-def actor_from_header(header: str | None, keys: KeyRing, *, issuer: str, audience: str) -> Actor:
+
+def actor_from_header(
+    header: str | None, keys: KeyRing, *, issuer: str, audience: str, now: Callable[[], float] = time.time
+) -> Actor:
     if not header:
         return ANONYMOUS
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise InvalidToken("Send the token as 'Authorization: Bearer <JWT>'.")
-    return verify_token(keys, token.strip(), issuer=issuer, audience=audience)
+    token = token.strip()
+    key = (token, issuer, audience, id(keys))
+    at = now()
+    found = _verified.get(key)
+    if found is not None and at < found[1]:
+        return found[0]
+    actor = verify_token(keys, token, issuer=issuer, audience=audience)
+    # Verified just above, so its expiry can be read without checking the signature again.
+    expires = float(jwt.decode(token, options={"verify_signature": False})["exp"])
+    _verified[key] = (actor, min(expires, at + VERIFIED_SECONDS))
+    if len(_verified) > VERIFIED_MAX:
+        _verified.popitem(last=False)
+    return actor
 
 
 def invalid_token_response(_request: Request[Any, Any, State], error: InvalidToken) -> Response[Any]:

@@ -12,6 +12,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from api.auth import VERIFIED_SECONDS, actor_from_header
 from domain.actors import Role
 from infra.tokens import InvalidToken, KeyRing, key_id, mint_token, verify_token
 
@@ -136,3 +137,37 @@ def test_during_a_rotation_tokens_of_the_old_and_the_new_key_both_verify() -> No
     for signer in (old_ring, new_ring):
         assert verify_token(new_ring, mint(signer), issuer=ISS, audience=AUD).sub == "ada@example.org"
     assert len(new_ring.jwks()["keys"]) == 2
+
+
+def test_a_verified_token_is_honoured_from_memory_only_until_a_minute_passes() -> None:
+    keys = ring()
+    header = f"Bearer {mint(keys, ttl=3600)}"
+    now = time.time()
+    first = actor_from_header(header, keys, issuer=ISS, audience=AUD, now=lambda: now)
+    # The ring loses the key that signed the token: from memory, the token still stands for a while...
+    keys.verifying_keys.clear()
+    assert actor_from_header(header, keys, issuer=ISS, audience=AUD, now=lambda: now + 1) == first
+    # ...and once that while is over it is verified again, and refused.
+    with pytest.raises(InvalidToken, match="key this registry does not know"):
+        actor_from_header(header, keys, issuer=ISS, audience=AUD, now=lambda: now + VERIFIED_SECONDS + 1)
+
+
+def test_a_token_is_remembered_no_longer_than_it_is_valid() -> None:
+    keys = ring()
+    token = mint(keys, ttl=30)
+    expires = jwt.decode(token, options={"verify_signature": False})["exp"]
+    header = f"Bearer {token}"
+    actor_from_header(header, keys, issuer=ISS, audience=AUD, now=time.time)
+    keys.verifying_keys.clear()
+    actor_from_header(header, keys, issuer=ISS, audience=AUD, now=lambda: expires - 1.0)
+    # Past its expiry the token is not answered from memory: it is verified again (and refused here).
+    with pytest.raises(InvalidToken):
+        actor_from_header(header, keys, issuer=ISS, audience=AUD, now=lambda: expires + 1.0)
+
+
+def test_a_refused_token_is_not_remembered() -> None:
+    keys, other = ring(), ring()
+    header = f"Bearer {mint(other)}"
+    for _ in range(2):
+        with pytest.raises(InvalidToken, match="key this registry does not know"):
+            actor_from_header(header, keys, issuer=ISS, audience=AUD)
