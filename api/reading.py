@@ -33,10 +33,14 @@ def reader_settings(actor: Actor) -> tuple[str, str, str, str]:
 
 
 @asynccontextmanager
-async def reading(pool: Any, actor: Actor, *, readonly: bool = True) -> AsyncIterator[Any]:
-    async with pool.acquire() as conn, conn.transaction(readonly=readonly):
-        await conn.execute(SET_READER, *reader_settings(actor))
-        yield conn
+async def reading(pool: Any, actor: Actor) -> AsyncIterator[Any]:
+    """One read on its own, outside a GraphQL request: a request's reads with just the one."""
+    reads = RequestReads(pool, actor)
+    try:
+        async with reads.read() as conn:
+            yield conn
+    finally:
+        await reads.close()
 
 
 class RequestReads:

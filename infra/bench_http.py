@@ -16,7 +16,7 @@ from pathlib import Path
 
 import httpx
 
-from infra.bench_metric import Metric
+from infra.bench_metric import Metric, peak_rss_mb
 from infra.database import Database, scratch_database
 from infra.migrate import migrate
 from infra.soak import Cluster, free_port
@@ -120,14 +120,6 @@ def bare_server(db: Database) -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(10)
-
-
-def peak_rss_mb(pid: int) -> float:
-    """A running process's peak resident set (Linux's VmHWM)."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    raise RuntimeError("this system does not report a process's peak memory")
 
 
 def bench_http(

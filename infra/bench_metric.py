@@ -1,8 +1,9 @@
-"""One benchmark figure as `compacts bench` prints it and writes it to JSON."""
+"""One benchmark figure as `compacts bench` prints it and writes it to JSON, and the memory reading."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -17,3 +18,15 @@ class Metric:
     ratio: float | None
     target: str
     met: bool
+
+
+def peak_rss_mb(pid: int | str = "self") -> float:
+    """A process's peak resident set since it started its program (Linux's VmHWM).
+
+    Not `ru_maxrss`: Linux carries that across exec, so a child forked from a large parent would report
+    the parent's size. VmHWM belongs to the program now running.
+    """
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("this system does not report a process's peak memory (/proc/PID/status)")

@@ -4,21 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import json
-import resource
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
-from pathlib import Path
 
 import asyncpg
 import psycopg
 import psycopg.sql
 
 from domain.register import Sector
-from infra.bench_metric import Metric
+from infra.bench_metric import Metric, peak_rss_mb
 from infra.database import Database, scratch_database
 from infra.migrate import migrate
 
@@ -140,20 +138,8 @@ def rebuild_in_worker_process(db: Database) -> Rebuilt:
     out, _ = child.communicate()
     if child.returncode != 0:
         raise RuntimeError(f"the rebuilding worker failed with exit code {child.returncode}")
-    seconds, peak_kb = out.split()
-    return Rebuilt(events, float(seconds), int(peak_kb) / 1024)
-
-
-def peak_rss_kb() -> int:
-    """This process's peak resident set since it started its program.
-
-    Not `ru_maxrss`: Linux carries that across exec, so a child forked from a large parent would
-    report the parent's size. /proc's VmHWM belongs to the program now running.
-    """
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1])
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    seconds, peak_mb = out.split()
+    return Rebuilt(events, float(seconds), float(peak_mb))
 
 
 def rebuild_here(url: str) -> float:
@@ -199,7 +185,7 @@ def rebuild_of(server: Database, count: int, say: Callable[[str], None]) -> tupl
 
 
 if __name__ == "__main__":
-    print(f"{rebuild_here(sys.argv[1]):.6f} {peak_rss_kb()}", flush=True)
+    print(f"{rebuild_here(sys.argv[1]):.6f} {peak_rss_mb():.3f}", flush=True)
 
 
 def bench_replay(server: Database, *, quick: bool, say: Callable[[str], None]) -> list[Metric]:

@@ -251,6 +251,16 @@ def sign(tenant: str, party: str) -> str:
     )
 
 
+def duplicate_memberships(db: Database, tenant: str) -> int:
+    """Memberships the read model holds twice: a projection that applied an event more than once."""
+    return count(
+        db,
+        "SELECT count(*) FROM (SELECT party_key FROM party_memberships WHERE tenant_id = %s "
+        "GROUP BY party_key, membership HAVING count(*) > 1) d",
+        tenant,
+    )
+
+
 def parties_stored(db: Database, tenant: str, party: str = "%") -> int:
     """PartySigned events of the tenant whose party matches `party` (a LIKE pattern)."""
     return count(
@@ -362,11 +372,7 @@ def worker_killed(cluster: Cluster, url: str, writes: int) -> Outcome:
     out.acknowledged = acked
     wait_current(cluster.db)
     out.stored = parties_stored(cluster.db, "soak-c", "Worker Party %")
-    duplicates = count(
-        cluster.db,
-        "SELECT count(*) FROM (SELECT party_key FROM party_memberships WHERE tenant_id = 'soak-c' "
-        "GROUP BY party_key, membership HAVING count(*) > 1) d",
-    )
+    duplicates = duplicate_memberships(cluster.db, "soak-c")
     differences = rebuild.rebuild(cluster.db, swap=False)
     wait_current(cluster.db)
     out.passed = out.stored == acked == writes and duplicates == 0 and not differences and not out.errors
@@ -568,11 +574,7 @@ def postgres_restarted(home: Path, outage: float, rate: float = 20.0) -> Outcome
             out.acknowledged = len(acked)
             out.stored = parties_stored(cluster.db, "soak-e", "Restart Party %")
             once = all(parties_stored(cluster.db, "soak-e", party) == 1 for party in acked)
-            duplicates = count(
-                cluster.db,
-                "SELECT count(*) FROM (SELECT party_key FROM party_memberships WHERE tenant_id = 'soak-e' "
-                "GROUP BY party_key, membership HAVING count(*) > 1) d",
-            )
+            duplicates = duplicate_memberships(cluster.db, "soak-e")
             differences = rebuild.rebuild(cluster.db, swap=False)
             wait_current(cluster.db)
     finally:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import date
 
 import pytest
@@ -16,7 +15,7 @@ from infra.database import Database
 from services.compacts import CompactService
 from services.registry import Registry
 from services.tenants import TenantService
-from tests.support import rows
+from tests.support import rows, run_threads
 
 ADMIN = Actor(sub="admin", roles=frozenset({Role.PLATFORM_ADMIN}))
 
@@ -88,11 +87,7 @@ def test_threads_loading_one_cached_aggregate_at_once_each_get_a_whole_copy(
                 except BaseException as error:  # anything else is the failure under test
                     failures.append(error)
 
-        threads = [threading.Thread(target=sign, args=(c,)) for c in range(8)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        run_threads(sign, 8)
         assert failures == []
         register: object = registry.repository.get(register_id("harrow"))
         assert isinstance(register, Register)
@@ -125,11 +120,7 @@ def test_two_processes_signing_one_register_at_once_all_succeed(
                 except BaseException as error:  # a lost race that was not retried shows up as Conflict here
                     failures.append(error)
 
-        threads = [threading.Thread(target=sign, args=(c,)) for c in range(8)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        run_threads(sign, 8)
         assert failures == []
         stored = rows(clean_db, "SELECT count(*) FROM registry_events WHERE topic LIKE '%PartySigned'")
         assert stored == [(80,)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections import Counter
 
@@ -14,17 +15,11 @@ from infra.database import Database
 from services.registry import Registry
 from services.tenants import TenantService
 from tests.conftest import count_events
+from tests.support import run_threads
 
 ADMIN = Actor(sub="admin@example.org", roles=frozenset({Role.PLATFORM_ADMIN}))
 CALLERS = 8
 EACH = 25
-
-
-def run_together(work: list[threading.Thread]) -> None:
-    for t in work:
-        t.start()
-    for t in work:
-        t.join()
 
 
 def test_concurrent_commands_are_stored_once_each_in_fewer_transactions(clean_db: Database) -> None:
@@ -42,7 +37,7 @@ def test_concurrent_commands_are_stored_once_each_in_fewer_transactions(clean_db
             positions.append(recorded.notification_id)
 
     try:
-        run_together([threading.Thread(target=create, args=(c,)) for c in range(CALLERS)])
+        run_threads(create, CALLERS)
         written = registry.group.transactions
     finally:
         registry.close()
@@ -77,7 +72,7 @@ def test_in_a_group_only_the_commands_that_lost_a_race_fail(clean_db: Database) 
 
     try:
         for round_ in range(5):
-            run_together([threading.Thread(target=create, args=(round_, c)) for c in range(CALLERS)])
+            run_threads(functools.partial(create, round_), CALLERS)
     finally:
         registry.close()
     assert count_events(clean_db) == 5 * (1 + CALLERS // 2)
