@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from eventsourcing.application import Application, ProcessingEvent
-from eventsourcing.persistence import IntegrityError, Notification, Recording, StoredEvent
+from eventsourcing.persistence import Notification, Recording, StoredEvent
 
 
 @dataclass
@@ -45,9 +45,10 @@ class GroupCommit:
     The event store serialises writers (a table lock keeps notification ids gapless), so commands from
     many threads would otherwise commit one after another, one transaction each. Here a command that
     finds the store free leads: it takes every command queued meanwhile and writes all their events in
-    one transaction. If that transaction breaks a version constraint, some command lost a race for
-    an aggregate's next version; the leader then writes the group's commands one by one, so exactly the
-    losers fail (with IntegrityError, as they would alone) and the rest are stored.
+    one transaction. If that transaction fails (most often a version constraint: some command lost a
+    race for an aggregate's next version), the leader writes the group's commands one by one, so each
+    gets the outcome it would have had alone: the losers their IntegrityError, the rest stored. Every
+    command's thread raises only its own error; the leader never answers for the others.
     """
 
     def __init__(
@@ -69,43 +70,43 @@ class GroupCommit:
         while not mine.done.is_set():
             # Whoever holds the lock writes for everyone queued; the others find their work done.
             with self._writing:
-                if mine.done.is_set():
-                    break
-                with self._queue_lock:
-                    group, self._queue = self._queue, []
-                self._write(group)
+                if not mine.done.is_set():
+                    self._write_queued()
         return mine.recordings()
 
-    def _write(self, group: list[Pending]) -> None:
+    def _write_queued(self) -> None:
+        """Write every queued command; each learns its own outcome, and only its own."""
+        group: list[Pending] = []
         try:
-            if len(group) == 1:
-                self._write_one(group[0])
-                return
-            try:
-                ids = self._insert([s for p in group for s in p.stored]) or []
-                self.transactions += 1
-            except IntegrityError:
-                for pending in group:
-                    self._write_one(pending)
-                return
-            start = 0
+            with self._queue_lock:
+                group, self._queue = self._queue, []
+            if len(group) > 1:
+                try:
+                    ids = self._insert([s for p in group for s in p.stored]) or []
+                    self.transactions += 1
+                except Exception:
+                    ids = None
+                if ids is not None:
+                    start = 0
+                    for pending in group:
+                        pending.ids = ids[start : start + len(pending.stored)]
+                        start += len(pending.stored)
+                    return
+            # Alone, or after the group failed: a race loser gets its IntegrityError, a command whose
+            # events break nothing is stored, and an outage reaches each command that was not stored.
             for pending in group:
-                pending.ids = ids[start : start + len(pending.stored)]
-                start += len(pending.stored)
-        except BaseException as error:  # every command of the group learns why, then the leader re-raises
-            for pending in group:
-                if not pending.done.is_set() and pending.error is None and not pending.ids:
-                    pending.error = error
-            raise
+                self._write_one(pending)
         finally:
             for pending in group:
+                if pending.error is None and len(pending.ids) != len(pending.stored):
+                    pending.error = RuntimeError("the write was interrupted before this command was stored")
                 pending.done.set()
 
     def _write_one(self, pending: Pending) -> None:
         try:
             pending.ids = self._insert(pending.stored) or []
             self.transactions += 1
-        except IntegrityError as error:
+        except Exception as error:
             pending.error = error
 
 
