@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 from domain.actors import Actor
+
+log = logging.getLogger(__name__)
 
 # A read that runs longer than this is cancelled rather than left to hold a connection.
 STATEMENT_TIMEOUT_MS = 5000
@@ -49,8 +52,10 @@ class RequestReads:
     A lookup reads through several dataloaders. Each used to begin, configure and commit a transaction
     of its own and reset its connection: five round trips around every query. Here the reads take turns
     on one connection instead (a lock), which the ending of the operation gives back (`ReleaseReads`).
-    The transaction is READ COMMITTED, so each query sees what was committed before it began: a
-    mutation's own write, once the read models include it, is seen by the reads that follow.
+    The transaction is READ COMMITTED, so each query sees what was committed before it began. A read
+    that fails or is cancelled ends the transaction (PostgreSQL would refuse every later statement in
+    it), and the next read begins another; a mutation ends it before its command (`end`), so no
+    connection is held while the command and the read models' catching up run.
     """
 
     def __init__(self, pool: Any, actor: Actor) -> None:
@@ -60,19 +65,26 @@ class RequestReads:
         self._lock = asyncio.Lock()
         self._conn: Any = None
         self._transaction: Any = None
+        self._closed = False
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[Any]:
         async with self._lock:
+            if self._closed:
+                raise RuntimeError("the request's reads have ended")
             if self._conn is None:
                 await self._begin()
             self.used += 1
-            yield self._conn
+            try:
+                yield self._conn
+            except BaseException:
+                await self._end()
+                raise
 
     async def _begin(self) -> None:
         conn = await self.pool.acquire()
         try:
-            transaction = conn.transaction(readonly=True)
+            transaction = conn.transaction(isolation="read_committed", readonly=True)
             await transaction.start()
             await conn.execute(SET_READER, *reader_settings(self.actor))
         except BaseException:
@@ -80,13 +92,24 @@ class RequestReads:
             raise
         self._conn, self._transaction = conn, transaction
 
-    async def close(self) -> None:
-        """End the transaction and give the connection back; the next read would begin anew."""
+    async def _end(self) -> None:
+        conn, transaction, self._conn, self._transaction = self._conn, self._transaction, None, None
+        if conn is None:
+            return
+        try:
+            await transaction.rollback()  # it only read: nothing to keep
+        except Exception:
+            log.warning("a read transaction could not be rolled back; its connection is dropped")
+        finally:
+            await self.pool.release(conn)
+
+    async def end(self) -> None:
+        """End the transaction and give the connection back; the next read begins another."""
         async with self._lock:
-            conn, transaction, self._conn, self._transaction = self._conn, self._transaction, None, None
-            if conn is None:
-                return
-            try:
-                await transaction.rollback()  # it only read: nothing to keep
-            finally:
-                await self.pool.release(conn)
+            await self._end()
+
+    async def close(self) -> None:
+        """End the transaction for good: the request is over, and a late read is an error."""
+        async with self._lock:
+            self._closed = True
+            await self._end()

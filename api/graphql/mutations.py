@@ -412,6 +412,8 @@ async def _proposal_after(ctx: Context, tenant: str, key: str) -> AmendmentPropo
 
 async def _command(ctx: Context, command: Callable[..., Recorded], **kwargs: Any) -> Recorded:
     """Run a service command off the event loop, then wait until the read models include it."""
+    # No read connection is held while the command and the wait run; the reads after it begin anew.
+    await ctx.loaders.reads.end()
     recorded = await sync_to_thread(command, ctx.actor, **kwargs)
     await ctx.services.waiter.wait_for(recorded, ctx.services.read_your_writes_timeout)
     # What the request's loaders read before this write is stale now: a document with two mutations
