@@ -34,6 +34,7 @@ class ReadModelView(PostgresTrackingRecorder):
     # Set while the view takes part in a batch: its writes go into the batch's transaction, and only
     # its last position is recorded, once, when the batch ends.
     _batch: Cursor[DictRow] | None = None
+    _first: Tracking | None = None
     _pending: Tracking | None = None
     # What a view has written and would otherwise read back, one round trip each, in later batches.
     # Only batches use it: the worker that holds a projection's lock is its tables' only writer, a
@@ -79,13 +80,20 @@ class ReadModelView(PostgresTrackingRecorder):
             self.track(curs, tracking)
 
     def track(self, curs: Cursor[DictRow], tracking: Tracking) -> None:
-        if self._batch is not None:
+        if self._batch is not None and self._first is not None:
             self._pending = tracking
             return
+        # Outside a batch, and for a batch's first event: the tracking row refuses a position it has
+        # passed (IntegrityError), so a worker that lost its lock mid-batch cannot apply again what
+        # the worker that took over has applied. The batch's last position is recorded at its end.
         self._record(curs, tracking)
+        if self._batch is not None:
+            self._first = tracking
 
     def _record(self, curs: Cursor[DictRow], tracking: Tracking) -> None:
         self._insert_tracking(curs, tracking)
+        if self.datastore.schema not in ("", "public"):
+            return  # a rebuild's shadow tables: the live read model has not reached this position
         # pg_notify is transactional: listeners hear of the position only once it is visible.
         curs.execute(
             "SELECT pg_notify(%s, %s)",
@@ -104,19 +112,21 @@ def batch(views: Sequence[ReadModelView], notifications: Sequence[Notification])
     if not views:
         yield
         return
+    # Every write runs on the first view's connection, role and search_path: all must share them.
+    assert all(view.datastore is views[0].datastore for view in views), "a batch spans one datastore"
     with views[0].writing() as curs, curs.connection.pipeline():
         # Pipeline mode sends each write without waiting for its answer; a read waits only for itself.
-        for view in views:
-            view._batch, view._pending, view.memo = curs, None, {}
-            view.prepare(curs, notifications)
         try:
+            for view in views:
+                view._batch, view._pending, view._first, view.memo = curs, None, None, {}
+                view.prepare(curs, notifications)
             yield
             for view in views:
                 if view._pending is not None:
                     view._record(curs, view._pending)
         finally:
             for view in views:
-                view._batch, view._pending, view.memo = None, None, {}
+                view._batch, view._pending, view._first, view.memo = None, None, None, {}
 
 
 @dataclass(frozen=True)

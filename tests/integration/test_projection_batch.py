@@ -11,6 +11,7 @@ from eventsourcing.persistence import IntegrityError, Notification
 
 from domain.actors import Actor, Role
 from domain.compact import Section
+from domain.register import Sector
 from domain.tenancy import Tenant, Tier
 from infra.chain import GENESIS
 from projections.catalogue import PROJECTIONS
@@ -23,6 +24,7 @@ from tests.conftest import fresh_database
 ADMIN = Actor(sub="admin@example.org", roles=frozenset({Role.PLATFORM_ADMIN}))
 DIRECTORY = next(spec for spec in PROJECTIONS if spec.name == "tenant_directory")
 HISTORY = next(spec for spec in PROJECTIONS if spec.name == "tenant_history")
+REGISTER = next(spec for spec in PROJECTIONS if spec.name == "register_of_parties")
 # The migration leaves a marker row of its own in every tracking table.
 OURS = "WHERE application_name = 'Registry'"
 
@@ -46,6 +48,12 @@ def test_a_batch_commits_every_event_or_none_and_records_one_position_per_read_m
             )  # fmt: skip
             stored = list(registry.recorder.select_notifications(start=1, limit=10))
             assert len(stored) == 4
+            for party in ("CVS", "Age UK"):
+                CompactService(registry).sign(
+                    ADMIN, tenant="england", party=party, sector=Sector.VOLUNTARY_COMMUNITY,
+                    signed_on=date(2011, 1, 1),
+                )  # fmt: skip
+            signing = list(registry.recorder.select_notifications(start=stored[-1].id + 1, limit=10))
             # An event the directory cannot hold (its parent is no tenant): the batch it ends must fail.
             ghost = Notification(
                 id=stored[-1].id + 1,
@@ -94,6 +102,18 @@ def test_a_batch_commits_every_event_or_none_and_records_one_position_per_read_m
             assert chain[1][3] == chain[0][2]
             assert {c[3] for c in (chain[0], chain[2], chain[3])} == {GENESIS}
             assert scanned == dict.fromkeys(projections, last)
+
+            # A worker that lost its lock mid-batch, and thinks itself still at the start, cannot apply
+            # the same events again: its batch's first position is refused, and the batch rolls back.
+            # (Memberships are numbered per party, so no key would stop a second copy.)
+            register = {"register_of_parties": REGISTER.projection(view=construct_view(factory, REGISTER))}
+            # The worker that took over has applied the opening and the first signature...
+            apply_notifications(registry, register, {"register_of_parties": 0}, signing[:-1])
+            # ...and the one that lost its lock comes back with a batch from the start that goes further.
+            with pytest.raises(IntegrityError, match="Failed to record tracking"):
+                apply_notifications(registry, register, {"register_of_parties": 0}, signing)
+            with psycopg.connect(db.psycopg_conninfo()) as conn:
+                assert rows(conn, "SELECT party_key, membership FROM party_memberships") == [("cvs", 1)]
             assert registry.get_or_none("essex:tenant").__class__ is Tenant
         finally:
             factory.close()
