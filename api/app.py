@@ -172,6 +172,9 @@ def create_app(settings: Settings, db: Database, keys: KeyRing, *, run_worker: b
         context_getter=context_getter,
         graphql_ide=None if settings.production else "graphiql",
         allow_queries_via_get=False,
+        # No WebSocket transport: the schema has no subscriptions, and over a socket one context (token,
+        # dataloaders, reads) would outlive its request and the HTTP limits would not apply.
+        subscription_protocols=(),
     )
 
     return Litestar(

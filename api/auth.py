@@ -20,8 +20,9 @@ from infra.tokens import InvalidToken, KeyRing, verify_token
 # key withdrawn from the identity provider's JWKS stops being honoured within that time.
 VERIFIED_SECONDS = 60.0
 VERIFIED_MAX = 4096
-# Keyed by the key ring's identity too: a ring holds dicts, so it has no hash of its own.
-_verified: OrderedDict[tuple[str, str, str, int], tuple[Actor, float]] = OrderedDict()
+# Keyed by what the key ring trusts (its key ids and external issuer), so a token is never answered
+# from memory for a ring that would not verify it; not by the ring's id(), which Python reuses.
+_verified: OrderedDict[tuple[str, str, str, tuple[str, ...], str], tuple[Actor, float]] = OrderedDict()
 
 
 def actor_from_header(
@@ -33,7 +34,8 @@ def actor_from_header(
     if scheme.lower() != "bearer" or not token.strip():
         raise InvalidToken("Send the token as 'Authorization: Bearer <JWT>'.")
     token = token.strip()
-    key = (token, issuer, audience, id(keys))
+    trusted = tuple(sorted(keys.verifying_keys))
+    key = (token, issuer, audience, trusted, keys.external.issuer if keys.external else "")
     at = now()
     found = _verified.get(key)
     if found is not None and at < found[1]:
