@@ -13,7 +13,6 @@ from datetime import date, timedelta
 
 import asyncpg
 import psycopg
-import psycopg.sql
 
 from domain.register import Sector
 from infra.bench_metric import Metric, peak_rss_mb
@@ -144,31 +143,24 @@ def rebuild_in_worker_process(db: Database) -> Rebuilt:
 
 def rebuild_here(url: str) -> float:
     """The child's side: run a worker until every read model is current; the seconds it took."""
-    from projections.worker import ProjectionWorker, progress
+    from projections.catalogue import PROJECTIONS
+    from projections.worker import ProjectionWorker, progress, tracked
 
     db = Database(url)
     # Nothing is written meanwhile, so each read model's goal is read once; from then on only the
     # tracking positions are polled, which costs the database next to nothing beside the worker.
-    due = {name: goal for name, (_, goal) in progress(db).items()}
+    goals = progress(db)
+    due = [(spec, goals[spec.name][1]) for spec in PROJECTIONS]
     worker = ProjectionWorker(db)
     started = time.perf_counter()
     worker.start()
     try:
         with psycopg.connect(db.psycopg_conninfo(), autocommit=True) as conn:
-            while not all(_position(conn, name) >= goal for name, goal in due.items()):
+            while not all(tracked(conn, spec) >= goal for spec, goal in due):
                 time.sleep(0.05)
     finally:
         worker.stop()
     return time.perf_counter() - started
-
-
-def _position(conn: psycopg.Connection[tuple[object, ...]], name: str) -> int:
-    row = conn.execute(
-        psycopg.sql.SQL("SELECT coalesce(max(notification_id), 0) FROM {}").format(
-            psycopg.sql.Identifier(f"{name.lower()}_tracking")
-        )
-    ).fetchone()
-    return int(row[0]) if row else 0  # type: ignore[call-overload]
 
 
 def rebuild_of(server: Database, count: int, say: Callable[[str], None]) -> tuple[Rebuilt, float]:

@@ -6,6 +6,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import psycopg
 from eventsourcing.persistence import InfrastructureFactory, Notification, Tracking
@@ -205,7 +206,7 @@ def apply_notifications(
     The whole batch is one transaction (see `projections.base.batch`): while catching up, that is one
     commit per `BATCH` events instead of one per event and read model.
     """
-    applied: list[Notification] = []
+    last: int | None = None
     with batch([projection.view for projection in projections.values()], notifications):
         for notification in notifications:
             event = None
@@ -218,13 +219,12 @@ def apply_notifications(
                     else:
                         event = event or app.mapper.to_domain_event(notification)
                         projection.process_event(event, tracking)
-            applied.append(notification)
+            last = notification.id
             if stopping is not None and stopping.is_set():
                 break
     # Only once the batch has committed: a failed batch is applied again from where it started.
-    if applied:
+    if last is not None:
         # The batch held every event of every projection's types up to its last one.
-        last = applied[-1].id
         for name in projections:
             scanned[name] = max(scanned[name], last)
 
@@ -240,14 +240,19 @@ def progress(db: Database) -> dict[str, tuple[int, int]]:
                 " WHERE topic = ANY(%s) OR cardinality(%s::text[]) = 0",
                 (list(spec.topics), list(spec.topics)),
             ).fetchone()
-            at = conn.execute(
-                sql.SQL(
-                    "SELECT coalesce(max(notification_id), 0) FROM {} WHERE application_name = %s"
-                ).format(sql.Identifier(spec.tracking_table)),
-                (APPLICATION_NAME,),
-            ).fetchone()
-            found[spec.name] = (int((at or (0,))[0]), int((due or (0,))[0]))
+            found[spec.name] = (tracked(conn, spec), int((due or (0,))[0]))
     return found
+
+
+def tracked(conn: psycopg.Connection[Any], spec: ProjectionSpec) -> int:
+    """The position a read model has reached, as its tracking table says."""
+    at = conn.execute(
+        sql.SQL("SELECT coalesce(max(notification_id), 0) FROM {} WHERE application_name = %s").format(
+            sql.Identifier(spec.tracking_table)
+        ),
+        (APPLICATION_NAME,),
+    ).fetchone()
+    return int((at or (0,))[0])
 
 
 def wait_until_current(
