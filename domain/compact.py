@@ -9,6 +9,7 @@ from typing import Any
 
 from eventsourcing.domain import event
 
+from domain.commitments import Commitment
 from domain.errors import Conflict, InvalidInput, NotFound
 from domain.events import RegistryAggregate, aggregate_id
 from domain.matters import resolve_matters
@@ -22,19 +23,39 @@ TEXT_MAX = 50_000
 
 @dataclass(frozen=True)
 class Section:
-    """One section of a compact, with the matters it covers (canonical keys)."""
+    """One section of a compact: the matters it covers, those it only promises, and its commitments."""
 
     key: str
     heading: str
     text: str
     matters: tuple[str, ...]
+    planned: tuple[str, ...] = ()
+    commitments: tuple[Commitment, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
-        return {"key": self.key, "heading": self.heading, "text": self.text, "matters": list(self.matters)}
+        data: dict[str, Any] = {
+            "key": self.key,
+            "heading": self.heading,
+            "text": self.text,
+            "matters": list(self.matters),
+        }
+        # Left out when empty, so a section recorded before commitments existed keeps its bytes.
+        if self.planned:
+            data["planned"] = list(self.planned)
+        if self.commitments:
+            data["commitments"] = [c.as_dict() for c in self.commitments]
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Section:
-        return cls(data["key"], data["heading"], data["text"], tuple(data["matters"]))
+        return cls(
+            data["key"],
+            data["heading"],
+            data["text"],
+            tuple(data["matters"]),
+            tuple(data.get("planned", ())),
+            tuple(Commitment.from_dict(c) for c in data.get("commitments", ())),
+        )
 
 
 @dataclass(frozen=True)

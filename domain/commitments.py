@@ -1,0 +1,223 @@
+"""A compact's own commitments: what it undertakes, whom it binds, and any period it sets itself."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+from enum import StrEnum
+from typing import Any
+
+from domain.errors import InvalidInput
+from domain.text import one_line
+
+
+class CommitmentKind(StrEnum):
+    """The kinds of undertaking the registry can check; OTHER is recorded and shown, never checked."""
+
+    CONSULTATION_PERIOD = "CONSULTATION_PERIOD"  # how long consultations run, and what a shorter one needs
+    FUNDING_NOTICE = "FUNDING_NOTICE"  # notice before funding or other support changes or ends
+    CHAMPIONS = "CHAMPIONS"  # which bodies name a Compact Champion
+    ANNUAL_REVIEW = "ANNUAL_REVIEW"  # the compact is reviewed and reported on every year
+    DISPUTE_PROCESS = "DISPUTE_PROCESS"  # the steps, and any time limits, for disagreements
+    CODE_REVIEW = "CODE_REVIEW"  # codes of good practice are reviewed on a cycle
+    OTHER = "OTHER"
+
+
+class Firmness(StrEnum):
+    """IN_FORCE: undertaken now. PLANNED: only promised ("will develop a mechanism"); governs nothing."""
+
+    IN_FORCE = "IN_FORCE"
+    PLANNED = "PLANNED"
+
+
+class PeriodUnit(StrEnum):
+    DAYS = "DAYS"
+    WEEKS = "WEEKS"
+    MONTHS = "MONTHS"
+    YEARS = "YEARS"
+
+
+class DisputeStage(StrEnum):
+    """The kinds of step a compact's dispute process can take, in the order they can follow one another."""
+
+    BETWEEN_PARTIES = "BETWEEN_PARTIES"  # resolved between the parties, as close to the dispute as possible
+    INVESTIGATION = "INVESTIGATION"  # investigated (by an officer or a board) and reported
+    MEDIATION = "MEDIATION"  # mediated, or determined, by someone outside the parties
+
+    @property
+    def number(self) -> int:
+        return list(DisputeStage).index(self) + 1
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later, or the month's last day where it is shorter (31 Jan + 1 = 28/29 Feb)."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    for last in (31, 30, 29, 28):
+        try:
+            return date(year, month, min(day.day, last))
+        except ValueError:
+            continue
+    raise AssertionError("unreachable: every month has 28 days")
+
+
+PERIOD_MAX = {PeriodUnit.DAYS: 3650, PeriodUnit.WEEKS: 520, PeriodUnit.MONTHS: 120, PeriodUnit.YEARS: 10}
+
+
+@dataclass(frozen=True)
+class Period:
+    """A length of time that a compact sets in its own words ("three months", "12 weeks")."""
+
+    amount: int
+    unit: PeriodUnit
+
+    def after(self, day: date) -> date:
+        """The day this period after `day`."""
+        if self.unit is PeriodUnit.DAYS:
+            return day + timedelta(days=self.amount)
+        if self.unit is PeriodUnit.WEEKS:
+            return day + timedelta(weeks=self.amount)
+        months = self.amount * (12 if self.unit is PeriodUnit.YEARS else 1)
+        return add_months(day, months)
+
+    def describe(self) -> str:
+        """'3 months', '1 week'."""
+        unit = self.unit.value.lower()
+        return f"{self.amount} {unit[:-1] if self.amount == 1 else unit}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"amount": self.amount, "unit": self.unit.value}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> Period | None:
+        return None if data is None else cls(int(data["amount"]), PeriodUnit(data["unit"]))
+
+
+@dataclass(frozen=True)
+class DisputeStep:
+    """One step of a dispute process, and its time limit where the compact sets one."""
+
+    stage: DisputeStage
+    period: Period | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"stage": self.stage.value, "period": self.period.as_dict() if self.period else None}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> DisputeStep:
+        return cls(DisputeStage(data["stage"]), Period.from_dict(data.get("period")))
+
+
+@dataclass(frozen=True)
+class Commitment:
+    """One undertaking of a compact, held by one of its sections.
+
+    `bound` names whom it binds in the compact's own words; `period` is None unless the compact sets a
+    figure; `steps` only for a DISPUTE_PROCESS; `quote` is the compact's own sentence it was read from.
+    """
+
+    key: str
+    kind: CommitmentKind
+    firmness: Firmness
+    summary: str
+    bound: tuple[str, ...] = ()
+    period: Period | None = None
+    exceptions: tuple[str, ...] = ()
+    steps: tuple[DisputeStep, ...] = ()
+    quote: str = ""
+
+    @property
+    def in_force(self) -> bool:
+        return self.firmness is Firmness.IN_FORCE
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "kind": self.kind.value,
+            "firmness": self.firmness.value,
+            "summary": self.summary,
+            "bound": list(self.bound),
+            "period": self.period.as_dict() if self.period else None,
+            "exceptions": list(self.exceptions),
+            "steps": [s.as_dict() for s in self.steps],
+            "quote": self.quote,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Commitment:
+        return cls(
+            key=data["key"],
+            kind=CommitmentKind(data["kind"]),
+            firmness=Firmness(data["firmness"]),
+            summary=data["summary"],
+            bound=tuple(data.get("bound", ())),
+            period=Period.from_dict(data.get("period")),
+            exceptions=tuple(data.get("exceptions", ())),
+            steps=tuple(DisputeStep.from_dict(s) for s in data.get("steps", ())),
+            quote=data.get("quote", ""),
+        )
+
+
+COMMITMENT_KEY = re.compile(r"^[a-z][a-z0-9-]{1,62}$")
+SUMMARY_MAX = 500
+QUOTE_MAX = 2000
+TERM_MAX = 200
+TERMS_MAX = 20
+
+
+def _terms(values: tuple[str, ...], what: str, key: str) -> tuple[str, ...]:
+    if len(values) > TERMS_MAX:
+        raise InvalidInput(f"Commitment '{key}' lists more than {TERMS_MAX} {what}.")
+    cleaned = tuple(
+        one_line(v, empty=f"Commitment '{key}' has an empty entry in {what}.", max_length=TERM_MAX, what=what)
+        for v in values
+    )
+    if len({c.casefold() for c in cleaned}) != len(cleaned):
+        raise InvalidInput(f"Commitment '{key}' lists the same entry twice in {what}.")
+    return cleaned
+
+
+def check_commitment(c: Commitment) -> Commitment:
+    """The commitment with its text tidied, or why it cannot be recorded."""
+    if not COMMITMENT_KEY.match(c.key):
+        raise InvalidInput(
+            f"'{c.key}' is not a valid commitment key: use 2 to 63 lower-case letters, digits and '-', "
+            "starting with a letter (for example 'funding-notice')."
+        )
+    summary = one_line(
+        c.summary,
+        empty=f"Commitment '{c.key}' needs a summary: say in one sentence what the compact undertakes.",
+        max_length=SUMMARY_MAX,
+        what=f"The summary of commitment '{c.key}'",
+    )
+    if c.period is not None and not 1 <= c.period.amount <= PERIOD_MAX[c.period.unit]:
+        raise InvalidInput(
+            f"Commitment '{c.key}' has a period of {c.period.amount} {c.period.unit.value.lower()}; "
+            f"give between 1 and {PERIOD_MAX[c.period.unit]}."
+        )
+    if c.steps and c.kind is not CommitmentKind.DISPUTE_PROCESS:
+        raise InvalidInput(f"Commitment '{c.key}' has steps, but only a DISPUTE_PROCESS has steps.")
+    stages = [s.stage for s in c.steps]
+    if len(set(stages)) != len(stages) or stages != sorted(stages, key=lambda s: s.number):
+        raise InvalidInput(
+            f"The steps of commitment '{c.key}' must be distinct and in the order BETWEEN_PARTIES, "
+            "INVESTIGATION, MEDIATION (leave out those the compact does not have)."
+        )
+    for step in c.steps:
+        if step.period is not None and not 1 <= step.period.amount <= PERIOD_MAX[step.period.unit]:
+            raise InvalidInput(f"The {step.stage.value} step of '{c.key}' has an impossible time limit.")
+    quote = " ".join(c.quote.split())
+    if len(quote) > QUOTE_MAX:
+        raise InvalidInput(f"The quote of commitment '{c.key}' is longer than {QUOTE_MAX} characters.")
+    return Commitment(
+        key=c.key,
+        kind=c.kind,
+        firmness=c.firmness,
+        summary=summary,
+        bound=_terms(c.bound, "bound", c.key),
+        period=c.period,
+        exceptions=_terms(c.exceptions, "exceptions", c.key),
+        steps=c.steps,
+        quote=quote,
+    )
