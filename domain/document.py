@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
+from domain.commitment_reading import SectionText, read_commitments
+from domain.commitments import Commitment
 from domain.compact import Section
 from domain.errors import InvalidInput
 from domain.matters import resolve_matter
 
 KINDS = ("section", "glossary", "appendix")
+# How the document was read: by its headings, as one numbered list (each item a section), or whole.
+SHAPES = ("headings", "numbered-list", "single-section")
 
 # Words and phrases that suggest a section covers a matter. Matching is case-insensitive, on whole
 # words, and takes simple plurals and verb endings ("fund" finds "funds", "funded", "funding").
@@ -65,11 +69,8 @@ _FALSE_FRIENDS = re.compile(
 # (vision, purpose, principles) are; proposing nothing would leave the officer nothing to correct.
 FALLBACK_MATTER = "partnership"
 
-_NO_STRUCTURE = (
-    "No sections were found. The importer looks for the compact's title on its first lines, then for "
-    "headings on lines of their own, numbered ('4.2 Commitments by Public Bodies') or not ('Next steps'), "
-    "each followed by its text; Markdown '#' headings work too."
-)
+_NO_TITLE = "The document has no title: put the compact's title on its first line."
+_EMPTY = "The document is empty: there is no compact in it to import."
 
 # Odd spaces read as spaces; zero-width marks and soft hyphens, left by word processors, as nothing.
 _ODD_SPACES: dict[str, str | None] = {c: " " for c in "\u00a0\u1680\u202f\u205f\u3000"}
@@ -83,6 +84,16 @@ _RULE = re.compile(
 )
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)(?:\s+#+)?\s*$")
 _NUMBERED = re.compile(r"^(?:(?i:section)\s+)?(\d{1,2}(?:\.\d{1,2}){0,3})\.?\)?\s+(\S.*)$")
+# Headings numbered in capital Roman numerals ("IV. Complaints"); the dot keeps "I will" out.
+_ROMAN = re.compile(r"^(?:(?i:section)\s+)?([IVX]{1,6})[.)]\s+(\S.*)$")
+_ROMAN_VALUES = {"I": 1, "V": 5, "X": 10}
+# An item of a document that is one numbered list: "1." or "2)" at the start of a line.
+_LIST_NUMBER = re.compile(r"^\s{0,3}(\d{1,3})[.)]\s+(\S.*)$")
+# A page's number as a word processor writes it ("Page 3 of 12", "- 4 -"): never the compact's text.
+_PAGE_MARK = re.compile(
+    r"^\s*(?:page\s+\d{1,4}(?:\s+of\s+\d{1,4})?|\d{1,4}\s+of\s+\d{1,4}|[-\u2013\u2014]\s*\d{1,4}\s*[-\u2013\u2014])\s*$",
+    re.IGNORECASE,
+)
 _APPENDIX = re.compile(
     r"^((?i:appendix|annexe|annex))(?:\s+([A-Z]|[IVX]{1,4}|\d{1,2})\b)?\s*[:.)\u2013\u2014-]?\s*(.*)$"
 )
@@ -105,29 +116,43 @@ _SMALL_WORDS = frozenset({"a", "an", "and", "as", "at", "by", "for", "from", "in
                           "to", "with"})  # fmt: skip
 _LEADS_ON = _SMALL_WORDS | {"that", "which", "who", "their", "its", "our", "is", "are", "will", "be"}
 _STOP = _SMALL_WORDS | {"compact", "local", "draft"}
+_WORD = re.compile(r"[\"'(\u201c\u2018]*[^\W\d_]{2,}(?:['\u2019./&-][^\W\d_]+)*[.,;:!?)\"'\u201d\u2019]*")
 _FRONT_MATTER = re.compile(r"\A---\n(?:[ \t]*(?:[\w-]+:.*|-\s.*|#.*)?\n){0,100}?---\n")
 
 
 @dataclass(frozen=True)
 class ParsedSection:
-    """One section as found in the document, with the matters it seems to cover."""
+    """One section as found in the document: matters it covers, matters it only promises, its commitments."""
 
     key: str
     heading: str
     text: str
     matters: tuple[str, ...]
     kind: str  # one of KINDS: "section", "glossary" or "appendix"
+    planned: tuple[str, ...] = ()  # matters the section only promises ("will develop a mechanism")
+    commitments: tuple[Commitment, ...] = ()
 
 
 @dataclass(frozen=True)
 class ParsedDocument:
-    """A compact document's title and its sections in the order they appear."""
+    """A compact document's title, its sections in the order they appear, and how it was read.
+
+    `shape` is one of SHAPES; `warnings` say, for the officer checking the import, what the importer
+    guessed or left out.
+    """
 
     title: str
     sections: tuple[ParsedSection, ...]
+    shape: str = "headings"
+    warnings: tuple[str, ...] = ()
 
     def to_sections(self) -> list[Section]:
-        return [Section(s.key, s.heading, s.text, s.matters) for s in self.sections]
+        return [Section(s.key, s.heading, s.text, s.matters, s.planned, s.commitments) for s in self.sections]
+
+    @property
+    def commitments(self) -> tuple[tuple[str, Commitment], ...]:
+        """Every proposed commitment with the key of the section that holds it, in the document's order."""
+        return tuple((s.key, c) for s in self.sections for c in s.commitments)
 
 
 def decode(data: bytes) -> str:
@@ -160,20 +185,68 @@ def decode(data: bytes) -> str:
 
 
 def parse_document(text: str, *, vocabulary: Mapping[str, Sequence[str]] | None = None) -> ParsedDocument:
-    """The title and the sections of a compact document, each with the matters it seems to cover.
+    """The title and the sections of a compact document, each with its matters and proposed commitments.
 
-    Sections start at numbered headings ("4.2 Commitments by Public Bodies"), unnumbered ones on lines
-    of their own ("Next steps"), Markdown headings, the glossary and appendices. A heading with no text
-    of its own (a part that only groups numbered subsections) is left out: a section needs text.
+    Sections start at numbered headings ("4.2 Commitments by Public Bodies", "IV. Complaints"),
+    unnumbered ones on lines of their own ("Next steps"), Markdown headings, the glossary and
+    appendices. A heading with no text of its own (a part that only groups numbered subsections) is left
+    out. A document without such headings is read as its numbered items when it is one numbered list,
+    and as one section otherwise: any document with a title and text imports, and its warnings say how.
     """
     patterns = _compile(vocabulary)
     reader = _Reader(text)
+    if not any(line.strip() for line in reader.lines):
+        raise InvalidInput(_EMPTY)
     title, first, after = reader.title()
+    if not title:
+        raise InvalidInput(_NO_TITLE)
+    layout = (
+        _by_headings(reader, first, after)
+        or _by_numbered_list(reader, first, after)
+        or _as_one_section(reader, title, first, after)
+    )
+    sections: list[ParsedSection] = []
+    warnings = list(layout.notes)
+    used: set[str] = set()
+    for part, body in layout.parts:
+        section = _section(part, body, patterns, used)
+        if section.key != part.key and part.numbered:
+            warnings.append(
+                f"Two sections are numbered {part.key}; the second is keyed '{section.key}'. "
+                "Check the numbering, or give it the key you prefer."
+            )
+        sections.append(section)
+    if not _reads_as_words(body for _, body in layout.parts):
+        warnings.append(
+            "Much of the text is not words (is this the compact's file?): read it before publishing."
+        )
+    if layout.left_out:
+        shown = "; ".join(f"'{line}'" for line in layout.left_out[:4])
+        more = f" and {len(layout.left_out) - 4} more" if len(layout.left_out) > 4 else ""
+        warnings.append(f"Left out as the cover's lines, not the compact's text: {shown}{more}.")
+    return ParsedDocument(
+        title=title,
+        sections=_with_commitments(sections, title, patterns),
+        shape=layout.shape,
+        warnings=tuple(warnings),
+    )
+
+
+@dataclass
+class _Layout:
+    """The parts a document was read into, each with its text, and what the reading could not keep."""
+
+    shape: str
+    parts: list[tuple[_Part, str]]
+    left_out: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def _by_headings(reader: _Reader, first: int, after: int) -> _Layout | None:
+    """The document read by its headings, or None when it has none with text under them."""
     parts = reader.parts(after)
     if not parts:
-        raise InvalidInput(_NO_STRUCTURE)
-    if not title:
-        raise InvalidInput("The document has no title: put the compact's title on its first line.")
+        return None
     intro = _Part("introduction", "Introduction", "section", numbered=False, level=0, source="")
     intro.lines = reader.lines[after : parts[0].start]
     kept: list[_Part] = []
@@ -183,25 +256,151 @@ def parse_document(text: str, *, vocabulary: Mapping[str, Sequence[str]] | None 
         elif not _groups(part, parts[n + 1] if n + 1 < len(parts) else None):
             # A line that looked like a heading but leads into nothing ("Source: ...") is text after all.
             (kept[-1] if kept else intro).lines.extend(["", part.source])
-    sections: list[ParsedSection] = []
-    used: set[str] = set()
-    title_key = title.casefold()
+    bodies = [(part, _render(_blocks(part.lines, reader.markdown, reader.folded))) for part in kept]
+    layout = _Layout("headings", [(part, body) for part, body in bodies if body])
+    if not layout.parts:
+        return None
     # Before the first heading, paragraphs of prose are kept as an introduction; a cover's short lines
     # (a motto, a date, "supported by") are not. Markdown marks its title, so all that follows it is text.
-    before = _blocks(reader.lines[:first], reader.markdown, title_key)
-    after_title = _blocks(intro.lines, reader.markdown, title_key)
+    before = _blocks(reader.lines[:first], reader.markdown, reader.folded)
+    after_title = _blocks(intro.lines, reader.markdown, reader.folded)
     intro_blocks = [b for b in before if _prose(b)] + [b for b in after_title if reader.markdown or _prose(b)]
+    layout.left_out = _left_out(reader, [b for b in before + after_title if b not in intro_blocks])
     if intro_blocks:
-        taken = {p.key for p in kept}
-        intro.key = "introduction" if "introduction" not in taken else "preamble"
-        sections.append(_section(intro, _render(intro_blocks), patterns, used))
-    for part in kept:
-        body = _render(_blocks(part.lines, reader.markdown, title_key))
-        if body:
-            sections.append(_section(part, body, patterns, used))
-    if not sections:
-        raise InvalidInput(_NO_STRUCTURE)
-    return ParsedDocument(title=title, sections=tuple(sections))
+        intro.key = "introduction" if all(p.key != "introduction" for p in kept) else "preamble"
+        layout.parts.insert(0, (intro, _render(intro_blocks)))
+    return layout
+
+
+def _by_numbered_list(reader: _Reader, first: int, after: int) -> _Layout | None:
+    """A document that is one numbered list: each item a section keyed by its number."""
+    items: list[tuple[str, list[str]]] = []
+    lead: list[str] = []
+    for line in reader.lines[after:]:
+        found = _LIST_NUMBER.match(line)
+        if found and int(found.group(1)) == len(items) + 1:
+            items.append((found.group(1), [found.group(2)]))
+        elif items:
+            items[-1][1].append(line)
+        else:
+            lead.append(line)
+    listed = sum(len(line.strip()) for _, lines in items for line in lines)
+    # A short list inside prose does not make the document a list: its items must carry most of the text.
+    if len(items) < 2 or listed < sum(len(line.strip()) for line in lead):
+        return None
+    layout = _Layout("numbered-list", [])
+    intro = _introduction(reader, first, lead, layout)
+    if intro is not None:
+        layout.parts.append(intro)
+    for number, lines in items:
+        body = _render(_blocks(lines, reader.markdown, reader.folded))
+        heading = _item_heading(body)
+        layout.parts.append((_Part(number, heading, "section", True, 0, f"{number}. {heading}"), body))
+    layout.notes.append(
+        f"The document has no headings: each of its {len(items)} numbered items became a section, keyed by "
+        "its number, with a heading made from its first words. Check the headings before publishing."
+    )
+    return layout
+
+
+def _as_one_section(reader: _Reader, title: str, first: int, after: int) -> _Layout:
+    """The whole text as one section, under its only heading where it has one ("Partnership Principles")."""
+    blocks = _blocks(reader.lines[after:], reader.markdown, reader.folded)
+    before = [b for b in _blocks(reader.lines[:first], reader.markdown, reader.folded) if _prose(b)]
+    if not blocks and not before:
+        raise InvalidInput(
+            f"The document has a title ('{title}') but no text under it: there is no compact to import."
+        )
+    lone = blocks[0][0].text if blocks and len(blocks[0]) == 1 and blocks[0][0].kind == "text" else ""
+    if len(blocks) > 1 and _heading_like(lone) and not _NUMBERED.match(lone):
+        part = reader._plain(lone, 0, lone)
+        blocks = blocks[1:]
+        note = (
+            f"The document has one heading ('{part.heading}'), so its whole text is one section. "
+            "Put further headings on lines of their own to split it."
+        )
+    else:
+        part = _Part("compact", "The compact", "section", False, 0, "")
+        note = (
+            "The document has no headings, so its whole text is one section, 'compact'. "
+            "Put headings on lines of their own to split it."
+        )
+    layout = _Layout("single-section", [(part, _render(before + blocks))], notes=[note])
+    cover = _blocks(reader.lines[:first], reader.markdown, reader.folded)
+    layout.left_out = _left_out(reader, [b for b in cover if not _prose(b)])
+    return layout
+
+
+def _introduction(reader: _Reader, first: int, lead: list[str], layout: _Layout) -> tuple[_Part, str] | None:
+    """What comes before a list: prose, or a sentence that leads into it; a cover's short lines are not."""
+    before = _blocks(reader.lines[:first], reader.markdown, reader.folded)
+    after_title = _blocks(lead, reader.markdown, reader.folded)
+    kept = [b for b in before if _prose(b)]
+    kept += [b for b in after_title if reader.markdown or _prose(b) or _sentence(b)]
+    layout.left_out = _left_out(reader, [b for b in before + after_title if b not in kept])
+    if not kept:
+        return None
+    return _Part("introduction", "Introduction", "section", False, 0, ""), _render(kept)
+
+
+def _reads_as_words(bodies: Iterable[str]) -> bool:
+    """Whether most of the text is words, as a compact's is, rather than codes, numbers or noise."""
+    tokens = [t for body in bodies for t in body.split() if t not in ("|", "-")]
+    return sum(1 for t in tokens if _WORD.fullmatch(t)) * 2 >= len(tokens)
+
+
+def _sentence(block: list[_Item]) -> bool:
+    return any(_TERMINAL.search(item.text) and len(item.text.split()) >= 5 for item in block)
+
+
+def _left_out(reader: _Reader, blocks: list[list[_Item]]) -> list[str]:
+    """The lines of blocks left out, except the title printed again on the cover."""
+    lines = [item.text for block in blocks for item in block]
+    return [line for line in lines if line.casefold() != reader.folded]
+
+
+def _item_heading(body: str) -> str:
+    """A heading for a numbered item: its label ("Funding - ...", "Funding: ..."), else its first words."""
+    text = " ".join(body.split())
+    label = re.match(r"^([^.:;!?]{2,60}?)(?::|\s[-\u2013\u2014]\s)\s*\S", text)
+    if label and _heading_like(label.group(1).strip(), max_words=8):
+        return _title_case(label.group(1).strip())
+    sentence = re.split(r"(?<=[.!?;:])\s", text, maxsplit=1)[0].rstrip(".!?;:,")
+    if len(sentence) <= 60:
+        return sentence
+    words: list[str] = []
+    for word in sentence.split():
+        if len(" ".join([*words, word])) > 50:
+            break
+        words.append(word)
+    while len(words) > 1 and words[-1].lower() in _SMALL_WORDS:
+        words.pop()
+    return " ".join(words).rstrip(",;:") + "\u2026"
+
+
+def _place_names(title: str) -> list[str]:
+    """The title's own words ("Havering", "Essex"), which keep their capitals where they name a party."""
+    return [w for w in re.findall(r"[^\W_]+", title) if w.casefold() not in _STOP]
+
+
+def _with_commitments(
+    sections: list[ParsedSection], title: str, patterns: _Patterns
+) -> tuple[ParsedSection, ...]:
+    """The sections with their proposed commitments; a matter a section only promises moves to `planned`."""
+    texts = [SectionText(s.key, s.heading, s.text, s.kind) for s in sections]
+    readings = read_commitments(texts, place_names=_place_names(title))
+    result: list[ParsedSection] = []
+    for section, reading in zip(sections, readings, strict=True):
+        rest = section.text
+        for _, passage in reading.promised:
+            rest = rest.replace(passage, " ")
+        # A matter the section still names once its promises are set aside is covered, not only promised.
+        covered = set(_matters("", rest, patterns))
+        promised = {matter for matter, _ in reading.promised}
+        planned = tuple(m for m in patterns if m in promised and m not in covered)
+        matters = tuple(m for m in section.matters if m not in planned) or (FALLBACK_MATTER,)
+        result.append(replace(section, matters=matters, planned=planned, commitments=reading.commitments))
+    return tuple(result)
 
 
 def propose_matters(
@@ -365,8 +564,11 @@ def _heading_like(line: str, *, max_words: int = 12) -> bool:
         return False
     if line.endswith(":"):
         # "Purpose Of The Compact:" is a heading; "The parties agree to:" introduces a list.
+        # A single capitalised word ("Funding:") is a heading too.
         capitals = sum(1 for w in words if w[0].isupper())
-        return capitals >= 2 and all(w[0].isupper() or w.lower() in _SMALL_WORDS for w in words)
+        return (capitals >= 2 or len(words) == 1) and all(
+            w[0].isupper() or w.lower() in _SMALL_WORDS for w in words
+        )
     return True
 
 
@@ -380,10 +582,32 @@ class _Part:
     source: str  # the heading's line as written
     start: int = 0  # the index of the heading's line
     lines: list[str] = field(default_factory=list)
+    number: tuple[int, ...] = ()  # a numbered heading's place in the count: "4.2" is (4, 2), "IV" is (4,)
 
 
 def _count(number: str) -> tuple[int, ...]:
     return tuple(int(n) for n in number.split("."))
+
+
+def _roman(numeral: str) -> int:
+    """The value of a Roman numeral written the usual way ("IV" is 4), or 0 for "IIII", "VX" and the like."""
+    values = [_ROMAN_VALUES[c] for c in numeral]
+    total = sum(-v if i + 1 < len(values) and v < values[i + 1] else v for i, v in enumerate(values))
+    ones = ("", "I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX")
+    tens = ("", "X", "XX", "XXX")
+    canonical = tens[total // 10] + ones[total % 10] if 0 < total < 40 else ""
+    return total if canonical == numeral else 0
+
+
+def _numbering(line: str) -> tuple[str, tuple[int, ...], str] | None:
+    """A numbered line's label ("4.2", "IV"), its place in the count, and the rest of the line."""
+    found = _NUMBERED.match(line)
+    if found:
+        return found.group(1), _count(found.group(1)), found.group(2)
+    roman = _ROMAN.match(line)
+    if roman and _roman(roman.group(1)):
+        return roman.group(1), (_roman(roman.group(1)),), roman.group(2)
+    return None
 
 
 def _follows(number: tuple[int, ...], last: tuple[int, ...]) -> bool:
@@ -407,8 +631,7 @@ class _Reader:
     """The document's lines, cleaned, with the rules that find its title and headings among them."""
 
     def __init__(self, text: str) -> None:
-        text = text.replace("\r\n", "\n")
-        lines = [_clean(line) for line in text.splitlines()]
+        lines = [_clean(line) for line in _pages(text.replace("\r\n", "\n").replace("\r", "\n"))]
         self.markdown = any(_MD_HEADING.match(line) for line in lines)
         if self.markdown:
             # Front matter is metadata, not text; quotations read as text.
@@ -443,6 +666,11 @@ class _Reader:
         following = next((lines[k] for k in range(j + 1, len(lines)) if lines[k].strip()), "")
         return len(lines[j].strip()) <= 60 and bool(_TOC_ENTRY.match(following.strip()))
 
+    @property
+    def folded(self) -> str:
+        """The title in the case-free form that page headers and footers are matched against."""
+        return self.title_key.casefold()
+
     def blank(self, i: int) -> bool:
         return i < 0 or i >= len(self.lines) or not self.lines[i].strip()
 
@@ -455,7 +683,7 @@ class _Reader:
             self.blank(i - 1)
             and self.blank(i + 1)
             and _heading_like(self.lines[i].strip())
-            and not _NUMBERED.match(self.lines[i].strip())
+            and not _numbering(self.lines[i].strip())
         )
 
     def title(self) -> tuple[str, int, int]:
@@ -463,10 +691,10 @@ class _Reader:
         limit = len(self.lines)
         for i, line in enumerate(self.lines):
             md = _MD_HEADING.match(line.strip())
-            if md and len(md.group(1)) == 1 and not _NUMBERED.match(md.group(2)):
+            if md and len(md.group(1)) == 1 and not _numbering(md.group(2)):
                 self.title_key = _title_case(" ".join(md.group(2).split()))
                 return self.title_key, i, i + 1
-            if md or (_NUMBERED.match(line.strip()) and self.blank(i - 1)):
+            if md or (_numbering(line.strip()) and self.blank(i - 1)):
                 limit = i  # the title comes before the first heading
                 break
         candidates = [i for i in range(min(limit, 80)) if self._title_line(i)]
@@ -494,7 +722,7 @@ class _Reader:
             and not line.endswith((".", "?"))
             and not _DATE.search(line)
             and not _BULLET.match(line)
-            and not _NUMBERED.match(line)
+            and not _numbering(line)
             and sum(c.isalpha() for c in line) * 2 > len(line)
         )
 
@@ -514,7 +742,7 @@ class _Reader:
                 continue
             part, last = found
             if part.numbered:
-                last_number = _count(part.key)
+                last_number = part.number
             part.start = i
             parts.append(part)
             i = last + 1
@@ -535,16 +763,17 @@ class _Reader:
                 return None
             if current is not None and current.kind != "section" and level > current.level:
                 return None  # a sub-heading inside an appendix or the glossary labels its own content
-            numbered = _NUMBERED.match(inner)
+            numbered = _numbering(inner)
             if numbered:
-                heading = _title_case(numbered.group(2).strip())
-                return _Part(numbered.group(1), heading, "section", True, level, inner), i
+                label, count, rest = numbered
+                heading = _title_case(rest.strip())
+                return _Part(label, heading, "section", True, level, inner, number=count), i
             return self._plain(inner, level, inner), i
         if self.blank(i - 1) and _APPENDIX.match(line):
             found = self._appendix(i)
             if found is not None:
                 return found
-        numbered = _NUMBERED.match(line)
+        numbered = _numbering(line)
         if numbered:
             return self._numbered(i, numbered, last_number)
         if not self.lone(i):
@@ -573,22 +802,27 @@ class _Reader:
         return part, i
 
     def _numbered(
-        self, i: int, numbered: re.Match[str], last_number: tuple[int, ...]
+        self, i: int, numbered: tuple[str, tuple[int, ...], str], last_number: tuple[int, ...]
     ) -> tuple[_Part, int] | None:
-        number, title = numbered.group(1), numbered.group(2).strip().rstrip(":").strip()
-        if not self.blank(i - 1) or (not self.blank(i + 1) and _NUMBERED.match(self.lines[i + 1].strip())):
+        number, count, title = numbered[0], numbered[1], numbered[2].strip().rstrip(":").strip()
+        following_line = "" if self.blank(i + 1) else self.lines[i + 1].strip()
+        if not self.blank(i - 1) or _numbering(following_line):
             return None  # numbered lines running on from one another are a list, not headings
-        count = _count(number)
+        if following_line and _continues(title, following_line):
+            return None  # an item whose sentence runs on to the next line is text, not a heading
         if last_number and not _follows(count, last_number):
             return None  # headings count on from the last one: a "1." inside section 3 starts a list
+        if not last_number and not number[0].isdigit() and count != (1,):
+            return None  # Roman numbering starts at I: a lone "V. Smith" is a name, not part five
         after = self.next_filled(i)
-        following = _NUMBERED.match(self.lines[after].strip()) if after is not None else None
-        sibling = _count(following.group(1)) if following else ()
+        following = _numbering(self.lines[after].strip()) if after is not None else None
+        sibling = following[1] if following else ()
         if len(sibling) == len(count) and _follows(sibling, count):
             return None  # a "1." with its "2." next and nothing between: a list spaced out by blank lines
         if not _heading_like(title, max_words=16):
             return None
-        return _Part(number, _title_case(title), "section", True, 0, self.lines[i].strip()), i
+        part = _Part(number, _title_case(title), "section", True, 0, self.lines[i].strip(), number=count)
+        return part, i
 
     def _appendix(self, i: int) -> tuple[_Part, int] | None:
         line = self.lines[i].strip()
@@ -622,6 +856,25 @@ class _Reader:
 class _Item:
     kind: str  # "text", "bullet", "item" (a numbered or lettered list entry) or "row"
     text: str
+
+
+def _pages(text: str) -> list[str]:
+    """The text's lines, with page breaks read as paragraph breaks and page numbers left out.
+
+    A word processor's text export separates pages with form feeds and prints a page's number at its
+    top or bottom ("Page 3 of 12", "- 4 -", or a bare "4"); none of that is the compact's text.
+    """
+    pages = text.split("\f")
+    lines: list[str] = []
+    for page in pages:
+        page_lines = page.split("\n")
+        filled = [n for n, line in enumerate(page_lines) if line.strip()]
+        if len(pages) > 1 and filled:
+            for n in {filled[0], filled[-1]}:
+                if page_lines[n].strip().isdigit() and len(page_lines[n].strip()) <= 4:
+                    page_lines[n] = ""
+        lines.extend(["", *("" if _PAGE_MARK.match(line) else line for line in page_lines), ""])
+    return lines
 
 
 def _item(line: str) -> _Item:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from domain.commitments import check_commitment
 from domain.compact import check_sections, check_title
 from domain.document import KEYWORDS, ParsedDocument, ParsedSection, decode, parse_document, propose_matters
 from domain.errors import InvalidInput
@@ -79,10 +80,11 @@ def test_harlow() -> None:
     assert section(doc, "introduction").text.startswith("A Compact is an agreement between local government")
     # Making it work: adopt the codes, review the compact every year and report on it.
     assert {"review", "codes"} <= matters_of(doc, "making-it-work")
-    # Next steps: a steering group, codes on consultation, BME groups, funding and volunteers, complaints.
-    assert {"codes", "consultation", "equality", "funding", "volunteering", "disputes"} <= matters_of(
-        doc, "next-steps"
-    )
+    # Next steps: a steering group, and codes on consultation, BME groups, funding and volunteers.
+    assert {"codes", "consultation", "equality", "funding", "volunteering"} <= matters_of(doc, "next-steps")
+    # Its way of resolving disagreements is only promised ("Developing a mechanism"): planned, not covered.
+    assert "disputes" not in matters_of(doc, "next-steps")
+    assert section(doc, "next-steps").planned == ("disputes",)
     # The statutory side: funding, consultation, confidentiality, independence, complaints.
     assert {"funding", "consultation", "confidentiality", "independence", "disputes"} <= matters_of(
         doc, "undertakings-by-statutory-and-other"
@@ -204,7 +206,10 @@ def test_essex() -> None:
     assert {"independence", "equality"} <= matters_of(doc, "3")
     # Every partner appoints a Compact Champion; conflict, confidentiality, monitoring, complaints.
     assert {"champions", "disputes", "confidentiality", "review"} <= matters_of(doc, "4")
-    assert {"review", "disputes"} <= matters_of(doc, "6")
+    assert "review" in matters_of(doc, "6")
+    # "To develop a mechanism to resolve disagreements": promised, so planned and not covered.
+    assert "disputes" not in matters_of(doc, "6")
+    assert section(doc, "6").planned == ("disputes",)
     assert "*" not in section(doc, "5").text  # the bold-italic undertakings lose their asterisks
     # A sentence broken by a page is joined again.
     assert "voluntary and community bodies will remain the same" in section(doc, "2").text
@@ -240,9 +245,17 @@ def test_hertsmere() -> None:
 def test_every_seed_makes_sections_a_compact_accepts(name: str) -> None:
     doc = seed(name)
     sections = doc.to_sections()
-    assert check_sections(sections) == sections
+    checked = check_sections(sections)
+    assert [(s.key, s.heading, s.text, s.matters) for s in checked] == [
+        (s.key, s.heading, s.text, s.matters) for s in sections
+    ]
     assert check_title(doc.title) == doc.title
     assert all(s.matters for s in doc.sections)
+    # Each section carries what the importer proposed for it, and every proposal is one a compact records.
+    assert [(s.planned, s.commitments) for s in sections] == [
+        (s.planned, s.commitments) for s in doc.sections
+    ]
+    assert all(check_commitment(c) == c for s in sections for c in s.commitments)
 
 
 def test_markdown_is_read_too() -> None:
@@ -367,20 +380,54 @@ def noise(seed_value: int) -> str:
     "text",
     [
         "A single paragraph of prose about working together, which never turns into sections at all.",
-        "The Compact\n\nA single paragraph of prose about working together, and nothing more.",
         "- a list\n- of things\n- and no headings",
-        noise(1),
-        noise(2),
+        "1. Vision\n\nWe work together.\n\n2. Funding\n\nGrants are paid.\n",
     ],
 )
-def test_a_document_with_no_structure_is_refused_with_what_the_importer_looks_for(text: str) -> None:
-    with pytest.raises(InvalidInput, match=re.escape("No sections were found. The importer looks for")):
+def test_a_document_without_a_title_is_refused(text: str) -> None:
+    with pytest.raises(InvalidInput) as refused:
         parse_document(text)
+    assert refused.value.message == "The document has no title: put the compact's title on its first line."
 
 
-def test_a_document_without_a_title_is_refused() -> None:
-    with pytest.raises(InvalidInput, match=re.escape("The document has no title")):
-        parse_document("1. Vision\n\nWe work together.\n\n2. Funding\n\nGrants are paid.\n")
+@pytest.mark.parametrize("text", ["", " \n\t\n", "\f\n\f"])
+def test_a_document_with_no_text_at_all_is_refused(text: str) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        parse_document(text)
+    assert refused.value.message == "The document is empty: there is no compact in it to import."
+
+
+def test_a_title_with_nothing_under_it_is_refused() -> None:
+    with pytest.raises(InvalidInput) as refused:
+        parse_document("The Compact for Nowhere\n\n")
+    assert refused.value.message == (
+        "The document has a title ('The Compact for Nowhere') but no text under it: there is no compact to import."
+    )
+
+
+def test_a_title_over_one_paragraph_imports_as_one_section() -> None:
+    doc = parse_document(
+        "The Compact\n\nA single paragraph of prose about working together, and nothing more."
+    )
+    assert doc.shape == "single-section"
+    assert [(s.key, s.heading, s.text) for s in doc.sections] == [
+        ("compact", "The compact", "A single paragraph of prose about working together, and nothing more.")
+    ]
+    assert doc.warnings == (
+        "The document has no headings, so its whole text is one section, 'compact'. "
+        "Put headings on lines of their own to split it.",
+    )
+
+
+@pytest.mark.parametrize("seed_value", [1, 2])
+def test_noise_under_a_title_imports_with_a_warning_to_read_it_first(seed_value: int) -> None:
+    doc = parse_document(noise(seed_value))
+    assert doc.shape == "single-section"
+    assert len(doc.sections) == 1
+    assert (
+        "Much of the text is not words (is this the compact's file?): read it before publishing."
+        in doc.warnings
+    )
 
 
 def test_the_default_keywords_cover_every_matter() -> None:
