@@ -383,6 +383,7 @@ def _terms(who: str, names: set[str]) -> tuple[str, ...]:
         parts = [p for p in parts if not re.match(r"(?:a|an|any|other)\s", p, re.IGNORECASE)]
     else:
         parts = [kept]
+    parts = [re.sub(r"^the\s+", "", p.strip(), flags=re.IGNORECASE) for p in parts]
     return tuple(dict.fromkeys(_lower(p.replace("\0", " "), names) for p in parts))
 
 
