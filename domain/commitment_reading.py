@@ -8,6 +8,10 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from domain.commitments import (
+    PERIOD_MAX,
+    QUOTE_MAX,
+    TERM_MAX,
+    TERMS_MAX,
     Commitment,
     CommitmentKind,
     DisputeStage,
@@ -17,6 +21,7 @@ from domain.commitments import (
     PeriodUnit,
     check_commitment,
 )
+from domain.errors import InvalidInput
 
 # The matter a commitment of each kind is about: a PLANNED one names it among the section's planned
 # matters, where it no longer counts as covered.
@@ -57,6 +62,7 @@ class Reading:
 
     commitments: tuple[Commitment, ...]
     promised: tuple[tuple[str, str], ...]  # (matter, the passage that only promises it)
+    notes: tuple[str, ...] = ()  # what was read but could not be proposed, and why
 
 
 # Numbers as compacts write them: digits, or words up to ninety-nine ("three", "twenty-eight").
@@ -124,7 +130,8 @@ _ANNUAL = re.compile(
 _REVIEWED = re.compile(r"\breview\w*|\bconference\b|\breport\w*|\bevaluat\w*", re.IGNORECASE)
 _CODE = re.compile(r"\bcodes?\b", re.IGNORECASE)
 _DISPUTE = re.compile(
-    r"\b(?:disput\w*|disagreement\w*|complaint\w*|difficulties|conflicts?)\b", re.IGNORECASE
+    r"\b(?:disput\w*|disagreement\w*|complaint\w*|difficulties|conflicts?(?!\s+of\s+interest))\b",
+    re.IGNORECASE,
 )
 _STAGES: tuple[tuple[DisputeStage, re.Pattern[str]], ...] = (
     (
@@ -230,7 +237,9 @@ def _period(found: re.Match[str] | None) -> Period | None:
     number = (
         int(amount) if amount.isdigit() else 1 if amount in ("a", "an") else _WORDS[" ".join(amount.split())]
     )
-    return Period(number, _UNITS[found.group("unit").lower()]) if number > 0 else None
+    unit = _UNITS[found.group("unit").lower()]
+    # A figure no registry could keep ("9999 days") is a misreading, not a period the compact sets.
+    return Period(number, unit) if 0 < number <= PERIOD_MAX[unit] else None
 
 
 def read_commitments(
@@ -257,14 +266,24 @@ def read_commitments(
     used: set[str] = set()
     readings: list[list[Commitment]] = [[] for _ in sections]
     promised: list[list[tuple[str, str]]] = [[] for _ in sections]
+    notes: list[list[str]] = [[] for _ in sections]
     for draft in drafts:
         draft.key = draft.key or _KEYS[draft.kind]
-        commitment = check_commitment(_finish(draft, used))
+        try:
+            commitment = check_commitment(_finish(draft, used))
+        except InvalidInput as refused:
+            # A proposal only helps the officer; one the registry would refuse must not stop the import.
+            notes[draft.section].append(
+                f"A {draft.kind.value} commitment was read but not proposed: {refused}"
+            )
+            continue
         readings[draft.section].append(commitment)
         matter = KIND_MATTERS[draft.kind]
         if draft.firmness is Firmness.PLANNED and matter is not None:
             promised[draft.section].extend((matter, source) for source in draft.sources)
-    return tuple(Reading(tuple(c), tuple(p)) for c, p in zip(readings, promised, strict=True))
+    return tuple(
+        Reading(tuple(c), tuple(p), tuple(n)) for c, p, n in zip(readings, promised, notes, strict=True)
+    )
 
 
 def _sentences(section: int, text: str) -> Iterator[_Sentence]:
@@ -348,7 +367,7 @@ def _read_sentence(sentence: _Sentence, heading: str, names: set[str]) -> list[_
                 [text],
                 bound=_terms(referral.group("who"), names),
                 summary=f"An organisation found working outside its commitments is referred to {referee}.",
-                key=f"{referee.split()[-1].lower()}-referral",
+                key=f"{re.sub(r'[^a-z0-9]', '', referee.split()[-1].lower())}-referral",
             )
         )
     return drafts
@@ -356,19 +375,25 @@ def _read_sentence(sentence: _Sentence, heading: str, names: set[str]) -> list[_
 
 def _bound(sentence: _Sentence, heading: str, names: set[str]) -> tuple[str, ...]:
     """Whom a sentence binds: its subject, else its table's column, its section's heading, its list's lead."""
-    subject = _SUBJECT.match(_LABEL.sub("", sentence.text))
-    if subject and _PARTY.search(_QUALIFIER.sub("", subject.group("who")).strip()):
-        return _terms(subject.group("who"), names)
-    if sentence.column and _PARTY.search(sentence.column):
-        return _terms(sentence.column, names)
-    by_heading = _BY_HEADING.match(heading.strip())
-    if by_heading and _PARTY.search(by_heading.group("who").strip()):
-        return _terms(by_heading.group("who"), names)
     last = _SENTENCE_END.split(sentence.lead)[-1] if sentence.lead else ""
+    subject = _SUBJECT.match(_LABEL.sub("", sentence.text))
+    by_heading = _BY_HEADING.match(heading.strip())
     by_lead = _BY_LEAD.search(last) or _SUBJECT.match(last)
-    if by_lead and _PARTY.search(_QUALIFIER.sub("", by_lead.group("who")).strip()):
-        return _terms(by_lead.group("who"), names)
+    for who in (
+        subject.group("who") if subject else "",
+        sentence.column,
+        by_heading.group("who") if by_heading else "",
+        by_lead.group("who") if by_lead else "",
+    ):
+        if who and _names_parties(who):
+            return _terms(who, names)
     return ()
+
+
+def _names_parties(who: str) -> bool:
+    """Whether a phrase names parties ("partner organisations"), not a thing ("Such consultation")."""
+    phrase = _QUALIFIER.sub("", who).strip()
+    return len(phrase.split()) <= 12 and _PARTY.search(phrase) is not None
 
 
 def _terms(who: str, names: set[str]) -> tuple[str, ...]:
@@ -384,7 +409,8 @@ def _terms(who: str, names: set[str]) -> tuple[str, ...]:
     else:
         parts = [kept]
     parts = [re.sub(r"^the\s+", "", p.strip(), flags=re.IGNORECASE) for p in parts]
-    return tuple(dict.fromkeys(_lower(p.replace("\0", " "), names) for p in parts))
+    terms = [_lower(p.replace("\0", " "), names) for p in parts]
+    return tuple(dict.fromkeys(t for t in terms if 0 < len(t) <= TERM_MAX))[:TERMS_MAX]
 
 
 def _lower(term: str, names: set[str]) -> str:
@@ -568,8 +594,16 @@ def _finish(draft: _Draft, used: set[str]) -> Commitment:
         period=draft.period,
         exceptions=draft.exceptions,
         steps=draft.steps,
-        quote=" \u2026 ".join(draft.sources),
+        quote=_quote(draft.sources),
     )
+
+
+def _quote(sources: Sequence[str]) -> str:
+    """The passages read, joined by an ellipsis; cut at a word, and marked, where they run too long."""
+    quote = " \u2026 ".join(" ".join(s.split()) for s in sources)
+    if len(quote) <= QUOTE_MAX:
+        return quote
+    return quote[: QUOTE_MAX - 2].rsplit(" ", 1)[0] + " \u2026"
 
 
 def _summary(draft: _Draft) -> str:

@@ -72,9 +72,11 @@ FALLBACK_MATTER = "partnership"
 _NO_TITLE = "The document has no title: put the compact's title on its first line."
 _EMPTY = "The document is empty: there is no compact in it to import."
 
-# Odd spaces read as spaces; zero-width marks and soft hyphens, left by word processors, as nothing.
+# Odd spaces read as spaces; zero-width marks, soft hyphens and the direction marks a word processor
+# leaves in English text, as nothing (the registry refuses headings and names that hold direction marks).
 _ODD_SPACES: dict[str, str | None] = {c: " " for c in "\u00a0\u1680\u202f\u205f\u3000"}
 _ODD_SPACES |= {chr(c): " " for c in range(0x2000, 0x200B)} | {c: None for c in "\u200b\u2060\ufeff\u00ad"}
+_ODD_SPACES |= {c: None for c in "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"}
 _SPACES = str.maketrans(_ODD_SPACES)
 _RUNS = re.compile(r"(?<=\S) {2,}(?=\S)")
 _EMPHASIS = re.compile(r"(\*{1,3}|_{2,3})(?=\S)(.+?)(?<=\S)\1")
@@ -224,12 +226,8 @@ def parse_document(text: str, *, vocabulary: Mapping[str, Sequence[str]] | None 
         shown = "; ".join(f"'{line}'" for line in layout.left_out[:4])
         more = f" and {len(layout.left_out) - 4} more" if len(layout.left_out) > 4 else ""
         warnings.append(f"Left out as the cover's lines, not the compact's text: {shown}{more}.")
-    return ParsedDocument(
-        title=title,
-        sections=_with_commitments(sections, title, patterns),
-        shape=layout.shape,
-        warnings=tuple(warnings),
-    )
+    read, notes = _with_commitments(sections, title, patterns)
+    return ParsedDocument(title=title, sections=read, shape=layout.shape, warnings=(*warnings, *notes))
 
 
 @dataclass
@@ -385,11 +383,14 @@ def _place_names(title: str) -> list[str]:
 
 def _with_commitments(
     sections: list[ParsedSection], title: str, patterns: _Patterns
-) -> tuple[ParsedSection, ...]:
-    """The sections with their proposed commitments; a matter a section only promises moves to `planned`."""
+) -> tuple[tuple[ParsedSection, ...], list[str]]:
+    """The sections with their proposed commitments (a matter only promised moves to `planned`), and notes."""
     texts = [SectionText(s.key, s.heading, s.text, s.kind) for s in sections]
     readings = read_commitments(texts, place_names=_place_names(title))
     result: list[ParsedSection] = []
+    notes = [
+        f"Section '{s.key}': {note}" for s, r in zip(sections, readings, strict=True) for note in r.notes
+    ]
     for section, reading in zip(sections, readings, strict=True):
         rest = section.text
         for _, passage in reading.promised:
@@ -400,7 +401,7 @@ def _with_commitments(
         planned = tuple(m for m in patterns if m in promised and m not in covered)
         matters = tuple(m for m in section.matters if m not in planned) or (FALLBACK_MATTER,)
         result.append(replace(section, matters=matters, planned=planned, commitments=reading.commitments))
-    return tuple(result)
+    return tuple(result), notes
 
 
 def propose_matters(

@@ -434,3 +434,28 @@ def test_a_glossary_binds_no_one() -> None:
         [SectionText("glossary", "Glossary", "Notice: three months' notice before a grant ends.", "glossary")]
     )
     assert readings[0].commitments == ()
+
+
+def test_odd_text_never_stops_an_import_and_yields_only_proposals_a_compact_records() -> None:
+    long_notice = (
+        "The council will give three months' notice before it ends a grant, " + "and so on " * 300 + "."
+    )
+    doc = parse_document(
+        "The Compact for Upley\n\n1. Funding\n\n" + long_notice + "\n\n2. Grants\n\n"
+        "The trust will give 9999 days' notice before it ends a grant.\n\n3. Champions\n\n"
+        "All of the \u202eparish councils\u202c should appoint a Compact Champion.\n"
+    )
+    assert [(key, c.kind, c.period) for key, c in doc.commitments] == [
+        ("1", CommitmentKind.FUNDING_NOTICE, Period(3, PeriodUnit.MONTHS)),
+        ("2", CommitmentKind.FUNDING_NOTICE, None),  # no registry keeps 9999 days: a misreading, not a figure
+        ("3", CommitmentKind.CHAMPIONS, None),
+    ]
+    notice = doc.commitments[0][1]
+    assert len(notice.quote) <= 2000
+    assert notice.quote.endswith(" \u2026")  # cut at a word, and marked as cut
+    assert doc.commitments[2][1].bound == ("parish councils",)  # the direction marks are not text
+    assert all(check_commitment(c) == c for _, c in doc.commitments)
+
+
+def test_conflicts_of_interest_are_not_disputes() -> None:
+    assert read(("Governance", "We will develop a procedure for declaring conflicts of interest.")) == []
