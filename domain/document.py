@@ -868,13 +868,15 @@ def _pages(text: str) -> list[str]:
     pages = text.split("\f")
     lines: list[str] = []
     for page in pages:
-        page_lines = page.split("\n")
+        page_lines = page.splitlines()  # also \u2028, \v and the other breaks a word processor writes
         filled = [n for n, line in enumerate(page_lines) if line.strip()]
         if len(pages) > 1 and filled:
             for n in {filled[0], filled[-1]}:
                 if page_lines[n].strip().isdigit() and len(page_lines[n].strip()) <= 4:
                     page_lines[n] = ""
-        lines.extend(["", *("" if _PAGE_MARK.match(line) else line for line in page_lines), ""])
+        if lines:
+            lines.extend(["", ""])  # a page break ends a paragraph
+        lines.extend("" if _PAGE_MARK.match(line) else line for line in page_lines)
     return lines
 
 

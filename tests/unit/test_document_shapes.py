@@ -232,3 +232,19 @@ def test_every_shape_makes_sections_a_compact_accepts() -> None:
         assert doc.sections
         assert all(s.text and s.heading and s.matters for s in doc.sections)
         assert len({s.key for s in doc.sections}) == len(doc.sections)
+
+
+def test_markdown_front_matter_is_not_text_nor_a_cover() -> None:
+    doc = parse_document(
+        "---\ntitle: x\nlayout: page\n---\n# The Upley Compact\n\n## Funding\n\nGrants are paid.\n"
+    )
+    assert (doc.title, outline(doc), doc.warnings) == (
+        "The Upley Compact",
+        [("funding", "Funding", "Grants are paid.")],
+        (),
+    )
+
+
+def test_a_word_processors_manual_line_breaks_are_line_breaks() -> None:
+    doc = parse_document("The Compact for Upley\u2028\u2028Funding\v\vGrants are paid\u2028on time.\n")
+    assert outline(doc) == [("funding", "Funding", "Grants are paid on time.")]
