@@ -112,17 +112,20 @@ _TIMING = re.compile(
     r"|\b(?:prior\s+to|before)\s+(?:giving|sending|making)\s+(?:their\s+)?responses?\b|\bclosing\s+date\b",
     re.IGNORECASE,
 )
+# Notice before funding or other support changes or ends: notice of anything else is not this kind.
 _NOTICE = re.compile(r"\bnotice\b", re.IGNORECASE)
 _FUNDS = re.compile(r"\b(?:fund\w*|grants?|support)\b", re.IGNORECASE)
 _CHANGE = re.compile(
     r"\b(?:chang\w*|end|ends|ending|ended|withdraw\w*|reduc\w*|cut|cuts|terminat\w*|ceas\w*|stop\w*)\b",
     re.IGNORECASE,
 )
+# Which bodies name a champion ("should have a Compact Champion"), not who the champions are.
 _CHAMPION = re.compile(
     r"\b(?:appoint|have|name|nominate|designate|identify)\s+(?:a|one|its\s+own|their\s+own)\s+"
     r"(?:named\s+)?(?:compact\s+)?champion\b",
     re.IGNORECASE,
 )
+# A yearly review or report of the compact; a yearly meeting on something else is not one.
 _ANNUAL = re.compile(
     r"\bannual(?:ly)?\b|\bevery\s+(?:year|twelve\s+months|12\s+months)\b|\beach\s+year\b|\byearly\b",
     re.IGNORECASE,
@@ -133,6 +136,7 @@ _DISPUTE = re.compile(
     r"\b(?:disput\w*|disagreement\w*|complaint\w*|difficulties|conflicts?(?!\s+of\s+interest))\b",
     re.IGNORECASE,
 )
+# The words that name each stage of a dispute process, in a sentence about disputes.
 _STAGES: tuple[tuple[DisputeStage, re.Pattern[str]], ...] = (
     (
         DisputeStage.BETWEEN_PARTIES,
@@ -145,20 +149,25 @@ _STAGES: tuple[tuple[DisputeStage, re.Pattern[str]], ...] = (
     (DisputeStage.INVESTIGATION, re.compile(r"\binvestigat\w*", re.IGNORECASE)),
     (DisputeStage.MEDIATION, re.compile(r"\bmediat\w*|\barbitrat\w*|\badjudicat\w*", re.IGNORECASE)),
 )
+# "a three-step process": how many steps, where the compact counts them without naming them all.
 _STEP_COUNT = re.compile(
     r"\b(?P<count>two|three|four|[2-4])[\s-](?:step|stage)\b(?=.*\b(?:process|procedure)\b)", re.IGNORECASE
 )
+# A dispute procedure named without its steps ("the dispute resolution process").
 _PROCEDURE = re.compile(
     r"\b(?:dispute|disagreement)s?(?:\s+resolution)?\s+(?:procedure|process)\b"
     r"|\bprocedure\s+for\s+resolving\s+(?:disputes|disagreements)\b",
     re.IGNORECASE,
 )
+# "If any organisation ... is found to be working outside the commitments ... referred to the Board".
 _REFERRAL = re.compile(
     r"^if\s+(?:any|an|a)\s+(?P<who>.+?)\s+is\s+found\s+to\s+be\s+(?:working|acting)\s+outside\s+the\s+"
     r"(?:commitments|principles|undertakings).*?\breferred\s+to\s+"
     r"(?P<to>the\s+[A-Z][\w ]*?[A-Za-z])(?=\s+for\b|[.,;]|$)",
     re.IGNORECASE,
 )
+# "Ensuring all bodies distributing funds on behalf of the public sector adhere to the commitments":
+# those bodies are bound by the same commitments as the party whose undertaking it is.
 _EXTENSION = re.compile(
     r"^(?:ensuring|ensure|to\s+ensure)\s+(?:that\s+)?(?:all\s+)?(?P<who>.+?)\s+(?:adhere|adheres|abide|abides|"
     r"comply|complies|keep|keeps)\s+(?:to|by|with)\s+(?:the\s+)?(?:commitments|undertakings)\b",
@@ -181,14 +190,18 @@ _QUALIFIER = re.compile(
     r"\s+(?:signed\s+up|signing\s+up|who|which|that|involved\s+in|to\s+be\s+appointed|appointed\s+by)\b.*$",
     re.IGNORECASE,
 )
+# "Commitments by Public Bodies", "Undertakings by Statutory Sector": the party a section speaks for.
 _BY_HEADING = re.compile(
     r"^(?:commitments?|undertakings?)(?:\s+and\s+undertakings?)?\s+(?:by|from|of)\s+(?:both\s+)?(?:the\s+)?(?P<who>.+)$",
     re.IGNORECASE,
 )
+# "... committed to by all partners, namely:": the party a list speaks for.
 _BY_LEAD = re.compile(
     r"\bby\s+(?:all\s+)?(?:the\s+)?(?P<who>[\w/ -]+?)\s*(?:,|\bie\b|\bi\.e\.|\bnamely\b|:|;|$)", re.IGNORECASE
 )
+# "Public bodies commit to:" heads a table's column of that party's undertakings.
 _COLUMN = re.compile(r"\s+(?:commit|commits|agree|agrees|undertake|undertakes)\s+to:?$", re.IGNORECASE)
+# An item's label before its sentence ("Funding - the council gives ..."), which is not its subject.
 _LABEL = re.compile(r"^[A-Z][\w ]{0,40}?(?:\s[-\u2013\u2014]\s|:\s)")
 # A list item's own number ("5.4.2", "1.", "(a)"), which is not part of its sentence.
 _NUMBERING = re.compile(r"^(?:\d{1,2}(?:\.\d{1,2}){1,3}\.?|\(?\d{1,2}[.)]|\(?[a-z][.)])\s+")
@@ -341,6 +354,7 @@ def _read_sentence(sentence: _Sentence, heading: str, names: set[str]) -> list[_
     if _CODE.search(text) and _REVIEWED.search(text) and (_CYCLE.search(text) or _ANNUAL.search(text)):
         kinds.append(CommitmentKind.CODE_REVIEW)
     elif _ANNUAL.search(text) and _REVIEWED.search(text):
+        # No period: the kind is yearly by definition, and "every twelve months" would only repeat it.
         kinds.append(CommitmentKind.ANNUAL_REVIEW)
     if _DISPUTE.search(text) and _firmness(text) is Firmness.PLANNED:
         kinds.append(CommitmentKind.DISPUTE_PROCESS)  # in force, it is read from the whole document

@@ -310,7 +310,7 @@ def _as_one_section(reader: _Reader, title: str, first: int, after: int) -> _Lay
             f"The document has a title ('{title}') but no text under it: there is no compact to import."
         )
     lone = blocks[0][0].text if blocks and len(blocks[0]) == 1 and blocks[0][0].kind == "text" else ""
-    if len(blocks) > 1 and _heading_like(lone) and not _NUMBERED.match(lone):
+    if len(blocks) > 1 and _heading_like(lone) and not _numbering(lone):
         part = reader._plain(lone, 0, lone)
         blocks = blocks[1:]
         note = (
