@@ -142,7 +142,8 @@ _STAGES: tuple[tuple[DisputeStage, re.Pattern[str]], ...] = (
         DisputeStage.BETWEEN_PARTIES,
         re.compile(
             r"\bbetween\s+(?:the|both|those)\s+(?:two\s+)?parties\b|\bbetween\s+themselves\b|\binformally\b"
-            r"|\b(?:two|organisations|organizations|parties)\s+involved\b",
+            r"|\b(?:two|organisations|organizations|parties)\s+involved\b"
+            r"|\bfirst\s+(?:to|with)\s+the\s+(?:two\s+)?(?:parties|organisations|organizations)\b",
             re.IGNORECASE,
         ),
     ),

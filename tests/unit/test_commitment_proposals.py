@@ -459,3 +459,16 @@ def test_odd_text_never_stops_an_import_and_yields_only_proposals_a_compact_reco
 
 def test_conflicts_of_interest_are_not_disputes() -> None:
     assert read(("Governance", "We will develop a procedure for declaring conflicts of interest.")) == []
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Disagreements go first to the parties, then to mediation.",
+        "A complaint is settled informally where it can be; mediation comes next.",
+        "Disputes are resolved between the parties, or else by mediation.",
+    ],
+)
+def test_a_dispute_settled_first_by_the_parties_then_mediated_has_those_two_steps(sentence: str) -> None:
+    [(_, process)] = read(("Disputes", sentence))
+    assert process.steps == (DisputeStep(DisputeStage.BETWEEN_PARTIES), DisputeStep(DisputeStage.MEDIATION))
