@@ -5,23 +5,27 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
 from litestar import Litestar, MediaType, Request, Response, get
 from litestar.datastructures import State
-from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
-from strawberry.litestar import make_graphql_controller
+from litestar.status_codes import HTTP_200_OK, HTTP_400_BAD_REQUEST, HTTP_503_SERVICE_UNAVAILABLE
 
-from api.auth import actor_from_header, invalid_token_response
+from api.auth import invalid_token_response
 from api.freshness import ReadModelWaiter
 from api.graphql.context import Context, Loaders, Services
+from api.graphql.controller import graphql_controller
 from api.graphql.errors import RETRY_AFTER_SECONDS, UNAVAILABLE_ERRORS
 from api.graphql.schema import build_schema
 from api.idempotency import idempotency_middleware
+from api.identity import identity_middleware, request_identity
 from api.rate_limit import TokenBuckets, rate_limit_middleware
-from api.reading import RequestReads
+from api.reading import RequestReads, reading
+from api.responses import json_error, security_headers
+from domain.actors import ANONYMOUS
+from domain.tenancy import SLUG_PATTERN
 from infra.availability import UNAVAILABLE_MESSAGE
 from infra.database import Database
 from infra.settings import Settings
@@ -40,8 +44,11 @@ from services.tenants import TenantService
 
 log = logging.getLogger(__name__)
 
-READ_ROLE = "compacts_reader"
 HEALTH_TIMEOUT_SECONDS = 2.0
+CHECKPOINTS = """
+SELECT tenant_id AS tenant, position, head_hash, signed_at, kid, signature FROM checkpoints
+WHERE tenant_id = $1 ORDER BY position, kid
+"""
 
 
 def unavailable_response(_request: Request[Any, Any, State], error: Exception) -> Response[Any]:
@@ -72,13 +79,13 @@ def create_app(settings: Settings, db: Database, keys: KeyRing, *, run_worker: b
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         connect = db.asyncpg_kwargs()
-        # Reads run as a role that owns nothing and may only SELECT the read models. Their statements
+        # Reads sign in as a role that owns nothing and may only SELECT the read models. Their statements
         # are prepared once per connection and planned once too: every read is an index probe whatever
         # its parameters, and planning the lookup afresh each time cost more than running it (1.0 ms
         # against 0.3 ms at 1,000 tenants).
         pool = await asyncpg.create_pool(
-            **connect, min_size=1, max_size=10,
-            server_settings={"role": READ_ROLE, "plan_cache_mode": "force_generic_plan"},
+            **db.reader(settings.reader_password).asyncpg_kwargs(), min_size=1, max_size=10,
+            server_settings={"plan_cache_mode": "force_generic_plan"},
         )  # fmt: skip
         waiter = ReadModelWaiter(pool, connect)
         await waiter.start()
@@ -129,12 +136,9 @@ def create_app(settings: Settings, db: Database, keys: KeyRing, *, run_worker: b
 
     async def context_getter(request: Request[Any, Any, State]) -> Context:
         runtime: Runtime = request.app.state.runtime
-        actor = actor_from_header(
-            request.headers.get("authorization"),
-            keys,
-            issuer=settings.jwt_issuer,
-            audience=settings.jwt_audience,
-        )
+        actor = request_identity(request.scope)
+        if isinstance(actor, InvalidToken):
+            raise actor
         reads = RequestReads(runtime.services.pool, actor)
         return Context(actor=actor, services=runtime.services, loaders=Loaders(reads, actor))
 
@@ -150,23 +154,27 @@ def create_app(settings: Settings, db: Database, keys: KeyRing, *, run_worker: b
             )
         return Response({"status": "ok", "database": "up"}, status_code=HTTP_200_OK)
 
-    @get(
-        "/checkpoints/{tenant:str}",
-        operation_id="checkpoints",
-        media_type=MediaType.JSON,
-        sync_to_thread=True,
-    )
-    def checkpoints(tenant: str, state: State) -> list[dict[str, Any]]:
+    @get("/checkpoints/{tenant:str}", operation_id="checkpoints", media_type=MediaType.JSON)
+    async def checkpoints(tenant: str, state: State) -> Response[Any]:
         """A tenant's signed checkpoints as plain JSON, for copying out of the system."""
         runtime: Runtime = state.runtime
-        return [asdict(c) for c in runtime.services.audit.checkpoints(tenant)]
+        if not SLUG_PATTERN.fullmatch(tenant):
+            return Response(
+                json_error(f"'{tenant[:80]}' is not a tenant's slug.", "BAD_USER_INPUT"),
+                status_code=HTTP_400_BAD_REQUEST,
+            )
+        # Read as the public reader, through the read pool: checkpoints are public, and this path
+        # never needs the writers' connections.
+        async with reading(runtime.services.pool, ANONYMOUS) as conn:
+            rows = await conn.fetch(CHECKPOINTS, tenant)
+        return Response([dict(r) for r in rows])
 
     @get("/.well-known/jwks.json", operation_id="jwks", media_type=MediaType.JSON)
     async def jwks() -> dict[str, Any]:
         """The public keys that verify this registry's tokens."""
         return keys.jwks()
 
-    graphql = make_graphql_controller(
+    graphql = graphql_controller(
         build_schema(production=settings.production),
         path="/graphql",
         context_getter=context_getter,
@@ -184,12 +192,16 @@ def create_app(settings: Settings, db: Database, keys: KeyRing, *, run_worker: b
             InvalidToken: invalid_token_response,
             **{kind: unavailable_response for kind in UNAVAILABLE_ERRORS},
         },
+        # Outermost first: every response gets its headers, then the caller is identified once, then
+        # counted, then a keyed mutation is run once.
         middleware=[
+            security_headers,
+            identity_middleware(keys, issuer=settings.jwt_issuer, audience=settings.jwt_audience),
             rate_limit_middleware(
                 TokenBuckets(settings.rate_per_token, max(10, settings.rate_per_token // 10)),
                 TokenBuckets(settings.rate_per_address, max(10, settings.rate_per_address // 10)),
             ),
-            idempotency_middleware,
+            idempotency_middleware(settings.max_body_bytes),
         ],
         request_max_body_size=settings.max_body_bytes,
     )

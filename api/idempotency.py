@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+from functools import lru_cache
 from typing import Any
 
 import orjson
+from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse
 from litestar.enums import ScopeType
 from litestar.types import (
     ASGIApp,
     HTTPDisconnectEvent,
     HTTPRequestEvent,
-    HTTPResponseBodyEvent,
-    HTTPResponseStartEvent,
     Message,
     Receive,
     ReceiveMessage,
@@ -21,7 +21,10 @@ from litestar.types import (
     Send,
 )
 
-from infra.tokens import InvalidToken, verify_token
+from api.graphql.schema import MAX_TOKENS
+from api.identity import request_identity
+from api.responses import send_error, send_json
+from domain.actors import Actor
 
 HEADER = b"idempotency-key"
 KEY_MAX = 200
@@ -52,71 +55,110 @@ BAD_KEY = f"The Idempotency-Key must be 1 to {KEY_MAX} printable characters."
 FIRST_FAILED = "The first request with this Idempotency-Key failed; retry it."
 OTHER_REQUEST = "This Idempotency-Key was already used for a different request; use a new key."
 STILL_RUNNING = "The first request with this Idempotency-Key is still running; retry shortly."
+TOO_LARGE = "The request body is larger than this registry accepts ({limit} bytes); send less."
 
 
-def _graphql_error(message: str, code: str) -> bytes:
-    return orjson.dumps({"data": None, "errors": [{"message": message, "extensions": {"code": code}}]})
+class BodyTooLarge(Exception):
+    """The body grew past the limit while it was read; nothing more of it is read."""
 
 
-async def _respond(send: Send, status: int, body: bytes) -> None:
-    start: HTTPResponseStartEvent = {
-        "type": "http.response.start",
-        "status": status,
-        "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+def identity_scope(actor: Actor) -> str:
+    """Keys belong to the whole identity: a stored answer is replayed only to the same issuer, subject,
+    roles and tenants, so a token with the same `sub` and other rights never sees another's answer."""
+    identity = [actor.issuer, actor.sub, sorted(actor.roles), sorted(actor.tenants)]
+    return "id:" + hashlib.sha256(orjson.dumps(identity)).hexdigest()
+
+
+def idempotency_middleware(max_body_bytes: int) -> Any:
+    """Wraps POST /graphql: a signed-in caller's mutation with the header runs once; the rest pass through.
+
+    Reads are never replayed (they answer from the read models as they are now), and anonymous callers
+    have no identity to scope a key by, so for both the header is ignored.
+    """
+
+    def wrap(app: ASGIApp) -> ASGIApp:
+        async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+            headers = dict(scope.get("headers", [])) if scope["type"] == ScopeType.HTTP else {}
+            raw_key = headers.get(HEADER)
+            if raw_key is None or scope.get("method") != "POST" or scope.get("path") != "/graphql":
+                await app(scope, receive, send)
+                return
+            actor = request_identity(scope)
+            if not isinstance(actor, Actor) or actor.is_anonymous:
+                # No verified identity: the request runs as usual (an anonymous read, or its 401).
+                await app(scope, receive, send)
+                return
+            key = raw_key.decode("latin-1").strip()
+            if not key or len(key) > KEY_MAX or not key.isprintable():
+                await send_error(send, 200, BAD_KEY, "BAD_USER_INPUT")
+                return
+            try:
+                body = await _read_body(receive, headers, max_body_bytes)
+            except BodyTooLarge:
+                await send_error(send, 413, TOO_LARGE.format(limit=max_body_bytes), "BAD_USER_INPUT")
+                return
+            if not is_mutation(body):
+                await app(scope, _replay(body), send)
+                return
+            await _once(app, scope, send, body, identity_scope(actor), key)
+
+        return middleware
+
+    return wrap
+
+
+async def _once(app: ASGIApp, scope: Scope, send: Send, body: bytes, actor: str, key: str) -> None:
+    """Runs the request under its key, or answers as the first request with that key did."""
+    runtime = scope["app"].state.runtime
+    request_hash = hashlib.sha256(_canonical(body)).hexdigest()
+    pool = runtime.services.pool
+    await _as(pool, actor, "execute", EXPIRE, actor)
+    if await _as(pool, actor, "fetchval", CLAIM, actor, key, request_hash) is None:
+        await _answer_again(pool, send, actor, key, request_hash, runtime.services.read_your_writes_timeout)
+        return
+    captured: list[Message] = []
+
+    async def capture(message: Message) -> None:
+        captured.append(message)
+        await send(message)
+
+    try:
+        await app(scope, _replay(body), capture)
+    except BaseException:
+        await _as(pool, actor, "execute", FORGET, actor, key)
+        raise
+    status = next((m["status"] for m in captured if m["type"] == "http.response.start"), 500)
+    answer = b"".join(m.get("body", b"") for m in captured if m["type"] == "http.response.body")
+    if status >= 500:
+        # A failure on our side is not an answer to repeat: the retry runs again.
+        await _as(pool, actor, "execute", FORGET, actor, key)
+    else:
+        await _as(pool, actor, "execute", DONE, actor, key, status, answer)
+
+
+@lru_cache(maxsize=512)
+def _operation_types(query: str) -> dict[str | None, OperationType]:
+    document = parse(query, max_tokens=MAX_TOKENS)
+    return {
+        (d.name.value if d.name else None): d.operation
+        for d in document.definitions
+        if isinstance(d, OperationDefinitionNode)
     }
-    await send(start)
-    chunk: HTTPResponseBodyEvent = {"type": "http.response.body", "body": body, "more_body": False}
-    await send(chunk)
 
 
-def idempotency_middleware(app: ASGIApp) -> ASGIApp:
-    """Wraps POST /graphql; requests without the header pass straight through."""
-
-    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        headers = dict(scope.get("headers", [])) if scope["type"] == ScopeType.HTTP else {}
-        raw_key = headers.get(HEADER)
-        if raw_key is None or scope.get("method") != "POST" or scope.get("path") != "/graphql":
-            await app(scope, receive, send)
-            return
-        key = raw_key.decode("latin-1").strip()
-        if not key or len(key) > KEY_MAX or not key.isprintable():
-            await _respond(send, 200, _graphql_error(BAD_KEY, "BAD_USER_INPUT"))
-            return
-        body = await _read_body(receive)
-        runtime = scope["app"].state.runtime
-        actor = _actor_of(headers.get(b"authorization"), runtime)
-        if actor is None:
-            # No valid identity to scope the key by: the request runs as usual and gets its 401.
-            await app(scope, _replay(body), send)
-            return
-        request_hash = hashlib.sha256(_canonical(body)).hexdigest()
-        pool = runtime.services.pool
-        await _as(pool, actor, "execute", EXPIRE, actor)
-        if await _as(pool, actor, "fetchval", CLAIM, actor, key, request_hash) is None:
-            await _answer_again(
-                pool, send, actor, key, request_hash, runtime.services.read_your_writes_timeout
-            )
-            return
-        captured: list[Message] = []
-
-        async def capture(message: Message) -> None:
-            captured.append(message)
-            await send(message)
-
-        try:
-            await app(scope, _replay(body), capture)
-        except BaseException:
-            await _as(pool, actor, "execute", FORGET, actor, key)
-            raise
-        status = next((m["status"] for m in captured if m["type"] == "http.response.start"), 500)
-        answer = b"".join(m.get("body", b"") for m in captured if m["type"] == "http.response.body")
-        if status >= 500:
-            # A failure on our side is not an answer to repeat: the retry runs again.
-            await _as(pool, actor, "execute", FORGET, actor, key)
-        else:
-            await _as(pool, actor, "execute", DONE, actor, key, status, answer)
-
-    return middleware
+def is_mutation(body: bytes) -> bool:
+    """Whether the body asks for a mutation; anything unreadable is left to GraphQL to refuse."""
+    try:
+        request = orjson.loads(body)
+        if not isinstance(request, dict) or not isinstance(request.get("query"), str):
+            return False
+        operations = _operation_types(request["query"])
+    except (orjson.JSONDecodeError, GraphQLError):
+        return False
+    name = request.get("operationName")
+    if isinstance(name, str):
+        return operations.get(name) is OperationType.MUTATION
+    return len(operations) == 1 and next(iter(operations.values())) is OperationType.MUTATION
 
 
 async def _answer_again(
@@ -127,32 +169,19 @@ async def _answer_again(
     while True:
         row = await _as(pool, actor, "fetchrow", FIND, actor, key)
         if row is None:
-            await _respond(send, 200, _graphql_error(FIRST_FAILED, "CONFLICT"))
+            await send_error(send, 200, FIRST_FAILED, "CONFLICT")
             return
         if row["request_hash"] != request_hash:
-            await _respond(send, 200, _graphql_error(OTHER_REQUEST, "CONFLICT"))
+            await send_error(send, 200, OTHER_REQUEST, "CONFLICT")
             return
         if row["status"] is not None:
-            await _respond(send, row["status"], bytes(row["response"]))
+            await send_json(send, row["status"], bytes(row["response"]))
             return
         if loop.time() > deadline:
-            await _respond(send, 200, _graphql_error(STILL_RUNNING, "CONFLICT"))
+            await send_error(send, 200, STILL_RUNNING, "CONFLICT")
             return
         # The first request is still running in another worker or process; its answer is a moment away.
         await asyncio.sleep(WAIT_STEP_SECONDS)
-
-
-def _actor_of(authorization: bytes | None, runtime: Any) -> str | None:
-    if not authorization:
-        return "anonymous"
-    scheme, _, token = authorization.decode("latin-1").partition(" ")
-    if scheme.lower() != "bearer":
-        return None
-    try:
-        actor = verify_token(runtime.keys, token.strip(), issuer=runtime.issuer, audience=runtime.audience)
-    except InvalidToken:
-        return None
-    return actor.sub
 
 
 def _canonical(body: bytes) -> bytes:
@@ -163,12 +192,21 @@ def _canonical(body: bytes) -> bytes:
         return body
 
 
-async def _read_body(receive: Receive) -> bytes:
+async def _read_body(receive: Receive, headers: dict[bytes, bytes], limit: int) -> bytes:
+    """The whole body, counted as it arrives: past `limit` it stops reading and refuses."""
+    declared = headers.get(b"content-length", b"").strip()
+    if declared.isdigit() and int(declared) > limit:
+        raise BodyTooLarge
     chunks: list[bytes] = []
+    size = 0
     while True:
         message = await receive()
         chunk = message.get("body", b"")
-        chunks.append(chunk if isinstance(chunk, bytes) else b"")
+        if isinstance(chunk, bytes):
+            size += len(chunk)
+            if size > limit:
+                raise BodyTooLarge
+            chunks.append(chunk)
         if not message.get("more_body", False):
             return b"".join(chunks)
 

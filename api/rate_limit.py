@@ -1,4 +1,4 @@
-"""Per-token and per-address rate limits: a token bucket each, answering RATE_LIMITED when empty."""
+"""Per-identity and per-address rate limits: a token bucket each, answering RATE_LIMITED when empty."""
 
 from __future__ import annotations
 
@@ -9,7 +9,12 @@ from dataclasses import dataclass
 
 import orjson
 from litestar.enums import ScopeType
-from litestar.types import ASGIApp, HTTPResponseBodyEvent, HTTPResponseStartEvent, Receive, Scope, Send
+from litestar.types import ASGIApp, Receive, Scope, Send
+
+from api.identity import request_identity
+from api.responses import send_error
+from domain.actors import Actor
+from infra.tokens import InvalidToken
 
 # Buckets for this many callers at most; the least recently seen are forgotten first.
 MAX_BUCKETS = 100_000
@@ -43,48 +48,40 @@ class TokenBuckets:
         return allowed
 
 
-LIMITED = orjson.dumps(
-    {
-        "data": None,
-        "errors": [
-            {
-                "message": "Too many requests; slow down and retry in a few seconds.",
-                "extensions": {"code": "RATE_LIMITED"},
-            }
-        ],
-    }
-)
+LIMITED = "Too many requests; slow down and retry in a few seconds."
+# What the limits apply to: GraphQL and the checkpoints, which read the database for anyone who asks.
+LIMITED_PATHS = ("/graphql", "/checkpoints/")
+
+
+def caller_key(identity: Actor | InvalidToken, scope: Scope) -> tuple[bool, str]:
+    """(signed in, bucket): a verified identity's own bucket, else the address it came from.
+
+    A token that fails verification counts against its address like no token at all: otherwise every
+    made-up token would bring a fresh bucket of its own.
+    """
+    if isinstance(identity, Actor) and not identity.is_anonymous:
+        who = orjson.dumps([identity.issuer, identity.sub])
+        return True, "t:" + hashlib.sha256(who).hexdigest()
+    client = scope.get("client")
+    return False, "a:" + (client[0] if client else "unknown")
 
 
 def rate_limit_middleware(per_token: TokenBuckets, per_address: TokenBuckets) -> type:
-    """GraphQL requests are counted against their bearer token, or their address when they have none."""
+    """Requests are counted against the verified identity, or the address when there is none."""
 
     class RateLimit:
         def __init__(self, app: ASGIApp) -> None:
             self.app = app
 
         async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-            if scope["type"] != ScopeType.HTTP or scope.get("path") != "/graphql":
+            path = scope.get("path", "") if scope["type"] == ScopeType.HTTP else ""
+            if not path.startswith(LIMITED_PATHS):
                 await self.app(scope, receive, send)
                 return
-            headers = dict(scope.get("headers", []))
-            authorization = headers.get(b"authorization")
-            if authorization:
-                # The token's digest, not the token: a bad token is refused later, but still counted.
-                allowed = per_token.allow("t:" + hashlib.sha256(authorization).hexdigest())
-            else:
-                client = scope.get("client")
-                allowed = per_address.allow("a:" + (client[0] if client else "unknown"))
-            if allowed:
+            signed_in, key = caller_key(request_identity(scope), scope)
+            if (per_token if signed_in else per_address).allow(key):
                 await self.app(scope, receive, send)
                 return
-            start: HTTPResponseStartEvent = {
-                "type": "http.response.start",
-                "status": 200,
-                "headers": [(b"content-type", b"application/json"), (b"retry-after", b"5")],
-            }
-            await send(start)
-            body: HTTPResponseBodyEvent = {"type": "http.response.body", "body": LIMITED, "more_body": False}
-            await send(body)
+            await send_error(send, 200, LIMITED, "RATE_LIMITED", [(b"retry-after", b"5")])
 
     return RateLimit

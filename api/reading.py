@@ -16,19 +16,21 @@ log = logging.getLogger(__name__)
 STATEMENT_TIMEOUT_MS = 5000
 
 # Local to the transaction (the third argument): a connection returned to the pool keeps nothing.
+# The tenants travel as an array and are stored in PostgreSQL's own array syntax, which quotes any
+# element that needs it, so the policy reads back exactly the tenants sent (compacts_member).
 SET_READER = """
-SELECT set_config('compacts.tenants', $1, true),
+SELECT set_config('compacts.tenants', $1::text[]::text, true),
        set_config('compacts.admin', $2, true),
        set_config('compacts.actor', $3, true),
        set_config('statement_timeout', $4, true)
 """
 
 
-def reader_settings(actor: Actor) -> tuple[str, str, str, str]:
+def reader_settings(actor: Actor) -> tuple[list[str], str, str, str]:
     """The tenants whose private rows the actor may read, whether it is an admin, and who it is."""
     members = sorted(t for t in actor.tenants if actor.can_audit(t))
     return (
-        ",".join(members),
+        members,
         "on" if actor.is_platform_admin else "off",
         actor.sub or "",
         str(STATEMENT_TIMEOUT_MS),

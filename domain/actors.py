@@ -18,11 +18,12 @@ class Role(StrEnum):
 
 @dataclass(frozen=True)
 class Actor:
-    """A verified identity; `sub` is None for the anonymous public reader."""
+    """A verified identity; `sub` is None for the anonymous public reader, `issuer` is who vouched for it."""
 
     sub: str | None
     roles: frozenset[Role] = field(default_factory=frozenset)
     tenants: frozenset[str] = field(default_factory=frozenset)
+    issuer: str | None = None
 
     @property
     def is_anonymous(self) -> bool:
@@ -43,6 +44,11 @@ class Actor:
 
 
 ANONYMOUS = Actor(sub=None)
+
+
+def acting_as(actor: Actor) -> str:
+    """The role a write is recorded in, shown to the public in place of the person who made it."""
+    return Role.PLATFORM_ADMIN.value if actor.is_platform_admin else Role.EDITOR.value
 
 
 def require_platform_admin(actor: Actor, doing: str) -> str:

@@ -14,7 +14,7 @@ from domain.matters import resolve_matters
 from domain.register import party_key
 from domain.text import one_line
 
-CODE_KEY = re.compile(r"^[a-z][a-z0-9-]{1,62}$")
+CODE_KEY = re.compile(r"^[a-z][a-z0-9-]{1,62}\Z")
 TITLE_MAX = 300
 
 

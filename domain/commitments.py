@@ -159,7 +159,7 @@ class Commitment:
         )
 
 
-COMMITMENT_KEY = re.compile(r"^[a-z][a-z0-9-]{1,62}$")
+COMMITMENT_KEY = re.compile(r"^[a-z][a-z0-9-]{1,62}\Z")
 SUMMARY_MAX = 500
 QUOTE_MAX = 2000
 TERM_MAX = 200

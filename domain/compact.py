@@ -13,10 +13,10 @@ from domain.commitments import Commitment
 from domain.errors import Conflict, InvalidInput, NotFound
 from domain.events import RegistryAggregate, aggregate_id
 from domain.matters import resolve_matters
-from domain.text import one_line
+from domain.text import one_line, refuse_disguised
 
-PROPOSAL_KEY = re.compile(r"^[a-z][a-z0-9-]{1,62}$")
-SECTION_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
+PROPOSAL_KEY = re.compile(r"^[a-z][a-z0-9-]{1,62}\Z")
+SECTION_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}\Z")
 TITLE_MAX = 300
 TEXT_MAX = 50_000
 
@@ -110,7 +110,7 @@ def check_sections(sections: list[Section], *, allow_empty: bool = False) -> lis
         if s.key in seen:
             raise InvalidInput(f"The section key '{s.key}' appears twice; each section needs its own key.")
         seen.add(s.key)
-        heading = " ".join(s.heading.split())
+        heading = " ".join(refuse_disguised(s.heading, f"The heading of section '{s.key}'").split())
         if not heading:
             raise InvalidInput(f"Section '{s.key}' has no heading.")
         text = s.text.strip()
@@ -134,6 +134,13 @@ class Compact(RegistryAggregate):
         title: str
         effective_on: str
         sections: list[dict[str, Any]]
+        acting_as: str  # the role the actor recorded it in, which the public may see instead of who
+
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["acting_as"] = ""  # recorded before roles were kept: not known
 
     class AmendmentProposed(RegistryAggregate.Event):
         proposal: str
@@ -174,6 +181,13 @@ class Compact(RegistryAggregate):
         rationale: str
         upserted: list[dict[str, Any]]
         removed: list[str]
+        acting_as: str
+
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["acting_as"] = ""
 
     @staticmethod
     def create_id(tenant_slug: str, **_: object) -> str:
@@ -187,6 +201,7 @@ class Compact(RegistryAggregate):
         effective_on: str,
         sections: list[dict[str, Any]],
         actor: str,
+        acting_as: str = "",
     ) -> None:
         self.title = title
         self.compact_version = 1
@@ -232,6 +247,7 @@ class Compact(RegistryAggregate):
         upsert: list[Section],
         remove: list[str],
         actor: str,
+        acting_as: str = "",
     ) -> None:
         """Replace or add sections and remove others, from `effective_on`; version + 1."""
         reason, checked = self._check_change(effective_on, rationale, upsert, remove)
@@ -242,6 +258,7 @@ class Compact(RegistryAggregate):
             upserted=[s.as_dict() for s in checked],
             removed=list(remove),
             actor=actor,
+            acting_as=acting_as,
         )
 
     def propose(
@@ -311,7 +328,7 @@ class Compact(RegistryAggregate):
             raise Conflict(f"The proposal '{key}' was already {proposal.decision.lower()}.")
         return proposal
 
-    def adopt_proposal(self, *, key: str, adopted_on: date, actor: str) -> None:
+    def adopt_proposal(self, *, key: str, adopted_on: date, actor: str, acting_as: str = "") -> None:
         """Adopt a proposal after its consultation: it becomes the next version, from its effective date."""
         proposal = self._pending(key)
         if proposal.closes_on is not None and adopted_on < proposal.closes_on:
@@ -333,6 +350,7 @@ class Compact(RegistryAggregate):
             upserted=[s.as_dict() for s in checked],
             removed=list(proposal.remove),
             actor=actor,
+            acting_as=acting_as,
         )
 
     def reject_proposal(self, *, key: str, on: date, reason: str, actor: str) -> None:
@@ -423,6 +441,7 @@ class Compact(RegistryAggregate):
         upserted: list[dict[str, Any]],
         removed: list[str],
         actor: str,
+        acting_as: str = "",
     ) -> None:
         self.compact_version = compact_version
         self.effective_on = date.fromisoformat(effective_on)
@@ -452,7 +471,7 @@ def _lessons(p: ProjectLessons) -> dict[str, str]:
 
 
 def publish_compact(
-    *, tenant: str, title: str, effective_on: date, sections: list[Section], actor: str
+    *, tenant: str, title: str, effective_on: date, sections: list[Section], actor: str, acting_as: str = ""
 ) -> Compact:
     """Version 1 of a tenant's compact, after checking its title and sections."""
     return Compact(
@@ -461,4 +480,5 @@ def publish_compact(
         effective_on=effective_on.isoformat(),
         sections=[s.as_dict() for s in check_sections(sections)],
         actor=actor,
+        acting_as=acting_as,
     )

@@ -12,7 +12,7 @@ from domain.errors import Conflict, InvalidInput
 from domain.events import RegistryAggregate, aggregate_id
 from domain.text import one_line
 
-CONSULTATION_KEY = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
+CONSULTATION_KEY = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}\Z")
 TEXT_MAX = 5000
 
 

@@ -14,7 +14,7 @@ from domain.events import RegistryAggregate, aggregate_id
 from domain.register import party_key
 from domain.text import one_line
 
-DISPUTE_KEY = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
+DISPUTE_KEY = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}\Z")
 TEXT_MAX = 2000
 
 

@@ -13,7 +13,7 @@ from eventsourcing.domain import event
 
 from domain.errors import Conflict, InvalidInput, NotFound
 from domain.events import RegistryAggregate, aggregate_id
-from domain.text import one_line
+from domain.text import one_line, refuse_disguised
 
 PARTY_NAME_MAX = 200
 
@@ -52,7 +52,7 @@ class Contact:
     phone: str | None = None
 
     def checked(self) -> Contact:
-        name = " ".join(self.name.split())
+        name = " ".join(refuse_disguised(self.name, "The contact's name").split())
         if not name:
             raise InvalidInput("The contact's name is empty.")
         email = (self.email or "").strip() or None
@@ -64,8 +64,8 @@ class Contact:
         return Contact(name, email, phone)
 
 
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-PHONE = re.compile(r"^\+?[0-9 ()-]{6,20}$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+\Z")
+PHONE = re.compile(r"^\+?[0-9 ()-]{6,20}\Z")
 
 
 # Seals a person's text under their own key: (subject, text) -> an opaque sealed value.
@@ -253,7 +253,7 @@ class Register(RegistryAggregate):
                 f"'{party}' is not signed on {appointed_on.isoformat()}; a champion is appointed by a "
                 "party that has signed the compact."
             )
-        person = " ".join(name.split())
+        person = " ".join(refuse_disguised(name, "The champion's name").split())
         if not person:
             raise InvalidInput("The champion's name is empty.")
         current = self.champions.get(party_key(party))

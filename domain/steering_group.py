@@ -10,7 +10,7 @@ from eventsourcing.domain import event
 
 from domain.errors import Conflict, InvalidInput, NotFound
 from domain.events import RegistryAggregate, aggregate_id
-from domain.text import one_line
+from domain.text import one_line, refuse_disguised
 
 
 class SteeringRole(StrEnum):
@@ -96,7 +96,7 @@ class SteeringGroup(RegistryAggregate):
                 self._ended(
                     role=role.value, holder=previous.holder, code=None, on=since.isoformat(), actor=actor
                 )
-        party_name = " ".join(party.split()) if party else None
+        party_name = " ".join(refuse_disguised(party, "The party's name").split()) if party else None
         self._assigned(
             role=role.value,
             holder=name,

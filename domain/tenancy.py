@@ -11,7 +11,8 @@ from domain.errors import InvalidInput
 from domain.events import RegistryAggregate, aggregate_id
 from domain.text import one_line
 
-SLUG_PATTERN = re.compile(r"^[a-z][a-z0-9-]{1,62}$")
+# Matched whole (fullmatch): "$" alone would let a slug end in a newline.
+SLUG_PATTERN = re.compile(r"[a-z][a-z0-9-]{1,62}")
 NAME_MAX_LENGTH = 200
 
 
@@ -35,7 +36,7 @@ ALLOWED_PARENTS: dict[Tier, frozenset[Tier]] = {
 
 def check_slug(slug: str) -> str:
     """Return the slug if it is well formed, else explain the rule."""
-    if not SLUG_PATTERN.match(slug):
+    if not SLUG_PATTERN.fullmatch(slug):
         raise InvalidInput(
             f"'{slug}' is not a valid slug: use 2 to 63 characters of lower-case letters, "
             "digits and '-', starting with a letter (for example 'harlow' or 'east-of-england')."

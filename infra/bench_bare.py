@@ -13,8 +13,8 @@ import asyncpg
 import uvicorn
 from litestar import Litestar, post
 
-from api.app import READ_ROLE
 from infra.database import Database
+from infra.settings import Settings
 from projections.tiered_lookup import chain_of
 
 LATEST = datetime.max.replace(tzinfo=UTC)
@@ -28,10 +28,10 @@ def bare_app(db: Database) -> Litestar:
     async def lifespan(_app: Litestar) -> AsyncIterator[None]:
         pools.append(
             await asyncpg.create_pool(
-                **db.asyncpg_kwargs(),
+                **db.reader(Settings.from_env().reader_password).asyncpg_kwargs(),
                 min_size=1,
                 max_size=10,
-                server_settings={"role": READ_ROLE, "plan_cache_mode": "force_generic_plan"},
+                server_settings={"plan_cache_mode": "force_generic_plan"},
             )
         )
         yield

@@ -72,7 +72,7 @@ def _database() -> Database:
 
     settings = Settings.from_env()
     db = resolve_database(settings.database_url, settings.home)
-    run_migrate(db)
+    run_migrate(db, settings.reader_password)
     return db
 
 
@@ -135,7 +135,7 @@ def serve(host: str, port: int, no_worker: bool, demo: bool, documents: Path | N
     _logging(verbose)
     settings = Settings.from_env()
     db = resolve_database(settings.database_url, settings.home)
-    migrate(db)
+    migrate(db, settings.reader_password)
     if demo or documents:
         _load_demo(db, documents)
         # Answer the first request with the demo already in the read models.
@@ -149,7 +149,18 @@ def serve(host: str, port: int, no_worker: bool, demo: bool, documents: Path | N
     # uvicorn re-raises SIGTERM after its graceful shutdown; exiting normally instead lets the
     # embedded server's exit hook stop PostgreSQL rather than leave it running.
     signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(0))
-    uvicorn.run(app, host=host, port=port, log_level="debug" if verbose else "info")
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_level="debug" if verbose else "info",
+        # No banner naming the server software, and X-Forwarded-For believed only from the proxies the
+        # operator names: uvicorn would otherwise trust it from 127.0.0.1, so anyone on the host could
+        # claim any address and get a fresh rate-limit bucket with each request.
+        server_header=False,
+        proxy_headers=settings.forwarded_allow_ips is not None,
+        forwarded_allow_ips=settings.forwarded_allow_ips or "",
+    )
 
 
 @main.command()
@@ -163,7 +174,7 @@ def worker(verbose: bool) -> None:
     _logging(verbose)
     settings = Settings.from_env()
     db = resolve_database(settings.database_url, settings.home)
-    migrate(db)
+    migrate(db, settings.reader_password)
     runner = ProjectionWorker(db)
     scheduler = _scheduler(db, settings)
 
@@ -628,7 +639,7 @@ def migrate() -> None:
 
     _logging(False)
     settings = Settings.from_env()
-    run_migrate(resolve_database(settings.database_url, settings.home))
+    run_migrate(resolve_database(settings.database_url, settings.home), settings.reader_password)
     click.echo("schema is up to date")
 
 

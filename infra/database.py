@@ -14,6 +14,9 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 log = logging.getLogger(__name__)
 
+# The role the API reads as (infra/schema.sql grants it SELECT on the read models, under row-level security).
+READER_ROLE = "compacts_reader"
+
 
 @dataclass(frozen=True)
 class Database:
@@ -31,6 +34,20 @@ class Database:
 
     def psycopg_conninfo(self) -> str:
         return make_conninfo(self.url)
+
+    def as_user(self, user: str, password: str | None) -> Database:
+        """The same server and database, signed in as another role."""
+        parts = self.parts()
+        parts["user"] = user
+        parts.pop("password", None)
+        if password:
+            parts["password"] = password
+        return Database(make_conninfo(**parts))
+
+    def reader(self, password: str | None) -> Database:
+        """Where the API's reads sign in: as the reading role itself, which owns nothing and cannot
+        become any other role, so no statement a read runs can switch to the tables' owner."""
+        return self.as_user(READER_ROLE, password)
 
     def asyncpg_kwargs(self) -> dict[str, str | int]:
         """asyncpg takes no libpq keyword string, so spell the parts out."""

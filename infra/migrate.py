@@ -8,7 +8,7 @@ from importlib import resources
 import psycopg
 from psycopg import sql
 
-from infra.database import Database
+from infra.database import READER_ROLE, Database
 
 log = logging.getLogger(__name__)
 
@@ -20,8 +20,12 @@ def schema_sql() -> str:
     return resources.files("infra").joinpath("schema.sql").read_text(encoding="utf-8")
 
 
-def migrate(db: Database) -> None:
-    """Bring tables, roles and grants up to date; safe to run from many processes at once."""
+def migrate(db: Database, reader_password: str | None = None) -> None:
+    """Bring tables, roles and grants up to date; safe to run from many processes at once.
+
+    The reading role may sign in (the API's reads log in as it); with `reader_password` it needs that
+    password, which a server that does not trust local connections requires.
+    """
     from projections.catalogue import PROJECTIONS
     from projections.worker import create_view_tables
     from services.registry import Registry
@@ -31,6 +35,10 @@ def migrate(db: Database) -> None:
         conn.execute("SELECT pg_advisory_lock(%s)", (MIGRATION_LOCK_KEY,))
         try:
             conn.execute(schema_sql().encode())
+            login = sql.SQL("ALTER ROLE {} WITH LOGIN").format(sql.Identifier(READER_ROLE))
+            if reader_password:
+                login = sql.SQL("{} PASSWORD {}").format(login, sql.Literal(reader_password))
+            conn.execute(login)
             # The library's own statements (its row type, the tracking tables) come after ours,
             # so its CREATE TABLE IF NOT EXISTS finds the event store already made.
             Registry.connect(db, create_tables=True).close()

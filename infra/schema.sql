@@ -54,9 +54,12 @@ CREATE TABLE IF NOT EXISTS compact_versions (
     rationale text,
     recorded_at timestamptz NOT NULL,
     recorded_by text NOT NULL,
+    recorded_as text,
     position bigint NOT NULL,
     PRIMARY KEY (tenant_id, version)
 );
+-- The role each version was recorded in: the public sees it in place of the person.
+ALTER TABLE compact_versions ADD COLUMN IF NOT EXISTS recorded_as text;
 CREATE INDEX IF NOT EXISTS compact_versions_in_force_idx
     ON compact_versions (tenant_id, effective_on DESC, version DESC);
 CREATE TABLE IF NOT EXISTS compact_sections (
@@ -382,12 +385,13 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON tenants, tenant_ancestors, compact_versi
 
 -- Row-level security: ENABLE and FORCE on every read-model table, so no query can forget a
 -- tenant filter. The API reads as compacts_reader with, per transaction, the tenants whose
--- private rows it may see (compacts.tenants), whether it is a platform admin (compacts.admin)
+-- private rows it may see (compacts.tenants, an array in PostgreSQL's text form: never split on commas,
+-- so a tenant claim cannot smuggle in a second tenant), whether it is a platform admin (compacts.admin)
 -- and who it is (compacts.actor): see api/reading.py.
 CREATE OR REPLACE FUNCTION compacts_member(tenant text) RETURNS boolean
 LANGUAGE sql STABLE AS $$
     SELECT coalesce(current_setting('compacts.admin', true), '') = 'on'
-        OR tenant = ANY(string_to_array(coalesce(current_setting('compacts.tenants', true), ''), ','))
+        OR tenant = ANY(coalesce(nullif(current_setting('compacts.tenants', true), ''), '{}')::text[])
 $$;
 
 DO $$

@@ -46,6 +46,13 @@ class Settings:
     rate_per_address: int
     """`COMPACTS_RATE_PER_ADDRESS`: GraphQL requests a minute for one address without a token."""
 
+    reader_password: str | None
+    """`COMPACTS_READER_PASSWORD`: the password the API's reads sign in with as `compacts_reader`
+    (set by `compacts migrate`); unset, the server must trust that role's connections."""
+
+    forwarded_allow_ips: str | None
+    """`FORWARDED_ALLOW_IPS`: the proxies whose X-Forwarded-For is believed; unset, none is."""
+
     @classmethod
     def from_env(cls) -> Settings:
         return cls(
@@ -59,4 +66,6 @@ class Settings:
             checkpoint_seconds=_float("COMPACTS_CHECKPOINT_SECONDS", 3600.0),
             rate_per_token=int(os.environ.get("COMPACTS_RATE_PER_TOKEN") or 6000),
             rate_per_address=int(os.environ.get("COMPACTS_RATE_PER_ADDRESS") or 3000),
+            reader_password=os.environ.get("COMPACTS_READER_PASSWORD") or None,
+            forwarded_allow_ips=os.environ.get("FORWARDED_ALLOW_IPS") or None,
         )

@@ -633,11 +633,15 @@ def bad_input(
     refused request. In process: every command records its events or raises a domain error having
     stored nothing. Afterwards the read models catch up: nothing stored stops the projection worker.
     """
-    from infra.soak_input import fuzz_commands, fuzz_graphql
+    from infra.soak_input import fuzz_commands, fuzz_graphql, fuzz_hostile
 
-    out = Outcome("bad input at volume", "schemathesis, hypothesis")
+    out = Outcome("bad input at volume", "schemathesis, hypothesis, crafted")
     before = count(cluster.db, "SELECT count(*) FROM registry_events")
     http = fuzz_graphql(url, cluster.admin, cluster.db, tenants, per_operation)
+    crafted = fuzz_hostile(url, cluster.home, cluster.db, tenants)
+    http.requests += crafted.requests
+    http.answers += crafted.answers
+    http.failures += crafted.failures
     direct = fuzz_commands(cluster.db, tenants, per_command)
     try:
         wait_current(cluster.db, timeout=30)
@@ -667,7 +671,8 @@ def bad_input(
     }
     internal, leaks = http.answers["INTERNAL"], http.answers["leak"]
     out.detail = (
-        f"{http.requests} HTTP (schemathesis) + {direct.requests} commands (hypothesis): "
+        f"{http.requests} HTTP (schemathesis, {crafted.requests} crafted) + {direct.requests} commands "
+        "(hypothesis): "
         f"{http_5xx} HTTP 5xx, {internal} INTERNAL, {leaks} leaks, {refused_but_stored} stored when refused, "
         f"{other} other exceptions; read models {'current' if current else 'stuck'}"
         + "".join(f"\n    {f}" for f in failures[:5])

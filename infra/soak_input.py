@@ -12,9 +12,11 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import httpx
+import orjson
 import psycopg
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
@@ -328,4 +330,106 @@ def fuzz_commands(db: Database, tenants: list[str], per_command: int) -> Tally:
                         tally.accepted += 1
     finally:
         registry.close()
+    return tally
+
+
+def _forged(home: Path, **claims: Any) -> str:
+    """A token signed with the instance's own key, carrying whatever an identity provider might put in it."""
+    import time
+
+    import jwt
+
+    from infra.tokens import development_keys
+
+    keys = development_keys(home)
+    assert keys.signing_key is not None
+    now = int(time.time())
+    body = {"sub": "hostile", "roles": ["auditor"], "tenants": [], "iss": "compact-registry",
+            "aud": "compact-registry", "iat": now, "exp": now + 600, **claims}  # fmt: skip
+    return jwt.encode(body, keys.signing_key, algorithm="EdDSA", headers={"kid": keys.signing_kid})
+
+
+def _doubling_fragments(levels: int) -> str:
+    parts = ["{ ...L0 }"]
+    parts += [f"fragment L{i} on Query {{ __typename ...L{i + 1} ...L{i + 1} }}" for i in range(levels)]
+    return " ".join([*parts, f"fragment L{levels} on Query {{ __typename }}"])
+
+
+@dataclass(frozen=True)
+class Hostile:
+    """One crafted request and the status its answer must have (any contract code, unless one is named)."""
+
+    name: str
+    method: str
+    path: str
+    status: int
+    body: bytes | None = None
+    headers: tuple[tuple[str, str], ...] = ()
+    code: str | None = None
+
+
+def hostile_requests(home: Path, tenants: list[str]) -> list[Hostile]:
+    """The requests an adversarial test once broke the API with: each must now be refused cleanly."""
+    json_type = ("content-type", "application/json")
+    private = tenants[-1]
+    disputes = orjson.dumps({"query": f'{{ tenant(slug: "{private}") {{ disputes {{ summary }} }} }}'})
+
+    def bearer(**claims: Any) -> tuple[str, str]:
+        return ("authorization", f"Bearer {_forged(home, **claims)}")
+
+    fragments = orjson.dumps({"query": _doubling_fragments(24)})
+    huge = b'{"query": "' + b"x" * 2_000_000 + b'"}'
+    admin = bearer(roles=["platform-admin"])
+    bad, unauthenticated = "BAD_USER_INPUT", "UNAUTHENTICATED"
+    cases = [
+        Hostile("doubling fragments", "POST", "/graphql", 200, fragments, (json_type,), bad),
+        Hostile("two Authorization headers", "POST", "/graphql", 400, disputes,
+                (json_type, ("authorization", "Bearer a"), ("authorization", "Bearer b")), bad),
+        Hostile("comma in the tenant claim", "POST", "/graphql", 401, disputes,
+                (json_type, bearer(tenants=[f"x,{private}"])), unauthenticated),
+        Hostile("NUL in the subject claim", "POST", "/graphql", 401, disputes,
+                (json_type, bearer(sub="a\x00b")), unauthenticated),
+        Hostile("a token for 300 years", "POST", "/graphql", 401, disputes,
+                (json_type, bearer(exp=int(9e9))), unauthenticated),
+        Hostile("invalid UTF-8 body", "POST", "/graphql", 400, b"\xff\xfe{}", (json_type,), bad),
+        Hostile("NUL in a checkpoint path", "GET", "/checkpoints/harrow%00", 400, code=bad),
+        Hostile("an idempotent body over the limit", "POST", "/graphql", 413, huge,
+                (json_type, ("idempotency-key", "big"), admin), bad),
+    ]  # fmt: skip
+    for body in (b"null", b"123", b'"x"', b"true", b"[]", b"{"):
+        cases.append(Hostile(f"body {body.decode()}", "POST", "/graphql", 400, body, (json_type,), bad))
+    return cases
+
+
+def fuzz_hostile(url: str, home: Path, db: Database, tenants: list[str]) -> Tally:
+    """Each hostile request: the expected status, a contract code, nothing leaked, nothing stored."""
+    tally = Tally()
+    with httpx.Client(timeout=10) as client, psycopg.connect(db.psycopg_conninfo(), autocommit=True) as conn:
+        for case in hostile_requests(home, tenants):
+            before = event_count(conn)
+            tally.requests += 1
+            try:
+                response = client.request(
+                    case.method, url + case.path, content=case.body, headers=list(case.headers)
+                )
+                body = response.json()
+            except (httpx.HTTPError, ValueError) as error:
+                tally.answers[f"transport:{type(error).__name__}"] += 1
+                tally.fail(f"{case.name}: {type(error).__name__}")
+                continue
+            if response.status_code >= 500:
+                tally.answers[f"HTTP {response.status_code}"] += 1
+            errors = (body.get("errors") or []) if isinstance(body, dict) else []
+            codes = [str((e.get("extensions") or {}).get("code")) for e in errors]
+            tally.answers.update(c if c in CONTRACT_CODES else "no contract code" for c in codes)
+            if response.status_code != case.status or not codes or (case.code and codes[0] != case.code):
+                tally.fail(
+                    f"{case.name}: HTTP {response.status_code} {codes}, wanted {case.status} {case.code}"
+                )
+            if LEAK.search(response.text) or "summary" in response.text:
+                tally.answers["leak"] += 1
+                tally.fail(f"{case.name}: leaked {response.text[:200]!r}")
+            if event_count(conn) != before:
+                tally.answers["stored though refused"] += 1
+                tally.fail(f"{case.name}: stored though refused")
     return tally

@@ -15,10 +15,16 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from domain.actors import Actor, Role
+from domain.tenancy import SLUG_PATTERN
+from domain.text import disguised
 
 ALGORITHMS = ["EdDSA"]
 LEEWAY_SECONDS = 30
 DEFAULT_TTL_SECONDS = 3600
+# No token lives longer than this, whoever issued it (`COMPACTS_MAX_TOKEN_SECONDS`): a stolen token
+# that never expires is a key to the registry for good.
+MAX_TOKEN_SECONDS = 86_400
+SUB_MAX = 255
 
 
 class InvalidToken(Exception):
@@ -81,6 +87,7 @@ class KeyRing:
     signing_key: Ed25519PrivateKey | None
     verifying_keys: dict[str, Ed25519PublicKey]
     external: ExternalIssuer | None = None
+    max_token_seconds: int = MAX_TOKEN_SECONDS
 
     @property
     def signing_kid(self) -> str:
@@ -143,6 +150,18 @@ def configured_keys(jwks_path: Path, private_key_path: Path | None) -> KeyRing:
     return KeyRing(signing, verifying)
 
 
+def max_token_seconds() -> int:
+    """`COMPACTS_MAX_TOKEN_SECONDS`: the longest lifetime (exp - iat) a token may have."""
+    raw = os.environ.get("COMPACTS_MAX_TOKEN_SECONDS")
+    try:
+        value = int(raw) if raw else MAX_TOKEN_SECONDS
+    except ValueError:
+        raise SystemExit(f"COMPACTS_MAX_TOKEN_SECONDS must be a number of seconds, not {raw!r}.") from None
+    if value < 60:
+        raise SystemExit("COMPACTS_MAX_TOKEN_SECONDS must be at least 60.")
+    return value
+
+
 def load_keys(home: Path, *, production: bool, audience: str = "compact-registry") -> KeyRing:
     jwks = os.environ.get("COMPACTS_JWKS_FILE")
     private = os.environ.get("COMPACTS_JWT_PRIVATE_KEY_FILE")
@@ -156,7 +175,7 @@ def load_keys(home: Path, *, production: bool, audience: str = "compact-registry
         )
     else:
         ring = development_keys(home)
-    return KeyRing(ring.signing_key, ring.verifying_keys, external)
+    return KeyRing(ring.signing_key, ring.verifying_keys, external, max_token_seconds())
 
 
 def mint_token(
@@ -171,6 +190,11 @@ def mint_token(
 ) -> str:
     if keys.signing_key is None:
         raise InvalidToken("this instance has no signing key to mint tokens with")
+    if ttl > keys.max_token_seconds:
+        raise InvalidToken(
+            f"A token may live at most {keys.max_token_seconds} seconds here (COMPACTS_MAX_TOKEN_SECONDS); "
+            f"ask for a shorter --ttl than {ttl}."
+        )
     now = int(time.time())
     # A negative ttl is for testing integrations: expired by more than the verifier's leeway.
     expires = now + ttl if ttl >= 0 else now + ttl - LEEWAY_SECONDS - 1
@@ -196,25 +220,45 @@ def _claim(claims: dict[str, Any], path: str) -> Any:
     return value
 
 
+def _printable(value: str) -> bool:
+    return value.isprintable() and not disguised(value)
+
+
 def _actor(claims: dict[str, Any], sub_claim: str, roles_claim: str, tenants_claim: str) -> Actor:
     sub = _claim(claims, sub_claim)
     if not isinstance(sub, str) or not sub:
         raise InvalidToken(f"The bearer token has no '{sub_claim}' claim naming who it is for.")
+    if len(sub) > SUB_MAX or not _printable(sub):
+        raise InvalidToken(
+            f"The bearer token's '{sub_claim}' claim must be up to {SUB_MAX} printable characters."
+        )
     raw_roles = _claim(claims, roles_claim)
     if raw_roles is None and roles_claim == "roles":
         raw_roles = claims.get("role", [])
     raw_roles = [raw_roles] if isinstance(raw_roles, str) else (raw_roles or [])
     if not isinstance(raw_roles, list):
         raise InvalidToken(f"The bearer token's '{roles_claim}' claim must be a list of roles.")
-    roles = frozenset(Role(r) for r in raw_roles if r in {role.value for role in Role})
+    known = {role.value for role in Role}
+    roles = frozenset(Role(r) for r in raw_roles if isinstance(r, str) and r in known)
     tenants = _claim(claims, tenants_claim)
     tenants = [] if tenants is None else tenants
-    if not isinstance(tenants, list) or not all(isinstance(t, str) for t in tenants):
-        raise InvalidToken(f"The bearer token's '{tenants_claim}' claim must be a list of slugs.")
-    return Actor(sub=sub, roles=roles, tenants=frozenset(tenants))
+    # Each tenant whole, as a slug: a tenant named "essex,harrow" must never read as two.
+    if not isinstance(tenants, list) or not all(
+        isinstance(t, str) and SLUG_PATTERN.fullmatch(t) for t in tenants
+    ):
+        raise InvalidToken(
+            f"The bearer token's '{tenants_claim}' claim must be a list of tenant slugs (2 to 63 characters "
+            "of a-z, 0-9 and '-', starting with a letter)."
+        )
+    issuer = claims.get("iss")
+    return Actor(
+        sub=sub, roles=roles, tenants=frozenset(tenants), issuer=issuer if isinstance(issuer, str) else None
+    )
 
 
-def _decode(token: str, key: Any, algorithms: list[str], *, issuer: str, audience: str) -> dict[str, Any]:
+def _decode(
+    token: str, key: Any, algorithms: list[str], *, issuer: str, audience: str, max_seconds: int
+) -> dict[str, Any]:
     try:
         claims: dict[str, Any] = jwt.decode(
             token,
@@ -229,17 +273,33 @@ def _decode(token: str, key: Any, algorithms: list[str], *, issuer: str, audienc
         raise InvalidToken("The bearer token has expired; ask for a new one.") from error
     except jwt.PyJWTError as error:
         raise InvalidToken(f"The bearer token was refused: {error}.") from error
+    issued, expires = claims["iat"], claims["exp"]
+    if not isinstance(issued, int | float) or not isinstance(expires, int | float):
+        raise InvalidToken("The bearer token's 'iat' and 'exp' claims must be numbers.")
+    # Both from the issue date and from now: a token dated in the past cannot stretch its life either.
+    if expires - issued > max_seconds or expires - time.time() > max_seconds + LEEWAY_SECONDS:
+        raise InvalidToken(
+            f"The bearer token lives longer than the {max_seconds} seconds this registry allows; "
+            "ask for one with a shorter lifetime."
+        )
     return claims
 
 
-def _external(ext: ExternalIssuer, token: str) -> Actor:
+def _external(ext: ExternalIssuer, token: str, max_seconds: int) -> Actor:
     try:
         signing = ext.jwks.get_signing_key_from_jwt(token)
     except jwt.PyJWKClientError as error:
         raise InvalidToken(f"The identity provider's keys do not verify this token: {error}.") from error
     except jwt.PyJWTError as error:
         raise InvalidToken("The bearer token is not a JWT.") from error
-    claims = _decode(token, signing.key, list(ext.algorithms), issuer=ext.issuer, audience=ext.audience)
+    claims = _decode(
+        token,
+        signing.key,
+        list(ext.algorithms),
+        issuer=ext.issuer,
+        audience=ext.audience,
+        max_seconds=max_seconds,
+    )
     return _actor(claims, ext.sub_claim, ext.roles_claim, ext.tenants_claim)
 
 
@@ -252,10 +312,12 @@ def verify_token(keys: KeyRing, token: str, *, issuer: str, audience: str) -> Ac
     except jwt.PyJWTError as error:
         raise InvalidToken("The bearer token is not a JWT.") from error
     if keys.external is not None and claimed == keys.external.issuer:
-        return _external(keys.external, token)
+        return _external(keys.external, token, keys.max_token_seconds)
     kid = header.get("kid")
     public = keys.verifying_keys.get(kid) if isinstance(kid, str) else None
     if public is None:
         raise InvalidToken("The bearer token was signed with a key this registry does not know.")
-    claims = _decode(token, public, ALGORITHMS, issuer=issuer, audience=audience)
+    claims = _decode(
+        token, public, ALGORITHMS, issuer=issuer, audience=audience, max_seconds=keys.max_token_seconds
+    )
     return _actor(claims, "sub", "roles", "tenants")

@@ -20,8 +20,8 @@ NAME = "compact_text"
 
 INSERT_VERSION = """
 INSERT INTO compact_versions
-    (tenant_id, version, title, effective_on, rationale, recorded_at, recorded_by, position)
-VALUES (%s, %s, %s, %s, %s, %s, %s, %s)
+    (tenant_id, version, title, effective_on, rationale, recorded_at, recorded_by, recorded_as, position)
+VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)
 """
 INSERT_SECTION = """
 INSERT INTO compact_sections (tenant_id, version, ordinal, key, heading, body, matters)
@@ -47,7 +47,7 @@ class CompactTextView(ReadModelView):
             (
                 INSERT_VERSION,
                 (tenant, 1, event.title, event.effective_on, None, event.timestamp, event.actor,
-                 tracking.notification_id),
+                 event.acting_as or None, tracking.notification_id),
             )
         ]  # fmt: skip
         for ordinal, s in enumerate(event.sections, start=1):
@@ -69,7 +69,7 @@ class CompactTextView(ReadModelView):
             curs.execute(
                 INSERT_VERSION,
                 (tenant, version, row["title"], event.effective_on, event.rationale, event.timestamp,
-                 event.actor, tracking.notification_id),
+                 event.actor, event.acting_as or None, tracking.notification_id),
             )  # fmt: skip
             # Replaced sections keep their place; new ones go at the end.
             curs.execute(COPY_SECTIONS, {"tenant": tenant, "version": version, "dropped": [*event.removed]})
@@ -178,6 +178,7 @@ class VersionRow:
     rationale: str | None
     recorded_at: datetime
     recorded_by: str
+    recorded_as: str | None  # the role it was recorded in; None for versions recorded before roles were kept
 
 
 async def versions_of(conn: asyncpg.Connection, tenants: list[str]) -> dict[str, list[VersionRow]]:
@@ -196,6 +197,7 @@ async def versions_of(conn: asyncpg.Connection, tenants: list[str]) -> dict[str,
                 r["rationale"],
                 r["recorded_at"],
                 r["recorded_by"],
+                r["recorded_as"],
             )
         )
     return found

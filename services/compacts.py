@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
-from domain.actors import Actor, require_editor, require_platform_admin
+from domain.actors import Actor, acting_as, require_editor, require_platform_admin
 from domain.compact import Compact, ProjectLessons, Section, compact_id, publish_compact
 from domain.errors import Conflict, NotFound
 from domain.register import BodyKind, Contact, Register, Sector, register_id
@@ -26,7 +26,12 @@ class CompactService:
         if self.registry.exists(compact_id(tenant)):
             raise Conflict(f"'{tenant}' has already published its compact; amend it instead.")
         compact = publish_compact(
-            tenant=tenant, title=title, effective_on=effective_on, sections=sections, actor=who
+            tenant=tenant,
+            title=title,
+            effective_on=effective_on,
+            sections=sections,
+            actor=who,
+            acting_as=acting_as(actor),
         )
         return self.registry.record(compact, conflict=f"'{tenant}' has already published its compact.")
 
@@ -46,7 +51,12 @@ class CompactService:
             compact_id(tenant),
             Compact,
             lambda c: c.amend(
-                effective_on=effective_on, rationale=rationale, upsert=upsert, remove=remove, actor=who
+                effective_on=effective_on,
+                rationale=rationale,
+                upsert=upsert,
+                remove=remove,
+                actor=who,
+                acting_as=acting_as(actor),
             ),
             f"'{tenant}' has no compact yet; publish it first.",
         )
@@ -88,7 +98,7 @@ class CompactService:
         return self.registry.update(
             compact_id(tenant),
             Compact,
-            lambda c: c.adopt_proposal(key=key, adopted_on=adopted_on, actor=who),
+            lambda c: c.adopt_proposal(key=key, adopted_on=adopted_on, actor=who, acting_as=acting_as(actor)),
             f"'{tenant}' has no compact yet; publish it first.",
         )
 

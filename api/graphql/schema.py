@@ -8,16 +8,7 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import (
-    AddValidationRules,
-    DisableIntrospection,
-    MaxAliasesLimiter,
-    MaxTokensLimiter,
-    ParserCache,
-    QueryDepthLimiter,
-    SchemaExtension,
-    ValidationCache,
-)
+from strawberry.extensions import DisableIntrospection, MaxTokensLimiter, ParserCache, SchemaExtension
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
@@ -25,16 +16,14 @@ from strawberry.types import ExecutionContext
 from api.graphql import mutations, queries, upkeep
 from api.graphql.errors import UNAVAILABLE_ERRORS, ErrorCodes
 from api.graphql.input_text import RefuseUnstorableText
+from api.graphql.limits import BoundedValidation
 
 Query = merge_types("Query", (queries.Query, upkeep.UpkeepQuery))
 Mutation = merge_types("Mutation", (mutations.Mutation, upkeep.UpkeepMutation))
 
-# Limits checked before any resolver runs: deeper, wider or more aliased documents are refused.
-MAX_DEPTH = 12
-MAX_ALIASES = 30
+# Longer documents are refused while they are parsed; the other bounds are in api/graphql/limits.py.
 MAX_TOKENS = 3000
-# Parsed and validated documents kept per process: integrators send the same few documents again and
-# again, and validating one cost more than running it (two thirds of a lookup's time in a profile).
+# Parsed documents kept per process: integrators send the same few documents again and again.
 DOCUMENT_CACHE = 512
 
 
@@ -77,21 +66,15 @@ class RegistrySchema(strawberry.Schema):
 
 def build_schema(*, production: bool) -> strawberry.Schema:
     """The schema with its limits; production also hides introspection and field suggestions."""
-    # The limits' validation rules are made once: the validation cache is keyed by the rules, so rules
-    # made afresh for every request would never find a cached result.
-    limits = [
-        *QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules,
-        *MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules,
-    ]
     # Factories, not instances: each request gets extensions of its own (the caches are shared).
     extensions: list[Any] = [
         ReleaseReads,
         ErrorCodes,
         RefuseUnstorableText,
-        lambda: AddValidationRules(limits),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         lambda: DocumentCache(maxsize=DOCUMENT_CACHE),
-        lambda: ValidationCache(maxsize=DOCUMENT_CACHE),
+        # Measures the expanded document before validating it; DisableIntrospection adds its rule first.
+        BoundedValidation,
     ]
     if production:
         extensions.append(DisableIntrospection)

@@ -22,6 +22,7 @@ from api.graphql.upkeep_types import (
 )
 from domain import compact, diff, register
 from domain import steering_group as steering
+from domain.actors import Role
 from domain.errors import InvalidInput, NotFound
 from projections import compact_text, register_of_parties
 from projections.amendment_proposals import ProposalRow
@@ -121,7 +122,18 @@ class CompactVersion:
     effective_on: date
     rationale: str | None = strawberry.field(description="Null for version 1, the publication.")
     recorded_at: datetime
-    recorded_by: str
+    recorded_by: str = strawberry.field(
+        description="Who recorded it: the person for the tenant's members, otherwise the role and council."
+    )
+
+
+def recorded_in_role(role: str | None, tenant_name: str) -> str:
+    """Who recorded a version, as the public sees it: a role and a council, never a person."""
+    if role == Role.PLATFORM_ADMIN.value:
+        return "A platform administrator"
+    if role == Role.EDITOR.value:
+        return f"An editor for {tenant_name}"
+    return f"An editor for {tenant_name} or a platform administrator"
 
 
 @strawberry.type(description="A word of a changed section: same, added or removed.")
@@ -399,6 +411,7 @@ class Tenant:
     @strawberry.field(description="Every version of the compact, oldest first.")
     async def compact_versions(self, info: Info[Context, None]) -> list[CompactVersion]:
         rows = await info.context.loaders.versions.load(self.slug)
+        member = info.context.actor.can_audit(self.slug)
         return [
             CompactVersion(
                 version=r.version,
@@ -406,7 +419,7 @@ class Tenant:
                 effective_on=r.effective_on,
                 rationale=r.rationale,
                 recorded_at=r.recorded_at,
-                recorded_by=r.recorded_by,
+                recorded_by=r.recorded_by if member else recorded_in_role(r.recorded_as, self.name),
             )
             for r in rows
         ]

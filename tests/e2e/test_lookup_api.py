@@ -145,21 +145,30 @@ def test_an_amendment_recorded_late_shows_in_as_of_but_not_at_an_earlier_recorde
 def test_versions_and_a_word_by_word_diff(server: Server, chain: str) -> None:
     ok(server, 'mutation { amendCompact(tenant: "harlow", effectiveOn: "2010-01-01", rationale: "Clearer notice", upsertSections: [{key: "4.2", heading: "Funding", text: "Twelve weeks written notice.", matters: ["funding"]}], removeSections: ["1"]) { version } }', chain)  # fmt: skip
     tenant = ok(server, '{ tenant(slug: "harlow") { compactVersions { version effectiveOn rationale recordedBy } compactDiff(from: 2, to: 3) { fromVersion toVersion added { key } removed { key } changed { key marked before { text } after { text } } } } }')["tenant"]  # fmt: skip
+    # The public sees the role a version was recorded in, never the person's address.
     assert tenant["compactVersions"] == [
-        {"version": 1, "effectiveOn": "2004-01-14", "rationale": None, "recordedBy": "tester@example.org"},
+        {
+            "version": 1,
+            "effectiveOn": "2004-01-14",
+            "rationale": None,
+            "recordedBy": "A platform administrator",
+        },
         {
             "version": 2,
             "effectiveOn": "2006-04-01",
             "rationale": "Review",
-            "recordedBy": "tester@example.org",
+            "recordedBy": "A platform administrator",
         },
         {
             "version": 3,
             "effectiveOn": "2010-01-01",
             "rationale": "Clearer notice",
-            "recordedBy": "tester@example.org",
+            "recordedBy": "A platform administrator",
         },
     ]
+    auditor = server.token("auditor", tenants=("harlow",), sub="auditor@harlow.example")
+    member = ok(server, '{ tenant(slug: "harlow") { compactVersions { recordedBy } } }', auditor)["tenant"]
+    assert [v["recordedBy"] for v in member["compactVersions"]] == ["tester@example.org"] * 3
     assert tenant["compactDiff"] == {
         "fromVersion": 2,
         "toVersion": 3,

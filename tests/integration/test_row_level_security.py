@@ -119,9 +119,7 @@ def test_the_worker_role_writes_read_models_and_nothing_else(
 
 
 async def visible(db: Database, actor: Actor) -> dict[str, set[str]]:
-    pool = await asyncpg.create_pool(
-        **db.asyncpg_kwargs(), min_size=1, max_size=1, server_settings={"role": "compacts_reader"}
-    )
+    pool = await asyncpg.create_pool(**db.reader(None).asyncpg_kwargs(), min_size=1, max_size=1)
     try:
         async with reading(pool, actor) as conn:
             return {
@@ -150,7 +148,7 @@ def test_raw_sql_as_the_api_role_sees_only_what_the_reader_may(two_tenants: Data
 
 
 async def try_write(db: Database) -> str:
-    conn = await asyncpg.connect(**db.asyncpg_kwargs(), server_settings={"role": "compacts_reader"})
+    conn = await asyncpg.connect(**db.reader(None).asyncpg_kwargs())
     try:
         async with conn.transaction():
             await conn.execute("SELECT set_config('compacts.tenants', 'alpha', true)")
@@ -167,9 +165,7 @@ def test_the_api_role_cannot_write_read_models_even_for_its_own_tenant(two_tenan
 
 
 async def a_then_b(db: Database) -> tuple[set[str], str]:
-    pool = await asyncpg.create_pool(
-        **db.asyncpg_kwargs(), min_size=1, max_size=1, server_settings={"role": "compacts_reader"}
-    )
+    pool = await asyncpg.create_pool(**db.reader(None).asyncpg_kwargs(), min_size=1, max_size=1)
     try:
         failed = False
         try:
@@ -188,13 +184,11 @@ async def a_then_b(db: Database) -> tuple[set[str], str]:
 
 
 def test_one_pooled_connection_serving_a_then_b_leaks_nothing(two_tenants: Database) -> None:
-    assert asyncio.run(a_then_b(two_tenants)) == ({"beta"}, "beta")
+    assert asyncio.run(a_then_b(two_tenants)) == ({"beta"}, "{beta}")
 
 
 async def consultations_seen(db: Database, actor: Actor) -> list[str]:
-    pool = await asyncpg.create_pool(
-        **db.asyncpg_kwargs(), min_size=1, max_size=1, server_settings={"role": "compacts_reader"}
-    )
+    pool = await asyncpg.create_pool(**db.reader(None).asyncpg_kwargs(), min_size=1, max_size=1)
     try:
         async with reading(pool, actor) as conn:
             return [r[0] for r in await conn.fetch("SELECT key FROM consultations ORDER BY key")]

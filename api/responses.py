@@ -1,0 +1,90 @@
+"""Answers sent from the ASGI layer before the app: GraphQL-shaped errors, and every response's headers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import orjson
+from litestar.enums import ScopeType
+from litestar.types import (
+    ASGIApp,
+    HTTPResponseBodyEvent,
+    HTTPResponseStartEvent,
+    Message,
+    Receive,
+    Scope,
+    Send,
+)
+
+
+def json_error(message: str, code: str) -> dict[str, Any]:
+    """The shape of every error the registry sends: GraphQL's, with one of the contract's codes."""
+    return {"data": None, "errors": [{"message": message, "extensions": {"code": code}}]}
+
+
+def error_body(message: str, code: str) -> bytes:
+    return orjson.dumps(json_error(message, code))
+
+
+async def send_json(
+    send: Send, status: int, body: bytes, headers: Iterable[tuple[bytes, bytes]] = ()
+) -> None:
+    start: HTTPResponseStartEvent = {
+        "type": "http.response.start",
+        "status": status,
+        "headers": [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(body)).encode()),
+            *headers,
+        ],
+    }
+    await send(start)
+    chunk: HTTPResponseBodyEvent = {"type": "http.response.body", "body": body, "more_body": False}
+    await send(chunk)
+
+
+async def send_error(
+    send: Send, status: int, message: str, code: str, headers: Iterable[tuple[bytes, bytes]] = ()
+) -> None:
+    """A GraphQL-shaped error with one of the contract's codes."""
+    await send_json(send, status, error_body(message, code), headers)
+
+
+# On every response: no content sniffing, no referrer leaving the platform, never framed by another site.
+ALWAYS = (
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"x-frame-options", b"DENY"),
+)
+NO_STORE = (b"cache-control", b"no-store")
+
+
+def security_headers(app: ASGIApp) -> ASGIApp:
+    """Adds ALWAYS to every response, and `Cache-Control: no-store` to any answer to a signed-in caller.
+
+    A signed-in caller's answer may hold private rows; no shared cache, proxy or browser may keep it.
+    """
+
+    async def headers(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != ScopeType.HTTP:
+            await app(scope, receive, send)
+            return
+        signed_in = any(name == b"authorization" for name, _ in scope.get("headers", []))
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                present = {name.lower() for name, _ in message.get("headers", [])}
+                extra = [h for h in ALWAYS if h[0] not in present]
+                if signed_in:
+                    extra = [h for h in extra if h[0] != b"cache-control"]
+                    message["headers"] = [
+                        h for h in message.get("headers", []) if h[0].lower() != b"cache-control"
+                    ]
+                    extra.append(NO_STORE)
+                message["headers"] = [*message.get("headers", []), *extra]
+            await send(message)
+
+        await app(scope, receive, send_with_headers)
+
+    return headers
