@@ -221,3 +221,101 @@ def check_commitment(c: Commitment) -> Commitment:
         steps=c.steps,
         quote=quote,
     )
+
+
+@dataclass(frozen=True)
+class GovernedBy:
+    """The commitment a record was judged against when it was made, and how the tier walk found it."""
+
+    tenant: str
+    section: str
+    key: str
+    kind: CommitmentKind
+    summary: str
+    period: Period | None
+    explanation: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "tenant": self.tenant,
+            "section": self.section,
+            "key": self.key,
+            "kind": self.kind.value,
+            "summary": self.summary,
+            "period": self.period.as_dict() if self.period else None,
+            "explanation": self.explanation,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> GovernedBy | None:
+        if data is None:
+            return None
+        return cls(
+            tenant=data["tenant"],
+            section=data["section"],
+            key=data["key"],
+            kind=CommitmentKind(data["kind"]),
+            summary=data["summary"],
+            period=Period.from_dict(data.get("period")),
+            explanation=data["explanation"],
+        )
+
+
+class Reach(StrEnum):
+    """Which parties of the register a term of `bound` reaches, as far as the register can tell."""
+
+    ALL = "ALL"  # "all partners", "partner organisations", "parties", "signatories"
+    PUBLIC = "PUBLIC"  # "public bodies", "statutory sector", "local authorities"
+    VOLUNTARY = "VOLUNTARY"  # "voluntary and community organisations", "VCOs"
+    FUND_DISTRIBUTORS = "FUND_DISTRIBUTORS"  # "bodies distributing funds on behalf of the public sector"
+    UNKNOWN = "UNKNOWN"  # "larger voluntary organisations", "partnership board": the register cannot say
+
+
+_SIZE = re.compile(r"\b(larger|smaller|large|small|major)\b")
+_BOARDS = re.compile(r"\b(board|steering group|committee|forum)\b")
+_FUNDS = re.compile(r"\bdistribut\w*\s+(public\s+)?funds?\b|\bon\s+behalf\s+of\s+the\s+public\s+sector\b")
+_PUBLIC = re.compile(r"\b(public|statutory|local\s+authorit\w*|councils?|government)\b")
+_VOLUNTARY = re.compile(r"\b(voluntary|community\s+sector|vcs|vcos?|charit\w*|third\s+sector)\b")
+_ALL = re.compile(
+    r"\b(partners?|partner\s+organisations?|parties|party|signator\w*|organisations?|agencies|bodies)\b"
+)
+
+
+def reach(term: str) -> Reach:
+    """How far one term of `bound` reaches into the register (its sectors); see Reach."""
+    words = " ".join(term.casefold().split())
+    if _FUNDS.search(words):
+        return Reach.FUND_DISTRIBUTORS
+    if _SIZE.search(words) or _BOARDS.search(words):
+        return Reach.UNKNOWN
+    public, voluntary = bool(_PUBLIC.search(words)), bool(_VOLUNTARY.search(words))
+    if public and voluntary:
+        return Reach.ALL
+    if public:
+        return Reach.PUBLIC
+    if voluntary:
+        return Reach.VOLUNTARY
+    return Reach.ALL if _ALL.search(words) else Reach.UNKNOWN
+
+
+def binds(bound: tuple[str, ...], sector: str) -> bool:
+    """Whether a term of `bound` certainly reaches a party of this sector (STATUTORY, VOLUNTARY_COMMUNITY...).
+
+    A commitment that names no one binds every party; a term the register cannot judge binds no one here.
+    """
+    if not bound:
+        return True
+    for term in bound:
+        found = reach(term)
+        if found is Reach.ALL:
+            return True
+        if found is Reach.PUBLIC and sector == "STATUTORY":
+            return True
+        if found is Reach.VOLUNTARY and sector == "VOLUNTARY_COMMUNITY":
+            return True
+    return False
+
+
+def unjudged(bound: tuple[str, ...]) -> tuple[str, ...]:
+    """The terms of `bound` the register cannot judge a party against."""
+    return tuple(t for t in bound if reach(t) is Reach.UNKNOWN)

@@ -9,7 +9,7 @@ from typing import Any
 
 from eventsourcing.domain import event
 
-from domain.commitments import Commitment
+from domain.commitments import Commitment, CommitmentKind, check_commitment
 from domain.errors import Conflict, InvalidInput, NotFound
 from domain.events import RegistryAggregate, aggregate_id
 from domain.matters import resolve_matters
@@ -96,7 +96,8 @@ def check_title(title: str) -> str:
 
 
 def check_sections(sections: list[Section], *, allow_empty: bool = False) -> list[Section]:
-    """Sections with well-formed, unique keys, non-empty headings and text, and known matters."""
+    """Sections with well-formed, unique keys, non-empty headings and text, known matters, and commitments
+    that each pass their own checks and have keys unique across the sections given."""
     if not sections and not allow_empty:
         raise InvalidInput("A compact needs at least one section.")
     seen: set[str] = set()
@@ -118,8 +119,40 @@ def check_sections(sections: list[Section], *, allow_empty: bool = False) -> lis
             raise InvalidInput(f"Section '{s.key}' has no text.")
         if len(text) > TEXT_MAX:
             raise InvalidInput(f"Section '{s.key}' is longer than {TEXT_MAX} characters.")
-        checked.append(Section(s.key, heading, text, tuple(resolve_matters(list(s.matters)))))
+        matters = tuple(resolve_matters(list(s.matters)))
+        planned = tuple(resolve_matters(list(s.planned)))
+        both = sorted(set(matters) & set(planned))
+        if both:
+            raise InvalidInput(
+                f"Section '{s.key}' both covers and only plans {', '.join(both)}; a matter the section only "
+                "promises to develop is planned, not covered."
+            )
+        commitments = tuple(check_commitment(c) for c in s.commitments)
+        checked.append(Section(s.key, heading, text, matters, planned, commitments))
+    unique_commitments(checked)
     return checked
+
+
+def unique_commitments(sections: list[Section]) -> None:
+    """Commitment keys name one commitment in the whole compact."""
+    where: dict[str, str] = {}
+    for s in sections:
+        for c in s.commitments:
+            if c.key in where:
+                raise InvalidInput(
+                    f"The commitment key '{c.key}' is used in section '{where[c.key]}' and in section "
+                    f"'{s.key}'; each commitment needs its own key."
+                )
+            where[c.key] = s.key
+
+
+@dataclass(frozen=True)
+class Version:
+    """One version of the text, as the aggregate keeps it to say what was in force on a date."""
+
+    version: int
+    effective_on: date
+    sections: tuple[Section, ...]
 
 
 def compact_id(tenant: str) -> str:
@@ -135,12 +168,21 @@ class Compact(RegistryAggregate):
         effective_on: str
         sections: list[dict[str, Any]]
         acting_as: str  # the role the actor recorded it in, which the public may see instead of who
+        draft: bool  # published for consultation: in force only once adopted
+        consultation_closes_on: str | None
 
         class_version = 2
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
             state["acting_as"] = ""  # recorded before roles were kept: not known
+            state["draft"] = False  # every compact was published in force then
+            state["consultation_closes_on"] = None
+
+    class CompactAdopted(RegistryAggregate.Event):
+        """A draft compact adopted: its text is in force from `on`."""
+
+        on: str
 
     class AmendmentProposed(RegistryAggregate.Event):
         proposal: str
@@ -202,6 +244,8 @@ class Compact(RegistryAggregate):
         sections: list[dict[str, Any]],
         actor: str,
         acting_as: str = "",
+        draft: bool = False,
+        consultation_closes_on: str | None = None,
     ) -> None:
         self.title = title
         self.compact_version = 1
@@ -210,6 +254,48 @@ class Compact(RegistryAggregate):
         self.sections: dict[str, Section] = {s["key"]: Section.from_dict(s) for s in sections}
         self.proposals: dict[str, Proposal] = {}
         self.reviews_held: set[date] = set()
+        self.draft = draft
+        self.consultation_closes_on = (
+            date.fromisoformat(consultation_closes_on) if consultation_closes_on else None
+        )
+        self.adopted_on: date | None = None
+        self.versions = [Version(1, self.published_on, tuple(self.sections.values()))]
+
+    def in_force(self, on: date) -> Version | None:
+        """The version in force on `on`: the latest to take effect by then, once a draft is adopted."""
+        if self.draft and (self.adopted_on is None or self.adopted_on > on):
+            return None
+        taken = [v for v in self.versions if v.effective_on <= on]
+        return max(taken, key=lambda v: (v.effective_on, v.version)) if taken else None
+
+    def commitments_on(self, on: date, kind: CommitmentKind) -> list[tuple[str, Commitment]]:
+        """The commitments of a kind in the text in force on `on`, with the section holding each."""
+        version = self.in_force(on)
+        if version is None:
+            return []
+        return [(s.key, c) for s in version.sections for c in s.commitments if c.kind is kind]
+
+    def adopt(self, *, on: date, actor: str) -> None:
+        """Put a draft compact into force from `on`, after its consultation."""
+        if not self.draft:
+            raise Conflict("This compact was published in force, not as a draft; there is nothing to adopt.")
+        if self.adopted_on is not None:
+            raise Conflict(f"The draft was already adopted, on {self.adopted_on.isoformat()}.")
+        if on < self.published_on:
+            raise InvalidInput(
+                f"The draft was published on {self.published_on.isoformat()}; it cannot be adopted "
+                "before that."
+            )
+        if self.consultation_closes_on is not None and on < self.consultation_closes_on:
+            raise InvalidInput(
+                f"The consultation on the draft is open until {self.consultation_closes_on.isoformat()}; "
+                "adopt it after it closes."
+            )
+        self._adopted_draft(on=on.isoformat(), actor=actor)
+
+    @event(CompactAdopted)
+    def _adopted_draft(self, on: str, actor: str) -> None:
+        self.adopted_on = date.fromisoformat(on)
 
     def _check_change(
         self, effective_on: date, rationale: str, upsert: list[Section], remove: list[str]
@@ -237,6 +323,8 @@ class Compact(RegistryAggregate):
         remaining = (set(self.sections) - set(remove)) | upserted_keys
         if not remaining:
             raise InvalidInput("The amendment would leave the compact with no sections.")
+        kept = [s for key, s in self.sections.items() if key not in upserted_keys and key not in remove]
+        unique_commitments([*kept, *checked])
         return reason, checked
 
     def amend(
@@ -449,6 +537,7 @@ class Compact(RegistryAggregate):
             del self.sections[key]
         for data in upserted:
             self.sections[data["key"]] = Section.from_dict(data)
+        self.versions.append(Version(compact_version, self.effective_on, tuple(self.sections.values())))
 
 
 def _lessons(p: ProjectLessons) -> dict[str, str]:
@@ -471,9 +560,24 @@ def _lessons(p: ProjectLessons) -> dict[str, str]:
 
 
 def publish_compact(
-    *, tenant: str, title: str, effective_on: date, sections: list[Section], actor: str, acting_as: str = ""
+    *,
+    tenant: str,
+    title: str,
+    effective_on: date,
+    sections: list[Section],
+    actor: str,
+    acting_as: str = "",
+    draft: bool = False,
+    consultation_closes_on: date | None = None,
 ) -> Compact:
-    """Version 1 of a tenant's compact, after checking its title and sections."""
+    """Version 1 of a tenant's compact, after checking its title and sections.
+
+    A draft is published for consultation on `effective_on` and is in force only once adopted.
+    """
+    if consultation_closes_on is not None and not draft:
+        raise InvalidInput("Only a draft is published with a consultation; say that it is a draft.")
+    if consultation_closes_on is not None and consultation_closes_on < effective_on:
+        raise InvalidInput("The consultation on the draft cannot close before the draft is published.")
     return Compact(
         tenant_slug=tenant,
         title=check_title(title),
@@ -481,4 +585,6 @@ def publish_compact(
         sections=[s.as_dict() for s in check_sections(sections)],
         actor=actor,
         acting_as=acting_as,
+        draft=draft,
+        consultation_closes_on=consultation_closes_on.isoformat() if consultation_closes_on else None,
     )

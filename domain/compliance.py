@@ -1,78 +1,48 @@
-"""What a compact's own rules say is missing or late on a date, each finding naming its rule."""
+"""What a compact's own commitments say is missing or late on a date; each finding names the one that governs.
+
+Nothing here holds a figure of its own: every period comes from the commitment that governs, found by the
+tier walk (domain/lookup.py), and a kind of commitment that nothing governs is listed, never checked.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
-from domain.compact_rules import Rules
-from domain.funding_notices import add_months
+from domain.commitments import CommitmentKind, GovernedBy, Period, PeriodUnit, binds, unjudged
 
-
-@dataclass(frozen=True)
-class Rule:
-    key: str
-    title: str
-    commitment: str  # the commitment the rule comes from, in the seeds' terms
-
-
-RULES: dict[str, Rule] = {
-    r.key: r
-    for r in (
-        Rule(
-            "champion-for-every-party",
-            "Every signed party has a Compact Champion",
-            "Each organisation that signs the compact names a champion to keep it alive in that "
-            "organisation (Havering 5.3, Essex section 4).",
-        ),
-        Rule(
-            "codes-reviewed-when-due",
-            "Codes of Good Practice are reviewed by their review date",
-            "Codes are developed, adopted and then reviewed by the steering group (Havering 5.1, "
-            "Harlow 'Next steps').",
-        ),
-        Rule(
-            "consultation-minimum-period",
-            "Consultations run for the minimum period, or say why not",
-            "Consultation is timely and gives enough time to respond; a shorter period is justified "
-            "(Essex section 5, Harlow, Hertsmere).",
-        ),
-        Rule(
-            "funding-notice-period",
-            "Funding changes get the minimum written notice, or record the exceptional circumstances",
-            "At least three months' written notice, with a rationale, before funding changes or ends, "
-            "save in exceptional circumstances (Hertsmere).",
-        ),
-        Rule(
-            "dispute-stage-deadline",
-            "A dispute stage ends by its deadline",
-            "Disputes are settled quickly and as close to the dispute as possible, then investigated, "
-            "then mediated (Harrow 'Keeping the Compact Live', Havering sections 1 and 6).",
-        ),
-        Rule(
-            "annual-review",
-            "The compact is reviewed every year",
-            "The partners review the compact each year and report on achievements and amendments "
-            "(Harlow 'Making it work', Essex section 6, Havering 5.4).",
-        ),
-    )
-}
+# "Annual" is itself the figure an ANNUAL_REVIEW commitment sets: a review at least once a year.
+YEAR = Period(1, PeriodUnit.YEARS)
+# The kinds a tenant's compliance is judged on; OTHER undertakings are recorded and shown, never checked.
+CHECKED: tuple[CommitmentKind, ...] = tuple(k for k in CommitmentKind if k is not CommitmentKind.OTHER)
 
 
 @dataclass(frozen=True)
 class Finding:
-    rule: str
+    """A governing commitment broken: what, by whom or what, and since when."""
+
+    kind: CommitmentKind
     subject: str
     detail: str
+    governed_by: GovernedBy
     due_on: date | None = None
 
 
 @dataclass(frozen=True)
-class OpenStage:
-    dispute: str
-    stage: str
-    started_on: date
-    deadline_on: date
+class PartyFact:
+    name: str
+    sector: str
+    signed_on: date
+    champions: int
+
+
+@dataclass(frozen=True)
+class CodeFact:
+    key: str
+    title: str
+    adopted_on: date
+    reviewed_on: date | None
 
 
 @dataclass(frozen=True)
@@ -81,8 +51,8 @@ class ConsultationFact:
     title: str
     opens_on: date
     closes_on: date
-    minimum_weeks: int
     explained: bool
+    governed_by: GovernedBy | None  # recorded when it opened
 
 
 @dataclass(frozen=True)
@@ -92,25 +62,31 @@ class NoticeFact:
     voluntary_body: str
     given_on: date
     effective_on: date
-    minimum_months: int
     explained: bool
+    governed_by: GovernedBy | None  # recorded when it was given
 
 
 @dataclass(frozen=True)
-class CodeFact:
-    key: str
-    title: str
-    next_review_due: date | None
+class OpenStage:
+    dispute: str
+    stage: str
+    started_on: date
+    deadline_on: date | None
+    governed_by: GovernedBy | None  # recorded when the dispute was raised
 
 
 @dataclass(frozen=True)
 class Facts:
-    """What the read models say of one tenant on `as_of`; disputes only where the reader may see them."""
+    """What the read models say of one tenant on `as_of`; disputes only where the reader may see them.
+
+    `governing` holds, for each kind judged on the day itself (champions, reviews), the commitment that
+    governs the tenant on `as_of` with its exceptions and whom it binds, or None where nothing does.
+    """
 
     as_of: date
-    rules: Rules
-    published_on: date | None
-    parties_without_champion: list[tuple[str, date]] = field(default_factory=list)
+    governing: Mapping[CommitmentKind, Governed | None]
+    in_force_since: date | None
+    parties: list[PartyFact] = field(default_factory=list)
     codes: list[CodeFact] = field(default_factory=list)
     consultations: list[ConsultationFact] = field(default_factory=list)
     notices: list[NoticeFact] = field(default_factory=list)
@@ -118,76 +94,177 @@ class Facts:
     last_review_on: date | None = None
 
 
-def check(facts: Facts) -> list[Finding]:
-    """Every finding on `as_of`, in the order of the rules."""
-    on = facts.as_of
-    found: list[Finding] = []
-    for party, signed_on in facts.parties_without_champion:
-        found.append(
-            Finding(
-                "champion-for-every-party", party, f"signed on {signed_on.isoformat()}; no current champion"
-            )
+@dataclass(frozen=True)
+class Governed:
+    """A governing commitment as compliance needs it: the reference, whom it binds, its exceptions."""
+
+    by: GovernedBy
+    bound: tuple[str, ...] = ()
+    exceptions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Report:
+    findings: list[Finding]
+    ungoverned: list[CommitmentKind]
+    not_checked: list[str]
+
+
+def check(facts: Facts) -> Report:
+    """Every finding on `as_of`, kind by kind, with what nothing governs and what could not be judged."""
+    findings: list[Finding] = []
+    not_checked: list[str] = []
+    findings += _champions(facts, not_checked)
+    findings += _code_reviews(facts)
+    findings += _consultations(facts)
+    findings += _notices(facts)
+    findings += _stages(facts)
+    findings += _annual_review(facts)
+    ungoverned: list[CommitmentKind] = [k for k in CHECKED if facts.governing.get(k) is None]
+    return Report(findings, ungoverned, not_checked)
+
+
+def _where(by: GovernedBy) -> str:
+    return f"{by.tenant} section {by.section}"
+
+
+def _champions(facts: Facts, not_checked: list[str]) -> list[Finding]:
+    governed = facts.governing.get(CommitmentKind.CHAMPIONS)
+    if governed is None:
+        return []
+    unclear = unjudged(governed.bound)
+    if unclear:
+        not_checked.append(
+            f"Champions for {', '.join(unclear)} ({_where(governed.by)}): the Register of Parties does not "
+            "say which parties these are, so whether they have a champion is not checked."
         )
+    return [
+        Finding(
+            CommitmentKind.CHAMPIONS,
+            p.name,
+            f"signed on {p.signed_on.isoformat()}; no current champion",
+            governed.by,
+        )
+        for p in facts.parties
+        if p.champions == 0 and binds(governed.bound, p.sector)
+    ]
+
+
+def _code_reviews(facts: Facts) -> list[Finding]:
+    governed = facts.governing.get(CommitmentKind.CODE_REVIEW)
+    period = governed.by.period if governed else None
+    if governed is None or period is None:
+        return []
+    found = []
     for code in facts.codes:
-        if code.next_review_due is not None and code.next_review_due < on:
+        last = code.reviewed_on or code.adopted_on
+        due = period.after(last)
+        if due < facts.as_of:
             found.append(
                 Finding(
-                    "codes-reviewed-when-due",
+                    CommitmentKind.CODE_REVIEW,
                     code.key,
-                    f"'{code.title}' was due for review on {code.next_review_due.isoformat()}",
-                    code.next_review_due,
-                )
-            )
-    for c in facts.consultations:
-        weeks = (c.closes_on - c.opens_on).days / 7
-        if (
-            c.opens_on <= on
-            and not c.explained
-            and c.closes_on < c.opens_on + timedelta(weeks=c.minimum_weeks)
-        ):
-            found.append(
-                Finding(
-                    "consultation-minimum-period",
-                    c.key,
-                    f"'{c.title}' ran {weeks:.1f} weeks ({c.opens_on.isoformat()} to "
-                    f"{c.closes_on.isoformat()}), "
-                    f"less than the minimum {c.minimum_weeks}, and no reason is recorded",
-                    c.opens_on,
-                )
-            )
-    for n in facts.notices:
-        if n.given_on <= on and not n.explained and n.effective_on < add_months(n.given_on, n.minimum_months):
-            found.append(
-                Finding(
-                    "funding-notice-period",
-                    n.key,
-                    f"{n.public_body} gave {n.voluntary_body} notice on {n.given_on.isoformat()} for "
-                    f"{n.effective_on.isoformat()}, less than {n.minimum_months} months, and no exceptional "
-                    "circumstances are recorded",
-                    n.given_on,
-                )
-            )
-    for s in facts.open_stages:
-        if s.deadline_on < on:
-            found.append(
-                Finding(
-                    "dispute-stage-deadline",
-                    s.dispute,
-                    f"stage {s.stage} began on {s.started_on.isoformat()} and was due to end by "
-                    f"{s.deadline_on.isoformat()} ({(on - s.deadline_on).days} days late)",
-                    s.deadline_on,
-                )
-            )
-    if facts.published_on is not None and facts.published_on <= on:
-        due = add_months(facts.last_review_on or facts.published_on, facts.rules.review_months)
-        if due < on:
-            last = facts.last_review_on.isoformat() if facts.last_review_on else "none since publication"
-            found.append(
-                Finding(
-                    "annual-review",
-                    "compact",
-                    f"no review in the {facts.rules.review_months} months to {on.isoformat()} (last: {last})",
+                    f"'{code.title}' was last {'reviewed' if code.reviewed_on else 'adopted'} on "
+                    f"{last.isoformat()}; a review every {period.describe()} was due by {due.isoformat()}",
+                    governed.by,
                     due,
                 )
             )
     return found
+
+
+def _consultations(facts: Facts) -> list[Finding]:
+    found = []
+    for c in facts.consultations:
+        by = c.governed_by
+        if by is None or by.period is None or c.opens_on > facts.as_of or c.explained:
+            continue
+        if c.closes_on < by.period.after(c.opens_on):
+            weeks = (c.closes_on - c.opens_on).days / 7
+            found.append(
+                Finding(
+                    CommitmentKind.CONSULTATION_PERIOD,
+                    c.key,
+                    f"'{c.title}' ran {weeks:.1f} weeks ({c.opens_on.isoformat()} to "
+                    f"{c.closes_on.isoformat()}), "
+                    f"less than the {by.period.describe()} its compact sets, and no reason is recorded",
+                    by,
+                    c.opens_on,
+                )
+            )
+    return found
+
+
+def _notices(facts: Facts) -> list[Finding]:
+    found = []
+    for n in facts.notices:
+        by = n.governed_by
+        if by is None or by.period is None or n.given_on > facts.as_of:
+            continue
+        if n.effective_on >= by.period.after(n.given_on):
+            continue
+        excusable = any("exceptional" in e.casefold() for e in _exceptions(facts, by))
+        if n.explained and excusable:
+            continue
+        why = (
+            "and no exceptional circumstances are recorded"
+            if excusable
+            else "and the commitment allows no exception"
+        )
+        found.append(
+            Finding(
+                CommitmentKind.FUNDING_NOTICE,
+                n.key,
+                f"{n.public_body} gave {n.voluntary_body} notice on {n.given_on.isoformat()} for "
+                f"{n.effective_on.isoformat()}, less than the {by.period.describe()} its compact sets, {why}",
+                by,
+                n.given_on,
+            )
+        )
+    return found
+
+
+def _exceptions(facts: Facts, by: GovernedBy) -> tuple[str, ...]:
+    """The exceptions of the commitment a notice was given under: as recorded in its summary's commitment."""
+    governed = facts.governing.get(by.kind)
+    if governed is not None and governed.by.key == by.key and governed.by.tenant == by.tenant:
+        return governed.exceptions
+    # The notice was given under a commitment no longer in force; its summary says what it allowed.
+    return ("exceptional circumstances",) if "exceptional" in by.summary.casefold() else ()
+
+
+def _stages(facts: Facts) -> list[Finding]:
+    return [
+        Finding(
+            CommitmentKind.DISPUTE_PROCESS,
+            s.dispute,
+            f"the {s.stage} step began on {s.started_on.isoformat()} and was due to end by "
+            f"{s.deadline_on.isoformat()} ({(facts.as_of - s.deadline_on).days} days late)",
+            s.governed_by,
+            s.deadline_on,
+        )
+        for s in facts.open_stages
+        if s.deadline_on is not None and s.governed_by is not None and s.deadline_on < facts.as_of
+    ]
+
+
+def _annual_review(facts: Facts) -> list[Finding]:
+    governed = facts.governing.get(CommitmentKind.ANNUAL_REVIEW)
+    if governed is None or facts.in_force_since is None or facts.in_force_since > facts.as_of:
+        return []
+    since = facts.last_review_on or facts.in_force_since
+    due = YEAR.after(since)
+    if due >= facts.as_of:
+        return []
+    last = (
+        facts.last_review_on.isoformat() if facts.last_review_on else "none since the compact came into force"
+    )
+    return [
+        Finding(
+            CommitmentKind.ANNUAL_REVIEW,
+            "compact",
+            f"no review in the year to {facts.as_of.isoformat()} (last: {last})",
+            governed.by,
+            due,
+        )
+    ]

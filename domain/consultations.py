@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import date
 from enum import StrEnum
+from typing import Any
 
 from eventsourcing.domain import event
 
+from domain.commitments import GovernedBy, Period
 from domain.errors import Conflict, InvalidInput
 from domain.events import RegistryAggregate, aggregate_id
 from domain.text import one_line
@@ -55,9 +57,22 @@ class Consultation(RegistryAggregate):
         consulted: list[str]
         opens_on: str
         closes_on: str
-        minimum_weeks: int
+        minimum: dict[str, Any] | None  # a Period, only where the governing commitment sets one
+        governed_by: dict[str, Any] | None  # a GovernedBy: the commitment it was opened under
+        uniform_at: str | None  # a national (or regional) programme applied locally is at stake
         short_reason: str | None
         short_explanation: str | None
+
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            # The minimum weeks of old events came from the registry's defaults or its own rules, never
+            # from a compact: no commitment governed them, so no period is kept (ADR 0008).
+            del state["minimum_weeks"]
+            state["minimum"] = None
+            state["governed_by"] = None
+            state["uniform_at"] = None
 
     class ConsultationResponseRecorded(RegistryAggregate.Event):
         respondent: str
@@ -88,7 +103,9 @@ class Consultation(RegistryAggregate):
         consulted: list[str],
         opens_on: str,
         closes_on: str,
-        minimum_weeks: int,
+        minimum: dict[str, Any] | None,
+        governed_by: dict[str, Any] | None,
+        uniform_at: str | None,
         short_reason: str | None,
         short_explanation: str | None,
         actor: str,
@@ -96,7 +113,8 @@ class Consultation(RegistryAggregate):
         self.key = key
         self.opens_on = date.fromisoformat(opens_on)
         self.closes_on = date.fromisoformat(closes_on)
-        self.short = self.closes_on < self.opens_on + timedelta(weeks=minimum_weeks)
+        period = Period.from_dict(minimum)
+        self.short = period is not None and self.closes_on < period.after(self.opens_on)
         self.short_reason = short_reason
         self.closed_on: date | None = None
         self.feedback_on: date | None = None
@@ -151,7 +169,8 @@ class Consultation(RegistryAggregate):
         """Record, after the event, why a consultation ran for less than the minimum period."""
         if not self.short:
             raise InvalidInput(
-                f"The consultation '{self.key}' ran for the full minimum period; nothing to explain."
+                f"The consultation '{self.key}' was not shorter than a period its compact sets; "
+                "nothing to explain."
             )
         if self.short_reason is not None:
             raise Conflict(f"The short period of '{self.key}' is already explained ({self.short_reason}).")
@@ -188,15 +207,18 @@ def open_consultation(
     consulted: list[str],
     opens_on: date,
     closes_on: date,
-    minimum_weeks: int,
+    governed_by: GovernedBy | None,
+    uniform_at: str | None,
     short_reason: ShortPeriodReason | None,
     short_explanation: str | None,
     actor: str,
 ) -> Consultation:
-    """A consultation; one shorter than the minimum period shows in `compliance` until its reason is given.
+    """A consultation, judged against the commitment that governs it on its opening day, if any does.
 
-    A council may have to record a short consultation before anyone has written down why, so the
-    registry keeps what happened and the compliance report names what is missing.
+    One shorter than the period that commitment sets shows in `compliance` until its reason is given: a
+    council may have to record a short consultation before anyone has written down why, so the registry
+    keeps what happened and the compliance report names what is missing. Where nothing governs, or the
+    governing commitment sets no figure, no consultation is short.
     """
     who = list(dict.fromkeys(_text(c, "Who is consulted", 300) for c in consulted if c.strip()))
     if not who:
@@ -204,7 +226,8 @@ def open_consultation(
     if closes_on <= opens_on:
         raise InvalidInput("A consultation must close after the day it opens.")
     explanation = " ".join((short_explanation or "").split()) or None
-    short = closes_on < opens_on + timedelta(weeks=minimum_weeks)
+    minimum = governed_by.period if governed_by else None
+    short = minimum is not None and closes_on < minimum.after(opens_on)
     if (short_reason is None) != (explanation is None):
         raise InvalidInput(
             "Give both the reason for the short period (URGENCY, SENSITIVITY or CONFIDENTIALITY) and "
@@ -219,7 +242,9 @@ def open_consultation(
         consulted=who,
         opens_on=opens_on.isoformat(),
         closes_on=closes_on.isoformat(),
-        minimum_weeks=minimum_weeks,
+        minimum=minimum.as_dict() if minimum else None,
+        governed_by=governed_by.as_dict() if governed_by else None,
+        uniform_at=uniform_at,
         short_reason=short_reason.value if short_reason else None,
         short_explanation=explanation,
         actor=actor,

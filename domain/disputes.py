@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import date
 from enum import StrEnum
+from typing import Any
 
 from eventsourcing.domain import event
 
-from domain.compact_rules import DisputeStage, Rules
-from domain.errors import Conflict, InvalidInput
+from domain.commitments import DisputeStage, DisputeStep, GovernedBy
+from domain.errors import InvalidInput
 from domain.events import RegistryAggregate, aggregate_id
 from domain.register import party_key
 from domain.text import one_line
@@ -52,14 +53,32 @@ class Dispute(RegistryAggregate):
         commitment: str
         summary: str
         raised_on: str
-        deadline_on: str
+        deadline_on: str | None  # only where the governing dispute process sets a time limit
+        steps: list[dict[str, Any]]  # the process's steps (DisputeStep); empty: the registry's own three
+        governed_by: dict[str, Any] | None  # a GovernedBy: the dispute process it follows
+
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            # Old deadlines came from the registry's defaults or its own rules, never from a compact's
+            # dispute process: they are not kept (ADR 0008). The three stages stay as they were.
+            state["deadline_on"] = None
+            state["steps"] = []
+            state["governed_by"] = None
 
     class DisputeEscalated(RegistryAggregate.Event):
         stage: str
         on: str
-        deadline_on: str
+        deadline_on: str | None
         handled_by: str
         reason: str
+
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["deadline_on"] = None  # as DisputeRaised: no compact set it
 
     class DisputeResolved(RegistryAggregate.Event):
         on: str
@@ -88,15 +107,18 @@ class Dispute(RegistryAggregate):
         commitment: str,
         summary: str,
         raised_on: str,
-        deadline_on: str,
+        deadline_on: str | None,
+        steps: list[dict[str, Any]],
+        governed_by: dict[str, Any] | None,
         actor: str,
     ) -> None:
         self.key = key
         self.parties = (raised_by, against)
-        self.stage = DisputeStage.BETWEEN_PARTIES
+        self.steps = process_steps([DisputeStep.from_dict(s) for s in steps])
+        self.stage = self.steps[0].stage
         self.status = DisputeStatus.OPEN
         self.last_change = date.fromisoformat(raised_on)
-        self.deadline_on = date.fromisoformat(deadline_on)
+        self.deadline_on = date.fromisoformat(deadline_on) if deadline_on else None
         self.referred: set[str] = set()
 
     def _open(self, doing: str) -> None:
@@ -113,23 +135,25 @@ class Dispute(RegistryAggregate):
                 f"{doing} on an earlier date ({on.isoformat()})."
             )
 
-    def escalate(
-        self, *, to: DisputeStage, on: date, handled_by: str, reason: str, rules: Rules, actor: str
-    ) -> None:
-        """Move to the next stage only: the seeds' steps are taken in order, none skipped."""
+    def escalate(self, *, to: DisputeStage, on: date, handled_by: str, reason: str, actor: str) -> None:
+        """Move to the next step of the dispute's process only: its steps are taken in order, none skipped."""
         self._open("escalated")
         self._not_before(on, "escalated")
-        if to.number != self.stage.number + 1:
-            expected = [s for s in DisputeStage if s.number == self.stage.number + 1]
-            nxt = f"the next stage is {expected[0].value}" if expected else "it is at the last stage"
+        stages = [s.stage for s in self.steps]
+        at = stages.index(self.stage)
+        following = self.steps[at + 1] if at + 1 < len(self.steps) else None
+        if following is None or to is not following.stage:
+            nxt = f"the next step is {following.stage.value}" if following else "it is at the last step"
             raise InvalidInput(
-                f"The dispute '{self.key}' is at stage {self.stage.value}; it cannot go to {to.value}: {nxt}."
+                f"The dispute '{self.key}' is at {self.stage.value}; it cannot go to {to.value}: {nxt} "
+                f"(its steps: {', '.join(s.value for s in stages)})."
             )
         handler = _text(handled_by, "Who handles the stage (the relationship manager or partnership)")
+        deadline = following.period.after(on).isoformat() if following.period else None
         self._escalated(
             stage=to.value,
             on=on.isoformat(),
-            deadline_on=(on + timedelta(days=rules.stage_days[to])).isoformat(),
+            deadline_on=deadline,
             handled_by=handler,
             reason=_text(reason, "The reason for escalating"),
             actor=actor,
@@ -137,11 +161,11 @@ class Dispute(RegistryAggregate):
 
     @event(DisputeEscalated)
     def _escalated(
-        self, stage: str, on: str, deadline_on: str, handled_by: str, reason: str, actor: str
+        self, stage: str, on: str, deadline_on: str | None, handled_by: str, reason: str, actor: str
     ) -> None:
         self.stage = DisputeStage(stage)
         self.last_change = date.fromisoformat(on)
-        self.deadline_on = date.fromisoformat(deadline_on)
+        self.deadline_on = date.fromisoformat(deadline_on) if deadline_on else None
 
     def resolve(self, *, on: date, outcome: str, actor: str) -> None:
         self._open("resolved")
@@ -163,31 +187,16 @@ class Dispute(RegistryAggregate):
         self.status = DisputeStatus.WITHDRAWN
         self.last_change = date.fromisoformat(on)
 
-    def refer_to_board(self, *, party: str, on: date, finding: str, actor: str) -> None:
-        """A party found working outside the commitments goes to the board for closer examination."""
-        named = {party_key(p): p for p in self.parties}
-        if party_key(party) not in named:
-            raise InvalidInput(
-                f"'{party}' is not a party to the dispute '{self.key}' ({' and '.join(self.parties)})."
-            )
-        if self.stage is DisputeStage.BETWEEN_PARTIES:
-            raise InvalidInput(
-                "A referral to the board follows an investigation's finding; escalate the dispute to "
-                "INVESTIGATION first."
-            )
-        if party_key(party) in self.referred:
-            raise Conflict(f"{named[party_key(party)]} has already been referred to the board.")
-        self._not_before(on, "the subject of a referral")
-        self._referred(
-            party=named[party_key(party)],
-            on=on.isoformat(),
-            finding=_text(finding, "The finding"),
-            actor=actor,
-        )
-
+    # Referrals to the board are the register's now (domain/register.py), with or without a dispute;
+    # this event stays so that referrals recorded on a dispute still replay.
     @event(PartyReferredToBoard)
     def _referred(self, party: str, on: str, finding: str, actor: str) -> None:
         self.referred.add(party_key(party))
+
+
+def process_steps(steps: list[DisputeStep]) -> list[DisputeStep]:
+    """A process's steps, or, where no compact sets one, the registry's own three with no time limits."""
+    return steps or [DisputeStep(stage) for stage in DisputeStage]
 
 
 def raise_dispute(
@@ -199,12 +208,18 @@ def raise_dispute(
     commitment: str,
     summary: str,
     raised_on: date,
-    rules: Rules,
+    process: GovernedBy | None,
+    steps: tuple[DisputeStep, ...],
     actor: str,
 ) -> Dispute:
-    """A new dispute at its first stage; the caller checks both parties were signed on the day."""
+    """A new dispute at the first step of the process that governs it; the caller checks both parties.
+
+    `steps` are the governing DISPUTE_PROCESS commitment's; a step has a deadline only where that
+    commitment sets a time limit, and a dispute that nothing governs has none at all.
+    """
     if party_key(raised_by) == party_key(against):
         raise InvalidInput("A dispute is between two parties; a party cannot raise one against itself.")
+    first = process_steps(list(steps))[0]
     return Dispute(
         tenant_slug=tenant,
         key=check_dispute_key(key),
@@ -213,6 +228,8 @@ def raise_dispute(
         commitment=_text(commitment, "The commitment in question"),
         summary=_text(summary, "The summary"),
         raised_on=raised_on.isoformat(),
-        deadline_on=(raised_on + timedelta(days=rules.stage_days[DisputeStage.BETWEEN_PARTIES])).isoformat(),
+        deadline_on=first.period.after(raised_on).isoformat() if first.period else None,
+        steps=[s.as_dict() for s in steps],
+        governed_by=process.as_dict() if process else None,
         actor=actor,
     )

@@ -5,9 +5,11 @@ from __future__ import annotations
 import re
 from datetime import date
 from enum import StrEnum
+from typing import Any
 
 from eventsourcing.domain import event
 
+from domain.commitments import GovernedBy, Period
 from domain.errors import Conflict, InvalidInput
 from domain.events import RegistryAggregate, aggregate_id
 from domain.text import one_line
@@ -34,18 +36,6 @@ def notice_id(tenant: str, key: str) -> str:
     return aggregate_id(tenant, f"funding-notice:{key}")
 
 
-def add_months(day: date, months: int) -> date:
-    """The same day `months` later, or the month's last day where it has no such day (31 Jan + 1 = 28 Feb)."""
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    for last in (31, 30, 29, 28):
-        try:
-            return date(year, month, min(day.day, last))
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")
-
-
 class FundingNotice(RegistryAggregate):
     """One notice given under the compact's funding commitments; public, as the annual report is."""
 
@@ -58,8 +48,19 @@ class FundingNotice(RegistryAggregate):
         given_on: str
         effective_on: str
         rationale: str
-        minimum_months: int
+        minimum: dict[str, Any] | None  # a Period, only where the governing commitment sets one
+        governed_by: dict[str, Any] | None  # a GovernedBy: the commitment the notice was given under
         exceptional_circumstances: str | None
+
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            # The minimum months of old events came from the registry's defaults or its own rules, never
+            # from a compact: no commitment governed them, so no period is kept (ADR 0008).
+            del state["minimum_months"]
+            state["minimum"] = None
+            state["governed_by"] = None
 
     class ExceptionalCircumstancesRecorded(RegistryAggregate.Event):
         circumstances: str
@@ -79,13 +80,15 @@ class FundingNotice(RegistryAggregate):
         given_on: str,
         effective_on: str,
         rationale: str,
-        minimum_months: int,
+        minimum: dict[str, Any] | None,
+        governed_by: dict[str, Any] | None,
         exceptional_circumstances: str | None,
         actor: str,
     ) -> None:
         self.key = key
-        self.short = date.fromisoformat(effective_on) < add_months(
-            date.fromisoformat(given_on), minimum_months
+        period = Period.from_dict(minimum)
+        self.short = period is not None and date.fromisoformat(effective_on) < period.after(
+            date.fromisoformat(given_on)
         )
         self.exceptional = exceptional_circumstances
 
@@ -115,15 +118,20 @@ def give_notice(
     given_on: date,
     effective_on: date,
     rationale: str,
-    minimum_months: int,
+    governed_by: GovernedBy | None,
     exceptional_circumstances: str | None,
     actor: str,
 ) -> FundingNotice:
-    """A notice; a shorter one than the minimum shows in `compliance` until its circumstances are recorded."""
+    """A notice, judged against the commitment that governs funding notices on the day it is given.
+
+    One shorter than the period that commitment sets shows in `compliance` until its circumstances are
+    recorded; where nothing governs, or no figure is set, no notice is short.
+    """
     if effective_on <= given_on:
         raise InvalidInput("A notice takes effect after the day it is given.")
     exceptional = " ".join((exceptional_circumstances or "").split()) or None
-    short = effective_on < add_months(given_on, minimum_months)
+    minimum = governed_by.period if governed_by else None
+    short = minimum is not None and effective_on < minimum.after(given_on)
     return FundingNotice(
         tenant_slug=tenant,
         key=check_notice_key(key),
@@ -137,7 +145,8 @@ def give_notice(
         rationale=one_line(
             rationale, empty="Give the rationale for the change.", max_length=5000, what="The rationale"
         ),
-        minimum_months=minimum_months,
+        minimum=minimum.as_dict() if minimum else None,
+        governed_by=governed_by.as_dict() if governed_by else None,
         exceptional_circumstances=exceptional if short else None,
         actor=actor,
     )

@@ -1,10 +1,12 @@
-"""The tiered lookup as a pure function: which compact governs a matter for a locality on a date, and why."""
+"""The tiered walk as pure functions: which compact covers a matter, and which commitment governs, and why."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from domain.commitments import Commitment, CommitmentKind
 from domain.matters import Matter
 from domain.tenancy import Tier
 
@@ -34,8 +36,20 @@ class CodeFact:
 
 
 @dataclass(frozen=True)
+class Placed:
+    """A commitment with the section of its compact that holds it."""
+
+    section: str
+    commitment: Commitment
+
+
+@dataclass(frozen=True)
 class Level:
-    """One tenant of the chain: its compact version in force, sections tagged with the matter, codes."""
+    """One tenant of the chain: its compact version in force, and what in it bears on the question.
+
+    For a lookup, the sections tagged with the matter, those that only plan it, and the codes; for
+    `governing`, the commitments of the kind asked about (IN_FORCE and PLANNED alike).
+    """
 
     slug: str
     name: str
@@ -43,6 +57,14 @@ class Level:
     compact_version: int | None
     sections: tuple[str, ...] = ()
     code_facts: tuple[CodeFact, ...] = ()
+    commitments: tuple[Placed, ...] = ()
+    planned_in: tuple[str, ...] = ()
+
+    def governs(self) -> Placed | None:
+        """The first commitment in force; a PLANNED one only promises and governs nothing."""
+        if self.compact_version is None:
+            return None
+        return next((p for p in self.commitments if p.commitment.in_force), None)
 
     def codes(self, on: date) -> tuple[str, ...]:
         return tuple(c.key for c in self.code_facts if c.in_force(on))
@@ -66,14 +88,32 @@ class Answer:
     explanation: str
 
 
+@dataclass(frozen=True)
+class Governing:
+    """The commitment that governs a kind for a locality on a date, and the walk that found it."""
+
+    tenant: str | None
+    placed: Placed | None
+    trail: tuple[Step, ...]
+    explanation: str
+
+
 def _reason(level: Level, matter: Matter, on: date) -> str:
     day = on.isoformat()
     if level.compact_version is None:
         return f"{level.name} had no compact in force on {day}."
     if not level.covers(on):
+        planned = ""
+        if level.planned_in:
+            where = ", ".join(level.planned_in)
+            planned = (
+                f" (only promised, in section {where})"
+                if len(level.planned_in) == 1
+                else (f" (only promised, in sections {where})")
+            )
         return (
             f"{level.name}'s compact in force on {day} has no section on {matter.key} "
-            "and no adopted code covering it."
+            f"and no adopted code covering it{planned}."
         )
     parts = []
     if level.sections:
@@ -84,62 +124,137 @@ def _reason(level: Level, matter: Matter, on: date) -> str:
     return f"{level.name}'s compact in force on {day} covers {matter.key} in {' and '.join(parts)}."
 
 
-def walk(chain: list[Level], matter: Matter, on: date, uniform_at: Tier | None = None) -> Answer:
-    """Walk the chain (the locality first, then each ancestor up to the national level).
+def walk_order(chain: Sequence[Level], uniform_at: Tier | None) -> tuple[list[int], int | None]:
+    """The order the levels are consulted in, and where a uniform rule's walk starts (None: at the locality).
 
-    Most local first: the first level that covers the matter answers. With `uniform_at`, a rule applied
-    uniformly at that tier is at stake: start at the nearest level of that tier or higher and walk up;
-    if nothing there covers it, fall back to the most-local-first walk over the levels not yet consulted.
+    Most local first. With `uniform_at`, a rule applied uniformly at that tier is at stake: start at the
+    nearest level of that tier or higher and walk up; then fall back to the most-local-first walk over the
+    levels not yet consulted (Essex, section 2).
     """
     if not chain:
-        raise ValueError("a lookup needs at least the locality itself")
+        raise ValueError("a walk needs at least the locality itself")
     order = list(range(len(chain)))
-    start = None
-    if uniform_at is not None:
-        start = next(
-            (i for i, level in enumerate(chain) if TIER_RANK[level.tier] >= TIER_RANK[uniform_at]), None
-        )
-        if start is not None:
-            order = list(range(start, len(chain))) + list(range(start))
+    if uniform_at is None:
+        return order, None
+    start = next((i for i, level in enumerate(chain) if TIER_RANK[level.tier] >= TIER_RANK[uniform_at]), None)
+    if start is None:
+        return order, None
+    return list(range(start, len(chain))) + list(range(start)), start
+
+
+def _first(
+    chain: Sequence[Level],
+    uniform_at: Tier | None,
+    answers: Callable[[Level], bool],
+    reason: Callable[[Level], str],
+) -> tuple[int | None, tuple[Step, ...], int | None]:
+    """The one walk both questions share: the index that answers (or None), the trail, and the start."""
+    order, start = walk_order(chain, uniform_at)
     steps: list[Step] = []
     for i in order:
         level = chain[i]
-        covered = level.covers(on)
-        steps.append(Step(level.slug, covered, _reason(level, matter, on)))
-        if covered:
-            return Answer(level.slug, tuple(steps), _explain(chain, level, matter, on, uniform_at, start, i))
-    locality = chain[0].name
-    top = chain[-1].name
-    return Answer(
-        None,
-        tuple(steps),
-        f"No compact from {locality} up to {top} covered {matter.key} on {on.isoformat()}.",
+        answered = answers(level)
+        steps.append(Step(level.slug, answered, reason(level)))
+        if answered:
+            return i, tuple(steps), start
+    return None, tuple(steps), start
+
+
+def walk(chain: list[Level], matter: Matter, on: date, uniform_at: Tier | None = None) -> Answer:
+    """Which compact covers `matter` for the locality (`chain[0]`, then its ancestors) on `on`."""
+    found, trail, start = _first(
+        chain, uniform_at, lambda lv: lv.covers(on), lambda lv: _reason(lv, matter, on)
+    )
+    if found is None:
+        return Answer(
+            None,
+            trail,
+            f"No compact from {chain[0].name} up to {chain[-1].name} covered {matter.key} "
+            f"on {on.isoformat()}.",
+        )
+    explanation = _explain(chain, found, matter.key, COVERS, on, uniform_at, start)
+    return Answer(chain[found].slug, trail, explanation)
+
+
+KIND_WORDS = {
+    CommitmentKind.CONSULTATION_PERIOD: "consultation periods",
+    CommitmentKind.FUNDING_NOTICE: "notice of funding changes",
+    CommitmentKind.CHAMPIONS: "Compact Champions",
+    CommitmentKind.ANNUAL_REVIEW: "an annual review",
+    CommitmentKind.DISPUTE_PROCESS: "a dispute process",
+    CommitmentKind.CODE_REVIEW: "reviews of codes of practice",
+    CommitmentKind.OTHER: "other undertakings",
+}
+
+
+def _governing_reason(level: Level, kind: CommitmentKind, on: date) -> str:
+    day, what = on.isoformat(), KIND_WORDS[kind]
+    if level.compact_version is None:
+        return f"{level.name} had no compact in force on {day}."
+    placed = level.governs()
+    if placed is not None:
+        return (
+            f"{level.name}'s compact in force on {day} commits to {what} in section {placed.section} "
+            f"('{placed.commitment.key}')."
+        )
+    planned = [p for p in level.commitments if not p.commitment.in_force]
+    if planned:
+        where = ", ".join(sorted({p.section for p in planned}))
+        return (
+            f"{level.name}'s compact in force on {day} only plans {what} (section {where}); "
+            "a plan governs nothing."
+        )
+    return f"{level.name}'s compact in force on {day} sets no commitment on {what}."
+
+
+def govern(chain: list[Level], kind: CommitmentKind, on: date, uniform_at: Tier | None = None) -> Governing:
+    """The commitment of `kind` governing the locality on `on`: the most local IN_FORCE one, by the walk."""
+    found, trail, start = _first(
+        chain, uniform_at, lambda lv: lv.governs() is not None, lambda lv: _governing_reason(lv, kind, on)
+    )
+    what = KIND_WORDS[kind]
+    if found is None:
+        return Governing(
+            None,
+            None,
+            trail,
+            f"No compact from {chain[0].name} up to {chain[-1].name} committed to {what} on "
+            f"{on.isoformat()}, so nothing governs it and no rule on it is checked.",
+        )
+    level = chain[found]
+    return Governing(
+        level.slug, level.governs(), trail, _explain(chain, found, what, COMMITS, on, uniform_at, start)
     )
 
 
+# How an explanation says "covers": now, in the past, and after "does not".
+COVERS = ("covers", "covered", "cover")
+COMMITS = ("commits to", "committed to", "commit to")
+
+
 def _explain(
-    chain: list[Level],
-    level: Level,
-    matter: Matter,
+    chain: Sequence[Level],
+    i: int,
+    subject: str,
+    verb: tuple[str, str, str],
     on: date,
     uniform_at: Tier | None,
     start: int | None,
-    i: int,
 ) -> str:
-    day = on.isoformat()
+    day, level = on.isoformat(), chain[i]
     if uniform_at is not None and start is not None:
         if i >= start:
             return (
                 f"A rule applied uniformly at {uniform_at.value} level is at stake, so the walk started at "
-                f"{chain[start].name}; {level.name}'s compact covers {matter.key} on {day}."
+                f"{chain[start].name}; {level.name}'s compact {verb[0]} {subject} on {day}."
             )
         return (
-            f"Nothing at {uniform_at.value} level or above covered {matter.key} on {day}, so the most local "
+            f"Nothing at {uniform_at.value} level or above {verb[1]} {subject} on {day}, so the most local "
             f"compact answers: {level.name}'s."
         )
-    if level is chain[0]:
-        return f"{level.name}'s own compact covers {matter.key} on {day}."
+    if i == 0:
+        return f"{level.name}'s own compact {verb[0]} {subject} on {day}."
     return (
-        f"{chain[0].name}'s compact does not cover {matter.key} on {day}, so the next level up that does "
-        f"answers: {level.name}."
+        f"{chain[0].name}'s compact does not {verb[2]} "
+        f"{subject} on {day}, so the next level up that does answers: {level.name}."
     )

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from typing import Any
 from uuid import uuid4
 
 from eventsourcing.domain import event
@@ -82,6 +83,18 @@ def party_key(name: str) -> str:
     return " ".join(name.split()).casefold()
 
 
+def _role(role: str | None) -> str | None:
+    if role is None:
+        return None
+    return one_line(
+        role, empty="The champion's role is empty; leave it out instead.", max_length=100, what="The role"
+    )
+
+
+def _as(role: str | None) -> str:
+    return f" as {role}" if role else ""
+
+
 def check_party_name(name: str) -> str:
     return one_line(
         name, empty="The party's name is empty.", max_length=PARTY_NAME_MAX, what="The party's name"
@@ -102,8 +115,9 @@ class Membership:
 
 @dataclass
 class Appointment:
-    name: str
+    name: str  # sealed: personal data
     appointed_on: date
+    role: str | None = None  # e.g. "Cabinet member", where a party names more than one champion
 
 
 def register_id(tenant: str) -> str:
@@ -135,6 +149,13 @@ class Register(RegistryAggregate):
     class ChampionStoodDown(RegistryAggregate.Event):
         party: str
         on: str
+        role: str | None  # which of the party's champions; None: the one appointed without a role
+
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["role"] = None  # one champion a party then
 
     class PartyWithdrawn(RegistryAggregate.Event):
         party: str
@@ -146,6 +167,21 @@ class Register(RegistryAggregate):
         subject: str
         name: str
         appointed_on: str
+        role: str | None  # a party may name several champions, one per role
+
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["role"] = None  # one champion a party then: a new one replaced the last
+
+    class PartyReferredToBoard(RegistryAggregate.Event):
+        """A party found working outside the compact's commitments, referred to its board to look closer."""
+
+        party: str
+        on: str
+        finding: str
+        dispute: str | None  # the dispute it came out of, if any
 
     @staticmethod
     def create_id(tenant_slug: str, **_: object) -> str:
@@ -154,7 +190,8 @@ class Register(RegistryAggregate):
     @event(RegisterOpened)
     def __init__(self, tenant_slug: str, actor: str) -> None:
         self.memberships: dict[str, Membership] = {}
-        self.champions: dict[str, Appointment] = {}
+        # Each party's current champions by role (None for one appointed without a role).
+        self.champions: dict[str, dict[str | None, Appointment]] = {}
         self.people: set[str] = set()
 
     def current(self, party: str) -> Membership | None:
@@ -243,10 +280,13 @@ class Register(RegistryAggregate):
     @event(PartyWithdrawn)
     def _withdrew(self, party: str, on: str, reason: str, actor: str) -> None:
         self.memberships[party_key(party)].withdrawn_on = date.fromisoformat(on)
-        # A champion stops being current when their party leaves.
+        # A party's champions stop being current when it leaves.
         self.champions.pop(party_key(party), None)
 
-    def appoint_champion(self, *, party: str, name: str, appointed_on: date, seal: Seal, actor: str) -> None:
+    def appoint_champion(
+        self, *, party: str, name: str, appointed_on: date, seal: Seal, actor: str, role: str | None = None
+    ) -> None:
+        """A champion for a signed party; one with the same role as a current champion replaces them."""
         membership = self.current(party)
         if membership is None or not membership.covers(appointed_on):
             raise InvalidInput(
@@ -256,11 +296,12 @@ class Register(RegistryAggregate):
         person = " ".join(refuse_disguised(name, "The champion's name").split())
         if not person:
             raise InvalidInput("The champion's name is empty.")
-        current = self.champions.get(party_key(party))
+        label = _role(role)
+        current = self.champions.get(party_key(party), {}).get(label)
         if current and appointed_on < current.appointed_on:
             raise InvalidInput(
-                f"{membership.name}'s current champion was appointed on {current.appointed_on.isoformat()}; "
-                "a replacement cannot be appointed before that."
+                f"{membership.name}'s current champion{_as(label)} was appointed on "
+                f"{current.appointed_on.isoformat()}; a replacement cannot be appointed before that."
             )
         subject = new_subject(self.tenant)
         self._appointed(
@@ -268,29 +309,65 @@ class Register(RegistryAggregate):
             subject=subject,
             name=seal(subject, person),
             appointed_on=appointed_on.isoformat(),
+            role=label,
             actor=actor,
         )
 
-    def stand_down_champion(self, *, party: str, on: date, actor: str) -> None:
-        current = self.champions.get(party_key(party))
+    def stand_down_champion(self, *, party: str, on: date, actor: str, role: str | None = None) -> None:
+        champions = self.champions.get(party_key(party), {})
+        label = _role(role)
+        if label is None and len(champions) == 1:
+            label = next(iter(champions))
+        current = champions.get(label)
         if current is None:
-            raise NotFound(f"'{party}' has no current champion to stand down.")
+            roles = ", ".join(sorted(r for r in champions if r)) or "none"
+            raise NotFound(
+                f"'{party}' has no current champion{_as(label)} to stand down"
+                + (f"; its champions' roles: {roles}." if len(champions) > 1 else ".")
+            )
         if on < current.appointed_on:
             raise InvalidInput(
-                f"The current champion of '{party}' was appointed on {current.appointed_on.isoformat()}; "
-                f"they cannot stand down before that ({on.isoformat()})."
+                f"The current champion{_as(label)} of '{party}' was appointed on "
+                f"{current.appointed_on.isoformat()}; they cannot stand down before that ({on.isoformat()})."
             )
-        self._stood_down(party=self.memberships[party_key(party)].name, on=on.isoformat(), actor=actor)
+        self._stood_down(
+            party=self.memberships[party_key(party)].name, on=on.isoformat(), role=label, actor=actor
+        )
 
     @event(ChampionStoodDown)
-    def _stood_down(self, party: str, on: str, actor: str) -> None:
-        self.champions.pop(party_key(party), None)
+    def _stood_down(self, party: str, on: str, actor: str, role: str | None = None) -> None:
+        self.champions.get(party_key(party), {}).pop(role, None)
 
     @event(ChampionAppointed)
-    def _appointed(self, party: str, subject: str, name: str, appointed_on: str, actor: str) -> None:
-        # At most one current champion per party: a new appointment replaces the last.
-        self.champions[party_key(party)] = Appointment(name, date.fromisoformat(appointed_on))
+    def _appointed(
+        self, party: str, subject: str, name: str, appointed_on: str, actor: str, role: str | None = None
+    ) -> None:
+        # One current champion per party and role: a new appointment in a role replaces the last.
+        self.champions.setdefault(party_key(party), {})[role] = Appointment(
+            name, date.fromisoformat(appointed_on), role
+        )
         self.people.add(subject)
+
+    def refer_to_board(
+        self, *, party: str, on: date, finding: str, actor: str, dispute: str | None = None
+    ) -> None:
+        """A signed party found working outside the commitments goes to the compact's board (Harrow)."""
+        membership = self.memberships.get(party_key(party))
+        if membership is None or not membership.covers(on):
+            raise InvalidInput(
+                f"'{party}' is not in the Register of Parties on {on.isoformat()}; only a signed party is "
+                "referred to the board."
+            )
+        cleaned = one_line(
+            finding, empty="Say what the party was found doing.", max_length=2000, what="The finding"
+        )
+        self._referred(
+            party=membership.name, on=on.isoformat(), finding=cleaned, dispute=dispute, actor=actor
+        )
+
+    @event(PartyReferredToBoard)
+    def _referred(self, party: str, on: str, finding: str, dispute: str | None, actor: str) -> None:
+        pass
 
     def erase_person(self, *, subject: str, actor: str) -> None:
         """Record that a person's data was erased (their key is deleted alongside)."""
