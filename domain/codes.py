@@ -56,7 +56,7 @@ class Code(RegistryAggregate):
 
     class CodeReviewed(RegistryAggregate.Event):
         reviewed_on: str
-        next_review_due: str
+        next_review_due: str | None  # the code's own next review date, where the review set one
         notes: str
 
     class CodeMergedInto(RegistryAggregate.Event):
@@ -121,9 +121,8 @@ class Code(RegistryAggregate):
             raise Conflict(f"The code '{self.key}' was already adopted on {self.adopted_on}.")
         self._not_before(adopted_on, "adopted")
         final_title = check_title(title) if title is not None else self.title
+        # A code may name no matter (Harrow's Code of Practice names none): it then covers nothing in a lookup.
         final_matters = resolve_matters(matters) if matters is not None else self.matters
-        if not final_matters:
-            raise InvalidInput(f"Say which matters the code '{self.key}' covers before adopting it.")
         self._adopted(
             adopted_on=adopted_on.isoformat(), title=final_title, matters=final_matters, actor=actor
         )
@@ -135,24 +134,24 @@ class Code(RegistryAggregate):
         self.title = title
         self.matters = list(matters)
 
-    def review(self, *, reviewed_on: date, next_review_due: date, notes: str, actor: str) -> None:
+    def review(self, *, reviewed_on: date, next_review_due: date | None, notes: str, actor: str) -> None:
         self._still_open("reviewed")
         if self.status is not CodeStatus.ADOPTED:
             raise InvalidInput(f"The code '{self.key}' is still in development; adopt it before a review.")
         self._not_before(reviewed_on, "reviewed")
-        if next_review_due <= reviewed_on:
+        if next_review_due is not None and next_review_due <= reviewed_on:
             raise InvalidInput("The next review must be due after the review itself.")
         self._reviewed(
             reviewed_on=reviewed_on.isoformat(),
-            next_review_due=next_review_due.isoformat(),
+            next_review_due=next_review_due.isoformat() if next_review_due else None,
             notes=" ".join(notes.split()),
             actor=actor,
         )
 
     @event(CodeReviewed)
-    def _reviewed(self, reviewed_on: str, next_review_due: str, notes: str, actor: str) -> None:
+    def _reviewed(self, reviewed_on: str, next_review_due: str | None, notes: str, actor: str) -> None:
         self.last_change = date.fromisoformat(reviewed_on)
-        self.next_review_due = date.fromisoformat(next_review_due)
+        self.next_review_due = date.fromisoformat(next_review_due) if next_review_due else None
 
     def merge_into(self, other: Code, *, on: date, actor: str) -> None:
         """This code is superseded by `other`, which from `on` also covers this code's matters."""

@@ -73,7 +73,14 @@ class CodeService:
         )
 
     def review(
-        self, actor: Actor, *, tenant: str, key: str, reviewed_on: date, next_review_due: date, notes: str
+        self,
+        actor: Actor,
+        *,
+        tenant: str,
+        key: str,
+        reviewed_on: date,
+        next_review_due: date | None,
+        notes: str,
     ) -> Recorded:
         who = self._editing(actor, tenant, "review a code of practice")
         return self.registry.update(

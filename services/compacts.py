@@ -7,6 +7,7 @@ from datetime import date
 
 from domain.actors import Actor, acting_as, require_editor, require_platform_admin
 from domain.compact import Compact, ProjectLessons, Section, compact_id, publish_compact
+from domain.disputes import dispute_id
 from domain.errors import Conflict, NotFound
 from domain.register import BodyKind, Contact, Register, Sector, register_id
 from infra.personal import KeyVault
@@ -19,8 +20,17 @@ class CompactService:
         self.vault = KeyVault(registry.recorder.datastore)  # type: ignore[attr-defined]
 
     def publish(
-        self, actor: Actor, *, tenant: str, title: str, effective_on: date, sections: list[Section]
+        self,
+        actor: Actor,
+        *,
+        tenant: str,
+        title: str,
+        effective_on: date,
+        sections: list[Section],
+        draft: bool = False,
+        consultation_closes_on: date | None = None,
     ) -> Recorded:
+        """Publish version 1; a draft is out for consultation and in force only once adopted."""
         who = require_editor(actor, tenant, "publish a compact")
         self.registry.require_tenant(tenant)
         if self.registry.exists(compact_id(tenant)):
@@ -32,8 +42,21 @@ class CompactService:
             sections=sections,
             actor=who,
             acting_as=acting_as(actor),
+            draft=draft,
+            consultation_closes_on=consultation_closes_on,
         )
         return self.registry.record(compact, conflict=f"'{tenant}' has already published its compact.")
+
+    def adopt(self, actor: Actor, *, tenant: str, adopted_on: date) -> Recorded:
+        """Put a draft compact into force from `adopted_on`."""
+        who = require_editor(actor, tenant, "adopt the draft compact")
+        self.registry.require_tenant(tenant)
+        return self.registry.update(
+            compact_id(tenant),
+            Compact,
+            lambda c: c.adopt(on=adopted_on, actor=who),
+            f"'{tenant}' has no compact yet; publish the draft first.",
+        )
 
     def amend(
         self,
@@ -189,10 +212,28 @@ class CompactService:
             lambda r: r.record_contact(party=party, contact=contact, seal=self.vault.seal, actor=who),
         )
 
-    def stand_down_champion(self, actor: Actor, *, tenant: str, party: str, on: date) -> Recorded:
+    def stand_down_champion(
+        self, actor: Actor, *, tenant: str, party: str, on: date, role: str | None = None
+    ) -> Recorded:
         who = require_editor(actor, tenant, "record a champion standing down")
         self.registry.require_tenant(tenant)
-        return self._register(tenant, who, lambda r: r.stand_down_champion(party=party, on=on, actor=who))
+        return self._register(
+            tenant, who, lambda r: r.stand_down_champion(party=party, on=on, role=role, actor=who)
+        )
+
+    def refer_to_board(
+        self, actor: Actor, *, tenant: str, party: str, on: date, finding: str, dispute: str | None = None
+    ) -> Recorded:
+        """A signed party found working outside the commitments goes to the board, with or without dispute."""
+        who = require_editor(actor, tenant, "refer a party to the compact board")
+        self.registry.require_tenant(tenant)
+        if dispute is not None and not self.registry.exists(dispute_id(tenant, dispute)):
+            raise NotFound(f"'{tenant}' has no dispute '{dispute}'.")
+        return self._register(
+            tenant,
+            who,
+            lambda r: r.refer_to_board(party=party, on=on, finding=finding, dispute=dispute, actor=who),
+        )
 
     def withdraw(self, actor: Actor, *, tenant: str, party: str, on: date, reason: str) -> Recorded:
         who = require_editor(actor, tenant, "withdraw a party")
@@ -200,15 +241,23 @@ class CompactService:
         return self._register(tenant, who, lambda r: r.withdraw(party=party, on=on, reason=reason, actor=who))
 
     def appoint_champion(
-        self, actor: Actor, *, tenant: str, party: str, name: str, appointed_on: date
+        self,
+        actor: Actor,
+        *,
+        tenant: str,
+        party: str,
+        name: str,
+        appointed_on: date,
+        role: str | None = None,
     ) -> Recorded:
+        """A champion for a party; a party may name several, one per role (Havering's Appendix A)."""
         who = require_editor(actor, tenant, "appoint a champion")
         self.registry.require_tenant(tenant)
         return self._register(
             tenant,
             who,
             lambda r: r.appoint_champion(
-                party=party, name=name, appointed_on=appointed_on, seal=self.vault.seal, actor=who
+                party=party, name=name, appointed_on=appointed_on, seal=self.vault.seal, actor=who, role=role
             ),
         )
 

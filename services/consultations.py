@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from domain.actors import Actor
+from domain.commitments import CommitmentKind, Reach, binds, reach
 from domain.consultations import (
     Consultation,
     ShortPeriodReason,
@@ -14,8 +15,9 @@ from domain.consultations import (
 )
 from domain.errors import Conflict, InvalidInput
 from domain.funding_notices import FundingChange, FundingNotice, check_notice_key, give_notice, notice_id
-from domain.register import Sector
-from services.compact_rules import editing, rules_of, signed_party
+from domain.tenancy import Tier
+from services.commitments import governed_by
+from services.guards import editing, signed_party
 from services.registry import Recorded, Registry
 
 
@@ -38,7 +40,13 @@ class ConsultationService:
         closes_on: date,
         short_reason: ShortPeriodReason | None = None,
         short_explanation: str | None = None,
+        uniform_at: Tier | None = None,
     ) -> Recorded:
+        """Open a consultation, judged by the consultation commitment governing its opening day.
+
+        `uniform_at`: a national (or regional) programme applied locally is at stake, so the walk starts
+        at that tier (Essex, section 2).
+        """
         who = editing(self.registry, actor, tenant, "open a consultation")
         check_consultation_key(key)
         taken = f"'{tenant}' already has a consultation '{key}'."
@@ -51,7 +59,10 @@ class ConsultationService:
             consulted=consulted,
             opens_on=opens_on,
             closes_on=closes_on,
-            minimum_weeks=rules_of(self.registry, tenant).consultation_weeks,
+            governed_by=governed_by(
+                self.registry, tenant, CommitmentKind.CONSULTATION_PERIOD, opens_on, uniform_at
+            )[0],
+            uniform_at=uniform_at.value if uniform_at else None,
             short_reason=short_reason,
             short_explanation=short_explanation,
             actor=who,
@@ -118,18 +129,36 @@ class FundingNoticeService:
         effective_on: date,
         rationale: str,
         exceptional_circumstances: str | None = None,
+        uniform_at: Tier | None = None,
     ) -> Recorded:
+        """Record a notice from a party the governing funding-notice commitment binds.
+
+        Hertsmere binds public bodies and the bodies distributing funds on the public sector's behalf;
+        the register cannot tell who distributes public funds, so where a commitment names them any
+        signed party may give notice. Where nothing governs, any signed party may.
+        """
         who = editing(self.registry, actor, tenant, "record a funding-change notice")
         check_notice_key(key)
         taken = f"'{tenant}' already has a funding notice '{key}'."
         if self.registry.exists(notice_id(tenant, key)):
             raise Conflict(taken)
         membership = signed_party(self.registry, tenant, public_body, given_on)
-        if membership is None or membership.sector is not Sector.STATUTORY:
+        if membership is None:
             raise InvalidInput(
-                f"'{public_body}' is not a statutory party signed to the compact of '{tenant}' on "
-                f"{given_on.isoformat()}; notices under the compact are given by its public bodies."
+                f"'{public_body}' is not a party signed to the compact of '{tenant}' on "
+                f"{given_on.isoformat()}; notices under the compact are given by its parties."
             )
+        reference, placed = governed_by(
+            self.registry, tenant, CommitmentKind.FUNDING_NOTICE, given_on, uniform_at
+        )
+        if placed is not None and reference is not None:
+            bound = placed.commitment.bound
+            distributors = any(reach(t) is Reach.FUND_DISTRIBUTORS for t in bound)
+            if not distributors and not binds(bound, membership.sector.value):
+                raise InvalidInput(
+                    f"{membership.name} is not among those the funding-notice commitment binds "
+                    f"({reference.tenant} section {reference.section}: {', '.join(bound)})."
+                )
         notice = give_notice(
             tenant=tenant,
             key=key,
@@ -139,7 +168,7 @@ class FundingNoticeService:
             given_on=given_on,
             effective_on=effective_on,
             rationale=rationale,
-            minimum_months=rules_of(self.registry, tenant).notice_months,
+            governed_by=reference,
             exceptional_circumstances=exceptional_circumstances,
             actor=who,
         )

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import date
 
 from domain.actors import Actor
-from domain.compact_rules import DisputeStage
+from domain.commitments import CommitmentKind, DisputeStage
 from domain.disputes import Dispute, check_dispute_key, dispute_id, raise_dispute
 from domain.errors import Conflict, InvalidInput
-from services.compact_rules import editing, rules_of, signed_party
+from services.commitments import governed_by
+from services.guards import editing, signed_party
 from services.registry import Recorded, Registry
 
 
@@ -44,6 +45,9 @@ class DisputeService:
                     "disputes are between signed parties."
                 )
             names.append(membership.name)
+        # The dispute follows the process that governs on the day it is raised, with its steps and any
+        # time limits; where nothing governs, the registry's three steps with none.
+        process, placed = governed_by(self.registry, tenant, CommitmentKind.DISPUTE_PROCESS, raised_on)
         dispute = raise_dispute(
             tenant=tenant,
             key=key,
@@ -52,7 +56,8 @@ class DisputeService:
             commitment=commitment,
             summary=summary,
             raised_on=raised_on,
-            rules=rules_of(self.registry, tenant),
+            process=process,
+            steps=placed.commitment.steps if placed else (),
             actor=who,
         )
         return self.registry.record(dispute, conflict=f"'{tenant}' already has a dispute '{key}'.")
@@ -61,11 +66,10 @@ class DisputeService:
         self, actor: Actor, *, tenant: str, key: str, to: DisputeStage, on: date, handled_by: str, reason: str
     ) -> Recorded:
         who = editing(self.registry, actor, tenant, "escalate a dispute")
-        rules = rules_of(self.registry, tenant)
         return self.registry.update(
             dispute_id(tenant, key),
             Dispute,
-            lambda d: d.escalate(to=to, on=on, handled_by=handled_by, reason=reason, rules=rules, actor=who),
+            lambda d: d.escalate(to=to, on=on, handled_by=handled_by, reason=reason, actor=who),
             self._missing(tenant, key),
         )
 
@@ -84,16 +88,5 @@ class DisputeService:
             dispute_id(tenant, key),
             Dispute,
             lambda d: d.withdraw(on=on, outcome=outcome, actor=who),
-            self._missing(tenant, key),
-        )
-
-    def refer_to_board(
-        self, actor: Actor, *, tenant: str, key: str, party: str, on: date, finding: str
-    ) -> Recorded:
-        who = editing(self.registry, actor, tenant, "refer a party to the compact board")
-        return self.registry.update(
-            dispute_id(tenant, key),
-            Dispute,
-            lambda d: d.refer_to_board(party=party, on=on, finding=finding, actor=who),
             self._missing(tenant, key),
         )
