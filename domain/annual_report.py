@@ -45,7 +45,8 @@ class ConsultationLine:
     opens_on: date
     closes_on: date
     weeks: float
-    minimum_weeks: int
+    minimum: str | None  # the period its governing commitment set ("12 weeks"); None where none did
+    short: bool
     short_reason: str | None
     responses: int | None  # None where the reader may not see responses
     feedback_on: date | None
@@ -67,7 +68,7 @@ class NoticeLine:
     change: str
     given_on: date
     effective_on: date
-    minimum_months: int
+    minimum: str | None  # the notice its governing commitment set ("3 months"); None where none did
     short: bool
     exceptional_circumstances: str | None
 
@@ -201,8 +202,8 @@ def _code(c: CodeLine) -> str:
 
 def _consultation(c: ConsultationLine) -> str:
     period = f"{c.opens_on.isoformat()} to {c.closes_on.isoformat()}, {c.weeks:.1f} weeks"
-    if c.weeks < c.minimum_weeks:
-        period += f", shorter than {c.minimum_weeks} weeks ({c.short_reason or 'no reason recorded'})"
+    if c.short and c.minimum:
+        period += f", shorter than {c.minimum} ({c.short_reason or 'no reason recorded'})"
     responses = "" if c.responses is None else f"; responses: {c.responses}"
     feedback = f"; feedback published {c.feedback_on.isoformat()}" if c.feedback_on else ""
     return f"{c.title} ({period}){responses}{feedback}"
@@ -213,9 +214,9 @@ def _notice(n: NoticeLine) -> str:
         f"{n.given_on.isoformat()}: {n.public_body} to {n.voluntary_body}, funding {n.change.lower()} "
         f"from {n.effective_on.isoformat()}"
     )
-    if n.short:
+    if n.short and n.minimum:
         why = n.exceptional_circumstances or "no reason recorded"
-        text += f", less than {n.minimum_months} months' notice ({why})"
+        text += f", less than {n.minimum}' notice ({why})"
     return text
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from domain.actors import Actor, Role
 from domain.compact import ProjectLessons, Section
-from domain.compact_rules import DisputeStage
+from domain.commitments import DisputeStage
 from domain.document import decode, parse_document
 from domain.errors import InvalidInput
 from domain.funding_notices import FundingChange

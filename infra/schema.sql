@@ -60,6 +60,12 @@ CREATE TABLE IF NOT EXISTS compact_versions (
 );
 -- The role each version was recorded in: the public sees it in place of the person.
 ALTER TABLE compact_versions ADD COLUMN IF NOT EXISTS recorded_as text;
+-- A draft published for consultation is in force only once adopted (adopted_on, as known at
+-- adopted_recorded_at); a version recorded in force has draft = false.
+ALTER TABLE compact_versions ADD COLUMN IF NOT EXISTS draft boolean NOT NULL DEFAULT false;
+ALTER TABLE compact_versions ADD COLUMN IF NOT EXISTS consultation_closes_on date;
+ALTER TABLE compact_versions ADD COLUMN IF NOT EXISTS adopted_on date;
+ALTER TABLE compact_versions ADD COLUMN IF NOT EXISTS adopted_recorded_at timestamptz;
 CREATE INDEX IF NOT EXISTS compact_versions_in_force_idx
     ON compact_versions (tenant_id, effective_on DESC, version DESC);
 CREATE TABLE IF NOT EXISTS compact_sections (
@@ -73,6 +79,28 @@ CREATE TABLE IF NOT EXISTS compact_sections (
     PRIMARY KEY (tenant_id, version, key),
     FOREIGN KEY (tenant_id, version) REFERENCES compact_versions (tenant_id, version)
 );
+-- Matters a section only promises to develop: they do not count as covered in the lookup.
+ALTER TABLE compact_sections ADD COLUMN IF NOT EXISTS planned text[] NOT NULL DEFAULT '{}';
+-- Each version's commitments, with the section that holds each (domain/commitments.py).
+CREATE TABLE IF NOT EXISTS compact_commitments (
+    tenant_id text COLLATE "C" NOT NULL,
+    version int NOT NULL,
+    key text NOT NULL,
+    section_key text NOT NULL,
+    ordinal int NOT NULL,
+    kind text NOT NULL,
+    firmness text NOT NULL CHECK (firmness IN ('IN_FORCE', 'PLANNED')),
+    summary text NOT NULL,
+    bound text[] NOT NULL,
+    period_amount int,
+    period_unit text,
+    exceptions text[] NOT NULL,
+    steps jsonb NOT NULL,
+    quote text NOT NULL,
+    PRIMARY KEY (tenant_id, version, key),
+    FOREIGN KEY (tenant_id, version) REFERENCES compact_versions (tenant_id, version)
+);
+CREATE INDEX IF NOT EXISTS compact_commitments_kind_idx ON compact_commitments (tenant_id, version, kind);
 
 -- Read model: the Register of Parties and Compact Champions (projections/register_of_parties.py).
 CREATE TABLE IF NOT EXISTS party_memberships (
@@ -107,12 +135,16 @@ CREATE TABLE IF NOT EXISTS champion_appointments (
     party text NOT NULL,
     name text NOT NULL,
     subject text,
+    role text,
     appointed_on date NOT NULL,
     appointed_recorded_at timestamptz NOT NULL,
     ended_on date,
     ended_recorded_at timestamptz,
     PRIMARY KEY (tenant_id, party_key, appointment)
 );
+
+-- A party may name several champions, one per role.
+ALTER TABLE champion_appointments ADD COLUMN IF NOT EXISTS role text;
 
 -- Read model: Codes of Good Practice with their dates (projections/codes_of_practice.py).
 CREATE TABLE IF NOT EXISTS codes (
@@ -184,16 +216,9 @@ CREATE TABLE IF NOT EXISTS annual_reviews (
     PRIMARY KEY (tenant_id, held_on)
 );
 
--- Read model: each tenant's own rules for keeping its compact (projections/compact_rules.py).
-CREATE TABLE IF NOT EXISTS compact_rules (
-    tenant_id text COLLATE "C" NOT NULL,
-    since date NOT NULL,
-    stage_days jsonb NOT NULL,
-    consultation_weeks int NOT NULL,
-    notice_months int NOT NULL,
-    review_months int NOT NULL,
-    PRIMARY KEY (tenant_id)
-);
+-- The rules tenants once set by hand are no read model now: figures come from commitments (ADR 0008).
+DROP TABLE IF EXISTS compact_rules;
+DROP TABLE IF EXISTS compact_rules_tracking;
 
 -- Read model: disputes and their stages (projections/disputes.py). Private to the tenant.
 CREATE TABLE IF NOT EXISTS disputes (
@@ -208,28 +233,45 @@ CREATE TABLE IF NOT EXISTS disputes (
     stage text NOT NULL,
     closed_on date,
     outcome text,
+    steps jsonb NOT NULL DEFAULT '[]',
+    governed_by jsonb,
     PRIMARY KEY (tenant_id, key)
 );
+-- The steps of the process the dispute follows, and the commitment that set them.
+ALTER TABLE disputes ADD COLUMN IF NOT EXISTS steps jsonb NOT NULL DEFAULT '[]';
+ALTER TABLE disputes ADD COLUMN IF NOT EXISTS governed_by jsonb;
 CREATE TABLE IF NOT EXISTS dispute_stages (
     tenant_id text COLLATE "C" NOT NULL,
     key text NOT NULL,
     stage text NOT NULL,
     started_on date NOT NULL,
-    deadline_on date NOT NULL,
+    deadline_on date,
     ended_on date,
     handled_by text,
     reason text,
     PRIMARY KEY (tenant_id, key, stage),
     FOREIGN KEY (tenant_id, key) REFERENCES disputes (tenant_id, key)
 );
+-- A step's deadline only where the compact sets a time limit.
+ALTER TABLE dispute_stages ALTER COLUMN deadline_on DROP NOT NULL;
+-- Referrals to the board, with or without a dispute. The earlier shape (one per dispute and party) is
+-- replaced; `compacts rebuild` fills it again from the events.
+DO $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM information_schema.columns
+               WHERE table_name = 'board_referrals' AND column_name = 'key') THEN
+        DROP TABLE board_referrals;
+    END IF;
+END
+$$;
 CREATE TABLE IF NOT EXISTS board_referrals (
     tenant_id text COLLATE "C" NOT NULL,
-    key text NOT NULL,
+    position bigint NOT NULL,
     party text NOT NULL,
     referred_on date NOT NULL,
     finding text NOT NULL,
-    PRIMARY KEY (tenant_id, key, party),
-    FOREIGN KEY (tenant_id, key) REFERENCES disputes (tenant_id, key)
+    dispute text,
+    PRIMARY KEY (tenant_id, position)
 );
 
 -- Read model: consultations (projections/consultations.py). Public once open; responses private.
@@ -240,7 +282,10 @@ CREATE TABLE IF NOT EXISTS consultations (
     consulted text[] NOT NULL,
     opens_on date NOT NULL,
     closes_on date NOT NULL,
-    minimum_weeks int NOT NULL,
+    minimum_amount int,
+    minimum_unit text,
+    governed_by jsonb,
+    uniform_at text,
     short_reason text,
     short_explanation text,
     closed_on date,
@@ -248,6 +293,12 @@ CREATE TABLE IF NOT EXISTS consultations (
     feedback text,
     PRIMARY KEY (tenant_id, key)
 );
+-- The period comes from the commitment that governed when the consultation opened, where one set it.
+ALTER TABLE consultations DROP COLUMN IF EXISTS minimum_weeks;
+ALTER TABLE consultations ADD COLUMN IF NOT EXISTS minimum_amount int;
+ALTER TABLE consultations ADD COLUMN IF NOT EXISTS minimum_unit text;
+ALTER TABLE consultations ADD COLUMN IF NOT EXISTS governed_by jsonb;
+ALTER TABLE consultations ADD COLUMN IF NOT EXISTS uniform_at text;
 CREATE TABLE IF NOT EXISTS consultation_responses (
     tenant_id text COLLATE "C" NOT NULL,
     key text NOT NULL,
@@ -268,10 +319,16 @@ CREATE TABLE IF NOT EXISTS funding_notices (
     given_on date NOT NULL,
     effective_on date NOT NULL,
     rationale text NOT NULL,
-    minimum_months int NOT NULL,
+    minimum_amount int,
+    minimum_unit text,
+    governed_by jsonb,
     exceptional_circumstances text,
     PRIMARY KEY (tenant_id, key)
 );
+ALTER TABLE funding_notices DROP COLUMN IF EXISTS minimum_months;
+ALTER TABLE funding_notices ADD COLUMN IF NOT EXISTS minimum_amount int;
+ALTER TABLE funding_notices ADD COLUMN IF NOT EXISTS minimum_unit text;
+ALTER TABLE funding_notices ADD COLUMN IF NOT EXISTS governed_by jsonb;
 
 -- Read model: the four questions asked of each finished joint project at an annual review.
 CREATE TABLE IF NOT EXISTS annual_review_projects (
@@ -357,7 +414,7 @@ $$;
 GRANT USAGE ON SCHEMA public TO compacts_reader;
 GRANT SELECT ON tenants, tenant_ancestors, compact_versions, compact_sections,
     party_memberships, party_contacts, champion_appointments, codes, code_matters, code_endorsements,
-    steering_terms, amendment_proposals, annual_reviews, tenant_events, checkpoints, compact_rules, disputes,
+    steering_terms, amendment_proposals, annual_reviews, tenant_events, checkpoints, compact_commitments, disputes,
     dispute_stages, board_referrals, consultations, consultation_responses, funding_notices,
     annual_review_projects TO compacts_reader;
 GRANT SELECT, INSERT, UPDATE, DELETE ON idempotent_requests TO compacts_reader;
@@ -379,7 +436,7 @@ $$;
 GRANT USAGE ON SCHEMA public TO compacts_worker;
 GRANT SELECT, INSERT, UPDATE, DELETE ON tenants, tenant_ancestors, compact_versions, compact_sections,
     party_memberships, party_contacts, champion_appointments, codes, code_matters, code_endorsements,
-    steering_terms, amendment_proposals, annual_reviews, tenant_events, compact_rules, disputes,
+    steering_terms, amendment_proposals, annual_reviews, tenant_events, compact_commitments, disputes,
     dispute_stages, board_referrals, consultations, consultation_responses, funding_notices,
     annual_review_projects TO compacts_worker;
 
@@ -400,7 +457,7 @@ DECLARE
     public_tables text[] := ARRAY[
         'tenants', 'tenant_ancestors', 'compact_versions', 'compact_sections', 'party_memberships',
         'champion_appointments', 'steering_terms', 'amendment_proposals', 'annual_reviews', 'checkpoints',
-        'compact_rules', 'funding_notices', 'annual_review_projects'];
+        'compact_commitments', 'funding_notices', 'annual_review_projects'];
     private_tables text[] := ARRAY['party_contacts', 'tenant_events', 'disputes', 'dispute_stages',
         'board_referrals', 'consultation_responses'];
     all_tables text[] := public_tables || private_tables

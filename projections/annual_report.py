@@ -17,13 +17,13 @@ from domain.annual_report import (
     PartyLine,
     ReviewLine,
 )
+from domain.commitments import DisputeStage
 from domain.compact import Section
-from domain.compact_rules import DisputeStage
 from domain.diff import change_lines
 from projections.annual_reviews import reviews_of
 from projections.compact_text import sections_of
 from projections.consultations import consultations_of
-from projections.disputes import disputes_of
+from projections.disputes import disputes_of, referrals_of
 from projections.funding_notices import notices_of
 
 CODE_CHANGES = """
@@ -126,7 +126,8 @@ async def annual_report(
             opens_on=c.opens_on,
             closes_on=c.closes_on,
             weeks=c.weeks,
-            minimum_weeks=c.minimum_weeks,
+            minimum=c.minimum.describe() if c.minimum else None,
+            short=c.short,
             short_reason=c.short_reason,
             responses=len(c.responses) if members else None,
             feedback_on=c.feedback_on,
@@ -148,7 +149,9 @@ async def annual_report(
             open_at_year_end=sum(
                 1 for d in rows if d.raised_on <= last and (d.closed_on is None or d.closed_on > last)
             ),
-            referred_to_board=sum(1 for d in rows for r in d.referrals if within(r.referred_on)),
+            referred_to_board=sum(
+                1 for r in (await referrals_of(conn, [tenant]))[tenant] if within(r.referred_on)
+            ),
         )
     notices = [
         NoticeLine(
@@ -157,7 +160,7 @@ async def annual_report(
             change=n.change,
             given_on=n.given_on,
             effective_on=n.effective_on,
-            minimum_months=n.minimum_months,
+            minimum=n.minimum.describe() if n.minimum else None,
             short=n.short,
             exceptional_circumstances=n.exceptional_circumstances,
         )

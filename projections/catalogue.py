@@ -6,7 +6,6 @@ from projections.amendment_proposals import AmendmentProposals, ProposalsView
 from projections.annual_reviews import AnnualReviews, AnnualReviewsView
 from projections.base import ProjectionSpec
 from projections.codes_of_practice import CodesOfPractice, CodesView
-from projections.compact_rules import CompactRulesProjection, CompactRulesView
 from projections.compact_text import CompactText, CompactTextView
 from projections.consultations import Consultations, ConsultationsView
 from projections.disputes import Disputes, DisputesView
@@ -24,7 +23,6 @@ PROJECTIONS: tuple[ProjectionSpec, ...] = (
     ProjectionSpec(SteeringGroupProjection, SteeringGroupView),
     ProjectionSpec(AmendmentProposals, ProposalsView),
     ProjectionSpec(AnnualReviews, AnnualReviewsView),
-    ProjectionSpec(CompactRulesProjection, CompactRulesView),
     ProjectionSpec(Disputes, DisputesView),
     ProjectionSpec(Consultations, ConsultationsView),
     ProjectionSpec(FundingNotices, FundingNoticesView),

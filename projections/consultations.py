@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -11,7 +12,9 @@ from eventsourcing.dispatch import singledispatchmethod
 from eventsourcing.persistence import Tracking
 from eventsourcing.projection import Projection
 from eventsourcing.utils import get_topic
+from psycopg.types.json import Jsonb
 
+from domain.commitments import GovernedBy, Period
 from domain.consultations import Consultation
 from domain.events import key_of, tenant_of
 from projections.base import ReadModelView
@@ -19,10 +22,10 @@ from projections.base import ReadModelView
 NAME = "consultations"
 
 OPENED = """
-INSERT INTO consultations (tenant_id, key, title, consulted, opens_on, closes_on, minimum_weeks,
-                           short_reason, short_explanation)
-VALUES (%(tenant)s, %(key)s, %(title)s, %(consulted)s, %(opens_on)s, %(closes_on)s, %(minimum_weeks)s,
-        %(short_reason)s, %(short_explanation)s)
+INSERT INTO consultations (tenant_id, key, title, consulted, opens_on, closes_on, minimum_amount,
+                           minimum_unit, governed_by, uniform_at, short_reason, short_explanation)
+VALUES (%(tenant)s, %(key)s, %(title)s, %(consulted)s, %(opens_on)s, %(closes_on)s, %(minimum_amount)s,
+        %(minimum_unit)s, %(governed_by)s, %(uniform_at)s, %(short_reason)s, %(short_explanation)s)
 """
 RESPONDED = """
 INSERT INTO consultation_responses (tenant_id, key, respondent, received_on, summary)
@@ -76,7 +79,10 @@ class Consultations(Projection[ConsultationsView]):
             consulted=e.consulted,
             opens_on=e.opens_on,
             closes_on=e.closes_on,
-            minimum_weeks=e.minimum_weeks,
+            minimum_amount=e.minimum["amount"] if e.minimum else None,
+            minimum_unit=e.minimum["unit"] if e.minimum else None,
+            governed_by=Jsonb(e.governed_by) if e.governed_by else None,
+            uniform_at=e.uniform_at,
             short_reason=e.short_reason,
             short_explanation=e.short_explanation,
         )
@@ -114,7 +120,9 @@ class ConsultationRow:
     consulted: list[str]
     opens_on: date
     closes_on: date
-    minimum_weeks: int
+    minimum: Period | None  # from the commitment that governed when it opened; None where none set one
+    governed_by: GovernedBy | None
+    uniform_at: str | None
     short_reason: str | None
     short_explanation: str | None
     closed_on: date | None
@@ -126,6 +134,11 @@ class ConsultationRow:
     @property
     def weeks(self) -> float:
         return (self.closes_on - self.opens_on).days / 7
+
+    @property
+    def short(self) -> bool:
+        """Shorter than the period its governing commitment sets; never where none sets one."""
+        return self.minimum is not None and self.closes_on < self.minimum.after(self.opens_on)
 
 
 async def consultations_of(conn: asyncpg.Connection, tenants: list[str]) -> dict[str, list[ConsultationRow]]:
@@ -149,7 +162,11 @@ async def consultations_of(conn: asyncpg.Connection, tenants: list[str]) -> dict
                 consulted=list(r["consulted"]),
                 opens_on=r["opens_on"],
                 closes_on=r["closes_on"],
-                minimum_weeks=r["minimum_weeks"],
+                minimum=Period.from_dict({"amount": r["minimum_amount"], "unit": r["minimum_unit"]})
+                if r["minimum_amount"] is not None
+                else None,
+                governed_by=GovernedBy.from_dict(_json(r["governed_by"])),
+                uniform_at=r["uniform_at"],
                 short_reason=r["short_reason"],
                 short_explanation=r["short_explanation"],
                 closed_on=r["closed_on"],
@@ -159,3 +176,7 @@ async def consultations_of(conn: asyncpg.Connection, tenants: list[str]) -> dict
             )
         )
     return found
+
+
+def _json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value

@@ -1,7 +1,8 @@
-"""Each tenant's disputes, stage by stage with their deadlines, and referrals to the board (private)."""
+"""Each tenant's disputes, step by step with any deadlines, and referrals to the board (private)."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -11,18 +12,21 @@ from eventsourcing.dispatch import singledispatchmethod
 from eventsourcing.persistence import Tracking
 from eventsourcing.projection import Projection
 from eventsourcing.utils import get_topic
+from psycopg.types.json import Jsonb
 
-from domain.compact_rules import DisputeStage
-from domain.disputes import Dispute
+from domain.commitments import DisputeStep, GovernedBy
+from domain.disputes import Dispute, process_steps
 from domain.events import key_of, tenant_of
+from domain.register import Register
 from projections.base import ReadModelView
 
 NAME = "disputes"
 
 RAISED = """
-INSERT INTO disputes (tenant_id, key, raised_by, against, commitment, summary, raised_on, status, stage)
+INSERT INTO disputes
+    (tenant_id, key, raised_by, against, commitment, summary, raised_on, status, stage, steps, governed_by)
 VALUES (%(tenant)s, %(key)s, %(raised_by)s, %(against)s, %(commitment)s, %(summary)s, %(on)s, 'OPEN',
-        %(stage)s)
+        %(stage)s, %(steps)s, %(governed_by)s)
 """
 STAGE_STARTED = """
 INSERT INTO dispute_stages (tenant_id, key, stage, started_on, deadline_on, handled_by, reason)
@@ -38,8 +42,8 @@ UPDATE disputes SET status = %(status)s, closed_on = %(on)s, outcome = %(outcome
 WHERE tenant_id = %(tenant)s AND key = %(key)s
 """
 REFERRED = """
-INSERT INTO board_referrals (tenant_id, key, party, referred_on, finding)
-VALUES (%(tenant)s, %(key)s, %(party)s, %(on)s, %(finding)s)
+INSERT INTO board_referrals (tenant_id, position, party, referred_on, finding, dispute)
+VALUES (%(tenant)s, %(position)s, %(party)s, %(on)s, %(finding)s, %(dispute)s)
 """
 
 
@@ -61,6 +65,7 @@ class Disputes(Projection[DisputesView]):
             Dispute.DisputeResolved,
             Dispute.DisputeWithdrawn,
             Dispute.PartyReferredToBoard,
+            Register.PartyReferredToBoard,
         )
     )
 
@@ -70,6 +75,7 @@ class Disputes(Projection[DisputesView]):
 
     @process_event.register
     def _(self, e: Dispute.DisputeRaised, tracking: Tracking) -> None:
+        steps = process_steps([DisputeStep.from_dict(s) for s in e.steps])
         self.view.changed(
             tracking,
             e,
@@ -80,7 +86,9 @@ class Disputes(Projection[DisputesView]):
             commitment=e.commitment,
             summary=e.summary,
             on=e.raised_on,
-            stage=DisputeStage.BETWEEN_PARTIES.value,
+            stage=steps[0].stage.value,
+            steps=Jsonb([s.as_dict() for s in steps]),
+            governed_by=Jsonb(e.governed_by) if e.governed_by else None,
             deadline_on=e.deadline_on,
             handled_by=None,
             reason=None,
@@ -112,7 +120,18 @@ class Disputes(Projection[DisputesView]):
 
     @process_event.register
     def _(self, e: Dispute.PartyReferredToBoard, tracking: Tracking) -> None:
-        self.view.changed(tracking, e, REFERRED, party=e.party, on=e.on, finding=e.finding)
+        # Recorded on a dispute before referrals were the register's: the dispute is the aggregate's key.
+        self.view.changed(
+            tracking, e, REFERRED, party=e.party, on=e.on, finding=e.finding,
+            dispute=key_of(e.originator_id), position=tracking.notification_id,
+        )  # fmt: skip
+
+    @process_event.register
+    def _(self, e: Register.PartyReferredToBoard, tracking: Tracking) -> None:
+        self.view.changed(
+            tracking, e, REFERRED, party=e.party, on=e.on, finding=e.finding, dispute=e.dispute,
+            position=tracking.notification_id,
+        )  # fmt: skip
 
 
 # The read side. Row-level security shows these rows only to the tenant's members.
@@ -122,13 +141,15 @@ class Disputes(Projection[DisputesView]):
 class StageRow:
     stage: str
     started_on: date
-    deadline_on: date
+    deadline_on: date | None  # only where the dispute's process sets a time limit
     ended_on: date | None
     handled_by: str | None
     reason: str | None
 
     def overdue_on(self, on: date) -> bool:
-        """Still running on `on` (or ended after its deadline) and past its deadline."""
+        """Still running on `on` (or ended after its deadline) and past its deadline; never without one."""
+        if self.deadline_on is None:
+            return False
         end = self.ended_on if self.ended_on is not None and self.ended_on <= on else on
         return self.started_on <= on and end > self.deadline_on
 
@@ -138,6 +159,7 @@ class ReferralRow:
     party: str
     referred_on: date
     finding: str
+    dispute: str | None = None
 
 
 @dataclass(frozen=True)
@@ -154,6 +176,8 @@ class DisputeRow:
     outcome: str | None
     stages: list[StageRow] = field(default_factory=list)
     referrals: list[ReferralRow] = field(default_factory=list)
+    steps: list[DisputeStep] = field(default_factory=list)  # the process it follows
+    governed_by: GovernedBy | None = None
 
 
 async def disputes_of(conn: asyncpg.Connection, tenants: list[str]) -> dict[str, list[DisputeRow]]:
@@ -169,10 +193,12 @@ async def disputes_of(conn: asyncpg.Connection, tenants: list[str]) -> dict[str,
         )
     referrals: dict[tuple[str, str], list[ReferralRow]] = {}
     for r in await conn.fetch(
-        "SELECT * FROM board_referrals WHERE tenant_id = ANY($1::text[]) ORDER BY referred_on, party", tenants
+        "SELECT * FROM board_referrals WHERE tenant_id = ANY($1::text[]) AND dispute IS NOT NULL "
+        "ORDER BY referred_on, position",
+        tenants,
     ):
-        referrals.setdefault((r["tenant_id"], r["key"]), []).append(
-            ReferralRow(r["party"], r["referred_on"], r["finding"])
+        referrals.setdefault((r["tenant_id"], r["dispute"]), []).append(
+            ReferralRow(r["party"], r["referred_on"], r["finding"], r["dispute"])
         )
     found: dict[str, list[DisputeRow]] = {t: [] for t in tenants}
     for r in await conn.fetch(
@@ -193,6 +219,23 @@ async def disputes_of(conn: asyncpg.Connection, tenants: list[str]) -> dict[str,
                 outcome=r["outcome"],
                 stages=stages.get(k, []),
                 referrals=referrals.get(k, []),
+                steps=[DisputeStep.from_dict(s) for s in _json(r["steps"])],
+                governed_by=GovernedBy.from_dict(_json(r["governed_by"])),
             )
         )
+    return found
+
+
+def _json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value
+
+
+async def referrals_of(conn: asyncpg.Connection, tenants: list[str]) -> dict[str, list[ReferralRow]]:
+    """Every referral to the board the reader may see, with or without a dispute, oldest first."""
+    found: dict[str, list[ReferralRow]] = {t: [] for t in tenants}
+    for r in await conn.fetch(
+        "SELECT * FROM board_referrals WHERE tenant_id = ANY($1::text[]) ORDER BY referred_on, position",
+        tenants,
+    ):
+        found[r["tenant_id"]].append(ReferralRow(r["party"], r["referred_on"], r["finding"], r["dispute"]))
     return found

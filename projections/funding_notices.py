@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -11,18 +12,20 @@ from eventsourcing.dispatch import singledispatchmethod
 from eventsourcing.persistence import Tracking
 from eventsourcing.projection import Projection
 from eventsourcing.utils import get_topic
+from psycopg.types.json import Jsonb
 
+from domain.commitments import GovernedBy, Period
 from domain.events import key_of, tenant_of
-from domain.funding_notices import FundingNotice, add_months
+from domain.funding_notices import FundingNotice
 from projections.base import ReadModelView
 
 NAME = "funding_notices"
 
 GIVEN = """
 INSERT INTO funding_notices (tenant_id, key, public_body, voluntary_body, change, given_on, effective_on,
-                             rationale, minimum_months, exceptional_circumstances)
+                             rationale, minimum_amount, minimum_unit, governed_by, exceptional_circumstances)
 VALUES (%(tenant)s, %(key)s, %(public_body)s, %(voluntary_body)s, %(change)s, %(given_on)s, %(effective_on)s,
-        %(rationale)s, %(minimum_months)s, %(exceptional)s)
+        %(rationale)s, %(minimum_amount)s, %(minimum_unit)s, %(governed_by)s, %(exceptional)s)
 """
 EXPLAINED = """
 UPDATE funding_notices SET exceptional_circumstances = %(exceptional)s
@@ -56,7 +59,9 @@ class FundingNotices(Projection[FundingNoticesView]):
             "given_on": e.given_on,
             "effective_on": e.effective_on,
             "rationale": e.rationale,
-            "minimum_months": e.minimum_months,
+            "minimum_amount": e.minimum["amount"] if e.minimum else None,
+            "minimum_unit": e.minimum["unit"] if e.minimum else None,
+            "governed_by": Jsonb(e.governed_by) if e.governed_by else None,
             "exceptional": e.exceptional_circumstances,
         }
         self.view.apply(tracking, (GIVEN, params))
@@ -80,12 +85,14 @@ class NoticeRow:
     given_on: date
     effective_on: date
     rationale: str
-    minimum_months: int
+    minimum: Period | None  # from the commitment that governed when it was given; None where none set one
+    governed_by: GovernedBy | None
     exceptional_circumstances: str | None
 
     @property
     def short(self) -> bool:
-        return self.effective_on < add_months(self.given_on, self.minimum_months)
+        """Shorter than the period its governing commitment sets; never where none sets one."""
+        return self.minimum is not None and self.effective_on < self.minimum.after(self.given_on)
 
 
 async def notices_of(conn: asyncpg.Connection, tenants: list[str]) -> dict[str, list[NoticeRow]]:
@@ -102,8 +109,15 @@ async def notices_of(conn: asyncpg.Connection, tenants: list[str]) -> dict[str, 
                 given_on=r["given_on"],
                 effective_on=r["effective_on"],
                 rationale=r["rationale"],
-                minimum_months=r["minimum_months"],
+                minimum=Period.from_dict({"amount": r["minimum_amount"], "unit": r["minimum_unit"]})
+                if r["minimum_amount"] is not None
+                else None,
+                governed_by=GovernedBy.from_dict(_json(r["governed_by"])),
                 exceptional_circumstances=r["exceptional_circumstances"],
             )
         )
     return found
+
+
+def _json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value

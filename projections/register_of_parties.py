@@ -43,7 +43,13 @@ ON CONFLICT (tenant_id, party_key) DO UPDATE
 SET subject = excluded.subject, name = excluded.name, email = excluded.email, phone = excluded.phone,
     recorded_at = excluded.recorded_at
 """
-STOOD_DOWN = CHAMPION_ENDS_WITH_PARTY
+# A party's champion in one role ends; `role IS NOT DISTINCT FROM` so that a champion without a role
+# (every champion recorded before roles) is matched too.
+STOOD_DOWN = """
+UPDATE champion_appointments SET ended_on = %(on)s, ended_recorded_at = %(at)s
+WHERE tenant_id = %(tenant)s AND party_key = %(key)s AND ended_on IS NULL
+  AND role IS NOT DISTINCT FROM %(role)s
+"""
 # The events keep the sealed values; with the key gone, every read model shows the data as erased.
 ERASED_CONTACT = """
 UPDATE party_contacts SET name = %(erased)s, email = NULL, phone = NULL
@@ -55,9 +61,9 @@ UPDATE champion_appointments SET name = %(erased)s WHERE tenant_id = %(tenant)s 
 KEY = "SELECT key FROM person_keys WHERE subject = %s"
 APPOINTED = """
 INSERT INTO champion_appointments
-    (tenant_id, party_key, appointment, party, subject, name, appointed_on, appointed_recorded_at)
-SELECT %(tenant)s, %(key)s, coalesce(max(appointment), 0) + 1, %(party)s, %(subject)s, %(name)s, %(on)s,
-       %(at)s
+    (tenant_id, party_key, appointment, party, subject, name, role, appointed_on, appointed_recorded_at)
+SELECT %(tenant)s, %(key)s, coalesce(max(appointment), 0) + 1, %(party)s, %(subject)s, %(name)s, %(role)s,
+       %(on)s, %(at)s
 FROM champion_appointments WHERE tenant_id = %(tenant)s AND party_key = %(key)s
 """
 
@@ -125,6 +131,7 @@ class RegisterView(ReadModelView):
             "key": party_key(event.party),
             "on": event.on,
             "at": event.timestamp,
+            "role": event.role,
         }
         self.apply(tracking, (STOOD_DOWN, params))
 
@@ -137,9 +144,10 @@ class RegisterView(ReadModelView):
             "name": self._opener(event.subject)(event.name),
             "on": event.appointed_on,
             "at": event.timestamp,
+            "role": event.role,
         }
-        # A new appointment replaces the party's current champion from its date.
-        self.apply(tracking, (CHAMPION_ENDS_WITH_PARTY, params), (APPOINTED, params))
+        # A new appointment replaces the party's current champion in the same role from its date.
+        self.apply(tracking, (STOOD_DOWN, params), (APPOINTED, params))
 
 
 class RegisterOfParties(Projection[RegisterView]):
@@ -207,6 +215,7 @@ class ChampionRow:
     party: str
     appointed_on: date
     subject: str | None = None
+    role: str | None = None
 
 
 # A party withdrawn on D is not in the register on D.
@@ -217,10 +226,10 @@ WHERE tenant_id = ANY($1::text[]) AND signed_on <= $2 AND signed_recorded_at <= 
 ORDER BY tenant_id, name
 """
 CHAMPIONS_ON = """
-SELECT tenant_id, name, party, appointed_on, subject FROM champion_appointments
+SELECT tenant_id, name, party, appointed_on, subject, role FROM champion_appointments
 WHERE tenant_id = ANY($1::text[]) AND appointed_on <= $2 AND appointed_recorded_at <= $3
   AND (ended_on IS NULL OR ended_on > $2 OR ended_recorded_at > $3)
-ORDER BY tenant_id, party
+ORDER BY tenant_id, party, role NULLS FIRST
 """
 
 
@@ -238,7 +247,9 @@ async def champions_on(
 ) -> dict[str, list[ChampionRow]]:
     found: dict[str, list[ChampionRow]] = {t: [] for t in tenants}
     for r in await conn.fetch(CHAMPIONS_ON, tenants, on, recorded):
-        found[r["tenant_id"]].append(ChampionRow(r["name"], r["party"], r["appointed_on"], r["subject"]))
+        found[r["tenant_id"]].append(
+            ChampionRow(r["name"], r["party"], r["appointed_on"], r["subject"], r["role"])
+        )
     return found
 
 

@@ -11,7 +11,7 @@ from api.reading import reading
 from domain.actors import ANONYMOUS, Actor, Role
 from domain.annual_report import AnnualReport
 from domain.compact import ProjectLessons, Section
-from domain.compact_rules import DisputeStage
+from domain.commitments import DisputeStage
 from domain.funding_notices import FundingChange
 from domain.register import Sector
 from domain.tenancy import Tier

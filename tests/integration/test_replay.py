@@ -10,7 +10,7 @@ from psycopg import sql
 
 from domain.actors import Actor, Role
 from domain.compact import ProjectLessons, Section
-from domain.compact_rules import DisputeStage
+from domain.commitments import DisputeStage
 from domain.consultations import ShortPeriodReason
 from domain.errors import Conflict
 from domain.funding_notices import FundingChange
