@@ -34,7 +34,6 @@ from projections.worker import ProjectionWorker
 from services.audit import AuditService
 from services.checkpoints import CheckpointScheduler
 from services.codes import CodeService
-from services.compact_rules import CompactRulesService
 from services.compacts import CompactService
 from services.consultations import ConsultationService, FundingNoticeService
 from services.disputes import DisputeService
@@ -110,7 +109,6 @@ def create_app(settings: Settings, db: Database, keys: KeyRing, *, run_worker: b
                 compacts=CompactService(registry),
                 codes=CodeService(registry),
                 steering=SteeringGroupService(registry),
-                rules=CompactRulesService(registry),
                 disputes=DisputeService(registry),
                 consultations=ConsultationService(registry),
                 notices=FundingNoticeService(registry),

@@ -121,7 +121,7 @@ class Code(RegistryAggregate):
             raise Conflict(f"The code '{self.key}' was already adopted on {self.adopted_on}.")
         self._not_before(adopted_on, "adopted")
         final_title = check_title(title) if title is not None else self.title
-        # A code may name no matter (Harrow's Code of Practice names none): it then covers nothing in a lookup.
+        # A code may name no matter (Harrow's Code of Practice names none); it then covers none in a lookup.
         final_matters = resolve_matters(matters) if matters is not None else self.matters
         self._adopted(
             adopted_on=adopted_on.isoformat(), title=final_title, matters=final_matters, actor=actor

@@ -234,10 +234,12 @@ class GovernedBy:
     summary: str
     period: Period | None
     explanation: str
+    version: int = 0  # the version of the tenant's compact that held it (0: not known)
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "tenant": self.tenant,
+            "version": self.version,
             "section": self.section,
             "key": self.key,
             "kind": self.kind.value,
@@ -258,6 +260,7 @@ class GovernedBy:
             summary=data["summary"],
             period=Period.from_dict(data.get("period")),
             explanation=data["explanation"],
+            version=int(data.get("version", 0)),
         )
 
 

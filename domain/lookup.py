@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from domain.commitments import Commitment, CommitmentKind
+from domain.commitments import Commitment, CommitmentKind, GovernedBy
 from domain.matters import Matter
 from domain.tenancy import Tier
 
@@ -96,6 +96,23 @@ class Governing:
     placed: Placed | None
     trail: tuple[Step, ...]
     explanation: str
+    version: int | None = None  # the version of the governing tenant's compact that holds it
+
+    def reference(self) -> GovernedBy | None:
+        """What a record keeps of the commitment it was made under."""
+        if self.tenant is None or self.placed is None:
+            return None
+        c = self.placed.commitment
+        return GovernedBy(
+            tenant=self.tenant,
+            section=self.placed.section,
+            key=c.key,
+            kind=c.kind,
+            summary=c.summary,
+            period=c.period,
+            explanation=self.explanation,
+            version=self.version or 0,
+        )
 
 
 def _reason(level: Level, matter: Matter, on: date) -> str:

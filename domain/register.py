@@ -91,6 +91,11 @@ def _role(role: str | None) -> str | None:
     )
 
 
+def _role_key(role: str | None) -> str | None:
+    """Roles match whatever their case: 'Officer' and 'officer' are one role."""
+    return role.casefold() if role else None
+
+
 def _as(role: str | None) -> str:
     return f" as {role}" if role else ""
 
@@ -190,7 +195,7 @@ class Register(RegistryAggregate):
     @event(RegisterOpened)
     def __init__(self, tenant_slug: str, actor: str) -> None:
         self.memberships: dict[str, Membership] = {}
-        # Each party's current champions by role (None for one appointed without a role).
+        # Each party's current champions by role, matched without case (None: appointed without a role).
         self.champions: dict[str, dict[str | None, Appointment]] = {}
         self.people: set[str] = set()
 
@@ -297,7 +302,7 @@ class Register(RegistryAggregate):
         if not person:
             raise InvalidInput("The champion's name is empty.")
         label = _role(role)
-        current = self.champions.get(party_key(party), {}).get(label)
+        current = self.champions.get(party_key(party), {}).get(_role_key(label))
         if current and appointed_on < current.appointed_on:
             raise InvalidInput(
                 f"{membership.name}'s current champion{_as(label)} was appointed on "
@@ -317,10 +322,10 @@ class Register(RegistryAggregate):
         champions = self.champions.get(party_key(party), {})
         label = _role(role)
         if label is None and len(champions) == 1:
-            label = next(iter(champions))
-        current = champions.get(label)
+            label = next(iter(champions.values())).role
+        current = champions.get(_role_key(label))
         if current is None:
-            roles = ", ".join(sorted(r for r in champions if r)) or "none"
+            roles = ", ".join(sorted(a.role for a in champions.values() if a.role)) or "none"
             raise NotFound(
                 f"'{party}' has no current champion{_as(label)} to stand down"
                 + (f"; its champions' roles: {roles}." if len(champions) > 1 else ".")
@@ -331,19 +336,19 @@ class Register(RegistryAggregate):
                 f"{current.appointed_on.isoformat()}; they cannot stand down before that ({on.isoformat()})."
             )
         self._stood_down(
-            party=self.memberships[party_key(party)].name, on=on.isoformat(), role=label, actor=actor
+            party=self.memberships[party_key(party)].name, on=on.isoformat(), role=current.role, actor=actor
         )
 
     @event(ChampionStoodDown)
     def _stood_down(self, party: str, on: str, actor: str, role: str | None = None) -> None:
-        self.champions.get(party_key(party), {}).pop(role, None)
+        self.champions.get(party_key(party), {}).pop(_role_key(role), None)
 
     @event(ChampionAppointed)
     def _appointed(
         self, party: str, subject: str, name: str, appointed_on: str, actor: str, role: str | None = None
     ) -> None:
         # One current champion per party and role: a new appointment in a role replaces the last.
-        self.champions.setdefault(party_key(party), {})[role] = Appointment(
+        self.champions.setdefault(party_key(party), {})[_role_key(role)] = Appointment(
             name, date.fromisoformat(appointed_on), role
         )
         self.people.add(subject)

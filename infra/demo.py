@@ -8,8 +8,8 @@ from datetime import date
 from pathlib import Path
 
 from domain.actors import Actor, Role
-from domain.compact import ProjectLessons, Section
 from domain.commitments import DisputeStage
+from domain.compact import ProjectLessons, Section
 from domain.document import decode, parse_document
 from domain.errors import InvalidInput
 from domain.funding_notices import FundingChange
@@ -17,7 +17,6 @@ from domain.register import BodyKind, Contact, Sector
 from domain.steering_group import SteeringRole
 from domain.tenancy import Tier, tenant_id
 from services.codes import CodeService
-from services.compact_rules import CompactRulesService
 from services.compacts import CompactService
 from services.consultations import ConsultationService, FundingNoticeService
 from services.disputes import DisputeService
@@ -267,10 +266,6 @@ def _upkeep(registry: Registry) -> None:
     consultations.publish_feedback(
         DEMO, tenant="havering", key="compact-draft-2009", on=date(2010, 3, 20),
         feedback="Champions are now named in section 5.3; the dispute steps were shortened.",
-    )  # fmt: skip
-    CompactRulesService(registry).set_rules(
-        DEMO, tenant="harrow", since=date(2009, 4, 1),
-        stage_days={DisputeStage.BETWEEN_PARTIES: 30, DisputeStage.INVESTIGATION: 45, DisputeStage.MEDIATION: 60},
     )  # fmt: skip
     disputes = DisputeService(registry)
     disputes.raise_dispute(

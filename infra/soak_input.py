@@ -242,7 +242,6 @@ SERVICES = (
     "services.tenants:TenantService",
     "services.compacts:CompactService",
     "services.codes:CodeService",
-    "services.compact_rules:CompactRulesService",
     "services.consultations:ConsultationService",
     "services.consultations:FundingNoticeService",
     "services.disputes:DisputeService",
@@ -282,7 +281,6 @@ def fuzz_commands(db: Database, tenants: list[str], per_command: int) -> Tally:
     anything else (a TypeError, a driver's error) is a failure.
     """
     from services.codes import CodeService
-    from services.compact_rules import CompactRulesService
     from services.compacts import CompactService
     from services.consultations import ConsultationService, FundingNoticeService
     from services.disputes import DisputeService
@@ -303,7 +301,6 @@ def fuzz_commands(db: Database, tenants: list[str], per_command: int) -> Tally:
                 TenantService(registry),
                 CompactService(registry),
                 CodeService(registry),
-                CompactRulesService(registry),
                 ConsultationService(registry),
                 FundingNoticeService(registry),
                 DisputeService(registry),

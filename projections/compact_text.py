@@ -392,3 +392,20 @@ async def sections_of(
             SectionRow(r["key"], r["heading"], r["body"], list(r["matters"]), list(r["planned"]))
         )
     return found
+
+
+async def commitments_by_key(
+    conn: asyncpg.Connection, keys: list[tuple[str, int, str]]
+) -> dict[tuple[str, int, str], CommitmentRow]:
+    """Commitments by (tenant, version, key): those a consultation, notice or dispute was judged by."""
+    found: dict[tuple[str, int, str], CommitmentRow] = {}
+    rows = await conn.fetch(
+        "SELECT m.* FROM unnest($1::text[], $2::int[], $3::text[]) AS w (tenant_id, version, key) "
+        "JOIN compact_commitments m USING (tenant_id, version, key)",
+        [k[0] for k in keys],
+        [k[1] for k in keys],
+        [k[2] for k in keys],
+    )
+    for r in rows:
+        found[(r["tenant_id"], r["version"], r["key"])] = CommitmentRow(r["section_key"], commitment_of(r))
+    return found

@@ -1,4 +1,4 @@
-"""Gathers what the read models say of a tenant on a date, and the commitments governing it, for compliance."""
+"""What the read models say of a tenant on a date, and the commitments that govern it, for compliance."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 import asyncpg
 
-from domain.commitments import CommitmentKind, GovernedBy
+from domain.commitments import CommitmentKind
 from domain.compliance import (
     CHECKED,
     CodeFact,
@@ -51,19 +51,10 @@ async def governing(
 
 def governed(found: Governing | None) -> Governed | None:
     """What compliance keeps of a governing commitment: the reference, whom it binds, its exceptions."""
-    if found is None or found.tenant is None or found.placed is None:
+    reference = found.reference() if found else None
+    if found is None or found.placed is None or reference is None:
         return None
-    c = found.placed.commitment
-    reference = GovernedBy(
-        tenant=found.tenant,
-        section=found.placed.section,
-        key=c.key,
-        kind=c.kind,
-        summary=c.summary,
-        period=c.period,
-        explanation=found.explanation,
-    )
-    return Governed(reference, c.bound, c.exceptions)
+    return Governed(reference, found.placed.commitment.bound, found.placed.commitment.exceptions)
 
 
 async def compliance_facts(conn: asyncpg.Connection, tenant: str, on: date, *, members: bool) -> Facts:

@@ -43,12 +43,12 @@ ON CONFLICT (tenant_id, party_key) DO UPDATE
 SET subject = excluded.subject, name = excluded.name, email = excluded.email, phone = excluded.phone,
     recorded_at = excluded.recorded_at
 """
-# A party's champion in one role ends; `role IS NOT DISTINCT FROM` so that a champion without a role
-# (every champion recorded before roles) is matched too.
+# A party's champion in one role ends, roles matched without case; `IS NOT DISTINCT FROM` so that a
+# champion without a role (every champion recorded before roles) is matched too.
 STOOD_DOWN = """
 UPDATE champion_appointments SET ended_on = %(on)s, ended_recorded_at = %(at)s
 WHERE tenant_id = %(tenant)s AND party_key = %(key)s AND ended_on IS NULL
-  AND role IS NOT DISTINCT FROM %(role)s
+  AND lower(role) IS NOT DISTINCT FROM lower(%(role)s)
 """
 # The events keep the sealed values; with the key gone, every read model shows the data as erased.
 ERASED_CONTACT = """

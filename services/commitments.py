@@ -50,16 +50,4 @@ def governed_by(
 ) -> tuple[GovernedBy | None, Placed | None]:
     """The reference a record keeps to the commitment it was made under, and the commitment itself."""
     found = governing(registry, tenant, kind, on, uniform_at)
-    if found.tenant is None or found.placed is None:
-        return None, None
-    c = found.placed.commitment
-    reference = GovernedBy(
-        tenant=found.tenant,
-        section=found.placed.section,
-        key=c.key,
-        kind=c.kind,
-        summary=c.summary,
-        period=c.period,
-        explanation=found.explanation,
-    )
-    return reference, found.placed
+    return found.reference(), found.placed

@@ -14,12 +14,10 @@ from strawberry.litestar import BaseContext
 from api.freshness import ReadModelWaiter
 from api.reading import RequestReads
 from domain.actors import Actor
-from domain.compact_rules import Rules
 from projections import (
     amendment_proposals,
     annual_reviews,
     codes_of_practice,
-    compact_rules,
     compact_text,
     consultations,
     disputes,
@@ -31,16 +29,15 @@ from projections import (
 from projections.amendment_proposals import ProposalRow
 from projections.annual_reviews import ReviewRow
 from projections.codes_of_practice import CodeRow
-from projections.compact_text import CompactRow, VersionRow
+from projections.compact_text import CommitmentRow, CompactRow, VersionRow
 from projections.consultations import ConsultationRow
-from projections.disputes import DisputeRow
+from projections.disputes import DisputeRow, ReferralRow
 from projections.funding_notices import NoticeRow
 from projections.register_of_parties import ChampionRow, ContactRow, PartyRow
 from projections.steering_group import TermRow
 from projections.tenant_directory import TenantRow
 from services.audit import AuditService
 from services.codes import CodeService
-from services.compact_rules import CompactRulesService
 from services.compacts import CompactService
 from services.consultations import ConsultationService, FundingNoticeService
 from services.disputes import DisputeService
@@ -58,7 +55,6 @@ class Services:
     compacts: CompactService
     codes: CodeService
     steering: SteeringGroupService
-    rules: CompactRulesService
     disputes: DisputeService
     consultations: ConsultationService
     notices: FundingNoticeService
@@ -99,7 +95,14 @@ class Loaders:
             self._per_tenant(compact_text.versions_of)
         )
         self.contacts: DataLoader[str, dict[str, ContactRow]] = DataLoader(self._contacts)
-        self.rules: DataLoader[str, Rules] = DataLoader(self._per_tenant(compact_rules.rules_of))
+        self.drafts: DataLoader[Moment, CompactRow | None] = DataLoader(self._drafts)
+        # Commitments by (tenant, version, key): those records were judged by when they were made.
+        self.commitment: DataLoader[tuple[str, int, str], CommitmentRow | None] = DataLoader(
+            self._commitments
+        )
+        self.referrals: DataLoader[str, list[ReferralRow]] = DataLoader(
+            self._per_tenant(disputes.referrals_of)
+        )
         # Row-level security leaves these empty for readers who are not the tenant's members.
         self.disputes: DataLoader[str, list[DisputeRow]] = DataLoader(self._per_tenant(disputes.disputes_of))
         self.consultations: DataLoader[str, list[ConsultationRow]] = DataLoader(
@@ -131,6 +134,14 @@ class Loaders:
 
     async def _compacts(self, keys: list[Moment]) -> list[CompactRow | None]:
         return await self._by_date(keys, compact_text.compacts_in_force, None)
+
+    async def _commitments(self, keys: list[tuple[str, int, str]]) -> list[CommitmentRow | None]:
+        async with self.reads.read() as conn:
+            found = await compact_text.commitments_by_key(conn, keys)
+        return [found.get(k) for k in keys]
+
+    async def _drafts(self, keys: list[Moment]) -> list[CompactRow | None]:
+        return await self._by_date(keys, compact_text.drafts_on, None)
 
     async def _parties(self, keys: list[Moment]) -> list[list[PartyRow]]:
         return await self._by_date(keys, register_of_parties.parties_on, [])

@@ -18,6 +18,7 @@ from api.graphql.types import (
     Champion,
     Code,
     Compact,
+    CompactStatus,
     ContactInput,
     Party,
     SectionInput,
@@ -60,7 +61,10 @@ class Mutation:
             raise NotFound(f"The tenant '{slug}' was recorded but cannot be read back.")
         return Tenant.from_row(row)
 
-    @strawberry.mutation(description="Publish version 1 of a tenant's compact (editor of the tenant).")
+    @strawberry.mutation(
+        description="Publish version 1 of a tenant's compact (editor of the tenant). With `draft`, it is out "
+        "for consultation (until `consultationClosesOn`) and in force only once adopted (`adoptCompact`)."
+    )
     async def publish_compact(
         self,
         info: Info[Context, None],
@@ -68,6 +72,8 @@ class Mutation:
         title: str,
         effective_on: date,
         sections: list[SectionInput],
+        draft: bool = False,
+        consultation_closes_on: date | None = None,
     ) -> Compact:
         ctx = info.context
         await _command(
@@ -77,8 +83,23 @@ class Mutation:
             title=title,
             effective_on=effective_on,
             sections=[s.to_domain() for s in sections],
+            draft=draft,
+            consultation_closes_on=consultation_closes_on,
         )
+        if draft:
+            row = await ctx.loaders.drafts.load((tenant, effective_on, LATEST))
+            if row is None:
+                raise NotFound(f"The draft compact of '{tenant}' was recorded but cannot be read back.")
+            return Compact.from_row(row, CompactStatus.DRAFT)
         return await _compact_after(ctx, tenant, effective_on)
+
+    @strawberry.mutation(
+        description="Adopt a draft compact: in force from `adoptedOn`, after its consultation."
+    )
+    async def adopt_compact(self, info: Info[Context, None], tenant: str, adopted_on: date) -> Compact:
+        ctx = info.context
+        await _command(ctx, ctx.services.compacts.adopt, tenant=tenant, adopted_on=adopted_on)
+        return await _compact_after(ctx, tenant, adopted_on)
 
     @strawberry.mutation(description="Add, replace or remove sections from a date; version + 1.")
     async def amend_compact(
@@ -233,15 +254,31 @@ class Mutation:
         )
         return True
 
-    @strawberry.mutation(description="Record a party's champion standing down on a date.")
-    async def stand_down_champion(self, info: Info[Context, None], tenant: str, party: str, on: date) -> bool:
+    @strawberry.mutation(
+        description="Record a party's champion standing down on a date; `role` says which, where a party "
+        "names several."
+    )
+    async def stand_down_champion(
+        self, info: Info[Context, None], tenant: str, party: str, on: date, role: str | None = None
+    ) -> bool:
         ctx = info.context
-        await _command(ctx, ctx.services.compacts.stand_down_champion, tenant=tenant, party=party, on=on)
+        await _command(
+            ctx, ctx.services.compacts.stand_down_champion, tenant=tenant, party=party, on=on, role=role
+        )
         return True
 
-    @strawberry.mutation(description="Appoint a party's Compact Champion; replaces any current one.")
+    @strawberry.mutation(
+        description="Appoint a party's Compact Champion. A party may name several, one per `role` (a cabinet "
+        "member and an officer); a new one in a role replaces the current one in it."
+    )
     async def appoint_champion(
-        self, info: Info[Context, None], tenant: str, party: str, name: str, appointed_on: date
+        self,
+        info: Info[Context, None],
+        tenant: str,
+        party: str,
+        name: str,
+        appointed_on: date,
+        role: str | None = None,
     ) -> Champion:
         ctx = info.context
         await _command(
@@ -251,10 +288,12 @@ class Mutation:
             party=party,
             name=name,
             appointed_on=appointed_on,
+            role=role,
         )
         rows = await ctx.loaders.champions.load((tenant, appointed_on, LATEST))
         key = register.party_key(party)
-        row = next(r for r in rows if register.party_key(r.party) == key)
+        wanted = " ".join(role.split()) if role else None
+        row = next(r for r in rows if register.party_key(r.party) == key and r.role == wanted)
         return Champion.from_row(tenant, row)
 
     @strawberry.mutation(
@@ -347,14 +386,16 @@ class Mutation:
         )
         return await _code_after(ctx, tenant, key, drafted_on)
 
-    @strawberry.mutation(description="Record a review of an adopted code and when the next is due.")
+    @strawberry.mutation(
+        description="Record a review of an adopted code, and when the next is due if it says."
+    )
     async def review_code(
         self,
         info: Info[Context, None],
         tenant: str,
         key: str,
         reviewed_on: date,
-        next_review_due: date,
+        next_review_due: date | None = None,
         notes: str = "",
     ) -> Code:
         ctx = info.context

@@ -9,6 +9,7 @@ import strawberry
 from litestar.concurrency import sync_to_thread
 from strawberry.types import Info
 
+from api.graphql.commitment_types import Commitment, CommitmentKind, Governing
 from api.graphql.context import Context
 from api.graphql.types import (
     MAX_PAGE,
@@ -30,8 +31,8 @@ from api.graphql.types import (
     _history_position,
     moment,
 )
+from domain import commitments, matters, tenancy
 from domain import lookup as lookup_walk
-from domain import matters, tenancy
 from domain.errors import InvalidInput, NotFound
 from domain.matters import MATTERS
 from projections import tenant_directory, tenant_history, tiered_lookup
@@ -84,7 +85,7 @@ class Query:
             compact_row = await loaders.compact.load((level.slug, day, recorded))
             if compact_row is not None:
                 sections = [
-                    Section(key=s.key, heading=s.heading, text=s.text, matters=s.matters)
+                    Section.of(level.slug, compact_row.version, s)
                     for s in compact_row.sections
                     if s.key in level.sections
                 ]
@@ -96,6 +97,44 @@ class Query:
             codes=codes,
             trail=trail,
             explanation=answer.explanation,
+        )
+
+    @strawberry.field(
+        description=(
+            "Which commitment of `kind` governs `locality` on `asOf` (default today): walked like `lookup`, "
+            "the most local compact in force with such a commitment in force answers; a PLANNED one is "
+            "passed over. With `uniformAt`, from the nearest level of that tier up, then most local first."
+        )
+    )
+    async def governing(
+        self,
+        info: Info[Context, None],
+        locality: str,
+        kind: CommitmentKind,  # type: ignore[valid-type]
+        as_of: date | None = None,
+        uniform_at: Tier | None = None,
+        recorded_at: RecordedAt = None,
+    ) -> Governing:
+        _, day, recorded = moment(locality, as_of, recorded_at)
+        wanted = commitments.CommitmentKind(kind)
+        async with info.context.read() as conn:
+            chain = await tiered_lookup.governing_chain_of(conn, locality, wanted, day, recorded)
+        if not chain:
+            raise NotFound(f"There is no tenant '{locality}' to look up from.")
+        found = lookup_walk.govern(chain, wanted, day, tenancy.Tier(uniform_at.value) if uniform_at else None)
+        rows = await info.context.loaders.tenant.load_many([level.slug for level in chain])
+        tenants = {row.slug: Tenant.from_row(row) for row in rows if row is not None}
+        commitment = (
+            Commitment.of(found.tenant, found.version or 0, found.placed.section, found.placed.commitment)
+            if found.tenant is not None and found.placed is not None
+            else None
+        )
+        return Governing(
+            commitment=commitment,
+            trail=[
+                LookupStep(tenant=tenants[s.slug], covered=s.covered, reason=s.reason) for s in found.trail
+            ],
+            explanation=found.explanation,
         )
 
     @strawberry.field(
@@ -129,7 +168,13 @@ class Query:
             for r in rows
         ]
         end = edges[-1].cursor if edges else None
-        return HistoryConnection(edges=edges, page_info=PageInfo(has_next_page=more, end_cursor=end))
+        page = PageInfo(
+            has_next_page=more,
+            end_cursor=end,
+            has_previous_page=after is not None,
+            start_cursor=edges[0].cursor if edges else None,
+        )
+        return HistoryConnection(edges=edges, page_info=page)
 
     @strawberry.field(description="The tenant's signed checkpoints (public: copy them out of the system).")
     async def checkpoints(self, info: Info[Context, None], tenant: str) -> list[Checkpoint]:

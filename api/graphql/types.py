@@ -12,9 +12,10 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
+from api.graphql.commitment_types import Commitment, CommitmentInput
 from api.graphql.context import Context, Moment
 from api.graphql.upkeep_types import (
-    CompactRules,
+    BoardReferral,
     Consultation,
     Dispute,
     FundingNotice,
@@ -29,7 +30,7 @@ from projections.amendment_proposals import ProposalRow
 from projections.annual_reviews import ReviewRow
 from projections.base import LATEST
 from projections.codes_of_practice import CodeRow
-from projections.compact_text import CompactRow
+from projections.compact_text import CompactRow, SectionRow
 from projections.register_of_parties import ChampionRow, PartyRow
 from projections.tenant_directory import TenantRow
 
@@ -71,12 +72,38 @@ class Sector(Enum):
     PRIVATE = "PRIVATE"
 
 
-@strawberry.type(description="One section of a compact and the matters it covers.")
+@strawberry.type(
+    description="One section of a compact: the matters it covers, those it only plans, its commitments."
+)
 class Section:
     key: str
     heading: str
     text: str
     matters: list[str]
+    planned: list[str] = strawberry.field(
+        default_factory=list,
+        description="Matters the section only promises to develop; they do not count as covered in `lookup`.",
+    )
+    commitments: list[Commitment] = strawberry.field(
+        default_factory=list, description="What the section undertakes, in force or only planned."
+    )
+
+    @classmethod
+    def of(cls, tenant: str, version: int, row: SectionRow) -> Section:
+        return cls(
+            key=row.key,
+            heading=row.heading,
+            text=row.text,
+            matters=row.matters,
+            planned=row.planned,
+            commitments=[Commitment.of(tenant, version, row.key, c) for c in row.commitments],
+        )
+
+
+@strawberry.enum(description="A compact in force, or a draft out for consultation.")
+class CompactStatus(Enum):
+    DRAFT = "DRAFT"
+    IN_FORCE = "IN_FORCE"
 
 
 @strawberry.type(description="A version of a tenant's compact: 1 when published, +1 per amendment.")
@@ -85,13 +112,28 @@ class Compact:
     version: int
     effective_on: date
     sections: list[Section]
+    status: CompactStatus = strawberry.field(
+        default=CompactStatus.IN_FORCE,
+        description="DRAFT: published for consultation and not yet adopted on the date asked about.",
+    )
+    consultation_closes_on: date | None = strawberry.field(
+        default=None, description="For a draft: when its consultation closes."
+    )
+    adopted_on: date | None = strawberry.field(
+        default=None, description="For a compact first published as a draft: the day it came into force."
+    )
 
     @classmethod
-    def from_row(cls, row: CompactRow) -> Compact:
-        sections = [
-            Section(key=s.key, heading=s.heading, text=s.text, matters=s.matters) for s in row.sections
-        ]
-        return cls(title=row.title, version=row.version, effective_on=row.effective_on, sections=sections)
+    def from_row(cls, row: CompactRow, status: CompactStatus = CompactStatus.IN_FORCE) -> Compact:
+        return cls(
+            title=row.title,
+            version=row.version,
+            effective_on=row.effective_on,
+            sections=[Section.of(row.tenant, row.version, s) for s in row.sections],
+            status=status,
+            consultation_closes_on=row.consultation_closes_on,
+            adopted_on=row.adopted_on,
+        )
 
 
 BodyKind = strawberry.enum(register.BodyKind, description="What kind of body a party is.")
@@ -161,7 +203,9 @@ class CompactDiff:
 
 
 def _section(s: compact.Section) -> Section:
-    return Section(key=s.key, heading=s.heading, text=s.text, matters=list(s.matters))
+    return Section(
+        key=s.key, heading=s.heading, text=s.text, matters=list(s.matters), planned=list(s.planned)
+    )
 
 
 @strawberry.type(description="A signatory in the Register of Parties.")
@@ -194,10 +238,14 @@ class Party:
 MAX_PAGE = 100
 
 
-@strawberry.type(description="Where a page ends and whether another follows.")
+@strawberry.type(description="Where a page starts and ends, and whether others come before or after it.")
 class PageInfo:
     has_next_page: bool
     end_cursor: str | None
+    has_previous_page: bool = strawberry.field(
+        default=False, description="Whether the page was asked for after a cursor: others come before it."
+    )
+    start_cursor: str | None = None
 
 
 @strawberry.type
@@ -232,6 +280,7 @@ class Champion:
     name: str
     party: str
     appointed_on: date
+    role: str | None = strawberry.field(description="Where a party names several champions, which one.")
     tenant_slug: strawberry.Private[str]
     subject: strawberry.Private[str | None]
 
@@ -241,6 +290,7 @@ class Champion:
             name=row.name,
             party=row.party,
             appointed_on=row.appointed_on,
+            role=row.role,
             tenant_slug=tenant,
             subject=row.subject,
         )
@@ -322,10 +372,7 @@ class AmendmentProposal:
             effective_on=row.effective_on,
             proposed_on=row.proposed_on,
             consultation_closes_on=row.consultation_closes_on,
-            upsert_sections=[
-                Section(key=s["key"], heading=s["heading"], text=s["text"], matters=s["matters"])
-                for s in row.upserted
-            ],
+            upsert_sections=[_section(compact.Section.from_dict(s)) for s in row.upserted],
             remove_sections=row.removed,
             status=row.status,
             decided_on=row.decided_on,
@@ -373,9 +420,22 @@ class SectionInput:
     heading: str
     text: str
     matters: list[str]
+    planned: list[str] | None = strawberry.field(
+        default=None, description="Matters the section only promises to develop (not covered in `lookup`)."
+    )
+    commitments: list[CommitmentInput] | None = strawberry.field(
+        default=None, description="What the section undertakes; amending them is amending the section."
+    )
 
     def to_domain(self) -> compact.Section:
-        return compact.Section(self.key, self.heading, self.text, tuple(self.matters))
+        return compact.Section(
+            self.key,
+            self.heading,
+            self.text,
+            tuple(self.matters),
+            tuple(self.planned or ()),
+            tuple(c.to_domain() for c in self.commitments or ()),
+        )
 
 
 @strawberry.type(description="A borough, district, county, region or the nation, hosting one compact.")
@@ -407,6 +467,24 @@ class Tenant:
     ) -> Compact | None:
         row = await info.context.loaders.compact.load(moment(self.slug, as_of, recorded_at))
         return Compact.from_row(row) if row else None
+
+    @strawberry.field(
+        description="The draft out for consultation on `asOf` (default today): published, not yet adopted."
+    )
+    async def draft_compact(
+        self, info: Info[Context, None], as_of: date | None = None, recorded_at: RecordedAt = None
+    ) -> Compact | None:
+        row = await info.context.loaders.drafts.load(moment(self.slug, as_of, recorded_at))
+        return Compact.from_row(row, CompactStatus.DRAFT) if row else None
+
+    @strawberry.field(description="The commitments of the compact in force on `asOf` (default today).")
+    async def commitments(
+        self, info: Info[Context, None], as_of: date | None = None, recorded_at: RecordedAt = None
+    ) -> list[Commitment]:
+        row = await info.context.loaders.compact.load(moment(self.slug, as_of, recorded_at))
+        if row is None:
+            return []
+        return [Commitment.of(self.slug, row.version, s.key, c) for s in row.sections for c in s.commitments]
 
     @strawberry.field(description="Every version of the compact, oldest first.")
     async def compact_versions(self, info: Info[Context, None]) -> list[CompactVersion]:
@@ -481,7 +559,14 @@ class Tenant:
         ]
         end = edges[-1].cursor if edges else None
         return PartyConnection(
-            edges=edges, page_info=PageInfo(has_next_page=more, end_cursor=end), total_count=total
+            edges=edges,
+            page_info=PageInfo(
+                has_next_page=more,
+                end_cursor=end,
+                has_previous_page=after is not None,
+                start_cursor=edges[0].cursor if edges else None,
+            ),
+            total_count=total,
         )
 
     @strawberry.field(description="Parties signed on `asOf` (default today) that have no current champion.")
@@ -520,10 +605,11 @@ class Tenant:
         return [AnnualReview.from_row(r) for r in await info.context.loaders.reviews.load(self.slug)]
 
     @strawberry.field(
-        description="The tenant's rules for keeping its compact: deadlines and minimum periods."
+        description="Parties referred to the compact's board, with or without a dispute: for the tenant's "
+        "members only (empty for anyone else)."
     )
-    async def rules(self, info: Info[Context, None]) -> CompactRules:
-        return CompactRules.from_domain(await info.context.loaders.rules.load(self.slug))
+    async def board_referrals(self, info: Info[Context, None]) -> list[BoardReferral]:
+        return [BoardReferral.from_row(r) for r in await info.context.loaders.referrals.load(self.slug)]
 
     @strawberry.field(
         description="Disputes, oldest first: for the tenant's members only (empty for anyone else)."
@@ -542,7 +628,7 @@ class Tenant:
     async def funding_notices(self, info: Info[Context, None]) -> list[FundingNotice]:
         return [FundingNotice.from_row(r) for r in await info.context.loaders.notices.load(self.slug)]
 
-    @strawberry.field(description="The current champion of each party on `asOf` (default today).")
+    @strawberry.field(description="The current champions of each party on `asOf` (default today).")
     async def champions(
         self, info: Info[Context, None], as_of: date | None = None, recorded_at: RecordedAt = None
     ) -> list[Champion]:

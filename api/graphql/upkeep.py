@@ -7,25 +7,24 @@ from datetime import date
 import strawberry
 from strawberry.types import Info
 
+from api.graphql.commitment_types import DisputeStage
 from api.graphql.context import Context
 from api.graphql.mutations import _command
 from api.graphql.types import Tenant, Tier, today
 from api.graphql.upkeep_types import (
     AnnualReport,
-    CompactRules,
+    BoardReferral,
     Compliance,
     ComplianceFinding,
     Consultation,
     Dispute,
-    DisputeStage,
     FundingChange,
     FundingNotice,
     ShortPeriodReason,
-    StageDeadlineInput,
 )
-from domain import compact_rules, consultations, funding_notices
+from domain import commitments, consultations, funding_notices, tenancy
+from domain.compliance import YEAR
 from domain.errors import InvalidInput, NotFound
-from domain.funding_notices import add_months
 from domain.matters import resolve_matter
 from projections import annual_report, compliance, tenant_directory
 
@@ -69,11 +68,13 @@ class CodeAdoption:
     adopted_on: date
 
 
-@strawberry.type(description="A tenant whose compact has had no annual review in the period its rules allow.")
+@strawberry.type(
+    description="A tenant governed by an annual-review commitment whose compact has had no review for a year."
+)
 class ReviewGap:
     tenant: Tenant
     last_review_on: date | None
-    published_on: date
+    published_on: date = strawberry.field(description="The day its compact came into force.")
 
 
 ADOPTIONS = """
@@ -83,14 +84,15 @@ WHERE m.matter = $1 AND c.adopted_on <= $2 AND m.from_on <= $2
   AND (c.superseded_on IS NULL OR c.superseded_on > $2) AND (c.withdrawn_on IS NULL OR c.withdrawn_on > $2)
 ORDER BY c.tenant_id, c.key
 """
+# Each tenant's compact's first day in force (a draft's adoption), and its last review by $1.
 REVIEW_GAPS = """
-SELECT v.tenant_id, min(v.effective_on) AS published_on,
+SELECT v.tenant_id, min(CASE WHEN v.draft THEN v.adopted_on ELSE v.effective_on END) AS published_on,
        (SELECT max(r.held_on) FROM annual_reviews r WHERE r.tenant_id = v.tenant_id AND r.held_on <= $1)
-           AS last_review_on,
-       coalesce((SELECT p.review_months FROM compact_rules p WHERE p.tenant_id = v.tenant_id), 12) AS months
+           AS last_review_on
 FROM compact_versions v
+WHERE NOT v.draft OR v.adopted_on IS NOT NULL
 GROUP BY v.tenant_id
-HAVING min(v.effective_on) <= $1
+HAVING min(CASE WHEN v.draft THEN v.adopted_on ELSE v.effective_on END) <= $1
 ORDER BY v.tenant_id
 """
 
@@ -113,8 +115,8 @@ class UpkeepQuery:
 
     @strawberry.field(
         description=(
-            "What the compact's own rules say is missing or late on `asOf` (default today); "
-            "dispute deadlines only for the tenant's members."
+            "What the commitments governing the tenant (its own, or found up the tiers) say is missing or "
+            "late on `asOf` (default today); disputes only for the tenant's members."
         )
     )
     async def compliance(
@@ -125,9 +127,13 @@ class UpkeepQuery:
         on = as_of or today()
         members = ctx.actor.can_audit(tenant)
         async with ctx.read() as conn:
-            findings = await compliance.compliance_of(conn, tenant, on, members=members)
+            found = await compliance.compliance_of(conn, tenant, on, members=members)
         return Compliance(
-            as_of=on, findings=[ComplianceFinding.from_domain(f) for f in findings], includes_private=members
+            as_of=on,
+            findings=[ComplianceFinding.from_domain(f) for f in found.findings],
+            ungoverned=list(found.ungoverned),
+            not_checked=found.not_checked,
+            includes_private=members,
         )
 
     @strawberry.field(
@@ -154,8 +160,8 @@ class UpkeepQuery:
 
     @strawberry.field(
         description=(
-            "Tenants with a published compact and no annual review in the months their rules allow "
-            "(twelve unless set) up to `asOf` (default today)."
+            "Tenants governed by an annual-review commitment (their own or one up the tiers) whose compact "
+            "has had no review in the year up to `asOf` (default today)."
         )
     )
     async def tenants_without_annual_review(
@@ -166,12 +172,15 @@ class UpkeepQuery:
         async with ctx.read() as conn:
             rows = await conn.fetch(REVIEW_GAPS, on)
             listed = {t.slug for t in await tenant_directory.list_tenants(conn, tier.value if tier else None)}
-        late = [
-            r
-            for r in rows
-            if r["tenant_id"] in listed
-            and add_months(r["last_review_on"] or r["published_on"], r["months"]) < on
-        ]
+            late = []
+            for r in rows:
+                if r["tenant_id"] not in listed or YEAR.after(r["last_review_on"] or r["published_on"]) >= on:
+                    continue
+                found = await compliance.governing(
+                    conn, r["tenant_id"], commitments.CommitmentKind.ANNUAL_REVIEW, on
+                )
+                if found is not None and found.placed is not None:
+                    late.append(r)
         tenants = await ctx.loaders.tenant.load_many([r["tenant_id"] for r in late])
         return [
             ReviewGap(
@@ -185,33 +194,9 @@ class UpkeepQuery:
 @strawberry.type
 class UpkeepMutation:
     @strawberry.mutation(
-        description="Set some of the compact's rules from a date: dispute stage days, minimum periods."
+        description="Record a dispute raised by one signed party against another; it follows the dispute "
+        "process that governs on the day, with any time limits that process sets."
     )
-    async def set_compact_rules(
-        self,
-        info: Info[Context, None],
-        tenant: str,
-        since: date,
-        stage_deadlines: list[StageDeadlineInput] | None = None,
-        consultation_minimum_weeks: int | None = None,
-        funding_notice_months: int | None = None,
-        review_every_months: int | None = None,
-    ) -> CompactRules:
-        ctx = info.context
-        days = {compact_rules.DisputeStage(d.stage.value): d.days for d in stage_deadlines or []}
-        await _command(
-            ctx,
-            ctx.services.rules.set_rules,
-            tenant=tenant,
-            since=since,
-            stage_days=days or None,
-            consultation_weeks=consultation_minimum_weeks,
-            notice_months=funding_notice_months,
-            review_months=review_every_months,
-        )
-        return CompactRules.from_domain(await ctx.loaders.rules.load(tenant))
-
-    @strawberry.mutation(description="Record a dispute raised by one signed party against another.")
     async def raise_dispute(
         self,
         info: Info[Context, None],
@@ -237,13 +222,15 @@ class UpkeepMutation:
         )
         return await _dispute(ctx, tenant, key)
 
-    @strawberry.mutation(description="Take a dispute to its next stage, with who handles it and why.")
+    @strawberry.mutation(
+        description="Take a dispute to the next step of its process, with who handles it and why."
+    )
     async def escalate_dispute(
         self,
         info: Info[Context, None],
         tenant: str,
         key: str,
-        to: DisputeStage,
+        to: DisputeStage,  # type: ignore[valid-type]
         on: date,
         handled_by: str,
         reason: str,
@@ -254,7 +241,7 @@ class UpkeepMutation:
             ctx.services.disputes.escalate,
             tenant=tenant,
             key=key,
-            to=compact_rules.DisputeStage(to.value),
+            to=commitments.DisputeStage(to),
             on=on,
             handled_by=handled_by,
             reason=reason,
@@ -277,24 +264,35 @@ class UpkeepMutation:
         await _command(ctx, ctx.services.disputes.withdraw, tenant=tenant, key=key, on=on, outcome=outcome)
         return await _dispute(ctx, tenant, key)
 
-    @strawberry.mutation(description="Refer a party to the board for working outside the commitments.")
+    @strawberry.mutation(
+        description="Refer a signed party found working outside the commitments to the compact's board, "
+        "with or without a dispute (Harrow, 'Keeping the Compact Live')."
+    )
     async def refer_party_to_board(
-        self, info: Info[Context, None], tenant: str, key: str, party: str, on: date, finding: str
-    ) -> Dispute:
+        self,
+        info: Info[Context, None],
+        tenant: str,
+        party: str,
+        on: date,
+        finding: str,
+        dispute: str | None = None,
+    ) -> BoardReferral:
         ctx = info.context
         await _command(
             ctx,
-            ctx.services.disputes.refer_to_board,
+            ctx.services.compacts.refer_to_board,
             tenant=tenant,
-            key=key,
             party=party,
             on=on,
             finding=finding,
+            dispute=dispute,
         )
-        return await _dispute(ctx, tenant, key)
+        rows = await ctx.loaders.referrals.load(tenant)
+        return BoardReferral.from_row(rows[-1])
 
     @strawberry.mutation(
-        description="Open a consultation; a short one shows in compliance until its reason is recorded."
+        description="Open a consultation, judged by the consultation commitment governing its opening day; "
+        "one shorter than the period that commitment sets shows in compliance until its reason is recorded."
     )
     async def open_consultation(
         self,
@@ -307,6 +305,7 @@ class UpkeepMutation:
         closes_on: date,
         short_reason: ShortPeriodReason | None = None,
         short_explanation: str | None = None,
+        uniform_at: Tier | None = None,
     ) -> Consultation:
         ctx = info.context
         await _command(
@@ -320,6 +319,7 @@ class UpkeepMutation:
             closes_on=closes_on,
             short_reason=consultations.ShortPeriodReason(short_reason.value) if short_reason else None,
             short_explanation=short_explanation,
+            uniform_at=tenancy.Tier(uniform_at.value) if uniform_at else None,
         )
         return await _consultation(ctx, tenant, key)
 
@@ -353,7 +353,9 @@ class UpkeepMutation:
         await _command(ctx, ctx.services.consultations.close, tenant=tenant, key=key, on=on)
         return await _consultation(ctx, tenant, key)
 
-    @strawberry.mutation(description="Record why a consultation ran for less than the minimum period.")
+    @strawberry.mutation(
+        description="Record why a consultation ran for less than the period its compact sets."
+    )
     async def explain_short_consultation(
         self, info: Info[Context, None], tenant: str, key: str, reason: ShortPeriodReason, explanation: str
     ) -> Consultation:
@@ -381,7 +383,8 @@ class UpkeepMutation:
         return await _consultation(ctx, tenant, key)
 
     @strawberry.mutation(
-        description="Record a public body's written notice of a change to a voluntary body's funding."
+        description="Record a party's written notice of a change to a voluntary body's funding, judged by "
+        "the funding-notice commitment governing the day it is given; the party must be one it binds."
     )
     async def give_funding_notice(
         self,
@@ -395,6 +398,7 @@ class UpkeepMutation:
         effective_on: date,
         rationale: str,
         exceptional_circumstances: str | None = None,
+        uniform_at: Tier | None = None,
     ) -> FundingNotice:
         ctx = info.context
         await _command(
@@ -409,6 +413,7 @@ class UpkeepMutation:
             effective_on=effective_on,
             rationale=rationale,
             exceptional_circumstances=exceptional_circumstances,
+            uniform_at=tenancy.Tier(uniform_at.value) if uniform_at else None,
         )
         return await _notice(ctx, tenant, key)
 

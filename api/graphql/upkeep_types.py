@@ -1,4 +1,4 @@
-"""GraphQL types for keeping a compact alive: rules, disputes, consultations, notices, reports, compliance."""
+"""GraphQL types for keeping a compact alive: disputes, consultations, notices, reports, compliance."""
 
 from __future__ import annotations
 
@@ -6,22 +6,23 @@ from datetime import date
 from enum import Enum
 
 import strawberry
+from strawberry.types import Info
 
+from api.graphql.commitment_types import (
+    Commitment,
+    CommitmentKind,
+    DisputeStage,
+    DisputeStep,
+    Period,
+    referenced,
+)
+from api.graphql.context import Context
 from domain import annual_report as report
-from domain import compliance
+from domain import commitments, compliance
 from domain.compact import ProjectLessons as DomainLessons
-from domain.compact_rules import DisputeStage as DomainStage
-from domain.compact_rules import Rules
 from projections.consultations import ConsultationRow
-from projections.disputes import DisputeRow
+from projections.disputes import DisputeRow, ReferralRow
 from projections.funding_notices import NoticeRow
-
-
-@strawberry.enum(description="The stages of a dispute, taken in this order.")
-class DisputeStage(Enum):
-    BETWEEN_PARTIES = "BETWEEN_PARTIES"
-    INVESTIGATION = "INVESTIGATION"
-    MEDIATION = "MEDIATION"
 
 
 @strawberry.enum(description="Where a dispute stands.")
@@ -45,42 +46,13 @@ class FundingChange(Enum):
     CHANGED = "CHANGED"
 
 
-@strawberry.type(description="How many days a dispute stage may last.")
-class StageDeadline:
-    stage: DisputeStage
-    days: int
-
-
-@strawberry.input(description="How many days a dispute stage may last.")
-class StageDeadlineInput:
-    stage: DisputeStage
-    days: int
-
-
-@strawberry.type(description="The tenant's own rules for keeping its compact (defaults until it sets them).")
-class CompactRules:
-    stage_deadlines: list[StageDeadline]
-    consultation_minimum_weeks: int
-    funding_notice_months: int
-    review_every_months: int
-
-    @classmethod
-    def from_domain(cls, rules: Rules) -> CompactRules:
-        return cls(
-            stage_deadlines=[
-                StageDeadline(stage=DisputeStage(s.value), days=rules.stage_days[s]) for s in DomainStage
-            ],
-            consultation_minimum_weeks=rules.consultation_weeks,
-            funding_notice_months=rules.notice_months,
-            review_every_months=rules.review_months,
-        )
-
-
-@strawberry.type(description="One stage a dispute went through, with its deadline.")
+@strawberry.type(description="One step a dispute went through, with its deadline where the compact sets one.")
 class DisputeStageRecord:
-    stage: DisputeStage
+    stage: DisputeStage  # type: ignore[valid-type]
     started_on: date
-    deadline_on: date
+    deadline_on: date | None = strawberry.field(
+        description="Null where the dispute process that governs sets no time limit for this step."
+    )
     ended_on: date | None
     handled_by: str | None
     reason: str | None
@@ -94,6 +66,11 @@ class BoardReferral:
     party: str
     referred_on: date
     finding: str
+    dispute: str | None = strawberry.field(description="The dispute it came out of, if any.")
+
+    @classmethod
+    def from_row(cls, row: ReferralRow) -> BoardReferral:
+        return cls(party=row.party, referred_on=row.referred_on, finding=row.finding, dispute=row.dispute)
 
 
 @strawberry.type(
@@ -107,11 +84,22 @@ class Dispute:
     summary: str
     raised_on: date
     status: DisputeStatus
-    stage: DisputeStage
+    stage: DisputeStage  # type: ignore[valid-type]
     closed_on: date | None
     outcome: str | None
     stages: list[DisputeStageRecord]
     referrals: list[BoardReferral]
+    steps: list[DisputeStep] = strawberry.field(
+        description="The steps of the process it follows: the governing commitment's, or the registry's "
+        "three, with no time limits, where nothing governs."
+    )
+    governed_by_ref: strawberry.Private[commitments.GovernedBy | None]
+
+    @strawberry.field(
+        description="The dispute process it follows; null where no compact up the chain sets one."
+    )
+    async def governed_by(self, info: Info[Context, None]) -> Commitment | None:
+        return await referenced(info, self.governed_by_ref)
 
     @classmethod
     def from_row(cls, row: DisputeRow, on: date) -> Dispute:
@@ -123,12 +111,12 @@ class Dispute:
             summary=row.summary,
             raised_on=row.raised_on,
             status=DisputeStatus(row.status),
-            stage=DisputeStage(row.stage),
+            stage=commitments.DisputeStage(row.stage),
             closed_on=row.closed_on,
             outcome=row.outcome,
             stages=[
                 DisputeStageRecord(
-                    stage=DisputeStage(s.stage),
+                    stage=commitments.DisputeStage(s.stage),
                     started_on=s.started_on,
                     deadline_on=s.deadline_on,
                     ended_on=s.ended_on,
@@ -138,10 +126,9 @@ class Dispute:
                 )
                 for s in row.stages
             ],
-            referrals=[
-                BoardReferral(party=r.party, referred_on=r.referred_on, finding=r.finding)
-                for r in row.referrals
-            ],
+            referrals=[BoardReferral.from_row(r) for r in row.referrals],
+            steps=[DisputeStep.of(s) for s in row.steps],
+            governed_by_ref=row.governed_by,
         )
 
 
@@ -162,7 +149,14 @@ class Consultation:
     opens_on: date
     closes_on: date
     weeks: float
-    minimum_weeks: int
+    minimum: Period | None = strawberry.field(
+        description="The period the consultation commitment governing it on its opening day sets; null "
+        "where none does."
+    )
+    short: bool = strawberry.field(description="Shorter than that period.")
+    uniform_at: str | None = strawberry.field(
+        description="The tier whose uniform rule was at stake (a national programme applied locally), if any."
+    )
     short_reason: ShortPeriodReason | None
     short_explanation: str | None
     closed_on: date | None
@@ -171,6 +165,13 @@ class Consultation:
     responses: list[ConsultationResponse] | None = strawberry.field(
         description="For the tenant's members only, else null."
     )
+    governed_by_ref: strawberry.Private[commitments.GovernedBy | None]
+
+    @strawberry.field(
+        description="The consultation commitment it was opened under; null where none governed."
+    )
+    async def governed_by(self, info: Info[Context, None]) -> Commitment | None:
+        return await referenced(info, self.governed_by_ref)
 
     @classmethod
     def from_row(cls, row: ConsultationRow, members: bool) -> Consultation:
@@ -181,7 +182,10 @@ class Consultation:
             opens_on=row.opens_on,
             closes_on=row.closes_on,
             weeks=round(row.weeks, 1),
-            minimum_weeks=row.minimum_weeks,
+            minimum=Period.of(row.minimum),
+            short=row.short,
+            uniform_at=row.uniform_at,
+            governed_by_ref=row.governed_by,
             short_reason=ShortPeriodReason(row.short_reason) if row.short_reason else None,
             short_explanation=row.short_explanation,
             closed_on=row.closed_on,
@@ -196,18 +200,29 @@ class Consultation:
         )
 
 
-@strawberry.type(description="Written notice from a public body before a voluntary body's funding changes.")
+@strawberry.type(
+    description="Written notice from a party of the compact before a voluntary body's funding changes."
+)
 class FundingNotice:
     key: str
-    public_body: str
+    public_body: str = strawberry.field(description="The party that gave notice.")
     voluntary_body: str
     change: FundingChange
     given_on: date
     effective_on: date
     rationale: str
-    minimum_months: int
-    short: bool = strawberry.field(description="Less notice than the compact's minimum.")
+    minimum: Period | None = strawberry.field(
+        description="The notice the commitment governing it on the day sets; null where none does."
+    )
+    short: bool = strawberry.field(description="Less notice than that.")
     exceptional_circumstances: str | None
+    governed_by_ref: strawberry.Private[commitments.GovernedBy | None]
+
+    @strawberry.field(
+        description="The funding-notice commitment it was given under; null where none governed."
+    )
+    async def governed_by(self, info: Info[Context, None]) -> Commitment | None:
+        return await referenced(info, self.governed_by_ref)
 
     @classmethod
     def from_row(cls, row: NoticeRow) -> FundingNotice:
@@ -219,9 +234,10 @@ class FundingNotice:
             given_on=row.given_on,
             effective_on=row.effective_on,
             rationale=row.rationale,
-            minimum_months=row.minimum_months,
+            minimum=Period.of(row.minimum),
             short=row.short,
             exceptional_circumstances=row.exceptional_circumstances,
+            governed_by_ref=row.governed_by,
         )
 
 
@@ -248,37 +264,47 @@ class ProjectLessonsInput:
         )
 
 
-@strawberry.type(description="A rule of the compact and the commitment it comes from.")
-class ComplianceRule:
-    key: str
-    title: str
-    commitment: str
-
-
-@strawberry.type(description="Something the compact's own rules say is missing or late.")
+@strawberry.type(
+    description="A governing commitment broken: what, by whom or what, since when, and under which."
+)
 class ComplianceFinding:
-    rule: ComplianceRule
+    kind: CommitmentKind  # type: ignore[valid-type]
     subject: str = strawberry.field(description="The party, code, consultation, notice or dispute concerned.")
     detail: str
     due_on: date | None
+    explanation: str = strawberry.field(description="How the tier walk found the commitment that governs.")
+    governed_by_ref: strawberry.Private[commitments.GovernedBy]
+
+    @strawberry.field(description="The commitment broken: its tenant, section and summary.")
+    async def governed_by(self, info: Info[Context, None]) -> Commitment:
+        found = await referenced(info, self.governed_by_ref)
+        assert found is not None
+        return found
 
     @classmethod
     def from_domain(cls, f: compliance.Finding) -> ComplianceFinding:
-        r = compliance.RULES[f.rule]
         return cls(
-            rule=ComplianceRule(key=r.key, title=r.title, commitment=r.commitment),
+            kind=f.kind,
             subject=f.subject,
             detail=f.detail,
             due_on=f.due_on,
+            explanation=f.governed_by.explanation,
+            governed_by_ref=f.governed_by,
         )
 
 
-@strawberry.type(description="What is missing or late on a date under the compact's own rules.")
+@strawberry.type(description="What the governing commitments say is missing or late on a date.")
 class Compliance:
     as_of: date
     findings: list[ComplianceFinding]
+    ungoverned: list[CommitmentKind] = strawberry.field(  # type: ignore[valid-type]
+        description="Kinds of commitment that nothing up the chain governs on the date: nothing is checked."
+    )
+    not_checked: list[str] = strawberry.field(
+        description="What a governing commitment asks that the registry cannot judge, and why."
+    )
     includes_private: bool = strawberry.field(
-        description="Whether private rules (dispute deadlines) were checked: only for the tenant's members."
+        description="Whether private records (disputes) were checked: only for the tenant's members."
     )
 
 
@@ -322,7 +348,10 @@ class ReportConsultation:
     opens_on: date
     closes_on: date
     weeks: float
-    minimum_weeks: int
+    minimum: str | None = strawberry.field(
+        description="The period its governing commitment set; null if none."
+    )
+    short: bool
     short_reason: str | None
     responses: int | None = strawberry.field(description="For the tenant's members only, else null.")
     feedback_on: date | None
@@ -330,7 +359,7 @@ class ReportConsultation:
 
 @strawberry.type
 class StageCount:
-    stage: DisputeStage
+    stage: DisputeStage  # type: ignore[valid-type]
     count: int
 
 
@@ -350,7 +379,9 @@ class ReportNotice:
     change: FundingChange
     given_on: date
     effective_on: date
-    minimum_months: int
+    minimum: str | None = strawberry.field(
+        description="The notice its governing commitment set; null if none."
+    )
     short: bool
     exceptional_circumstances: str | None
 
@@ -416,7 +447,8 @@ class AnnualReport:
                     opens_on=c.opens_on,
                     closes_on=c.closes_on,
                     weeks=round(c.weeks, 1),
-                    minimum_weeks=c.minimum_weeks,
+                    minimum=c.minimum,
+                    short=c.short,
                     short_reason=c.short_reason,
                     responses=c.responses,
                     feedback_on=c.feedback_on,
@@ -428,7 +460,8 @@ class AnnualReport:
             else ReportDisputes(
                 raised=d.raised,
                 resolved_by_stage=[
-                    StageCount(stage=DisputeStage(s), count=n) for s, n in d.resolved_by_stage.items()
+                    StageCount(stage=commitments.DisputeStage(s), count=n)
+                    for s, n in d.resolved_by_stage.items()
                 ],
                 withdrawn=d.withdrawn,
                 open_at_year_end=d.open_at_year_end,
@@ -441,7 +474,7 @@ class AnnualReport:
                     change=FundingChange(n.change),
                     given_on=n.given_on,
                     effective_on=n.effective_on,
-                    minimum_months=n.minimum_months,
+                    minimum=n.minimum,
                     short=n.short,
                     exceptional_circumstances=n.exceptional_circumstances,
                 )

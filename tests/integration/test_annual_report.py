@@ -10,8 +10,8 @@ import asyncpg
 from api.reading import reading
 from domain.actors import ANONYMOUS, Actor, Role
 from domain.annual_report import AnnualReport
-from domain.compact import ProjectLessons, Section
 from domain.commitments import DisputeStage
+from domain.compact import ProjectLessons, Section
 from domain.funding_notices import FundingChange
 from domain.register import Sector
 from domain.tenancy import Tier

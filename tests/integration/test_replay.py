@@ -9,8 +9,16 @@ import psycopg
 from psycopg import sql
 
 from domain.actors import Actor, Role
+from domain.commitments import (
+    Commitment,
+    CommitmentKind,
+    DisputeStage,
+    DisputeStep,
+    Firmness,
+    Period,
+    PeriodUnit,
+)
 from domain.compact import ProjectLessons, Section
-from domain.commitments import DisputeStage
 from domain.consultations import ShortPeriodReason
 from domain.errors import Conflict
 from domain.funding_notices import FundingChange
@@ -21,7 +29,6 @@ from infra.database import Database
 from projections.catalogue import PROJECTIONS
 from projections.worker import ProjectionWorker
 from services.codes import CodeService
-from services.compact_rules import CompactRulesService
 from services.compacts import CompactService
 from services.consultations import ConsultationService, FundingNoticeService
 from services.disputes import DisputeService
@@ -32,14 +39,24 @@ from tests.conftest import READ_MODEL_TABLES, count_events
 from tests.support import all_due, all_tracked, paused, rows, wait_until
 
 ADMIN = Actor(sub="admin@example.org", roles=frozenset({Role.PLATFORM_ADMIN}))
+# The scripted compacts' own commitments: a period for notices, and time limits for the dispute steps.
+NOTICE = Commitment(
+    "funding-notice", CommitmentKind.FUNDING_NOTICE, Firmness.IN_FORCE, "Three months' notice.",
+    bound=("public bodies",), period=Period(3, PeriodUnit.MONTHS), exceptions=("exceptional circumstances",),
+)  # fmt: skip
+PROCESS = Commitment(
+    "dispute-process", CommitmentKind.DISPUTE_PROCESS, Firmness.IN_FORCE, "Two steps, each with a limit.",
+    steps=(
+        DisputeStep(DisputeStage.BETWEEN_PARTIES, Period(28, PeriodUnit.DAYS)),
+        DisputeStep(DisputeStage.INVESTIGATION, Period(30, PeriodUnit.DAYS)),
+    ),
+)  # fmt: skip
 
 
 def upkeep(registry: Registry, tenant: str) -> None:
-    """Rules, a dispute through its stages, a short consultation, a short funding notice."""
-    CompactRulesService(registry).set_rules(
-        ADMIN, tenant=tenant, since=date(2008, 1, 1), stage_days={DisputeStage.INVESTIGATION: 30}
-    )
+    """A dispute through its steps, a short consultation, a short funding notice, a referral to the board."""
     disputes, consults = DisputeService(registry), ConsultationService(registry)
+    compacts = CompactService(registry)
     disputes.raise_dispute(
         ADMIN,
         tenant=tenant,
@@ -59,13 +76,13 @@ def upkeep(registry: Registry, tenant: str) -> None:
         handled_by="Relationship manager",
         reason="No agreement",
     )
-    disputes.refer_to_board(
+    compacts.refer_to_board(
         ADMIN,
         tenant=tenant,
-        key="grant-terms",
         party="Council",
         on=date(2008, 8, 1),
         finding="No notice given",
+        dispute="grant-terms",
     )
     disputes.resolve(ADMIN, tenant=tenant, key="grant-terms", on=date(2008, 8, 20), outcome="Grant restored")
     consults.open(
@@ -114,7 +131,7 @@ def script_history(registry: Registry) -> None:
             title=f"Compact {tenant}",
             effective_on=date(2004 + i, 1, 1),
             sections=[
-                Section("1", "Funding", "Notice before funding changes.", ("finance",)),
+                Section("1", "Funding", "Notice before funding changes.", ("finance",), (), (NOTICE,)),
                 Section("2", "Volunteering", "Volunteers are valued.", ("volunteering",)),
             ],
         )
@@ -123,7 +140,7 @@ def script_history(registry: Registry) -> None:
             tenant=tenant,
             effective_on=date(2008, 1, 1),
             rationale="Annual review",
-            upsert=[Section("3", "Disputes", "Mediation first.", ("complaints",))],
+            upsert=[Section("3", "Disputes", "Mediation first.", ("complaints",), (), (PROCESS,))],
             remove=["2"],
         )
         compacts.propose(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from graphql import (
@@ -15,9 +16,60 @@ from graphql import (
 from api.graphql.export import sdl
 
 ROOT = Path(__file__).resolve().parents[2]
-SHARED_CONTRACT = ROOT.parent / "shared" / "contract.graphql"
-# The repository keeps a copy so a clone without the shared folder still checks the contract.
-CONTRACT = SHARED_CONTRACT if SHARED_CONTRACT.exists() else ROOT / "docs" / "contract.graphql"
+
+
+def _contract_file(name: str) -> Path:
+    """The shared contract where it is at hand; the repository keeps a copy for a clone without it."""
+    shared = ROOT.parent / "shared" / name
+    return shared if shared.exists() else ROOT / "docs" / name
+
+
+CONTRACT = _contract_file("contract.graphql")
+ADDITIONS = _contract_file("contract-additions.graphql")
+# The additions name fields of existing types in comments ("#   Tenant.commitments(asOf: Date): [...]!"),
+# and PageInfo's four fields in one ("#   type PageInfo { ... }").
+ADDED_FIELD = re.compile(r"^#\s+(\w+)\.(\w+(?:\([^)]*\))?):\s*(\[?\w+!?\]?!?)")
+ADDED_TYPE = re.compile(r"^#\s+(type \w+ \{.*\})\s*$")
+
+
+def additions_sdl(text: str, base: GraphQLSchema | None = None) -> str:
+    """The additions file as SDL: its definitions, and its commented additions to other types.
+
+    A type the base contract lacks is declared rather than extended, and a field it already has is left
+    out, so that the two parse together.
+    """
+    known = base.type_map if base is not None else {}
+    lines: list[str] = []
+    for line in text.splitlines():
+        if not line.startswith("#"):
+            lines.append(line)
+            continue
+        whole = ADDED_TYPE.match(line)
+        parts = [whole.group(1)] if whole else []
+        for piece in line.split(" and "):
+            field = ADDED_FIELD.match(piece if piece.startswith("#") else "#   " + piece.strip())
+            if field:
+                owner, name, kind = field.groups()
+                keyword = "input" if owner.endswith("Input") else "type"
+                parts.append(f"{keyword} {owner} {{ {name}: {kind} }}")
+        for part in parts:
+            keyword, owner, rest = part.split(" ", 2)
+            existing = known.get(owner)
+            if isinstance(existing, GraphQLObjectType | GraphQLInputObjectType):
+                fields = re.findall(r"(\w+)(?:\([^)]*\))?:\s*\[?\w+!?\]?!?", rest)
+                kept = [
+                    f
+                    for f in re.findall(r"\w+(?:\([^)]*\))?:\s*\[?\w+!?\]?!?", rest)
+                    if f.split("(")[0].split(":")[0] not in existing.fields
+                ]
+                del fields
+                if kept:
+                    lines.append(f"extend {keyword} {owner} {{ {' '.join(kept)} }}")
+            elif existing is None and base is not None:
+                lines.append(part)
+            else:
+                lines.append(f"extend {part}")
+    return "\n".join(lines)
 
 
 def contract_names_missing_from(ours: GraphQLSchema, contract: GraphQLSchema) -> dict[str, str]:
@@ -59,6 +111,34 @@ def test_the_exported_schema_file_is_the_running_schema() -> None:
 def test_every_contract_name_is_served_with_its_type() -> None:
     contract = build_schema(CONTRACT.read_text(encoding="utf-8"))
     assert contract_names_missing_from(build_schema(sdl()), contract) == {}
+
+
+def test_every_name_of_the_contract_additions_is_served_with_its_type() -> None:
+    # CommitmentInput is named by the additions but left to us to shape; a stub lets them parse.
+    base_text = CONTRACT.read_text(encoding="utf-8") + "\ninput CommitmentInput { key: String! }"
+    base = build_schema(base_text)
+    additions = additions_sdl(ADDITIONS.read_text(encoding="utf-8"), base)
+    contract = build_schema(base_text + "\n" + additions)
+    assert contract_names_missing_from(build_schema(sdl()), contract) == {}
+
+
+def test_the_additions_commented_fields_are_read_as_extensions() -> None:
+    sdl_text = additions_sdl(
+        "#   Tenant.commitments(asOf: Date): [Commitment!]!\n"
+        "#   SectionInput.planned: [String!] and SectionInput.commitments: [CommitmentInput!] (publish)\n"
+        "#   type PageInfo { hasNextPage: Boolean! endCursor: String }\n"
+    )
+    assert sdl_text.splitlines() == [
+        "extend type Tenant { commitments(asOf: Date): [Commitment!]! }",
+        "extend input SectionInput { planned: [String!] }",
+        "extend input SectionInput { commitments: [CommitmentInput!] }",
+        "extend type PageInfo { hasNextPage: Boolean! endCursor: String }",
+    ]
+    base = build_schema("type Query { a: Int } type PageInfo { hasNextPage: Boolean! endCursor: String }")
+    extended = additions_sdl(
+        "#   type PageInfo { hasNextPage: Boolean! startCursor: String }\n#   Other.x: Int", base
+    )
+    assert extended.splitlines() == ["extend type PageInfo { startCursor: String }", "type Other { x: Int }"]
 
 
 def test_the_check_notices_a_missing_or_retyped_name() -> None:
