@@ -239,9 +239,8 @@ def govern(chain: list[Level], kind: CommitmentKind, on: date, uniform_at: Tier 
             f"{on.isoformat()}, so nothing governs it and no rule on it is checked.",
         )
     level = chain[found]
-    return Governing(
-        level.slug, level.governs(), trail, _explain(chain, found, what, COMMITS, on, uniform_at, start)
-    )
+    explanation = _explain(chain, found, what, COMMITS, on, uniform_at, start)
+    return Governing(level.slug, level.governs(), trail, explanation, level.compact_version)
 
 
 # How an explanation says "covers": now, in the past, and after "does not".
