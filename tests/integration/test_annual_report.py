@@ -10,7 +10,7 @@ import asyncpg
 from api.reading import reading
 from domain.actors import ANONYMOUS, Actor, Role
 from domain.annual_report import AnnualReport
-from domain.commitments import DisputeStage
+from domain.commitments import Commitment, CommitmentKind, DisputeStage, Firmness, Period, PeriodUnit
 from domain.compact import ProjectLessons, Section
 from domain.funding_notices import FundingChange
 from domain.register import Sector
@@ -36,6 +36,21 @@ def script_2021(registry: Registry) -> None:
     tenants.create_tenant(ADMIN, slug="london", name="London", tier=Tier.REGIONAL, parent="england")
     tenants.create_tenant(ADMIN, slug="harrow", name="Harrow", tier=Tier.DISTRICT, parent="london")
     t = "harrow"
+    # The national compact's two figures, which Harrow's compact, setting none, inherits by the tier walk.
+    national = (
+        Commitment("consultation-period", CommitmentKind.CONSULTATION_PERIOD, Firmness.IN_FORCE,
+                   "12 weeks for formal written consultations.", period=Period(12, PeriodUnit.WEEKS)),
+        Commitment("funding-notice", CommitmentKind.FUNDING_NOTICE, Firmness.IN_FORCE,
+                   "Three months' notice, save in exceptional circumstances.", bound=("public bodies",),
+                   period=Period(3, PeriodUnit.MONTHS), exceptions=("exceptional circumstances",)),
+    )  # fmt: skip
+    compacts.publish(
+        ADMIN,
+        tenant="england",
+        title="The national Compact (scripted)",
+        effective_on=date(2010, 12, 1),
+        sections=[Section("1", "Undertakings", "Consult and give notice.", (), (), national)],
+    )
     compacts.publish(
         ADMIN,
         tenant=t,

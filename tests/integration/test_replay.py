@@ -44,6 +44,10 @@ NOTICE = Commitment(
     "funding-notice", CommitmentKind.FUNDING_NOTICE, Firmness.IN_FORCE, "Three months' notice.",
     bound=("public bodies",), period=Period(3, PeriodUnit.MONTHS), exceptions=("exceptional circumstances",),
 )  # fmt: skip
+CONSULT = Commitment(
+    "consultation-period", CommitmentKind.CONSULTATION_PERIOD, Firmness.IN_FORCE, "Twelve weeks.",
+    period=Period(12, PeriodUnit.WEEKS), exceptions=("urgency",),
+)  # fmt: skip
 PROCESS = Commitment(
     "dispute-process", CommitmentKind.DISPUTE_PROCESS, Firmness.IN_FORCE, "Two steps, each with a limit.",
     steps=(
@@ -131,7 +135,7 @@ def script_history(registry: Registry) -> None:
             title=f"Compact {tenant}",
             effective_on=date(2004 + i, 1, 1),
             sections=[
-                Section("1", "Funding", "Notice before funding changes.", ("finance",), (), (NOTICE,)),
+                Section("1", "Funding", "Notice before funding changes.", ("finance",), (), (NOTICE, CONSULT)),
                 Section("2", "Volunteering", "Volunteers are valued.", ("volunteering",)),
             ],
         )
