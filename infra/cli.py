@@ -473,25 +473,23 @@ def import_document(
     sections = parsed.to_sections()
     listing: dict[str, Any] = {
         "title": parsed.title,
+        "shape": parsed.shape,
+        "warnings": list(parsed.warnings),
         "sections": [
             {
                 "key": s.key,
                 "heading": s.heading,
                 "kind": s.kind,
                 "matters": list(s.matters),
+                "planned": list(s.planned),
+                "commitments": [c.as_dict() for c in s.commitments],
                 "characters": len(s.text),
             }
             for s in parsed.sections
         ],
     }
     if dry_run:
-        text = "\n".join(
-            [
-                f"{parsed.title}: {len(sections)} sections (nothing stored: --dry-run)",
-                *(f"  {s.key:<10} {s.heading[:60]:<60} {', '.join(s.matters)}" for s in parsed.sections),
-            ]
-        )
-        _emit(as_json, listing, text)
+        _emit(as_json, listing, _dry_run(parsed))
         return
     db = _database()
     registry = Registry.connect(db)
@@ -525,6 +523,25 @@ def import_document(
         },
         f"{tenant}: {parsed.title} {done}, {len(sections)} sections, in effect from {on.isoformat()}",
     )
+
+
+def _dry_run(parsed: Any) -> str:
+    """What an import would publish: each section with its matters, what it only plans, and each
+    commitment proposed with the compact's own words it was read from, for the officer to check."""
+    lines = [
+        f"{parsed.title}: {len(parsed.sections)} sections, read as {parsed.shape} (nothing stored: --dry-run)"
+    ]
+    lines += [f"warning: {w}" for w in parsed.warnings]
+    for s in parsed.sections:
+        planned = f" (only planned: {', '.join(s.planned)})" if s.planned else ""
+        lines.append(f"  {s.key:<10} {s.heading[:60]:<60} {', '.join(s.matters)}{planned}")
+        for c in s.commitments:
+            period = f", {c.period.describe()}" if c.period else ", no figure"
+            bound = f", binds {'; '.join(c.bound)}" if c.bound else ""
+            lines.append(f"      {c.firmness.value} {c.kind.value} '{c.key}'{period}{bound}: {c.summary}")
+            if c.quote:
+                lines.append(f'        "{c.quote[:300]}"')
+    return "\n".join(lines)
 
 
 def _describe(diff: Any) -> str:

@@ -32,9 +32,11 @@ def tenants(server: Server, clean_db: Database) -> dict[str, str]:
     admin = server.token("platform-admin")
     ok(server, 'mutation { createTenant(slug: "england", name: "England", tier: NATIONAL) { slug } }', admin)
     ok(server, 'mutation { createTenant(slug: "london", name: "London", tier: REGIONAL, parent: "england") { slug } }', admin)  # fmt: skip
-    for slug in ("england", "london"):
-        ok(server, f"""mutation {{ publishCompact(tenant: "{slug}", title: "Compact", effectiveOn: "2020-01-01",
-            sections: [{{key: "1", heading: "Disputes", text: "Three stages.", matters: ["disputes"]}}]) {{ version }} }}""", admin)  # fmt: skip
+    ok(server, f"""mutation {{ publishCompact(tenant: "england", title: "Compact", effectiveOn: "2020-01-01",
+        sections: [{{key: "1", heading: "Keeping it", text: "Three stages.", matters: ["disputes"],
+                     commitments: [{ENGLAND_COMMITMENTS}]}}]) {{ version }} }}""", admin)  # fmt: skip
+    ok(server, """mutation { publishCompact(tenant: "london", title: "Compact", effectiveOn: "2020-01-01",
+        sections: [{key: "1", heading: "Disputes", text: "Three stages.", matters: ["disputes"]}]) { version } }""", admin)  # fmt: skip
     for party, sector in (("Council", "STATUTORY"), ("CVS", "VOLUNTARY_COMMUNITY")):
         ok(server, f'mutation {{ signCompact(tenant: "england", party: "{party}", sector: {sector}, signedOn: "2020-02-01") {{ name }} }}', admin)  # fmt: skip
     return {
@@ -45,20 +47,24 @@ def tenants(server: Server, clean_db: Database) -> dict[str, str]:
 
 
 DISPUTE_FIELDS = "key status stage stages { stage startedOn deadlineOn endedOn handledBy overdue }"
+# The scripted national compact's own commitments: each figure the checks below use is one it sets.
+ENGLAND_COMMITMENTS = """
+    {key: "dispute-process", kind: DISPUTE_PROCESS, summary: "Three steps with time limits.",
+     steps: [{stage: BETWEEN_PARTIES, period: {amount: 10, unit: DAYS}},
+             {stage: INVESTIGATION, period: {amount: 20, unit: DAYS}},
+             {stage: MEDIATION, period: {amount: 30, unit: DAYS}}]},
+    {key: "consultation-period", kind: CONSULTATION_PERIOD, summary: "Twelve weeks.", period: {amount: 12, unit: WEEKS}},
+    {key: "funding-notice", kind: FUNDING_NOTICE, summary: "Three months, save in exceptional circumstances.",
+     bound: ["public bodies"], period: {amount: 3, unit: MONTHS}, exceptions: ["exceptional circumstances"]},
+    {key: "champions", kind: CHAMPIONS, summary: "Every partner names a champion.", bound: ["all partners"]},
+    {key: "annual-review", kind: ANNUAL_REVIEW, summary: "Reviewed every year."}
+"""
 
 
 def test_a_dispute_runs_through_three_stages_late_at_one_and_compliance_names_it(
     server: Server, tenants: dict[str, str], db: Database
 ) -> None:
     editor = tenants["editor"]
-    rules = ok(server, """mutation { setCompactRules(tenant: "england", since: "2020-01-01",
-        stageDeadlines: [{stage: BETWEEN_PARTIES, days: 10}, {stage: INVESTIGATION, days: 20}, {stage: MEDIATION, days: 30}])
-        { stageDeadlines { stage days } consultationMinimumWeeks } }""", editor)["setCompactRules"]  # fmt: skip
-    assert rules["stageDeadlines"] == [
-        {"stage": "BETWEEN_PARTIES", "days": 10},
-        {"stage": "INVESTIGATION", "days": 20},
-        {"stage": "MEDIATION", "days": 30},
-    ]
     raised = ok(server, f"""mutation {{ raiseDispute(tenant: "england", key: "late-grant", raisedBy: "cvs",
         against: "Council", commitment: "Timely payment", summary: "Paid late", raisedOn: "2021-01-01")
         {{ raisedBy against {DISPUTE_FIELDS} }} }}""", editor)["raiseDispute"]  # fmt: skip
@@ -74,8 +80,8 @@ def test_a_dispute_runs_through_three_stages_late_at_one_and_compliance_names_it
         on: "2021-01-05", handledBy: "West London", reason: "Stuck") { key } }""", editor)  # fmt: skip
     assert (code, message) == (
         "BAD_USER_INPUT",
-        "The dispute 'late-grant' is at stage BETWEEN_PARTIES; it cannot go to MEDIATION: the next stage is "
-        "INVESTIGATION.",
+        "The dispute 'late-grant' is at BETWEEN_PARTIES; it cannot go to MEDIATION: the next step is "
+        "INVESTIGATION (its steps: BETWEEN_PARTIES, INVESTIGATION, MEDIATION).",
     )
     assert count_events(db) == before
 
@@ -83,25 +89,29 @@ def test_a_dispute_runs_through_three_stages_late_at_one_and_compliance_names_it
     ok(server, """mutation { escalateDispute(tenant: "england", key: "late-grant", to: INVESTIGATION, on: "2021-02-01",
         handledBy: "Relationship manager", reason: "No agreement") { key } }""", editor)  # fmt: skip
     compliance = ok(server, """{ compliance(tenant: "england", asOf: "2021-03-01") { includesPrivate
-        findings { rule { key commitment } subject detail dueOn } } }""", tenants["auditor"])["compliance"]  # fmt: skip
+        findings { kind subject detail dueOn explanation governedBy { key tenant { slug } section { key } summary } } } }""",
+        tenants["auditor"])["compliance"]  # fmt: skip
     assert compliance["includesPrivate"] is True
-    late = [f for f in compliance["findings"] if f["rule"]["key"] == "dispute-stage-deadline"]
+    late = [f for f in compliance["findings"] if f["kind"] == "DISPUTE_PROCESS"]
     assert late == [
         {
-            "rule": {
-                "key": "dispute-stage-deadline",
-                "commitment": "Disputes are settled quickly and as close to the dispute as possible, then "
-                "investigated, then mediated (Harrow 'Keeping the Compact Live', Havering sections 1 and 6).",
-            },
+            "kind": "DISPUTE_PROCESS",
             "subject": "late-grant",
-            "detail": "stage INVESTIGATION began on 2021-02-01 and was due to end by 2021-02-21 (8 days late)",
+            "detail": "the INVESTIGATION step began on 2021-02-01 and was due to end by 2021-02-21 (8 days late)",
             "dueOn": "2021-02-21",
+            "explanation": "England's own compact commits to a dispute process on 2021-01-01.",
+            "governedBy": {
+                "key": "dispute-process",
+                "tenant": {"slug": "england"},
+                "section": {"key": "1"},
+                "summary": "Three steps with time limits.",
+            },
         }
     ]
     ok(server, """mutation { escalateDispute(tenant: "england", key: "late-grant", to: MEDIATION, on: "2021-02-15",
         handledBy: "West London partnership", reason: "Investigation did not settle it") { key } }""", editor)  # fmt: skip
-    ok(server, """mutation { referPartyToBoard(tenant: "england", key: "late-grant", party: "council", on: "2021-02-20",
-        finding: "Payments outside the agreed terms") { key } }""", editor)  # fmt: skip
+    ok(server, """mutation { referPartyToBoard(tenant: "england", dispute: "late-grant", party: "council", on: "2021-02-20",
+        finding: "Payments outside the agreed terms") { party dispute } }""", editor)  # fmt: skip
     resolved = ok(server, f"""mutation {{ resolveDispute(tenant: "england", key: "late-grant", on: "2021-03-01",
         outcome: "Paid with interest") {{ outcome closedOn referrals {{ party }} {DISPUTE_FIELDS} }} }}""", editor)["resolveDispute"]  # fmt: skip
     assert resolved["status"] == "RESOLVED"
@@ -114,10 +124,8 @@ def test_a_dispute_runs_through_three_stages_late_at_one_and_compliance_names_it
     ]
     assert error(server, """mutation { escalateDispute(tenant: "england", key: "late-grant", to: MEDIATION,
         on: "2021-03-02", handledBy: "x", reason: "y") { key } }""", editor)[0] == "BAD_USER_INPUT"  # fmt: skip
-    after = ok(
-        server, '{ compliance(tenant: "england", asOf: "2021-03-02") { findings { rule { key } } } }', editor
-    )
-    assert "dispute-stage-deadline" not in {f["rule"]["key"] for f in after["compliance"]["findings"]}
+    after = ok(server, '{ compliance(tenant: "england", asOf: "2021-03-02") { findings { kind } } }', editor)
+    assert "DISPUTE_PROCESS" not in {f["kind"] for f in after["compliance"]["findings"]}
 
     # Another tenant's editor and auditor, and the public, never see it: not by field, alias or report.
     for token in (tenants["other"], None):
@@ -152,8 +160,16 @@ def test_a_consultation_and_a_short_notice_show_in_compliance_until_explained_an
     editor = tenants["editor"]
     opened = ok(server, """mutation { openConsultation(tenant: "england", key: "refresh", title: "Compact refresh",
         consulted: ["Voluntary sector"], opensOn: "2021-06-01", closesOn: "2021-07-01")
-        { weeks minimumWeeks shortReason responses { respondent } } }""", editor)["openConsultation"]  # fmt: skip
-    assert opened == {"weeks": 4.3, "minimumWeeks": 12, "shortReason": None, "responses": []}
+        { weeks minimum { amount unit text } short shortReason responses { respondent } governedBy { key } } }""",
+        editor)["openConsultation"]  # fmt: skip
+    assert opened == {
+        "weeks": 4.3,
+        "minimum": {"amount": 12, "unit": "WEEKS", "text": "12 weeks"},
+        "short": True,
+        "shortReason": None,
+        "responses": [],
+        "governedBy": {"key": "consultation-period"},
+    }
     code, message = error(server, """mutation { closeConsultation(tenant: "england", key: "refresh", on: "2021-05-01")
         { key } }""", editor)  # fmt: skip
     assert (code, message) == (
@@ -167,33 +183,35 @@ def test_a_consultation_and_a_short_notice_show_in_compliance_until_explained_an
     ok(server, """mutation { giveFundingNotice(tenant: "england", key: "advice", publicBody: "Council",
         voluntaryBody: "Advice Centre", change: ENDED, givenOn: "2021-06-01", effectiveOn: "2021-07-01",
         rationale: "Recommissioned") { short } }""", editor)  # fmt: skip
-    assert error(server, """mutation { giveFundingNotice(tenant: "england", key: "wrong", publicBody: "CVS",
+    # The commitment binds public bodies: a voluntary party's notice is not one it governs.
+    code, message = error(server, """mutation { giveFundingNotice(tenant: "england", key: "wrong", publicBody: "CVS",
         voluntaryBody: "Advice Centre", change: ENDED, givenOn: "2021-06-01", effectiveOn: "2021-12-01",
-        rationale: "r") { short } }""", editor)[0] == "BAD_USER_INPUT"  # fmt: skip
+        rationale: "r") { short } }""", editor)  # fmt: skip
+    assert (code, message) == (
+        "BAD_USER_INPUT",
+        "CVS is not among those the funding-notice commitment binds (england section 1: public bodies).",
+    )
 
     def rules_broken() -> list[str]:
         found = ok(
             server,
-            '{ compliance(tenant: "england", asOf: "2021-08-01") { findings { rule { key } subject } } }',
+            '{ compliance(tenant: "england", asOf: "2021-08-01") { findings { kind subject } ungoverned } }',
         )
-        return sorted(f"{f['rule']['key']}:{f['subject']}" for f in found["compliance"]["findings"])
+        assert found["compliance"]["ungoverned"] == ["CODE_REVIEW"]
+        return sorted(f"{f['kind']}:{f['subject']}" for f in found["compliance"]["findings"])
 
     assert rules_broken() == [
-        "annual-review:compact",
-        "champion-for-every-party:CVS",
-        "champion-for-every-party:Council",
-        "consultation-minimum-period:refresh",
-        "funding-notice-period:advice",
+        "ANNUAL_REVIEW:compact",
+        "CHAMPIONS:CVS",
+        "CHAMPIONS:Council",
+        "CONSULTATION_PERIOD:refresh",
+        "FUNDING_NOTICE:advice",
     ]
     ok(server, """mutation { explainShortConsultation(tenant: "england", key: "refresh", reason: URGENCY,
         explanation: "Budget deadline") { shortReason } }""", editor)  # fmt: skip
     ok(server, """mutation { recordExceptionalCircumstances(tenant: "england", key: "advice",
         circumstances: "Funder withdrew") { exceptionalCircumstances } }""", editor)  # fmt: skip
-    assert rules_broken() == [
-        "annual-review:compact",
-        "champion-for-every-party:CVS",
-        "champion-for-every-party:Council",
-    ]
+    assert rules_broken() == ["ANNUAL_REVIEW:compact", "CHAMPIONS:CVS", "CHAMPIONS:Council"]
 
     # The published report comes out of the command line too.
     env = {**os.environ, "DATABASE_URL": db.url, "COMPACTS_HOME": str(server.home)}

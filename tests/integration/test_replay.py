@@ -135,7 +135,9 @@ def script_history(registry: Registry) -> None:
             title=f"Compact {tenant}",
             effective_on=date(2004 + i, 1, 1),
             sections=[
-                Section("1", "Funding", "Notice before funding changes.", ("finance",), (), (NOTICE, CONSULT)),
+                Section(
+                    "1", "Funding", "Notice before funding changes.", ("finance",), (), (NOTICE, CONSULT)
+                ),
                 Section("2", "Volunteering", "Volunteers are valued.", ("volunteering",)),
             ],
         )
