@@ -110,8 +110,21 @@ def _copy(source: Database, target: Database) -> int:
 
 
 def _rows(db: Database, table: str) -> list[tuple[object, ...]]:
-    query = sql.SQL("SELECT * FROM {} ORDER BY {}").format(sql.Identifier(table), sql.SQL(READ_MODELS[table]))
+    """The table's rows, their columns in name order: a table an upgrade added columns to holds them
+    last, where a new database's holds them in place, and the two must still compare equal."""
     with psycopg.connect(db.psycopg_conninfo()) as conn:
+        names = [
+            r[0]
+            for r in conn.execute(
+                "SELECT column_name FROM information_schema.columns "
+                "WHERE table_schema = current_schema() AND table_name = %s ORDER BY column_name",
+                (table,),
+            ).fetchall()
+        ]
+        columns = sql.SQL(", ").join(sql.Identifier(n) for n in names)
+        query = sql.SQL("SELECT {} FROM {} ORDER BY {}").format(
+            columns, sql.Identifier(table), sql.SQL(READ_MODELS[table])
+        )
         return conn.execute(query).fetchall()
 
 
