@@ -49,7 +49,25 @@ def test_import_dry_run_lists_what_it_would_publish_and_stores_nothing(
     assert count_events(database) == 0
     text = compacts(database, tmp_path, "import", str(seed), "--tenant", "essex", "--dry-run")
     assert text.returncode == 0
-    assert text.stdout.splitlines()[0] == "The Compact for Essex: 7 sections (nothing stored: --dry-run)"
+    lines = text.stdout.splitlines()
+    assert lines[0] == "The Compact for Essex: 7 sections, read as headings (nothing stored: --dry-run)"
+    # Each proposed commitment is shown under its section, with the compact's own words it was read from.
+    at = lines.index(next(line for line in lines if line.lstrip().startswith("6 ")))
+    assert lines[at + 1].split(":")[0].split() == [
+        "IN_FORCE",
+        "ANNUAL_REVIEW",
+        "'annual-review',",
+        "no",
+        "figure,",
+        "binds",
+        "partners",
+    ]
+    assert lines[at + 2].strip().startswith('"')
+    assert any("PLANNED DISPUTE_PROCESS 'dispute-process'" in line for line in lines[at:])
+    assert listing["shape"] == "headings"
+    planned = next(s for s in listing["sections"] if s["key"] == "6")
+    assert planned["planned"] == ["disputes"]
+    assert [c["kind"] for c in planned["commitments"]] == ["ANNUAL_REVIEW", "DISPUTE_PROCESS"]
 
 
 def test_tenants_import_and_amend_from_the_command_line(database: Database, tmp_path: Path) -> None:
