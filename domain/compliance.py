@@ -187,7 +187,7 @@ def _consultations(facts: Facts) -> list[Finding]:
                     c.key,
                     f"'{c.title}' ran {weeks:.1f} weeks ({c.opens_on.isoformat()} to "
                     f"{c.closes_on.isoformat()}), "
-                    f"less than the {by.period.describe()} its compact sets, and no reason is recorded",
+                    f"less than the {by.period.describe()} set by {_where(by)}, and no reason is recorded",
                     by,
                     c.opens_on,
                 )
@@ -216,7 +216,8 @@ def _notices(facts: Facts) -> list[Finding]:
                 CommitmentKind.FUNDING_NOTICE,
                 n.key,
                 f"{n.public_body} gave {n.voluntary_body} notice on {n.given_on.isoformat()} for "
-                f"{n.effective_on.isoformat()}, less than the {by.period.describe()} its compact sets, {why}",
+                f"{n.effective_on.isoformat()}, less than the {by.period.describe()} set by {_where(by)}, "
+                f"{why}",
                 by,
                 n.given_on,
             )

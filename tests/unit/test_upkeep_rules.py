@@ -375,7 +375,7 @@ def test_compliance_names_each_broken_governing_commitment_on_the_day() -> None:
     )
     consulted = next(f for f in report.findings if f.subject == "short")
     assert consulted.detail == (
-        "'Short' ran 4.1 weeks (2022-01-03 to 2022-02-01), less than the 12 weeks its compact sets, "
+        "'Short' ran 4.1 weeks (2022-01-03 to 2022-02-01), less than the 12 weeks set by hertsmere section 4, "
         "and no reason is recorded"
     )
 
