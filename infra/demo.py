@@ -143,8 +143,8 @@ COMPACTS: dict[str, DemoCompact] = {
           "Demo summary: the seed documents do not contain the National Compact, so this tenant holds only "
           "the two national undertakings the registry's demo relies on, in the project's own words. The "
           "Compact for Essex (section 2) says the National Compact governs national compact matters, guides "
-          "local compacts, and is looked to first where a rule applied uniformly across the country is at "
-          "stake."),
+          "local compacts, and comes first wherever a rule that holds the same across the whole country is "
+          "in question."),
         s("demo-consultation", "Consultation (demo summary)",
           "Demo summary, not the National Compact's words: government holds formal written consultations "
           "for twelve weeks where that is appropriate, and gives its reasons when one is shorter.",
@@ -173,20 +173,20 @@ COMPACTS: dict[str, DemoCompact] = {
           "with the other's understanding and support.",
           ("partnership", "equality")),
         s("2", "Purpose of the Essex Partnership Compact",
-          "A local compact is a written understanding of how the sectors co-operate, recognising the "
+          "A local compact sets down how the sectors in an area co-operate, recognising the "
           "sector's contribution and its independence. This one is a county-wide framework beside the "
           "district and borough compacts, any regional compact and the national one: district compacts "
           "govern district matters, this compact wider Essex matters, the national compact national ones. "
-          "Partners turn first to the most local compact that applies and go up a level only where it does "
-          "not cover the matter; where a rule applied uniformly across the country is at stake, they turn "
-          "first to the national compact, and a regional compact is read the same way.",
+          "Partners turn first to the most local compact that applies and go up a level only where it is "
+          "silent on the matter; where a rule that holds the same across the whole country is in question, "
+          "they turn first to the national compact, and a regional compact is read the same way.",
           ("partnership", "independence")),
         s("3", "Shared Principles",
           "Voluntary action belongs in a democracy and an independent, diverse sector enriches society. "
           "Members respect one another's independence; the sectors have distinct, complementary roles and "
           "different lines of accountability but the same standards of integrity and openness; the sector "
-          "may campaign within the law; equal opportunity is essential; parish and town councils are a "
-          "distinct part of the statutory sector.",
+          "may campaign within the law; equal opportunity matters above all; and the statutory sector "
+          "includes parish and town councils, with their own local roots.",
           ("independence", "equality", "partnership")),
         s("4", "Undertakings by both Statutory Sector and Voluntary and Community Sector",
           "Every partner organisation appoints a Compact Champion and spreads word of the compact inside "
@@ -212,7 +212,7 @@ COMPACTS: dict[str, DemoCompact] = {
                               exceptions=("urgency", "sensitivity", "confidentiality")),)),
         s("5-2", "Undertakings by voluntary and community sector",
           "(The document numbers this part 5 as well; the registry keys it 5-2.) Voluntary and community "
-          "organisations keep high standards of governance and accountability, follow the law and the "
+          "organisations govern themselves well and account properly to funders and users, follow the law and the "
           "Charity Commission's guidance on campaigning, respect the statutory sector's constraints and "
           "elected members' mandate, set quality standards, keep their users and supporters informed and "
           "consulted, involve users, work well with others and promote equal opportunity.",
@@ -220,7 +220,7 @@ COMPACTS: dict[str, DemoCompact] = {
         s("6", "Making it Work/Next Steps",
           "Publishing the compact changes nothing by itself. All partners commit to close links with the "
           "district, borough and national compacts; to review the compact together every year and publish "
-          "a yearly report of achievements, aspirations, issues and amendments; to promote it to other "
+          "a yearly report on what was achieved and hoped for, the issues met and the changes made; to promote it to other "
           "partners; and, still to come, to develop a way of resolving disagreements and complaints between "
           "the sectors.",
           ("review", "partnership"), planned=("disputes",),
@@ -250,7 +250,7 @@ COMPACTS: dict[str, DemoCompact] = {
           ("independence", "volunteering", "equality", "consultation", "funding", "partnership")),
         s("undertakings-by-statutory-and-other", "Undertakings by Statutory and other Partner Organisations",
           "Statutory partners undertake to respect the sector's independence whatever the funding; to make "
-          "funding open, consistent and longer-term, and to develop a code of best practice on it; to value "
+          "funding open, consistent and longer-term, and to draw up a best-practice code on it; to value "
           "infrastructure support; to involve the sector early in policy; to consult it widely where "
           "confidentiality and sensitivity allow, leaving groups time to ask their own users first; to heed "
           "groups representing minorities and excluded people; to handle the sector's information with "
@@ -280,21 +280,21 @@ COMPACTS: dict[str, DemoCompact] = {
         s("next-steps", "Next steps",
           "Still to come: a Compact Steering Group to carry the work on; codes of practice on communication, "
           "consultation and participation, on BME and faith communities, on finance and funding, and on "
-          "valuing volunteers; and a way of resolving disagreements and complaints between the statutory and "
-          "the voluntary and community sectors.",
+          "valuing volunteers; and a way of settling disagreements and complaints that arise between the two "
+          "sectors.",
           planned=("codes", "disputes"),
           commitments=(commit("dispute-process", CommitmentKind.DISPUTE_PROCESS, PLANNED_DISPUTES,
                               firmness=PLANNED),)),
     ]),
     "harrow": DemoCompact("The Harrow Compact 2009", date(2009, 4, 1), [
         s("introduction", "The Compact",
-          "An agreement between the council, the Health Service and the Police on how they work with "
-          "Harrow's voluntary and community sector.",
+          "The council, the Health Service and the Police agree how they will work with Harrow's voluntary "
+          "and community sector.",
           ("partnership",)),
         s("what-is-a-compact", "What Is A Compact?",
-          "A written framework for how local government, the other statutory bodies, the private sector and "
-          "the voluntary and community sector will work together: shared principles, undertakings by every "
-          "sector and some actions.",
+          "A written framework for future working between local government, other statutory bodies, private "
+          "business and the voluntary and community sector: shared principles, undertakings by every sector "
+          "and some actions.",
           ("partnership",)),
         s("aims-objectives-of-harrow-compact", "Aims & Objectives Of Harrow Compact",
           "To build on existing partnerships through respect and trust. The objectives include shared values "
@@ -321,8 +321,8 @@ COMPACTS: dict[str, DemoCompact] = {
           ("independence", "partnership", "consultation", "funding", "equality")),
         s("keeping-the-compact-live", "Keeping The Compact Live",
           "A Compact Board of both sectors, answerable to Harrow Partnership Board, keeps the adopted Compact "
-          "Code of Practice up to date. In a dispute, the council's Relationship Manager for the voluntary "
-          "and community sector investigates and reports to the Board; if that does not settle it, the Board "
+          "Code of Practice up to date. In a dispute, the council's Relationship Manager for the sector "
+          "investigates and reports to the Board; if that does not settle it, the Board "
           "may ask another West London partnership, by a reciprocal arrangement, to investigate, mediate and "
           "decide. A signatory found working outside the compact's commitments is referred to the Board.",
           ("disputes", "codes"),
@@ -339,7 +339,7 @@ COMPACTS: dict[str, DemoCompact] = {
           "ambulance and probation services answer to ministers."),
         s("voluntary-and-community-sector", "Voluntary and Community Sector",
           "A definition, taken from the Improvement and Development Agency: independent groups that people "
-          "form of their own accord to act on the quality of life of themselves or others."),
+          "set up freely to act on their own or other people's quality of life."),
         s("voluntary-and-community-organisations", "Voluntary and Community Organisations",
           "A definition, taken from a European Commission communication: organisations with some formal "
           "existence that distribute no profit, govern themselves independently of the state, are run "
@@ -349,8 +349,8 @@ COMPACTS: dict[str, DemoCompact] = {
         s("introduction-what-is-a-local-compact", "Introduction: What is a Local Compact?",
           "In words it takes from the National Compact Secretariat: an agreement between independent "
           "voluntary and community groups, the council and other public bodies to improve their "
-          "relationship, with undertakings on both sides, ways to make them work, and standards for "
-          "communication, consultation and support.",
+          "relationship, with undertakings on both sides, ways to make them work, and standards for how "
+          "the sides communicate with, consult and support one another.",
           ("partnership",)),
         s("1", "A Compact for Havering",
           "A written commitment to partnership between Havering's public bodies and its voluntary and "
@@ -400,12 +400,12 @@ COMPACTS: dict[str, DemoCompact] = {
           "contact for compact matters.",
           ("partnership",)),
         s("5.1", "Codes of good Practice",
-          "The Volunteering, Funding, and Information, Communication and Participation codes were reviewed in "
-          "2008 and adopted, and remain part of the compact. A Community Groups code, and an Equality and "
+          "The Volunteering, Funding, and Information, Communication and Participation codes were reviewed and "
+          "adopted in 2008, and remain part of the compact. A Community Groups code, and an Equality and "
           "Diversity code into which the BME code is being folded, are still being developed.",
           ("codes",)),
         s("5.2", "Ownership and promotion of the Compact for Havering",
-          "Both sectors commit to a compact way of working. Public bodies promote the compact to other public "
+          "Both sectors commit to what the draft calls a 'Compact way of working'. Public bodies promote the compact to other public "
           "bodies, report progress inside their organisations and build it into policy; voluntary partners "
           "promote it through their networks, and Havco spreads news of progress across the sector.",
           ("partnership",)),
@@ -464,13 +464,13 @@ COMPACTS: dict[str, DemoCompact] = {
     ], consultation_closes_on=date(2010, 3, 7), adopted_on=date(2010, 4, 1)),
     "hertsmere": DemoCompact("The Hertsmere Compact", date(2011, 4, 1), [
         s("introduction", UNTITLED,
-          "An agreement between public bodies and voluntary and community organisations (VCOs) in Hertsmere "
-          "to work in partnership towards common goals for the borough's communities and residents.",
+          "Public bodies and the voluntary and community organisations (VCOs) of Hertsmere agree to work in "
+          "partnership towards common goals for the borough's communities and residents.",
           ("partnership",)),
         s("mission-statement", "Mission statement",
-          "To renew and strengthen the relationship between Hertsmere Borough Council, the Hertsmere "
-          "Together partners and the VCOs, so that partnership across the borough meets the Community "
-          "Strategy's aim of a thriving, healthier and safer community.",
+          "To renew and strengthen the relationship of Hertsmere Borough Council and the Hertsmere Together "
+          "partners with the VCOs, so that partnership across the borough meets the Community Strategy's "
+          "aim of a community that thrives and is healthier and safer.",
           ("partnership",)),
         s("compact-principles", "Compact principles",
           "Seven shared principles: respect; honesty, with frank discussion as the way to settle "
@@ -479,7 +479,7 @@ COMPACTS: dict[str, DemoCompact] = {
           ("independence", "equality", "volunteering", "partnership")),
         s("compact-outcomes", "Compact outcomes",
           "Five outcomes, with a table of what public bodies and voluntary organisations each undertake for "
-          "them: a strong, diverse and independent civil society; open design of policies, programmes and "
+          "them: a civil society that is strong, diverse and independent; open design of policies, programmes and "
           "services, with early notice of consultations and feedback on them where possible; responsive, "
           "high-quality services, with reasons for every funding decision, multi-year funding where "
           "possible, fair commissioning, and bodies that distribute public funds keeping the same "
