@@ -105,7 +105,7 @@ def main() -> None:
 
     \b
     Start here:
-      compacts serve --demo          the API with five localities to explore
+      compacts serve --demo          the API with the demo's nine tenants to explore
       compacts tenants list          who is on the platform
       compacts import FILE --tenant SLUG --dry-run
                                      what a compact document would publish

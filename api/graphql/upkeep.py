@@ -354,7 +354,7 @@ class UpkeepMutation:
         return await _consultation(ctx, tenant, key)
 
     @strawberry.mutation(
-        description="Record why a consultation ran for less than the period its compact sets."
+        description="Record why a consultation ran for less than the period its governing commitment sets."
     )
     async def explain_short_consultation(
         self, info: Info[Context, None], tenant: str, key: str, reason: ShortPeriodReason, explanation: str
