@@ -15,6 +15,7 @@ from typing import Any
 
 import click
 
+from domain import clock
 from domain.actors import Actor, Role
 from infra.database import Database
 from infra.settings import Settings
@@ -356,7 +357,6 @@ def tenants_list(tier: str | None, as_json: bool) -> None:
 def tenants_show(slug: str, as_json: bool) -> None:
     """One tenant: its place in the tiers, its compact in force today and its register."""
     import asyncio
-    from datetime import date
 
     from projections.compact_text import compacts_in_force
     from projections.register_of_parties import parties_on
@@ -364,7 +364,7 @@ def tenants_show(slug: str, as_json: bool) -> None:
 
     db = _database()
     _current(db)
-    today = date.today()
+    today = clock.today()
 
     async def fetch(conn: Any) -> dict[str, Any] | None:
         found = (await tenants_by_slug(conn, [slug])).get(slug)
@@ -461,7 +461,6 @@ def import_document(
     The importer finds the title, numbered and unnumbered headings, lists, tables, the glossary and
     appendices, and proposes the matters each section covers. Check them with --dry-run first.
     """
-    from datetime import date
 
     from domain.document import decode, parse_document
     from services.importer import ImportService
@@ -507,7 +506,7 @@ def import_document(
                     f"Amend version {plan.current_version} of {tenant}?", err=True
                 ):
                     sys.exit(EXIT_FAILED)
-            on = effective_on.date() if effective_on else date.today()
+            on = effective_on.date() if effective_on else clock.today()
             recorded = importer.apply(OPERATOR, plan, effective_on=on, source=file.name)
     finally:
         registry.close()

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from eventsourcing.utils import get_topic
 from psycopg import sql
 
+from domain import clock
 from domain.actors import Actor
 from domain.compact import Compact, Section
 from domain.diff import Version, amendment_history
@@ -200,7 +200,7 @@ class AuditService:
             )
         if self.keys.signing_key is None:
             raise Forbidden("This instance has no signing key to sign checkpoints with.")
-        signed_at = datetime.now(UTC).isoformat(timespec="seconds")
+        signed_at = clock.now().isoformat(timespec="seconds")
         made = sign_checkpoint(
             self.keys.signing_key,
             self.keys.signing_kid,

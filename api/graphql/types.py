@@ -6,7 +6,6 @@ import base64
 from datetime import date, datetime
 from enum import Enum
 from typing import Annotated
-from zoneinfo import ZoneInfo
 
 import strawberry
 from strawberry.scalars import JSON
@@ -24,6 +23,7 @@ from api.graphql.upkeep_types import (
 from domain import compact, diff, register
 from domain import steering_group as steering
 from domain.actors import Role
+from domain.clock import today
 from domain.errors import InvalidInput, NotFound
 from projections import compact_text, register_of_parties
 from projections.amendment_proposals import ProposalRow
@@ -33,8 +33,6 @@ from projections.codes_of_practice import CodeRow
 from projections.compact_text import CompactRow, SectionRow
 from projections.register_of_parties import ChampionRow, PartyRow
 from projections.tenant_directory import TenantRow
-
-LONDON = ZoneInfo("Europe/London")
 
 
 @strawberry.enum(description="The level of a compact; a London borough is DISTRICT under REGIONAL.")
@@ -58,11 +56,6 @@ def moment(tenant: str, as_of: date | None, recorded_at: datetime | None) -> Mom
     if recorded_at is not None and recorded_at.tzinfo is None:
         raise InvalidInput("Give `recordedAt` with its offset, for example 2010-05-01T12:00:00+01:00.")
     return (tenant, as_of or today(), recorded_at or LATEST)
-
-
-def today() -> date:
-    """The contract's "today" is the date in Europe/London."""
-    return datetime.now(LONDON).date()
 
 
 @strawberry.enum(description="Which side of the compact a party signs for.")

@@ -10,7 +10,7 @@ from strawberry.types import Info
 from api.graphql.commitment_types import DisputeStage
 from api.graphql.context import Context
 from api.graphql.mutations import _command
-from api.graphql.types import Tenant, Tier, today
+from api.graphql.types import Tenant, Tier
 from api.graphql.upkeep_types import (
     AnnualReport,
     BoardReferral,
@@ -23,6 +23,7 @@ from api.graphql.upkeep_types import (
     ShortPeriodReason,
 )
 from domain import commitments, consultations, funding_notices, tenancy
+from domain.clock import today
 from domain.compliance import YEAR
 from domain.errors import InvalidInput, NotFound
 from domain.matters import resolve_matter
