@@ -10,9 +10,10 @@ from typing import Any
 import asyncpg
 
 from domain.errors import DomainError
+from infra.event_store import APPLICATION_NAME
 from projections.base import PROJECTED_CHANNEL, ProjectionSpec
 from projections.catalogue import projections_for
-from services.registry import APPLICATION_NAME, Recorded
+from services.registry import Recorded
 
 log = logging.getLogger(__name__)
 

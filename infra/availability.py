@@ -11,9 +11,7 @@ from typing import Any
 
 import psycopg
 from eventsourcing.persistence import InterfaceError, OperationalError
-from eventsourcing.postgres import PostgresDatastore, PostgresFactory
-from eventsourcing.utils import Environment, EnvType
-from psycopg.conninfo import make_conninfo
+from eventsourcing.postgres import PostgresDatastore
 
 log = logging.getLogger(__name__)
 
@@ -109,19 +107,3 @@ def guard(datastore: PostgresDatastore, availability: Availability) -> None:
 
     # eventsourcing builds its datastore inside the factory, with no way to name a subclass instead.
     datastore.get_connection = get_connection  # type: ignore[method-assign]
-
-
-class GuardedPostgresFactory(PostgresFactory):
-    """eventsourcing's PostgreSQL persistence, refusing at once while the database is down."""
-
-    def __init__(self, env: Environment | EnvType | None) -> None:
-        super().__init__(env)
-        parts = {
-            "dbname": self.env.get(self.POSTGRES_DBNAME),
-            "host": self.env.get(self.POSTGRES_HOST),
-            "port": self.env.get(self.POSTGRES_PORT),
-            "user": self.env.get(self.POSTGRES_USER),
-            "password": self.env.get(self.POSTGRES_PASSWORD),
-        }
-        conninfo = make_conninfo(**{k: v for k, v in parts.items() if v})
-        guard(self.datastore, Availability(conninfo))

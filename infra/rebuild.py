@@ -14,6 +14,7 @@ import psycopg
 from psycopg import sql
 
 from infra.database import Database, scratch_database
+from infra.event_store import EventReader
 from infra.migrate import migrate, schema_sql
 from projections.base import WORKER_ROLE, ProjectionSpec
 from projections.catalogue import PROJECTIONS
@@ -28,7 +29,6 @@ from projections.worker import (
     wait_until_current,
     worker_env,
 )
-from services.registry import Registry
 
 # The read tables each projection writes; no foreign key reaches from one projection's tables to another's.
 TABLES: dict[str, tuple[str, ...]] = {
@@ -216,7 +216,7 @@ def _locks(db: Database, specs: list[ProjectionSpec]) -> Iterator[None]:
 
 
 def _catch_up(
-    app: Registry,
+    app: EventReader,
     projections: dict[str, Any],
     scanned: dict[str, int],
     progress: Callable[[int, int], None],
@@ -227,8 +227,8 @@ def _catch_up(
     topics = [] if every else sorted({t for p in projections.values() for t in p.topics})
     while True:
         start = min(scanned.values()) + 1
-        batch = app.recorder.select_notifications(start=start, limit=BATCH, topics=topics)
-        apply_notifications(app, projections, scanned, batch)
+        batch = app.select(start, BATCH, topics)
+        apply_notifications(app.mapper, projections, scanned, batch)
         progress(min(scanned.values()) if batch else head, head)
         if len(batch) < BATCH:
             return
@@ -305,7 +305,7 @@ def rebuild(
     tables = [t for s in specs for t in TABLES[s.name]]
     schema = f"rebuild_{os.getpid()}_{int(time.time())}"
     factory = _factory(live, schema=schema)
-    app = Registry(worker_env(live))
+    app = EventReader(worker_env(live))
     try:
         with psycopg.connect(live.psycopg_conninfo(), autocommit=True) as conn:
             _shadow_tables(conn, schema, tables)

@@ -9,16 +9,16 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import psycopg
-from eventsourcing.persistence import InfrastructureFactory, Notification, Tracking
+from eventsourcing.persistence import InfrastructureFactory, Mapper, Notification, Tracking
 from eventsourcing.postgres import PostgresFactory
 from eventsourcing.projection import Projection
 from eventsourcing.utils import Environment
 from psycopg import sql
 
 from infra.database import Database
+from infra.event_store import APPLICATION_NAME, EventReader, store_env
 from projections.base import ProjectionSpec, ReadModelView, batch
 from projections.catalogue import PROJECTIONS
-from services.registry import APPLICATION_NAME, Registry, registry_env
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +38,7 @@ RELEASE_REST_SECONDS = 0.5  # the rebuild polls every 50 ms, so it is there firs
 
 def worker_env(db: Database, *, create_tables: bool = False) -> dict[str, str]:
     """The worker processes events one at a time, so its pools stay small."""
-    env = registry_env(db, create_tables=create_tables)
+    env = store_env(db, create_tables=create_tables)
     env.update({"POSTGRES_POOL_SIZE": "1", "POSTGRES_MAX_OVERFLOW": "1"})
     return env
 
@@ -113,7 +113,7 @@ class ProjectionWorker:
                 self.holding.clear()
 
     def _session(self) -> None:
-        app = Registry(worker_env(self.db))
+        app = EventReader(worker_env(self.db))
         factory = _factory(self.db)
         try:
             with psycopg.connect(self.db.psycopg_conninfo(), autocommit=True, connect_timeout=5) as lock:
@@ -180,7 +180,7 @@ class ProjectionWorker:
 
     def _project_batch(
         self,
-        app: Registry,
+        app: EventReader,
         projections: dict[str, Projection[ReadModelView]],
         scanned: dict[str, int],
     ) -> bool:
@@ -189,13 +189,13 @@ class ProjectionWorker:
         every = any(not projection.topics for projection in projections.values())
         topics = [] if every else sorted({t for name in projections for t in projections[name].topics})
         start = min(scanned[name] for name in projections) + 1
-        notifications = app.recorder.select_notifications(start=start, limit=self.batch, topics=topics)
-        apply_notifications(app, projections, scanned, notifications, self.stopping)
+        notifications = app.select(start, self.batch, topics)
+        apply_notifications(app.mapper, projections, scanned, notifications, self.stopping)
         return len(notifications) < self.batch or self.stopping.is_set()
 
 
 def apply_notifications(
-    app: Registry,
+    mapper: Mapper[str],
     projections: dict[str, Projection[ReadModelView]],
     scanned: dict[str, int],
     notifications: Sequence[Notification],
@@ -217,7 +217,7 @@ def apply_notifications(
                     if getattr(projection, "wants_stored", False):
                         projection.process_stored(notification, tracking)  # type: ignore[attr-defined]
                     else:
-                        event = event or app.mapper.to_domain_event(notification)
+                        event = event or mapper.to_domain_event(notification)
                         projection.process_event(event, tracking)
             last = notification.id
             if stopping is not None and stopping.is_set():

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import os
 import random
 import threading
 import time
@@ -11,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import get_topic
 
@@ -19,9 +18,8 @@ from domain.errors import Conflict, InvalidInput, NotFound
 from domain.events import RegistryAggregate
 from domain.tenancy import check_slug, tenant_id
 from infra.database import Database
-from services.group_commit import GroupCommitting
+from infra.event_store import APPLICATION_NAME, in_memory_env, store_env
 
-APPLICATION_NAME = "Registry"
 # A command that loses the race for an aggregate's next version runs again for up to this long: two API
 # processes writing one busy register lose to each other many times in a row under load.
 RETRY_SECONDS = 3.0
@@ -62,47 +60,6 @@ def holds_unstorable(value: Any) -> bool:
     return False
 
 
-def registry_env(db: Database, *, create_tables: bool = False) -> dict[str, str]:
-    """The eventsourcing settings of the registry; its table is `registry_events`."""
-    return {
-        # eventsourcing.postgres, refusing at once while the database is down.
-        "PERSISTENCE_MODULE": "infra.availability:GuardedPostgresFactory",
-        "ORIGINATOR_ID_TYPE": "text",
-        "CREATE_TABLE": "yes" if create_tables else "no",
-        "POSTGRES_POOL_SIZE": "2",
-        "POSTGRES_MAX_OVERFLOW": "10",
-        # How long a caller waits for a pooled connection; also how long one that was waiting when the
-        # database stopped takes to hear of it (later callers are refused at once: infra.availability).
-        "POSTGRES_CONNECT_TIMEOUT": "2",
-        # No round trip to test each pooled connection before use (it cost a fifth of the append rate):
-        # a connection that died with a restarted server fails its statement, the pool drops it, and
-        # eventsourcing retries the operation on another (see infra.availability).
-        "POSTGRES_PRE_PING": "no",
-        # A writer that cannot take the table lock in time gives up instead of queueing forever.
-        "POSTGRES_LOCK_TIMEOUT": "10",
-        **aggregate_cache(),
-        **db.eventsourcing_env(),
-    }
-
-
-def aggregate_cache() -> dict[str, str]:
-    """Keep recently used aggregates in memory, brought up to date from the store on every load.
-
-    A register with a thousand parties is otherwise rebuilt from all its events on every command. Each
-    load still reads the events recorded since (by any process), so the cache never answers with a
-    stale state while events are only ever appended. `COMPACTS_AGGREGATE_CACHE=0` turns it off: the
-    tests do, because they empty the event store between tests, which nothing else ever does.
-    """
-    size = os.environ.get("COMPACTS_AGGREGATE_CACHE", "1000")
-    if int(size) <= 0:
-        return {}
-    return {
-        "AGGREGATE_CACHE_MAXSIZE": size,
-        "AGGREGATE_CACHE_FASTFORWARD": "y",
-        "DEEPCOPY_FROM_AGGREGATE_CACHE": "y",
-    }
-
-
 @dataclass(frozen=True)
 class Recorded:
     """Where a command's events landed: the API waits for the read models to reach it."""
@@ -117,8 +74,12 @@ class Recorded:
         return tuple(self.positions)
 
 
-class Registry(GroupCommitting):
-    """All tenants' events in one store, ordered by notification id."""
+class Registry(Application[str]):
+    """All tenants' events in one store, ordered by notification id.
+
+    Its persistence is infra's (infra/event_store.py): eventsourcing's PostgreSQL module with group commit,
+    or eventsourcing's in-memory one for the services' unit tests.
+    """
 
     name = APPLICATION_NAME
 
@@ -128,7 +89,12 @@ class Registry(GroupCommitting):
 
     @classmethod
     def connect(cls, db: Database, *, create_tables: bool = False) -> Registry:
-        return cls(registry_env(db, create_tables=create_tables))
+        return cls(store_env(db, create_tables=create_tables))
+
+    @classmethod
+    def in_memory(cls) -> Registry:
+        """A registry whose events live in this process only (eventsourcing's POPO persistence)."""
+        return cls(in_memory_env())
 
     def get_or_none(self, aggregate_id: str) -> RegistryAggregate | None:
         if unstorable(aggregate_id):

@@ -69,14 +69,14 @@ def test_a_batch_commits_every_event_or_none_and_records_one_position_per_read_m
                            (("tenant_directory", DIRECTORY), ("tenant_history", HISTORY))}  # fmt: skip
             scanned = dict.fromkeys(projections, 0)
             with pytest.raises(IntegrityError, match="tenants_parent_id_fkey"):
-                apply_notifications(registry, projections, scanned, [*stored, ghost])
+                apply_notifications(registry.mapper, projections, scanned, [*stored, ghost])
             with psycopg.connect(db.psycopg_conninfo()) as conn:
                 assert rows(conn, "SELECT tenant_id FROM tenants") == []
                 assert rows(conn, "SELECT count(*) FROM tenant_events") == [(0,)]
                 assert rows(conn, f"SELECT * FROM tenant_directory_tracking {OURS}") == []
             assert scanned == dict.fromkeys(projections, 0)
 
-            apply_notifications(registry, projections, scanned, stored)
+            apply_notifications(registry.mapper, projections, scanned, stored)
             last = stored[-1].id
             with psycopg.connect(db.psycopg_conninfo()) as conn:
                 assert rows(conn, "SELECT tenant_id FROM tenants ORDER BY 1") == [
@@ -108,10 +108,10 @@ def test_a_batch_commits_every_event_or_none_and_records_one_position_per_read_m
             # (Memberships are numbered per party, so no key would stop a second copy.)
             register = {"register_of_parties": REGISTER.projection(view=construct_view(factory, REGISTER))}
             # The worker that took over has applied the opening and the first signature...
-            apply_notifications(registry, register, {"register_of_parties": 0}, signing[:-1])
+            apply_notifications(registry.mapper, register, {"register_of_parties": 0}, signing[:-1])
             # ...and the one that lost its lock comes back with a batch from the start that goes further.
             with pytest.raises(IntegrityError, match="Failed to record tracking"):
-                apply_notifications(registry, register, {"register_of_parties": 0}, signing)
+                apply_notifications(registry.mapper, register, {"register_of_parties": 0}, signing)
             with psycopg.connect(db.psycopg_conninfo()) as conn:
                 assert rows(conn, "SELECT party_key, membership FROM party_memberships") == [("cvs", 1)]
             assert registry.get_or_none("essex:tenant").__class__ is Tenant

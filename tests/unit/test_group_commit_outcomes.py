@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from eventsourcing.persistence import IntegrityError, StoredEvent
 
 from infra.availability import DatabaseUnavailable
-from services.group_commit import GroupCommit, Pending
+from infra.event_store import GroupCommit, Pending
 
 
 def event(aggregate: str, version: int = 1) -> StoredEvent:
@@ -21,7 +21,7 @@ class Store:
         self.clash, self.broken = clash, broken
         self.rows: list[str] = []
 
-    def insert(self, stored: list[StoredEvent]) -> Sequence[int]:
+    def insert(self, stored: Sequence[StoredEvent]) -> Sequence[int]:
         ids = {str(s.originator_id) for s in stored}
         if self.broken in ids:
             raise DatabaseUnavailable
@@ -32,7 +32,7 @@ class Store:
 
 
 def queued(group: GroupCommit, *aggregates: str) -> list[Pending]:
-    pendings = [Pending(events=[aggregate], stored=[event(aggregate)]) for aggregate in aggregates]
+    pendings = [Pending(stored=[event(aggregate)]) for aggregate in aggregates]
     group._queue.extend(pendings)
     return pendings
 
@@ -44,7 +44,7 @@ def outcome(pending: Pending) -> object:
 
 def test_a_group_is_one_transaction_and_each_command_gets_its_own_positions() -> None:
     store = Store()
-    group = GroupCommit(store.insert, lambda e: e)
+    group = GroupCommit(store.insert)
     pendings = queued(group, "a", "b", "c")
     group._write_queued()
     assert [outcome(p) for p in pendings] == [[1], [2], [3]]
@@ -54,7 +54,7 @@ def test_a_group_is_one_transaction_and_each_command_gets_its_own_positions() ->
 def test_after_a_failed_group_each_command_is_written_alone_and_only_the_failing_one_fails() -> None:
     # The group breaks on "a"; written alone, "a" clashes no more, but "b" finds the database gone.
     store = Store(clash="a", broken="b")
-    group = GroupCommit(store.insert, lambda e: e)
+    group = GroupCommit(store.insert)
     pendings = queued(group, "a", "b", "c")
     group._write_queued()
     assert [outcome(p) for p in pendings] == [[1], "DatabaseUnavailable", [2]]

@@ -1,0 +1,226 @@
+"""The event store in PostgreSQL as eventsourcing keeps it: how commands write it, how read models read it."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from eventsourcing.application import Application
+from eventsourcing.persistence import (
+    ApplicationRecorder,
+    DatetimeAsISO,
+    DecimalAsStr,
+    InfrastructureFactory,
+    JSONTranscoder,
+    Mapper,
+    Notification,
+    StoredEvent,
+    UUIDAsHex,
+)
+from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore, PostgresFactory
+from eventsourcing.utils import Environment, EnvType
+from psycopg.conninfo import make_conninfo
+
+from infra.availability import Availability, guard
+from infra.database import Database
+
+APPLICATION_NAME = "Registry"
+# eventsourcing names the event table after the application: `registry_events`.
+EVENTS_TABLE = "registry_events"
+
+
+def store_env(db: Database, *, create_tables: bool = False) -> dict[str, str]:
+    """The eventsourcing settings of the registry's event store."""
+    return {
+        # This module: eventsourcing.postgres, refusing at once while the database is down, group commit.
+        "PERSISTENCE_MODULE": f"{__name__}:EventStoreFactory",
+        "ORIGINATOR_ID_TYPE": "text",
+        "CREATE_TABLE": "yes" if create_tables else "no",
+        "POSTGRES_POOL_SIZE": "2",
+        "POSTGRES_MAX_OVERFLOW": "10",
+        # How long a caller waits for a pooled connection; also how long one that was waiting when the
+        # database stopped takes to hear of it (later callers are refused at once: infra.availability).
+        "POSTGRES_CONNECT_TIMEOUT": "2",
+        # No round trip to test each pooled connection before use (it cost a fifth of the append rate):
+        # a connection that died with a restarted server fails its statement, the pool drops it, and
+        # eventsourcing retries the operation on another (see infra.availability).
+        "POSTGRES_PRE_PING": "no",
+        # A writer that cannot take the table lock in time gives up instead of queueing forever.
+        "POSTGRES_LOCK_TIMEOUT": "10",
+        **aggregate_cache(),
+        **db.eventsourcing_env(),
+    }
+
+
+def in_memory_env() -> dict[str, str]:
+    """The same store in this process's memory (eventsourcing's POPO module), for the services' unit tests."""
+    return {"PERSISTENCE_MODULE": "eventsourcing.popo", "ORIGINATOR_ID_TYPE": "text"}
+
+
+def aggregate_cache() -> dict[str, str]:
+    """Keep recently used aggregates in memory, brought up to date from the store on every load.
+
+    A register with a thousand parties is otherwise rebuilt from all its events on every command. Each
+    load still reads the events recorded since (by any process), so the cache never answers with a
+    stale state while events are only ever appended. `COMPACTS_AGGREGATE_CACHE=0` turns it off: the
+    tests do, because they empty the event store between tests, which nothing else ever does.
+    """
+    size = os.environ.get("COMPACTS_AGGREGATE_CACHE", "1000")
+    if int(size) <= 0:
+        return {}
+    return {
+        "AGGREGATE_CACHE_MAXSIZE": size,
+        "AGGREGATE_CACHE_FASTFORWARD": "y",
+        "DEEPCOPY_FROM_AGGREGATE_CACHE": "y",
+    }
+
+
+@dataclass
+class Pending:
+    """One command's events, waiting for a leader to write them; then their ids, or why they failed."""
+
+    stored: Sequence[StoredEvent]
+    done: threading.Event = field(default_factory=threading.Event)
+    ids: Sequence[int] = ()
+    error: BaseException | None = None
+
+
+class GroupCommit:
+    """Writes concurrent commands' events together, keeping each aggregate's optimistic concurrency.
+
+    The event store serialises writers (a table lock keeps notification ids gapless), so commands from
+    many threads would otherwise commit one after another, one transaction each. Here a command that
+    finds the store free leads: it takes every command queued meanwhile and writes all their events in
+    one transaction. If that transaction fails (most often a version constraint: some command lost a
+    race for an aggregate's next version), the leader writes the group's commands one by one, so each
+    gets the outcome it would have had alone: the losers their IntegrityError, the rest stored. Every
+    command's thread raises only its own error; the leader never answers for the others.
+    """
+
+    def __init__(self, insert: Callable[[Sequence[StoredEvent]], Sequence[int] | None]) -> None:
+        self._insert = insert
+        self._queue: list[Pending] = []
+        self._queue_lock = threading.Lock()
+        self._writing = threading.Lock()
+        self.transactions = 0  # how many transactions wrote events: fewer than commands under load
+
+    def put(self, stored: Sequence[StoredEvent]) -> Sequence[int]:
+        mine = Pending(stored)
+        with self._queue_lock:
+            self._queue.append(mine)
+        while not mine.done.is_set():
+            # Whoever holds the lock writes for everyone queued; the others find their work done.
+            with self._writing:
+                if not mine.done.is_set():
+                    self._write_queued()
+        if mine.error is not None:
+            raise mine.error
+        return mine.ids
+
+    def _write_queued(self) -> None:
+        """Write every queued command; each learns its own outcome, and only its own."""
+        group: list[Pending] = []
+        try:
+            with self._queue_lock:
+                group, self._queue = self._queue, []
+            if len(group) > 1 and self._write_together(group):
+                return
+            # Alone, or after the group failed: a race loser gets its IntegrityError, a command whose
+            # events break nothing is stored, and an outage reaches each command that was not stored.
+            for pending in group:
+                self._write_one(pending)
+        finally:
+            for pending in group:
+                if pending.error is None and len(pending.ids) != len(pending.stored):
+                    pending.error = RuntimeError("the write was interrupted before this command was stored")
+                pending.done.set()
+
+    def _write_together(self, group: list[Pending]) -> bool:
+        try:
+            ids = self._insert([s for p in group for s in p.stored]) or []
+        except Exception:
+            return False
+        self.transactions += 1
+        start = 0
+        for pending in group:
+            pending.ids = ids[start : start + len(pending.stored)]
+            start += len(pending.stored)
+        return True
+
+    def _write_one(self, pending: Pending) -> None:
+        try:
+            pending.ids = self._insert(pending.stored) or []
+            self.transactions += 1
+        except Exception as error:
+            pending.error = error
+
+
+class GroupCommittingRecorder(PostgresApplicationRecorder):
+    """eventsourcing's PostgreSQL recorder, writing concurrent commands' events together (GroupCommit)."""
+
+    def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events") -> None:
+        super().__init__(datastore, events_table_name=events_table_name)
+        self.group = GroupCommit(self._insert_alone)
+
+    def _insert_alone(self, stored_events: Sequence[StoredEvent]) -> Sequence[int] | None:
+        ids: Sequence[int] | None = super().insert_events(stored_events)
+        return ids
+
+    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
+        if kwargs or not stored_events:
+            # A position to track (a process application's): not ours to group.
+            ids: Sequence[int] | None = super().insert_events(stored_events, **kwargs)
+            return ids
+        return self.group.put(stored_events)
+
+
+class EventStoreFactory(PostgresFactory):
+    """eventsourcing's PostgreSQL persistence, refusing at once while the database is down; group commit."""
+
+    application_recorder_class = GroupCommittingRecorder
+
+    def __init__(self, env: Environment | EnvType | None) -> None:
+        super().__init__(env)
+        parts = {
+            "dbname": self.env.get(self.POSTGRES_DBNAME),
+            "host": self.env.get(self.POSTGRES_HOST),
+            "port": self.env.get(self.POSTGRES_PORT),
+            "user": self.env.get(self.POSTGRES_USER),
+            "password": self.env.get(self.POSTGRES_PASSWORD),
+        }
+        conninfo = make_conninfo(**{k: v for k, v in parts.items() if v})
+        guard(self.datastore, Availability(conninfo))
+
+
+def datastore_of(app: Application[Any]) -> PostgresDatastore:
+    """The connection pool behind an application's event store, for the adapters that share it."""
+    recorder = app.recorder
+    if not isinstance(recorder, PostgresApplicationRecorder):
+        raise TypeError("the registry's event store is not in PostgreSQL")
+    return recorder.datastore
+
+
+class EventReader:
+    """Reads the event store in order, as the read models do: stored notifications and their domain events.
+
+    The read side's own way in, so that projections never need the write side's application.
+    """
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self.factory = InfrastructureFactory.construct(env=Environment(APPLICATION_NAME, env))
+        self.recorder: ApplicationRecorder = self.factory.application_recorder()
+        transcoder = self.factory.transcoder()
+        if isinstance(transcoder, JSONTranscoder):
+            # The transcodings eventsourcing's Application registers, so that events read back alike.
+            for transcoding in (UUIDAsHex(), DecimalAsStr(), DatetimeAsISO()):
+                transcoder.register(transcoding)
+        self.mapper: Mapper[str] = self.factory.mapper(transcoder=transcoder)
+
+    def select(self, start: int, limit: int, topics: Sequence[str] = ()) -> Sequence[Notification]:
+        return self.recorder.select_notifications(start=start, limit=limit, topics=topics)
+
+    def close(self) -> None:
+        self.factory.close()
