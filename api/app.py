@@ -14,6 +14,7 @@ from litestar.datastructures import State
 from litestar.status_codes import HTTP_200_OK, HTTP_400_BAD_REQUEST, HTTP_503_SERVICE_UNAVAILABLE
 
 from api.auth import invalid_token_response
+from api.bootstrap import audit_store_of, vault_of
 from api.freshness import ReadModelWaiter
 from api.graphql.context import Context, Loaders, Services
 from api.graphql.controller import graphql_controller
@@ -90,7 +91,7 @@ def create_app(settings: Settings, db: Database, keys: KeyRing, *, run_worker: b
         await waiter.start()
         registry = Registry.connect(db)
         worker = ProjectionWorker(db) if run_worker else None
-        audit = AuditService(registry, keys)
+        audit = AuditService(registry, audit_store_of(registry), keys)
         # Checkpoints are signed where the worker runs, on the interval the operator chose.
         scheduler = (
             CheckpointScheduler(audit, settings.checkpoint_seconds)
@@ -106,7 +107,7 @@ def create_app(settings: Settings, db: Database, keys: KeyRing, *, run_worker: b
                 pool=pool,
                 waiter=waiter,
                 tenants=TenantService(registry),
-                compacts=CompactService(registry),
+                compacts=CompactService(registry, vault_of(registry)),
                 codes=CodeService(registry),
                 steering=SteeringGroupService(registry),
                 disputes=DisputeService(registry),

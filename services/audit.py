@@ -8,22 +8,17 @@ from pathlib import Path
 from typing import Any
 
 from eventsourcing.utils import get_topic
-from psycopg import sql
 
 from domain import clock
 from domain.actors import Actor
 from domain.compact import Compact, Section
 from domain.diff import Version, amendment_history
 from domain.errors import Conflict, Forbidden, Unauthenticated
-from domain.events import ID_SEPARATOR
 from domain.witness import Witness, witness_id
 from infra.chain import Checkpoint, StoredFact, Verified, sign_checkpoint, verify, write_bundle
 from infra.tokens import KeyRing
+from services.ports import AuditStore
 from services.registry import Registry
-
-# One tenant's ids run from "slug:" up to, not including, "slug;" (';' follows ':' bytewise).
-AFTER_SEPARATOR = chr(ord(ID_SEPARATOR) + 1)
-STREAM_BATCH = 2000
 
 
 def require_auditor(actor: Actor, tenant: str, doing: str) -> None:
@@ -34,48 +29,19 @@ def require_auditor(actor: Actor, tenant: str, doing: str) -> None:
 
 
 class AuditService:
-    def __init__(self, registry: Registry, keys: KeyRing) -> None:
+    def __init__(self, registry: Registry, store: AuditStore, keys: KeyRing) -> None:
         self.registry = registry
+        self.store = store
         self.keys = keys
 
     def _events(self, tenant: str) -> Iterator[StoredFact]:
-        """The tenant's events in order, streamed by a server-side cursor, never loaded whole."""
-        datastore = self.registry.recorder.datastore  # type: ignore[attr-defined]
-        with datastore.get_connection() as conn, conn.transaction():
-            query = sql.SQL(
-                "SELECT originator_id, originator_version, topic, state FROM {} "
-                "WHERE originator_id >= %s AND originator_id < %s ORDER BY notification_id"
-            ).format(sql.Identifier("registry_events"))
-            with conn.cursor(name="tenant_events_stream") as cursor:
-                cursor.itersize = STREAM_BATCH
-                cursor.execute(query, (tenant + ID_SEPARATOR, tenant + AFTER_SEPARATOR))
-                for row in cursor:
-                    yield StoredFact(
-                        row["originator_id"], row["originator_version"], row["topic"], bytes(row["state"])
-                    )
+        return self.store.stored_events(tenant)
 
     def _published(self, tenant: str) -> dict[int, str]:
-        datastore = self.registry.recorder.datastore  # type: ignore[attr-defined]
-        with datastore.get_connection() as conn:
-            rows = conn.execute(
-                "SELECT position, hash FROM tenant_events WHERE tenant_id = %s", (tenant,)
-            ).fetchall()
-        return {int(r["position"]): str(r["hash"]) for r in rows}
+        return self.store.published_hashes(tenant)
 
     def checkpoints(self, tenant: str) -> list[Checkpoint]:
-        datastore = self.registry.recorder.datastore  # type: ignore[attr-defined]
-        with datastore.get_connection() as conn:
-            rows = conn.execute(
-                "SELECT tenant_id, position, head_hash, signed_at, kid, signature FROM checkpoints"
-                " WHERE tenant_id = %s ORDER BY position, kid",
-                (tenant,),
-            ).fetchall()
-        return [
-            Checkpoint(
-                r["tenant_id"], int(r["position"]), r["head_hash"], r["signed_at"], r["kid"], r["signature"]
-            )
-            for r in rows
-        ]
+        return self.store.checkpoints(tenant)
 
     def verify_history(self, actor: Actor, tenant: str) -> Verified:
         """Recompute the chain from the event store; compare it with published hashes and checkpoints."""
@@ -89,18 +55,12 @@ class AuditService:
 
     def witnessed(self, tenant: str) -> list[Checkpoint]:
         """The tenant's checkpoints as its parent recorded them, in the parent's own history."""
-        datastore = self.registry.recorder.datastore  # type: ignore[attr-defined]
-        with datastore.get_connection() as conn:
-            parent = conn.execute("SELECT parent_id FROM tenants WHERE tenant_id = %s", (tenant,)).fetchone()
-            if parent is None or parent["parent_id"] is None:
-                return []
-            rows = conn.execute(
-                "SELECT state FROM registry_events WHERE originator_id = %s ORDER BY originator_version",
-                (witness_id(parent["parent_id"]),),
-            ).fetchall()
+        parent = self.store.parent_of(tenant)
+        if parent is None:
+            return []
         found = []
-        for row in rows:
-            state = json.loads(bytes(row["state"]))
+        for stored in self.store.states_of(witness_id(parent)):
+            state = json.loads(stored)
             if state.get("child") == tenant:
                 found.append(
                     Checkpoint(
@@ -119,13 +79,8 @@ class AuditService:
         if not actor.can_edit(parent):
             raise Forbidden(f"Only an editor of '{parent}' or a platform-admin may witness its children.")
         self.registry.require_tenant(parent)
-        datastore = self.registry.recorder.datastore  # type: ignore[attr-defined]
-        with datastore.get_connection() as conn:
-            rows = conn.execute(
-                "SELECT tenant_id FROM tenants WHERE parent_id = %s ORDER BY tenant_id", (parent,)
-            ).fetchall()
         witnessed = []
-        for child in (str(r["tenant_id"]) for r in rows):
+        for child in self.store.children_of(parent):
             latest = self.checkpoints(child)
             if not latest:
                 continue
@@ -209,11 +164,5 @@ class AuditService:
             checked.head_hash,
             signed_at,
         )
-        datastore = self.registry.recorder.datastore  # type: ignore[attr-defined]
-        with datastore.get_connection() as conn:
-            conn.execute(
-                "INSERT INTO checkpoints (tenant_id, position, head_hash, signed_at, kid, signature)"
-                " VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
-                (made.tenant, made.position, made.head_hash, made.signed_at, made.kid, made.signature),
-            )
+        self.store.add_checkpoint(made)
         return made

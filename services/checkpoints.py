@@ -13,14 +13,6 @@ log = logging.getLogger(__name__)
 
 SCHEDULER = Actor(sub="checkpoint-scheduler", roles=frozenset({Role.PLATFORM_ADMIN}))
 
-# Tenants whose newest event is past their newest checkpoint (or that have none yet).
-DUE = """
-SELECT e.tenant_id FROM (SELECT tenant_id, max(position) AS head FROM tenant_events GROUP BY tenant_id) e
-LEFT JOIN (SELECT tenant_id, max(position) AS signed FROM checkpoints GROUP BY tenant_id) c USING (tenant_id)
-WHERE c.signed IS NULL OR c.signed < e.head
-ORDER BY e.tenant_id
-"""
-
 
 class CheckpointScheduler:
     """A thread that signs due checkpoints every `interval` seconds until stopped."""
@@ -32,9 +24,7 @@ class CheckpointScheduler:
         self._thread: threading.Thread | None = None
 
     def due(self) -> list[str]:
-        datastore = self.audit.registry.recorder.datastore  # type: ignore[attr-defined]
-        with datastore.get_connection() as conn:
-            return [str(row["tenant_id"]) for row in conn.execute(DUE).fetchall()]
+        return self.audit.store.due_for_checkpoint()
 
     def run_once(self) -> int:
         made = 0

@@ -10,14 +10,14 @@ from domain.compact import Compact, ProjectLessons, Section, compact_id, publish
 from domain.disputes import dispute_id
 from domain.errors import Conflict, NotFound
 from domain.register import BodyKind, Contact, Register, Sector, register_id
-from infra.personal import KeyVault
+from services.ports import PersonalData
 from services.registry import Recorded, Registry
 
 
 class CompactService:
-    def __init__(self, registry: Registry) -> None:
+    def __init__(self, registry: Registry, vault: PersonalData) -> None:
         self.registry = registry
-        self.vault = KeyVault(registry.recorder.datastore)  # type: ignore[attr-defined]
+        self.vault = vault
 
     def publish(
         self,

@@ -34,9 +34,9 @@ class ImportPlan:
 
 
 class ImportService:
-    def __init__(self, registry: Registry) -> None:
+    def __init__(self, registry: Registry, compacts: CompactService) -> None:
         self.registry = registry
-        self.compacts = CompactService(registry)
+        self.compacts = compacts
 
     def plan(self, actor: Actor, *, tenant: str, title: str, sections: list[Section]) -> ImportPlan:
         """Check the document as a compact and compare it with the tenant's current text; store nothing."""

@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 
+from api.bootstrap import vault_of
 from domain.actors import Actor, Role
 from domain.compact import Section
 from domain.errors import Conflict
@@ -30,7 +31,7 @@ def test_cached_aggregates_catch_up_on_another_writers_events(
         TenantService(first).create_tenant(
             ADMIN, slug="harrow", name="Harrow", tier=Tier.NATIONAL, parent=None
         )
-        one, two = CompactService(first), CompactService(second)
+        one, two = CompactService(first, vault_of(first)), CompactService(second, vault_of(second))
         one.publish(ADMIN, tenant="harrow", title="C", effective_on=date(2009, 4, 1),
                     sections=[Section("1", "Funding", "Notice.", ("funding",))])  # fmt: skip
         for service, party in ((one, "Council"), (two, "CVS"), (one, "Police"), (two, "Trust")):
@@ -72,7 +73,7 @@ def test_threads_loading_one_cached_aggregate_at_once_each_get_a_whole_copy(
         TenantService(registry).create_tenant(
             ADMIN, slug="harrow", name="Harrow", tier=Tier.NATIONAL, parent=None
         )
-        compacts = CompactService(registry)
+        compacts = CompactService(registry, vault_of(registry))
         compacts.publish(ADMIN, tenant="harrow", title="C", effective_on=date(2009, 4, 1),
                          sections=[Section("1", "Funding", "Notice.", ("funding",))])  # fmt: skip
         failures: list[BaseException] = []
@@ -107,7 +108,7 @@ def test_two_processes_signing_one_register_at_once_all_succeed(
         TenantService(registries[0]).create_tenant(
             ADMIN, slug="harrow", name="Harrow", tier=Tier.NATIONAL, parent=None
         )
-        services = [CompactService(r) for r in registries]
+        services = [CompactService(r, vault_of(r)) for r in registries]
         services[0].publish(ADMIN, tenant="harrow", title="C", effective_on=date(2009, 4, 1),
                             sections=[Section("1", "Funding", "Notice.", ("funding",))])  # fmt: skip
         failures: list[BaseException] = []

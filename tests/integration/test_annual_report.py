@@ -7,6 +7,7 @@ from datetime import date
 
 import asyncpg
 
+from api.bootstrap import vault_of
 from api.reading import reading
 from domain.actors import ANONYMOUS, Actor, Role
 from domain.annual_report import AnnualReport
@@ -31,7 +32,11 @@ AUDITOR = Actor(sub="auditor@example.org", roles=frozenset({Role.AUDITOR}), tena
 
 def script_2021(registry: Registry) -> None:
     """Harrow's 2021, with a little of 2019, 2020 and 2022 around it that the report must leave out."""
-    tenants, compacts, codes = TenantService(registry), CompactService(registry), CodeService(registry)
+    tenants, compacts, codes = (
+        TenantService(registry),
+        CompactService(registry, vault_of(registry)),
+        CodeService(registry),
+    )
     tenants.create_tenant(ADMIN, slug="england", name="England", tier=Tier.NATIONAL, parent=None)
     tenants.create_tenant(ADMIN, slug="london", name="London", tier=Tier.REGIONAL, parent="england")
     tenants.create_tenant(ADMIN, slug="harrow", name="Harrow", tier=Tier.DISTRICT, parent="london")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from api.bootstrap import audit_store_of
 from domain.actors import Actor, Role
 from domain.tenancy import Tier
 from infra.database import Database
@@ -21,7 +22,9 @@ def test_a_round_signs_the_tenants_that_moved_on_and_no_others(
     clean_db: Database, registry: Registry, worker: ProjectionWorker
 ) -> None:
     key = Ed25519PrivateKey.generate()
-    audit = AuditService(registry, KeyRing(key, {key_id(key.public_key()): key.public_key()}))
+    audit = AuditService(
+        registry, audit_store_of(registry), KeyRing(key, {key_id(key.public_key()): key.public_key()})
+    )
     scheduler = CheckpointScheduler(audit, interval=3600)
     tenants = TenantService(registry)
     tenants.create_tenant(ADMIN, slug="england", name="England", tier=Tier.NATIONAL, parent=None)

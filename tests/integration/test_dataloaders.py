@@ -8,6 +8,7 @@ from typing import Any
 
 import asyncpg
 
+from api.bootstrap import vault_of
 from api.graphql.context import Context, Loaders, Services
 from api.graphql.schema import schema
 from api.reading import RequestReads
@@ -46,7 +47,11 @@ class CountingPool:
 
 
 def seed(registry: Registry, count: int) -> None:
-    tenants, compacts, codes = TenantService(registry), CompactService(registry), CodeService(registry)
+    tenants, compacts, codes = (
+        TenantService(registry),
+        CompactService(registry, vault_of(registry)),
+        CodeService(registry),
+    )
     tenants.create_tenant(ADMIN, slug="england", name="England", tier=Tier.NATIONAL, parent=None)
     for i in range(count):
         slug = f"region-{i}"
@@ -95,7 +100,7 @@ def test_queries_stay_flat_as_tenants_grow(
     seed(registry, 3)
     wait_until(lambda: all_tracked(clean_db) == all_due(clean_db), timeout=30)
     few, tenants_few = asyncio.run(connections_taken(clean_db))
-    tenants, compacts = TenantService(registry), CompactService(registry)
+    tenants, compacts = TenantService(registry), CompactService(registry, vault_of(registry))
     for i in range(3, 15):
         slug = f"region-{i}"
         tenants.create_tenant(ADMIN, slug=slug, name=f"Region {i}", tier=Tier.REGIONAL, parent="england")

@@ -9,6 +9,7 @@ import psycopg
 import pytest
 from eventsourcing.persistence import IntegrityError, Notification
 
+from api.bootstrap import vault_of
 from domain.actors import Actor, Role
 from domain.compact import Section
 from domain.register import Sector
@@ -42,14 +43,14 @@ def test_a_batch_commits_every_event_or_none_and_records_one_position_per_read_m
             tenants.create_tenant(ADMIN, slug="england", name="England", tier=Tier.NATIONAL, parent=None)
             for slug in ("essex", "kent"):
                 tenants.create_tenant(ADMIN, slug=slug, name=slug.title(), tier=Tier.COUNTY, parent="england")
-            CompactService(registry).publish(
+            CompactService(registry, vault_of(registry)).publish(
                 ADMIN, tenant="england", title="England", effective_on=date(2010, 1, 1),
                 sections=[Section("1", "Funding", "Twelve weeks' notice.", ())],
             )  # fmt: skip
             stored = list(registry.recorder.select_notifications(start=1, limit=10))
             assert len(stored) == 4
             for party in ("CVS", "Age UK"):
-                CompactService(registry).sign(
+                CompactService(registry, vault_of(registry)).sign(
                     ADMIN, tenant="england", party=party, sector=Sector.VOLUNTARY_COMMUNITY,
                     signed_on=date(2011, 1, 1),
                 )  # fmt: skip

@@ -8,6 +8,7 @@ from datetime import date
 import psycopg
 from psycopg import sql
 
+from api.bootstrap import vault_of
 from domain.actors import Actor, Role
 from domain.commitments import (
     Commitment,
@@ -60,7 +61,7 @@ PROCESS = Commitment(
 def upkeep(registry: Registry, tenant: str) -> None:
     """A dispute through its steps, a short consultation, a short funding notice, a referral to the board."""
     disputes, consults = DisputeService(registry), ConsultationService(registry)
-    compacts = CompactService(registry)
+    compacts = CompactService(registry, vault_of(registry))
     disputes.raise_dispute(
         ADMIN,
         tenant=tenant,
@@ -123,7 +124,11 @@ def upkeep(registry: Registry, tenant: str) -> None:
 
 def script_history(registry: Registry) -> None:
     """A few years of three tenants: text, amendments, parties, champions and codes."""
-    tenants, compacts, codes = TenantService(registry), CompactService(registry), CodeService(registry)
+    tenants, compacts, codes = (
+        TenantService(registry),
+        CompactService(registry, vault_of(registry)),
+        CodeService(registry),
+    )
     steering = SteeringGroupService(registry)
     tenants.create_tenant(ADMIN, slug="england", name="England", tier=Tier.NATIONAL, parent=None)
     tenants.create_tenant(ADMIN, slug="east", name="East of England", tier=Tier.REGIONAL, parent="england")
@@ -249,7 +254,7 @@ def test_concurrent_signings_of_one_party_store_exactly_one(
     TenantService(registry).create_tenant(
         ADMIN, slug="harrow", name="Harrow", tier=Tier.NATIONAL, parent=None
     )
-    compacts = CompactService(registry)
+    compacts = CompactService(registry, vault_of(registry))
     compacts.publish(
         ADMIN,
         tenant="harrow",

@@ -10,6 +10,7 @@ import asyncpg
 import psycopg
 import pytest
 
+from api.bootstrap import vault_of
 from api.reading import reading
 from domain.actors import Actor, Role
 from domain.compact import Section
@@ -34,7 +35,11 @@ PRIVATE_TABLES = ("party_contacts", "tenant_events")
 
 @pytest.fixture
 def two_tenants(clean_db: Database, registry: Registry, worker: ProjectionWorker) -> Database:
-    tenants, compacts, codes = TenantService(registry), CompactService(registry), CodeService(registry)
+    tenants, compacts, codes = (
+        TenantService(registry),
+        CompactService(registry, vault_of(registry)),
+        CodeService(registry),
+    )
     tenants.create_tenant(ADMIN, slug="england", name="England", tier=Tier.NATIONAL, parent=None)
     for slug in ("alpha", "beta"):
         tenants.create_tenant(ADMIN, slug=slug, name=slug.title(), tier=Tier.REGIONAL, parent="england")

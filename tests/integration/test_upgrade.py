@@ -12,6 +12,7 @@ import psycopg
 import pytest
 from psycopg import sql
 
+from api.bootstrap import audit_store_of
 from domain.actors import Actor, Role
 from infra.database import Database, scratch_database
 from infra.migrate import migrate
@@ -102,7 +103,7 @@ def test_every_tenants_chain_still_verifies_with_0_1_0s_checkpoints(
     keys = configured_keys(FIXTURES / "v0.1.0-jwks.json", None)
     registry = Registry.connect(db)
     try:
-        audit = AuditService(registry, keys)
+        audit = AuditService(registry, audit_store_of(registry), keys)
         with psycopg.connect(db.psycopg_conninfo()) as conn:
             tenants = [r[0] for r in conn.execute("SELECT tenant_id FROM tenants ORDER BY 1").fetchall()]
         results = {t: audit.verify_history(ADMIN, t) for t in tenants}

@@ -6,6 +6,7 @@ import psycopg
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from api.bootstrap import audit_store_of
 from domain.actors import Actor, Role
 from domain.errors import Conflict
 from domain.tenancy import Tier
@@ -25,7 +26,9 @@ def test_a_rewritten_district_fails_against_the_checkpoint_its_county_witnessed(
     clean_db: Database, registry: Registry, worker: ProjectionWorker
 ) -> None:
     key = Ed25519PrivateKey.generate()
-    audit = AuditService(registry, KeyRing(key, {key_id(key.public_key()): key.public_key()}))
+    audit = AuditService(
+        registry, audit_store_of(registry), KeyRing(key, {key_id(key.public_key()): key.public_key()})
+    )
     tenants = TenantService(registry)
     tenants.create_tenant(ADMIN, slug="east", name="East", tier=Tier.NATIONAL, parent=None)
     tenants.create_tenant(ADMIN, slug="essex", name="Essex", tier=Tier.REGIONAL, parent="east")
