@@ -67,7 +67,7 @@ def start_server(home: Path, env_overrides: dict[str, str], args: tuple[str, ...
         env.pop("DATABASE_URL", None)
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "infra.cli", "serve", "--port", str(port), *args],
+            [sys.executable, "-m", "api.cli", "serve", "--port", str(port), *args],
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,

@@ -18,7 +18,7 @@ def test_the_quick_benchmark_writes_every_metric_it_measures(tmp_path: Path) -> 
     with fresh_database() as db:
         env = {**os.environ, "DATABASE_URL": db.url, "COMPACTS_HOME": str(tmp_path)}
         done = subprocess.run(
-            [sys.executable, "-m", "infra.cli", "bench", "--quick", "--out", str(out)],
+            [sys.executable, "-m", "api.cli", "bench", "--quick", "--out", str(out)],
             env=env, capture_output=True, text=True, timeout=600, check=False,
         )  # fmt: skip
     assert done.returncode == 0, done.stderr[-2000:]

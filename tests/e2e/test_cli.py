@@ -27,7 +27,7 @@ def database() -> Iterator[Database]:
 def compacts(db: Database, home: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "DATABASE_URL": db.url, "COMPACTS_HOME": str(home)}
     return subprocess.run(
-        [sys.executable, "-m", "infra.cli", *args],
+        [sys.executable, "-m", "api.cli", *args],
         env=env, capture_output=True, text=True, input=stdin, timeout=120, check=False,
     )  # fmt: skip
 

@@ -47,7 +47,7 @@ def test_an_imported_compact_keeps_its_commitment_and_the_walk_finds_it(
 ) -> None:
     env = {**os.environ, "DATABASE_URL": db.url, "COMPACTS_HOME": str(server.home)}
     done = subprocess.run(
-        [sys.executable, "-m", "infra.cli", "import", str(seeds_folder() / SEEDS["hertsmere"]), "--tenant", "hertsmere",
+        [sys.executable, "-m", "api.cli", "import", str(seeds_folder() / SEEDS["hertsmere"]), "--tenant", "hertsmere",
          "--effective-on", "2012-01-01", "--yes"],
         env=env, capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
+from api.demo import COMPACTS, DEMO_NOTES
 from domain.commitments import Commitment
-from infra.demo import COMPACTS, DEMO_NOTES
 from tests.conftest import fresh_database
 from tests.e2e.conftest import Server, start_server, stop_server
 from tests.unit.test_document_import import seed

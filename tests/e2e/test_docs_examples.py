@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from infra.demo import DEMO_NOTES
+from api.demo import DEMO_NOTES
 from tests.conftest import ROOT, fresh_database
 from tests.e2e.conftest import Server, start_server, stop_server
 

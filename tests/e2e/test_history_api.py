@@ -106,7 +106,7 @@ def test_a_deleted_event_is_found(server: Server, harlow: str, clean_db: Databas
 def run_cli(server: Server, db: Database, *args: str) -> subprocess.CompletedProcess[str]:
     env = {"COMPACTS_HOME": str(server.home), "DATABASE_URL": db.url, "PATH": "/usr/bin:/bin"}
     return subprocess.run(
-        [sys.executable, "-m", "infra.cli", *args], env=env, capture_output=True, text=True, check=False
+        [sys.executable, "-m", "api.cli", *args], env=env, capture_output=True, text=True, check=False
     )
 
 

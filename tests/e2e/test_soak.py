@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from infra import soak
+from api.tools import soak
 from infra.database import Database
 
 

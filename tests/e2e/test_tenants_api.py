@@ -122,7 +122,7 @@ def test_a_body_that_is_not_graphql_is_a_400_and_an_oversized_one_a_413(server: 
 
 def test_the_token_command_mints_a_token_the_server_accepts(server: Server, clean_db: Database) -> None:
     minted = subprocess.run(
-        [sys.executable, "-m", "infra.cli", "token", "--sub", "ops@example.org", "--role", "platform-admin"],
+        [sys.executable, "-m", "api.cli", "token", "--sub", "ops@example.org", "--role", "platform-admin"],
         env={"COMPACTS_HOME": str(server.home), "PATH": "/usr/bin:/bin"},
         capture_output=True,
         text=True,

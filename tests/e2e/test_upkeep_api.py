@@ -216,14 +216,14 @@ def test_a_consultation_and_a_short_notice_show_in_compliance_until_explained_an
     # The published report comes out of the command line too.
     env = {**os.environ, "DATABASE_URL": db.url, "COMPACTS_HOME": str(server.home)}
     done = subprocess.run(
-        [sys.executable, "-m", "infra.cli", "report", "england", "2021", "--format", "html"],
+        [sys.executable, "-m", "api.cli", "report", "england", "2021", "--format", "html"],
         env=env, capture_output=True, text=True, timeout=60, check=False,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert "<h1>England: annual report 2021</h1>" in done.stdout
     assert "2021-06-01: Council to Advice Centre, funding ended from 2021-07-01" in done.stdout
     missing = subprocess.run(
-        [sys.executable, "-m", "infra.cli", "report", "nowhere", "2021"],
+        [sys.executable, "-m", "api.cli", "report", "nowhere", "2021"],
         env=env, capture_output=True, text=True, timeout=60, check=False,
     )  # fmt: skip
     assert (missing.returncode, missing.stderr.strip()) == (3, "There is no tenant 'nowhere'.")

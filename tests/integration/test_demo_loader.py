@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import psycopg
 
+from api.demo import EMAIL, PHONE, load_demo, personal
 from domain.compact import Compact, compact_id
 from infra.database import Database
-from infra.demo import EMAIL, PHONE, load_demo, personal
 from projections.worker import ProjectionWorker, wait_until_current
 from services.registry import Registry
 from tests.conftest import count_events

@@ -7,8 +7,8 @@ from datetime import date
 import psycopg
 import pytest
 
-from infra import rebuild
 from infra.database import Database
+from projections import rebuild
 from projections.worker import ProjectionWorker, wait_until_current
 from services.codes import CodeService
 from services.registry import Registry

@@ -16,8 +16,8 @@ from api.bootstrap import audit_store_of
 from domain.actors import Actor, Role
 from infra.database import Database, scratch_database
 from infra.migrate import migrate
-from infra.rebuild import READ_MODELS, check, rebuild
 from infra.tokens import configured_keys
+from projections.rebuild import READ_MODELS, check, rebuild
 from services.audit import AuditService
 from services.registry import Registry
 from tests.conftest import _server

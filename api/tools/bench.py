@@ -18,11 +18,11 @@ import httpx
 import psycopg
 
 from api.bootstrap import vault_of
+from api.tools.bench_metric import Metric
 from domain.actors import Actor, Role
 from domain.compact import Section
 from domain.matters import MATTERS
 from domain.tenancy import Tier
-from infra.bench_metric import Metric
 from infra.chain import StoredFact, verify
 from infra.database import Database, scratch_database
 from infra.migrate import migrate
@@ -116,7 +116,7 @@ def bench_lookup_scale(
     The API and the worker run as `compacts serve` and `compacts worker` processes, as deployed; the
     client here sends one request at a time, so the figure is a lookup's latency, not a queue's.
     """
-    from infra.soak import Cluster
+    from api.tools.soak import Cluster
 
     requests = 200 if quick else 1000
     with scratch_database(server, "bench") as db:
@@ -307,8 +307,8 @@ def bench_lag(server: Database, *, quick: bool, say: Callable[[str], None]) -> l
 def run(
     server: Database, home: Path, *, quick: bool, out: Path | None, say: Callable[[str], None]
 ) -> list[Metric]:
-    from infra.bench_http import bench_http
-    from infra.bench_replay import bench_replay
+    from api.tools.bench_http import bench_http
+    from api.tools.bench_replay import bench_replay
 
     append = bench_append(server, quick=quick, say=say)
     metrics = (

@@ -195,7 +195,7 @@ def worker(verbose: bool) -> None:
 
 
 def _load_demo(db: Database, documents: Path | None = None) -> None:
-    from infra.demo import load_demo
+    from api.demo import load_demo
     from services.registry import Registry
 
     registry = Registry.connect(db)
@@ -571,7 +571,7 @@ def rebuild(names: tuple[str, ...], tenant: str | None, check: bool, as_json: bo
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from infra import rebuild as rebuilding
+    from projections import rebuild as rebuilding
 
     _logging(False)
     db = _database()
@@ -607,8 +607,8 @@ def rebuild(names: tuple[str, ...], tenant: str | None, check: bool, as_json: bo
 @main.command("check-read-models")
 def check_read_models() -> None:
     """Replay every event into a scratch database and compare each read model with the live one."""
-    from infra import rebuild
     from infra.database import resolve_database
+    from projections import rebuild
     from projections.catalogue import PROJECTIONS
 
     _logging(False)
@@ -674,7 +674,7 @@ def migrate() -> None:
 )
 def bench(quick: bool, out: Path | None) -> None:
     """Measure against baselines in one run (its own scratch database; never inside the tests)."""
-    from infra import bench as benchmarks
+    from api.tools import bench as benchmarks
     from infra.database import resolve_database
 
     logging.basicConfig(level=logging.WARNING)
@@ -692,7 +692,7 @@ def bench(quick: bool, out: Path | None) -> None:
 @click.option("--quick", is_flag=True, help="Smaller counts and a 30 s load instead of 5 minutes.")
 def soak(quick: bool) -> None:
     """Faults and load against real API and worker processes; one row per scenario, exit 1 on a FAIL."""
-    from infra import soak as soaking
+    from api.tools import soak as soaking
     from infra.database import resolve_database
 
     logging.basicConfig(level=logging.WARNING)

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import httpx
 
-from infra.bench_metric import Metric, peak_rss_mb
+from api.tools.bench_metric import Metric, peak_rss_mb
+from api.tools.soak import Cluster, free_port
 from infra.database import Database, scratch_database
 from infra.migrate import migrate
-from infra.soak import Cluster, free_port
 
 # The load generator, as pinned in requirements.lock; installed by the benchmark if it is missing.
 LOCUST = "locust==2.47.0"
@@ -102,9 +102,9 @@ def locust(
 
 @contextmanager
 def bare_server(db: Database) -> Iterator[str]:
-    """`infra.bench_bare` in a process of its own, like the API it is compared with."""
+    """`api.tools.bench_bare` in a process of its own, like the API it is compared with."""
     port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "infra.bench_bare", db.url, str(port)])
+    process = subprocess.Popen([sys.executable, "-m", "api.tools.bench_bare", db.url, str(port)])
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
@@ -126,7 +126,7 @@ def bench_http(
     server: Database, home: Path, append_rate: float, *, quick: bool, say: Callable[[str], None]
 ) -> list[Metric]:
     """Mutations and lookups over HTTP to one API process, with a worker process, on loopback."""
-    from infra.bench import Tree
+    from api.tools.bench import Tree
     from projections.worker import wait_until_current
     from services.registry import Registry
 

@@ -26,10 +26,10 @@ import httpx
 import psycopg
 
 from api.bootstrap import audit_store_of
+from api.tools.soak_input import CONTRACT_CODES
 from domain.actors import Actor, Role
 from infra.database import Database, scratch_database
 from infra.migrate import migrate
-from infra.soak_input import CONTRACT_CODES
 from infra.tokens import development_keys, mint_token
 
 
@@ -95,7 +95,7 @@ class Cluster:
     def _spawn(self, *args: str) -> subprocess.Popen[bytes]:
         log = (self.home / f"{args[0]}-{time.monotonic_ns()}.log").open("wb")
         return subprocess.Popen(
-            [sys.executable, "-m", "infra.cli", *args], env=self.env, stdout=log, stderr=subprocess.STDOUT
+            [sys.executable, "-m", "api.cli", *args], env=self.env, stdout=log, stderr=subprocess.STDOUT
         )
 
     def start_api(self) -> str:
@@ -355,7 +355,7 @@ def idempotent_retries(cluster: Cluster, url: str, callers: int) -> Outcome:
 
 def worker_killed(cluster: Cluster, url: str, writes: int) -> Outcome:
     """Two workers; one is killed with SIGKILL mid-load. The other takes over; read models equal a replay."""
-    from infra import rebuild
+    from projections import rebuild
 
     out = Outcome("worker kill -9", "SIGKILL to one of two workers")
     victim = cluster.workers[0]
@@ -384,7 +384,7 @@ def worker_killed(cluster: Cluster, url: str, writes: int) -> Outcome:
 
 def api_killed(cluster: Cluster, urls: list[str], writes: int) -> Outcome:
     """One API process is killed with SIGKILL mid-load and started again: no acknowledged write is lost."""
-    from infra import rebuild
+    from projections import rebuild
 
     out = Outcome("API kill -9", "SIGKILL to one of two APIs, restart")
     victim, victim_url = cluster.apis[-1]
@@ -521,8 +521,8 @@ def postgres_restarted(home: Path, outage: float, rate: float = 20.0) -> Outcome
     The scenario has a server of its own (the shared one is never stopped), an API process and a worker.
     Afterwards the worker has resumed from its tracking rows: the read models equal a replay.
     """
-    from infra import rebuild
     from infra.availability import UNAVAILABLE_MESSAGE
+    from projections import rebuild
 
     out = Outcome("PostgreSQL restart", f"pg_ctl stop -m fast, {outage:g} s, start")
     server = OwnServer(home)
@@ -634,7 +634,7 @@ def bad_input(
     refused request. In process: every command records its events or raises a domain error having
     stored nothing. Afterwards the read models catch up: nothing stored stops the projection worker.
     """
-    from infra.soak_input import fuzz_commands, fuzz_graphql, fuzz_hostile
+    from api.tools.soak_input import fuzz_commands, fuzz_graphql, fuzz_hostile
 
     out = Outcome("bad input at volume", "schemathesis, hypothesis, crafted")
     before = count(cluster.db, "SELECT count(*) FROM registry_events")
@@ -704,7 +704,7 @@ def pg_tools(server: Database) -> Path:
 
 def backup_and_restore(cluster: Cluster, server: Database, tenants: list[str]) -> Outcome:
     """pg_dump, restore into a new database: every tenant verifies, a rebuild equals the restored models."""
-    from infra import rebuild
+    from projections import rebuild
     from services.audit import AuditService
     from services.registry import Registry
 

@@ -14,8 +14,8 @@ from datetime import date, timedelta
 import asyncpg
 import psycopg
 
+from api.tools.bench_metric import Metric, peak_rss_mb
 from domain.register import Sector
-from infra.bench_metric import Metric, peak_rss_mb
 from infra.database import Database, scratch_database
 from infra.migrate import migrate
 
@@ -130,7 +130,7 @@ def rebuild_in_worker_process(db: Database) -> Rebuilt:
         row = conn.execute("SELECT count(*) FROM registry_events").fetchone()
     events = int(row[0]) if row else 0
     child = subprocess.Popen(
-        [sys.executable, "-m", "infra.bench_replay", db.url],
+        [sys.executable, "-m", "api.tools.bench_replay", db.url],
         stdout=subprocess.PIPE,
         text=True,
     )
