@@ -71,7 +71,7 @@ def _current(db: Database) -> None:
 
 def _database() -> Database:
     from infra.database import resolve_database
-    from infra.migrate import migrate as run_migrate
+    from projections.catalogue import migrate as run_migrate
 
     settings = Settings.from_env()
     db = resolve_database(settings.database_url, settings.home)
@@ -132,8 +132,8 @@ def serve(host: str, port: int, no_worker: bool, demo: bool, documents: Path | N
 
     from api.app import create_app
     from infra.database import resolve_database
-    from infra.migrate import migrate
     from infra.tokens import load_keys
+    from projections.catalogue import migrate
 
     _logging(verbose)
     settings = Settings.from_env()
@@ -171,7 +171,7 @@ def serve(host: str, port: int, no_worker: bool, demo: bool, documents: Path | N
 def worker(verbose: bool) -> None:
     """Run the projection worker alone (several may run at once; each read model has one holder)."""
     from infra.database import resolve_database
-    from infra.migrate import migrate
+    from projections.catalogue import migrate
     from projections.worker import ProjectionWorker
 
     _logging(verbose)
@@ -659,7 +659,7 @@ def _scheduler(db: Database, settings: Settings) -> Any:
 def migrate() -> None:
     """Create or update the database's tables, roles and grants, then exit."""
     from infra.database import resolve_database
-    from infra.migrate import migrate as run_migrate
+    from projections.catalogue import migrate as run_migrate
 
     _logging(False)
     settings = Settings.from_env()

@@ -195,6 +195,17 @@ class EventStoreFactory(PostgresFactory):
         guard(self.datastore, Availability(conninfo))
 
 
+def create_event_store(db: Database) -> None:
+    """Make the event table as eventsourcing lays it out, where it is missing."""
+    factory = InfrastructureFactory.construct(
+        env=Environment(APPLICATION_NAME, store_env(db, create_tables=True))
+    )
+    try:
+        factory.application_recorder()  # creates its table as it is constructed
+    finally:
+        factory.close()
+
+
 def datastore_of(app: Application[Any]) -> PostgresDatastore:
     """The connection pool behind an application's event store, for the adapters that share it."""
     recorder = app.recorder

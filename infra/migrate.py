@@ -1,4 +1,4 @@
-"""Apply the schema and create the projections' tracking tables, once, under an advisory lock."""
+"""Apply the schema (schema.sql) and the event store's table, once, under an advisory lock."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import psycopg
 from psycopg import sql
 
 from infra.database import READER_ROLE, Database
+from infra.event_store import create_event_store
 
 log = logging.getLogger(__name__)
 
@@ -23,13 +24,11 @@ def schema_sql() -> str:
 def migrate(db: Database, reader_password: str | None = None) -> None:
     """Bring tables, roles and grants up to date; safe to run from many processes at once.
 
-    The reading role may sign in (the API's reads log in as it); with `reader_password` it needs that
-    password, which a server that does not trust local connections requires.
+    The read models' tracking tables are the projections' own (projections/catalogue.py `migrate`,
+    which calls this first). The reading role may sign in (the API's reads log in as it); with
+    `reader_password` it needs that password, which a server that does not trust local connections
+    requires.
     """
-    from projections.catalogue import PROJECTIONS
-    from projections.worker import create_view_tables
-    from services.registry import Registry
-
     with psycopg.connect(db.psycopg_conninfo(), autocommit=True) as conn:
         # Serialise concurrent starts: CREATE ... IF NOT EXISTS is not safe under a race.
         conn.execute("SELECT pg_advisory_lock(%s)", (MIGRATION_LOCK_KEY,))
@@ -39,16 +38,9 @@ def migrate(db: Database, reader_password: str | None = None) -> None:
             if reader_password:
                 login = sql.SQL("{} PASSWORD {}").format(login, sql.Literal(reader_password))
             conn.execute(login)
-            # The library's own statements (its row type, the tracking tables) come after ours,
-            # so its CREATE TABLE IF NOT EXISTS finds the event store already made.
-            Registry.connect(db, create_tables=True).close()
-            create_view_tables(db)
-            for spec in PROJECTIONS:
-                table = sql.Identifier(spec.tracking_table)
-                conn.execute(sql.SQL("GRANT SELECT ON {} TO compacts_reader").format(table))
-                conn.execute(
-                    sql.SQL("GRANT SELECT, INSERT, UPDATE, DELETE ON {} TO compacts_worker").format(table)
-                )
+            # The library's own statements (its row type) come after ours, so its CREATE TABLE IF NOT
+            # EXISTS finds the event store already made.
+            create_event_store(db)
         finally:
             conn.execute("SELECT pg_advisory_unlock(%s)", (MIGRATION_LOCK_KEY,))
     log.info("schema is up to date")

@@ -15,19 +15,17 @@ from psycopg import sql
 
 from infra.database import Database, scratch_database
 from infra.event_store import EventReader
-from infra.migrate import migrate, schema_sql
+from infra.migrate import schema_sql
 from projections.base import WORKER_ROLE, ProjectionSpec
-from projections.catalogue import PROJECTIONS
+from projections.catalogue import PROJECTIONS, migrate
+from projections.views import _factory, construct_view, worker_env
 from projections.worker import (
     BATCH,
     LOCK_NAMESPACE,
     RELEASE_CHANNEL,
     ProjectionWorker,
-    _factory,
     apply_notifications,
-    construct_view,
     wait_until_current,
-    worker_env,
 )
 
 # The read tables each projection writes; no foreign key reaches from one projection's tables to another's.

@@ -9,16 +9,16 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import psycopg
-from eventsourcing.persistence import InfrastructureFactory, Mapper, Notification, Tracking
+from eventsourcing.persistence import Mapper, Notification, Tracking
 from eventsourcing.postgres import PostgresFactory
 from eventsourcing.projection import Projection
-from eventsourcing.utils import Environment
 from psycopg import sql
 
 from infra.database import Database
-from infra.event_store import APPLICATION_NAME, EventReader, store_env
+from infra.event_store import APPLICATION_NAME, EventReader
 from projections.base import ProjectionSpec, ReadModelView, batch
 from projections.catalogue import PROJECTIONS
+from projections.views import _factory, construct_view, worker_env
 
 log = logging.getLogger(__name__)
 
@@ -34,36 +34,6 @@ EVENTS_CHANNEL = "registry_events"
 RELEASE_CHANNEL = "compacts_release"
 # How long a worker leaves a released projection alone, so the one that asked can take its lock.
 RELEASE_REST_SECONDS = 0.5  # the rebuild polls every 50 ms, so it is there first
-
-
-def worker_env(db: Database, *, create_tables: bool = False) -> dict[str, str]:
-    """The worker processes events one at a time, so its pools stay small."""
-    env = store_env(db, create_tables=create_tables)
-    env.update({"POSTGRES_POOL_SIZE": "1", "POSTGRES_MAX_OVERFLOW": "1"})
-    return env
-
-
-def construct_view(factory: PostgresFactory, spec: ProjectionSpec) -> ReadModelView:
-    return spec.view(datastore=factory.datastore, tracking_table_name=spec.tracking_table)
-
-
-def create_view_tables(db: Database) -> None:
-    """Create every projection's tracking table (the read tables themselves are in schema.sql)."""
-    factory = _factory(db, create_tables=True)
-    try:
-        for spec in PROJECTIONS:
-            construct_view(factory, spec).create_table()
-    finally:
-        factory.close()
-
-
-def _factory(db: Database, *, create_tables: bool = False, schema: str = "") -> PostgresFactory:
-    env = Environment(APPLICATION_NAME, worker_env(db, create_tables=create_tables))
-    if schema:
-        env["POSTGRES_SCHEMA"] = schema
-    factory = InfrastructureFactory.construct(env=env)
-    assert isinstance(factory, PostgresFactory)
-    return factory
 
 
 class ProjectionWorker:

@@ -12,8 +12,7 @@ import pytest
 from psycopg import sql
 
 from infra.database import Database, scratch_database, start_embedded
-from infra.migrate import migrate
-from projections.catalogue import PROJECTIONS
+from projections.catalogue import PROJECTIONS, migrate
 from projections.worker import ProjectionWorker
 from services.registry import Registry
 

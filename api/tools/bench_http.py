@@ -17,9 +17,10 @@ from pathlib import Path
 import httpx
 
 from api.tools.bench_metric import Metric, peak_rss_mb
+from api.tools.bench_tree import Tree
 from api.tools.soak import Cluster, free_port
 from infra.database import Database, scratch_database
-from infra.migrate import migrate
+from projections.catalogue import migrate
 
 # The load generator, as pinned in requirements.lock; installed by the benchmark if it is missing.
 LOCUST = "locust==2.47.0"
@@ -126,7 +127,6 @@ def bench_http(
     server: Database, home: Path, append_rate: float, *, quick: bool, say: Callable[[str], None]
 ) -> list[Metric]:
     """Mutations and lookups over HTTP to one API process, with a worker process, on loopback."""
-    from api.tools.bench import Tree
     from projections.worker import wait_until_current
     from services.registry import Registry
 

@@ -17,7 +17,7 @@ import psycopg
 from api.tools.bench_metric import Metric, peak_rss_mb
 from domain.register import Sector
 from infra.database import Database, scratch_database
-from infra.migrate import migrate
+from projections.catalogue import migrate
 
 TENANTS = 100
 # Events are written to the store in chunks this size; each is one COPY.

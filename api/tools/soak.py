@@ -29,8 +29,8 @@ from api.bootstrap import audit_store_of
 from api.tools.soak_input import CONTRACT_CODES
 from domain.actors import Actor, Role
 from infra.database import Database, scratch_database
-from infra.migrate import migrate
 from infra.tokens import development_keys, mint_token
+from projections.catalogue import migrate
 
 
 @dataclass

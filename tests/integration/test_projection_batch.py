@@ -16,7 +16,8 @@ from domain.register import Sector
 from domain.tenancy import Tenant, Tier
 from infra.chain import GENESIS
 from projections.catalogue import PROJECTIONS
-from projections.worker import _factory, apply_notifications, construct_view
+from projections.views import _factory, construct_view
+from projections.worker import apply_notifications
 from services.compacts import CompactService
 from services.registry import Registry
 from services.tenants import TenantService

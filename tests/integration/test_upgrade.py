@@ -15,8 +15,8 @@ from psycopg import sql
 from api.bootstrap import audit_store_of
 from domain.actors import Actor, Role
 from infra.database import Database, scratch_database
-from infra.migrate import migrate
 from infra.tokens import configured_keys
+from projections.catalogue import migrate
 from projections.rebuild import READ_MODELS, check, rebuild
 from services.audit import AuditService
 from services.registry import Registry

@@ -1,0 +1,41 @@
+"""How a read model's view reaches PostgreSQL: the worker's store settings, factory and tracking tables."""
+
+from __future__ import annotations
+
+from eventsourcing.persistence import InfrastructureFactory
+from eventsourcing.postgres import PostgresFactory
+from eventsourcing.utils import Environment
+
+from infra.database import Database
+from infra.event_store import APPLICATION_NAME, store_env
+from projections.base import ProjectionSpec, ReadModelView
+
+
+def worker_env(db: Database, *, create_tables: bool = False) -> dict[str, str]:
+    """The worker processes events one at a time, so its pools stay small."""
+    env = store_env(db, create_tables=create_tables)
+    env.update({"POSTGRES_POOL_SIZE": "1", "POSTGRES_MAX_OVERFLOW": "1"})
+    return env
+
+
+def construct_view(factory: PostgresFactory, spec: ProjectionSpec) -> ReadModelView:
+    return spec.view(datastore=factory.datastore, tracking_table_name=spec.tracking_table)
+
+
+def create_view_tables(db: Database, specs: tuple[ProjectionSpec, ...]) -> None:
+    """Create every projection's tracking table (the read tables themselves are in schema.sql)."""
+    factory = _factory(db, create_tables=True)
+    try:
+        for spec in specs:
+            construct_view(factory, spec).create_table()
+    finally:
+        factory.close()
+
+
+def _factory(db: Database, *, create_tables: bool = False, schema: str = "") -> PostgresFactory:
+    env = Environment(APPLICATION_NAME, worker_env(db, create_tables=create_tables))
+    if schema:
+        env["POSTGRES_SCHEMA"] = schema
+    factory = InfrastructureFactory.construct(env=env)
+    assert isinstance(factory, PostgresFactory)
+    return factory
