@@ -1,8 +1,9 @@
-"""Every command the registry takes, one frozen dataclass each: what a caller intends, before any rule is checked.
+"""Every command the registry takes, one frozen dataclass each: what a caller intends, before any rule.
 
-A command is built where a request arrives (a GraphQL mutation, the command line, the demo) and handed whole to
-the service that carries it out, so a reader and mypy can follow each argument from the request to the event.
-The names are imperative; the events they may record are past-tense facts (`SignCompact` -> `PartySigned`).
+A command is built where a request arrives (a GraphQL mutation, the command line, the demo) and handed
+whole to the service that carries it out, so a reader and mypy can follow each argument from the request
+to the event. The names are imperative; the events they may record are past-tense facts (`SignCompact`
+records `PartySigned`).
 """
 
 from __future__ import annotations
