@@ -18,6 +18,7 @@ import click
 from api.bootstrap import audit_store_of, vault_of
 from domain import clock
 from domain.actors import Actor, Role
+from domain.commands import CreateTenant
 from infra.database import Database
 from infra.settings import Settings
 from services.compacts import CompactService
@@ -425,7 +426,7 @@ def tenants_create(slug: str, name: str, tier: str, parent: str | None, as_json:
     try:
         with _refusals():
             recorded = TenantService(registry).create_tenant(
-                OPERATOR, slug=slug, name=name, tier=Tier(tier), parent=parent
+                OPERATOR, CreateTenant(slug=slug, name=name, tier=Tier(tier), parent=parent)
             )
     finally:
         registry.close()

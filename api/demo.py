@@ -10,6 +10,27 @@ from pathlib import Path
 
 from api.bootstrap import vault_of
 from domain.actors import Actor, Role
+from domain.commands import (
+    AdoptCode,
+    AdoptCompact,
+    AppointChampion,
+    AssignSteeringRole,
+    CloseConsultation,
+    CreateTenant,
+    DraftCode,
+    EscalateDispute,
+    GiveFundingNotice,
+    HoldAnnualReview,
+    MergeCode,
+    OpenConsultation,
+    PublishCompact,
+    PublishConsultationFeedback,
+    RaiseDispute,
+    RecordConsultationResponse,
+    ReferPartyToBoard,
+    ResolveDispute,
+    SignCompact,
+)
 from domain.commitments import (
     Commitment,
     CommitmentKind,
@@ -606,23 +627,27 @@ def load_demo(
     imported = documents_in(documents, say) if documents is not None else {}
     tenants, compacts = TenantService(registry), CompactService(registry, vault_of(registry))
     for slug, name, tier, parent in TIERS:
-        tenants.create_tenant(DEMO, slug=slug, name=name, tier=tier, parent=parent)
+        tenants.create_tenant(DEMO, CreateTenant(slug=slug, name=name, tier=tier, parent=parent))
     for slug, compact in COMPACTS.items():
         title, sections = imported.get(slug, (compact.title, compact.sections))
         compacts.publish(
             DEMO,
-            tenant=slug,
-            title=title,
-            effective_on=compact.effective_on,
-            sections=sections,
-            draft=compact.draft,
-            consultation_closes_on=compact.consultation_closes_on,
+            PublishCompact(
+                tenant=slug,
+                title=title,
+                effective_on=compact.effective_on,
+                sections=tuple(sections),
+                draft=compact.draft,
+                consultation_closes_on=compact.consultation_closes_on,
+            ),
         )
     say("tiers and compacts recorded")
     _havering_draft(registry)
     for slug, parties in PARTIES.items():
         for party, sector, kind, signed in parties:
-            compacts.sign(DEMO, tenant=slug, party=party, sector=sector, kind=kind, signed_on=signed)
+            compacts.sign(
+                DEMO, SignCompact(tenant=slug, party=party, sector=sector, kind=kind, signed_on=signed)
+            )
     _codes(registry)
     _havering_people(registry)
     say("registers, codes, champions and the steering group recorded")
@@ -636,23 +661,27 @@ def load_demo(
 def _havering_draft(registry: Registry) -> None:
     """The December 2009 draft's consultation, closing on the document's date; then the demo adopts it."""
     consultations = ConsultationService(registry)
-    consultations.open(
-        DEMO, tenant="havering", key="compact-draft-2009", title="Draft Compact for Havering",
-        consulted=["Demo illustration: the compact's partners and the wider voluntary and community sector"],
+    consultations.open(DEMO, OpenConsultation(
+        tenant="havering", key="compact-draft-2009", title="Draft Compact for Havering",
+        consulted=("Demo illustration: the compact's partners and the wider voluntary and community sector",),
         opens_on=DRAFT_DAY, closes_on=date(2010, 3, 7),
-    )  # fmt: skip
-    consultations.record_response(
-        DEMO, tenant="havering", key="compact-draft-2009", respondent="Example residents' association (demo)",
+    ))  # fmt: skip
+    consultations.record_response(DEMO, RecordConsultationResponse(
+        tenant="havering", key="compact-draft-2009", respondent="Example residents' association (demo)",
         received_on=date(2010, 2, 1),
         summary="Demo illustration: asks that smaller groups hear about the compact and its champions.",
-    )  # fmt: skip
-    consultations.close(DEMO, tenant="havering", key="compact-draft-2009", on=date(2010, 3, 7))
-    consultations.publish_feedback(
-        DEMO, tenant="havering", key="compact-draft-2009", on=date(2010, 3, 20),
+    ))  # fmt: skip
+    consultations.close(
+        DEMO, CloseConsultation(tenant="havering", key="compact-draft-2009", on=date(2010, 3, 7))
+    )
+    consultations.publish_feedback(DEMO, PublishConsultationFeedback(
+        tenant="havering", key="compact-draft-2009", on=date(2010, 3, 20),
         feedback="Demo illustration: the document records neither the responses nor any change to the "
         "draft; the demo adopts the draft unchanged on 1 April 2010, a date of its own choosing.",
-    )  # fmt: skip
-    CompactService(registry, vault_of(registry)).adopt(DEMO, tenant="havering", adopted_on=ADOPTION_DAY)
+    ))  # fmt: skip
+    CompactService(registry, vault_of(registry)).adopt(
+        DEMO, AdoptCompact(tenant="havering", adopted_on=ADOPTION_DAY)
+    )
 
 
 def _codes(registry: Registry) -> None:
@@ -666,30 +695,39 @@ def _codes(registry: Registry) -> None:
         ("valuing-volunteers", "Valuing Volunteers", "volunteering"),
     ):  # fmt: skip
         # Listed for development in Harlow's "Next steps", on the document's date.
-        codes.draft(DEMO, tenant="harlow", key=key, title=title, matters=[matter], lead=None,
-                    drafted_on=date(2004, 1, 14))  # fmt: skip
+        codes.draft(DEMO, DraftCode(
+            tenant="harlow", key=key, title=title, matters=(matter,), lead=None,
+            drafted_on=date(2004, 1, 14),
+        ))  # fmt: skip
     for key, title, matter, lead in (
         ("funding", "Funding Code of Good Practice", "funding", HAVCO),
         ("volunteering", "Volunteering Code of Good Practice", "volunteering", HAVCO),
         ("information-communication-and-participation",
          "Information, Communication and Participation Code of Good Practice", "consultation", None),
     ):  # fmt: skip
-        codes.draft(DEMO, tenant="havering", key=key, title=title, matters=[matter], lead=lead,
-                    drafted_on=CODES_REVIEWED)  # fmt: skip
+        codes.draft(DEMO, DraftCode(
+            tenant="havering", key=key, title=title, matters=(matter,), lead=lead,
+            drafted_on=CODES_REVIEWED,
+        ))  # fmt: skip
         codes.adopt(
-            DEMO, tenant="havering", key=key, title=title, matters=[matter], adopted_on=CODES_REVIEWED
+            DEMO,
+            AdoptCode(tenant="havering", key=key, title=title, matters=(matter,), adopted_on=CODES_REVIEWED),
         )
     for key, title, matter, lead in (
         ("equality-and-diversity", "Equality and Diversity Code", "equality", LBH),
         ("bme", "BME Code", "equality", None),
         ("community-groups", "Community Groups Code", "community-groups", None),
     ):  # fmt: skip
-        codes.draft(DEMO, tenant="havering", key=key, title=title, matters=[matter], lead=lead,
-                    drafted_on=DRAFT_DAY)  # fmt: skip
-    codes.merge(DEMO, tenant="havering", key="bme", into="equality-and-diversity", on=DRAFT_DAY)
+        codes.draft(DEMO, DraftCode(
+            tenant="havering", key=key, title=title, matters=(matter,), lead=lead,
+            drafted_on=DRAFT_DAY,
+        ))  # fmt: skip
+    codes.merge(DEMO, MergeCode(tenant="havering", key="bme", into="equality-and-diversity", on=DRAFT_DAY))
     # Harrow's code names no matter; it covers none in a lookup.
-    codes.adopt(DEMO, tenant="harrow", key="compact-code-of-practice", title="The Compact Code of Practice",
-                matters=[], adopted_on=date(2009, 4, 1))  # fmt: skip
+    codes.adopt(DEMO, AdoptCode(
+        tenant="harrow", key="compact-code-of-practice", title="The Compact Code of Practice",
+        matters=(), adopted_on=date(2009, 4, 1),
+    ))  # fmt: skip
 
 
 def _havering_people(registry: Registry) -> None:
@@ -697,53 +735,57 @@ def _havering_people(registry: Registry) -> None:
     compacts, steering = CompactService(registry, vault_of(registry)), SteeringGroupService(registry)
     for party, role, label in HAVERING_CHAMPIONS:
         compacts.appoint_champion(
-            DEMO, tenant="havering", party=party, name=label, role=role, appointed_on=ADOPTION_DAY
+            DEMO,
+            AppointChampion(tenant="havering", party=party, name=label, role=role, appointed_on=ADOPTION_DAY),
         )
     for post, holder, organisation, code in HAVERING_STEERING:
         steering.assign(
-            DEMO, tenant="havering", role=post, holder=holder, party=organisation, code=code, since=DRAFT_DAY
+            DEMO,
+            AssignSteeringRole(
+                tenant="havering", role=post, holder=holder, party=organisation, code=code, since=DRAFT_DAY
+            ),
         )
 
 
 def _illustrations(registry: Registry) -> None:
     """The demo's own events, none of them in the documents: each keyed 'demo-' or written as such."""
     disputes = DisputeService(registry)
-    disputes.raise_dispute(
-        DEMO, tenant="harrow", key="demo-dispute-2010", raised_by=EXAMPLE_VOLUNTARY, against=EXAMPLE_PUBLIC,
+    disputes.raise_dispute(DEMO, RaiseDispute(
+        tenant="harrow", key="demo-dispute-2010", raised_by=EXAMPLE_VOLUNTARY, against=EXAMPLE_PUBLIC,
         commitment="Shared Principles In The Harrow Compact: the sector runs its own affairs whatever its funding",
         summary="Demo illustration: a grant's new conditions are said to limit the group's campaigning.",
         raised_on=date(2010, 2, 1),
-    )  # fmt: skip
-    disputes.escalate(
-        DEMO, tenant="harrow", key="demo-dispute-2010", to=DisputeStage.MEDIATION, on=date(2010, 3, 15),
+    ))  # fmt: skip
+    disputes.escalate(DEMO, EscalateDispute(
+        tenant="harrow", key="demo-dispute-2010", to=DisputeStage.MEDIATION, on=date(2010, 3, 15),
         handled_by="Demo illustration: another West London partnership, by reciprocal arrangement",
         reason="Demo illustration: the Relationship Manager's report to the Compact Board did not settle it.",
-    )  # fmt: skip
-    disputes.resolve(
-        DEMO, tenant="harrow", key="demo-dispute-2010", on=date(2010, 4, 20),
+    ))  # fmt: skip
+    disputes.resolve(DEMO, ResolveDispute(
+        tenant="harrow", key="demo-dispute-2010", on=date(2010, 4, 20),
         outcome="Demo illustration: the conditions were rewritten and both parties accepted them.",
-    )  # fmt: skip
-    CompactService(registry, vault_of(registry)).refer_to_board(
-        DEMO, tenant="harrow", party=EXAMPLE_PUBLIC, on=date(2010, 9, 1),
+    ))  # fmt: skip
+    CompactService(registry, vault_of(registry)).refer_to_board(DEMO, ReferPartyToBoard(
+        tenant="harrow", party=EXAMPLE_PUBLIC, on=date(2010, 9, 1),
         finding="Demo illustration: found not to have named a contact for the compact.",
-    )  # fmt: skip
-    ConsultationService(registry).open(
-        DEMO, tenant="harrow", key="demo-consultation-2011",
+    ))  # fmt: skip
+    ConsultationService(registry).open(DEMO, OpenConsultation(
+        tenant="harrow", key="demo-consultation-2011",
         title="Demo illustration: an eight-week consultation with no reason given",
-        consulted=[EXAMPLE_VOLUNTARY], opens_on=date(2011, 6, 1), closes_on=date(2011, 7, 27),
-    )  # fmt: skip
-    FundingNoticeService(registry).give(
-        DEMO, tenant="hertsmere", key="demo-notice-2012", public_body=EXAMPLE_DISTRIBUTOR,
+        consulted=(EXAMPLE_VOLUNTARY,), opens_on=date(2011, 6, 1), closes_on=date(2011, 7, 27),
+    ))  # fmt: skip
+    FundingNoticeService(registry).give(DEMO, GiveFundingNotice(
+        tenant="hertsmere", key="demo-notice-2012", public_body=EXAMPLE_DISTRIBUTOR,
         voluntary_body="Example community group (demo)", change=FundingChange.REDUCED,
         given_on=date(2012, 1, 9), effective_on=date(2012, 3, 1),
         rationale="Demo illustration: the trust's own funding fell, and it passes the cut on to the group.",
-    )  # fmt: skip
-    CompactService(registry, vault_of(registry)).hold_annual_review(
-        DEMO, tenant="havering", held_on=date(2011, 3, 15),
-        achievements=["Demo illustration: the first annual conference was held"],
-        aspirations=["Demo illustration: finish the Community Groups and Equality and Diversity codes"],
-        issues=["Demo illustration: the Consultation Code lead is still vacant"], amendments=[],
+    ))  # fmt: skip
+    CompactService(registry, vault_of(registry)).hold_annual_review(DEMO, HoldAnnualReview(
+        tenant="havering", held_on=date(2011, 3, 15),
+        achievements=("Demo illustration: the first annual conference was held",),
+        aspirations=("Demo illustration: finish the Community Groups and Equality and Diversity codes",),
+        issues=("Demo illustration: the Consultation Code lead is still vacant",), amendments=(),
         projects=(ProjectLessons("Demo illustration: a joint project", "Demo illustration: partners met often",
                                  "Demo illustration: finding a venue", "Demo illustration: book a year ahead",
                                  "Demo illustration: smaller groups need support to take part"),),
-    )  # fmt: skip
+    ))  # fmt: skip

@@ -174,7 +174,8 @@ class AdoptCode:
     key: str
     title: str
     adopted_on: date
-    matters: tuple[str, ...] = ()
+    # No default: adopting a drafted code replaces its matters with these, so none must be said outright.
+    matters: tuple[str, ...]
 
 
 @dataclass(frozen=True)

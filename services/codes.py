@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from domain.actors import Actor, require_editor
 from domain.codes import Code, check_code_key, code_id, draft_code
+from domain.commands import AdoptCode, DraftCode, EndorseCode, MergeCode, ReviewCode, WithdrawCode
 from domain.compact import compact_id
 from domain.errors import Conflict, InvalidInput, NotFound
 from domain.register import Register, register_id
@@ -26,39 +25,35 @@ class CodeService:
     def _missing(self, tenant: str, key: str) -> str:
         return f"'{tenant}' has no code of practice '{key}'."
 
-    def draft(
-        self,
-        actor: Actor,
-        *,
-        tenant: str,
-        key: str,
-        title: str,
-        matters: list[str],
-        lead: str | None,
-        drafted_on: date,
-    ) -> Recorded:
+    def draft(self, actor: Actor, command: DraftCode) -> Recorded:
+        tenant, key = command.tenant, command.key
         who = self._editing(actor, tenant, "draft a code of practice")
         check_code_key(key)
         taken = f"'{tenant}' already has a code '{key}'."
         if self.registry.exists(code_id(tenant, key)):
             raise Conflict(taken)
         code = draft_code(
-            tenant=tenant, key=key, title=title, matters=matters, lead=lead, drafted_on=drafted_on, actor=who
+            tenant=tenant,
+            key=key,
+            title=command.title,
+            matters=list(command.matters),
+            lead=command.lead,
+            drafted_on=command.drafted_on,
+            actor=who,
         )
         return self.registry.record(code, conflict=taken)
 
-    def adopt(
-        self, actor: Actor, *, tenant: str, key: str, title: str, matters: list[str], adopted_on: date
-    ) -> Recorded:
+    def adopt(self, actor: Actor, command: AdoptCode) -> Recorded:
         """Adopt a drafted code, or record a code adopted outright (its drafting recorded with it)."""
+        tenant, key, adopted_on = command.tenant, command.key, command.adopted_on
         who = self._editing(actor, tenant, "adopt a code of practice")
         check_code_key(key)
         if not self.registry.exists(code_id(tenant, key)):
             code = draft_code(
                 tenant=tenant,
                 key=key,
-                title=title,
-                matters=matters,
+                title=command.title,
+                matters=list(command.matters),
                 lead=None,
                 drafted_on=adopted_on,
                 actor=who,
@@ -68,32 +63,29 @@ class CodeService:
         return self.registry.update(
             code_id(tenant, key),
             Code,
-            lambda c: c.adopt(adopted_on=adopted_on, title=title, matters=matters, actor=who),
-            self._missing(tenant, key),
-        )
-
-    def review(
-        self,
-        actor: Actor,
-        *,
-        tenant: str,
-        key: str,
-        reviewed_on: date,
-        next_review_due: date | None,
-        notes: str,
-    ) -> Recorded:
-        who = self._editing(actor, tenant, "review a code of practice")
-        return self.registry.update(
-            code_id(tenant, key),
-            Code,
-            lambda c: c.review(
-                reviewed_on=reviewed_on, next_review_due=next_review_due, notes=notes, actor=who
+            lambda c: c.adopt(
+                adopted_on=adopted_on, title=command.title, matters=list(command.matters), actor=who
             ),
             self._missing(tenant, key),
         )
 
-    def merge(self, actor: Actor, *, tenant: str, key: str, into: str, on: date) -> Recorded:
+    def review(self, actor: Actor, command: ReviewCode) -> Recorded:
+        who = self._editing(actor, command.tenant, "review a code of practice")
+        return self.registry.update(
+            code_id(command.tenant, command.key),
+            Code,
+            lambda c: c.review(
+                reviewed_on=command.reviewed_on,
+                next_review_due=command.next_review_due,
+                notes=command.notes,
+                actor=who,
+            ),
+            self._missing(command.tenant, command.key),
+        )
+
+    def merge(self, actor: Actor, command: MergeCode) -> Recorded:
         """`key` is superseded by `into`, which takes on its matters; both change in one transaction."""
+        tenant, key, into = command.tenant, command.key, command.into
         who = self._editing(actor, tenant, "merge codes of practice")
         merged, target = (
             self.registry.get_or_none(code_id(tenant, key)),
@@ -103,19 +95,20 @@ class CodeService:
             raise NotFound(self._missing(tenant, key))
         if not isinstance(target, Code):
             raise NotFound(self._missing(tenant, into))
-        merged.merge_into(target, on=on, actor=who)
+        merged.merge_into(target, on=command.on, actor=who)
         return self.registry.record(merged, target)
 
-    def withdraw(self, actor: Actor, *, tenant: str, key: str, on: date, reason: str) -> Recorded:
-        who = self._editing(actor, tenant, "withdraw a code of practice")
+    def withdraw(self, actor: Actor, command: WithdrawCode) -> Recorded:
+        who = self._editing(actor, command.tenant, "withdraw a code of practice")
         return self.registry.update(
-            code_id(tenant, key),
+            code_id(command.tenant, command.key),
             Code,
-            lambda c: c.withdraw(on=on, reason=reason, actor=who),
-            self._missing(tenant, key),
+            lambda c: c.withdraw(on=command.on, reason=command.reason, actor=who),
+            self._missing(command.tenant, command.key),
         )
 
-    def endorse(self, actor: Actor, *, tenant: str, key: str, party: str, on: date) -> Recorded:
+    def endorse(self, actor: Actor, command: EndorseCode) -> Recorded:
+        tenant, party, on = command.tenant, command.party, command.on
         who = self._editing(actor, tenant, "record an endorsement")
         register = self.registry.get_or_none(register_id(tenant))
         membership = register.current(party) if isinstance(register, Register) else None
@@ -124,8 +117,8 @@ class CodeService:
                 f"'{party}' is not signed on {on.isoformat()}; only signed parties endorse codes."
             )
         return self.registry.update(
-            code_id(tenant, key),
+            code_id(tenant, command.key),
             Code,
             lambda c: c.endorse(party=membership.name, on=on, actor=who),
-            self._missing(tenant, key),
+            self._missing(tenant, command.key),
         )

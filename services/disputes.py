@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from domain.actors import Actor
-from domain.commitments import CommitmentKind, DisputeStage
+from domain.commands import EscalateDispute, RaiseDispute, ResolveDispute, WithdrawDispute
+from domain.commitments import CommitmentKind
 from domain.disputes import Dispute, check_dispute_key, dispute_id, raise_dispute
 from domain.errors import Conflict, InvalidInput
 from services.commitments import governed_by
@@ -20,24 +19,14 @@ class DisputeService:
     def _missing(self, tenant: str, key: str) -> str:
         return f"'{tenant}' has no dispute '{key}'."
 
-    def raise_dispute(
-        self,
-        actor: Actor,
-        *,
-        tenant: str,
-        key: str,
-        raised_by: str,
-        against: str,
-        commitment: str,
-        summary: str,
-        raised_on: date,
-    ) -> Recorded:
+    def raise_dispute(self, actor: Actor, command: RaiseDispute) -> Recorded:
+        tenant, key, raised_on = command.tenant, command.key, command.raised_on
         who = editing(self.registry, actor, tenant, "record a dispute")
         check_dispute_key(key)
         if self.registry.exists(dispute_id(tenant, key)):
             raise Conflict(f"'{tenant}' already has a dispute '{key}'.")
         names = []
-        for party in (raised_by, against):
+        for party in (command.raised_by, command.against):
             membership = signed_party(self.registry, tenant, party, raised_on)
             if membership is None:
                 raise InvalidInput(
@@ -53,8 +42,8 @@ class DisputeService:
             key=key,
             raised_by=names[0],
             against=names[1],
-            commitment=commitment,
-            summary=summary,
+            commitment=command.commitment,
+            summary=command.summary,
             raised_on=raised_on,
             process=process,
             steps=placed.commitment.steps if placed else (),
@@ -62,31 +51,31 @@ class DisputeService:
         )
         return self.registry.record(dispute, conflict=f"'{tenant}' already has a dispute '{key}'.")
 
-    def escalate(
-        self, actor: Actor, *, tenant: str, key: str, to: DisputeStage, on: date, handled_by: str, reason: str
-    ) -> Recorded:
-        who = editing(self.registry, actor, tenant, "escalate a dispute")
+    def escalate(self, actor: Actor, command: EscalateDispute) -> Recorded:
+        who = editing(self.registry, actor, command.tenant, "escalate a dispute")
         return self.registry.update(
-            dispute_id(tenant, key),
+            dispute_id(command.tenant, command.key),
             Dispute,
-            lambda d: d.escalate(to=to, on=on, handled_by=handled_by, reason=reason, actor=who),
-            self._missing(tenant, key),
+            lambda d: d.escalate(
+                to=command.to, on=command.on, handled_by=command.handled_by, reason=command.reason, actor=who
+            ),
+            self._missing(command.tenant, command.key),
         )
 
-    def resolve(self, actor: Actor, *, tenant: str, key: str, on: date, outcome: str) -> Recorded:
-        who = editing(self.registry, actor, tenant, "resolve a dispute")
+    def resolve(self, actor: Actor, command: ResolveDispute) -> Recorded:
+        who = editing(self.registry, actor, command.tenant, "resolve a dispute")
         return self.registry.update(
-            dispute_id(tenant, key),
+            dispute_id(command.tenant, command.key),
             Dispute,
-            lambda d: d.resolve(on=on, outcome=outcome, actor=who),
-            self._missing(tenant, key),
+            lambda d: d.resolve(on=command.on, outcome=command.outcome, actor=who),
+            self._missing(command.tenant, command.key),
         )
 
-    def withdraw(self, actor: Actor, *, tenant: str, key: str, on: date, outcome: str) -> Recorded:
-        who = editing(self.registry, actor, tenant, "withdraw a dispute")
+    def withdraw(self, actor: Actor, command: WithdrawDispute) -> Recorded:
+        who = editing(self.registry, actor, command.tenant, "withdraw a dispute")
         return self.registry.update(
-            dispute_id(tenant, key),
+            dispute_id(command.tenant, command.key),
             Dispute,
-            lambda d: d.withdraw(on=on, outcome=outcome, actor=who),
-            self._missing(tenant, key),
+            lambda d: d.withdraw(on=command.on, outcome=command.outcome, actor=who),
+            self._missing(command.tenant, command.key),
         )

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from domain.actors import Actor, require_editor
+from domain.commands import AmendCompact, PublishCompact
 from domain.compact import Compact, Section, check_sections, check_title, compact_id
 from domain.diff import CompactDiff, diff_sections
 from domain.errors import InvalidInput
@@ -54,7 +55,13 @@ class ImportService:
         """Publish the plan's text, or amend the current version to it from `effective_on`."""
         if plan.publishes:
             return self.compacts.publish(
-                actor, tenant=plan.tenant, title=plan.title, effective_on=effective_on, sections=plan.sections
+                actor,
+                PublishCompact(
+                    tenant=plan.tenant,
+                    title=plan.title,
+                    effective_on=effective_on,
+                    sections=tuple(plan.sections),
+                ),
             )
         if plan.changes_nothing or plan.diff is None:
             raise InvalidInput(
@@ -62,9 +69,11 @@ class ImportService:
             )
         return self.compacts.amend(
             actor,
-            tenant=plan.tenant,
-            effective_on=effective_on,
-            rationale=f"Imported from {source}",
-            upsert=[*plan.diff.added, *(c.after for c in plan.diff.changed)],
-            remove=[s.key for s in plan.diff.removed],
+            AmendCompact(
+                tenant=plan.tenant,
+                effective_on=effective_on,
+                rationale=f"Imported from {source}",
+                upsert=(*plan.diff.added, *(c.after for c in plan.diff.changed)),
+                remove=tuple(s.key for s in plan.diff.removed),
+            ),
         )

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 
 from domain.actors import Actor, require_editor
+from domain.commands import AssignSteeringRole, EndSteeringRole
 from domain.errors import Conflict
-from domain.steering_group import SteeringGroup, SteeringRole, steering_group_id
+from domain.steering_group import SteeringGroup, steering_group_id
 from services.registry import Recorded, Registry
 
 
@@ -34,30 +34,27 @@ class SteeringGroupService:
             f"'{tenant}' has no steering group.",
         )
 
-    def assign(
-        self,
-        actor: Actor,
-        *,
-        tenant: str,
-        role: SteeringRole,
-        holder: str,
-        party: str | None,
-        code: str | None,
-        since: date,
-    ) -> Recorded:
+    def assign(self, actor: Actor, command: AssignSteeringRole) -> Recorded:
         return self._change(
             actor,
-            tenant,
+            command.tenant,
             "assign a steering group role",
-            lambda g, who: g.assign(role=role, holder=holder, party=party, code=code, since=since, actor=who),
+            lambda g, who: g.assign(
+                role=command.role,
+                holder=command.holder,
+                party=command.party,
+                code=command.code,
+                since=command.since,
+                actor=who,
+            ),
         )
 
-    def end(
-        self, actor: Actor, *, tenant: str, role: SteeringRole, holder: str, code: str | None, on: date
-    ) -> Recorded:
+    def end(self, actor: Actor, command: EndSteeringRole) -> Recorded:
         return self._change(
             actor,
-            tenant,
+            command.tenant,
             "end a steering group role",
-            lambda g, who: g.end(role=role, holder=holder, code=code, on=on, actor=who),
+            lambda g, who: g.end(
+                role=command.role, holder=command.holder, code=command.code, on=command.on, actor=who
+            ),
         )

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from domain.actors import Actor, require_platform_admin
+from domain.commands import CreateTenant
 from domain.errors import Conflict, NotFound
-from domain.tenancy import Tenant, Tier, check_name, check_slug, new_tenant, tenant_id
+from domain.tenancy import Tenant, check_name, check_slug, new_tenant, tenant_id
 from services.registry import Recorded, Registry
 
 
@@ -14,21 +15,21 @@ class TenantService:
     def __init__(self, registry: Registry) -> None:
         self.registry = registry
 
-    def create_tenant(
-        self, actor: Actor, *, slug: str, name: str, tier: Tier, parent: str | None
-    ) -> Recorded:
+    def create_tenant(self, actor: Actor, command: CreateTenant) -> Recorded:
         who = require_platform_admin(actor, "create a tenant")
-        check_slug(slug)
-        check_name(name)
+        check_slug(command.slug)
+        check_name(command.name)
         parent_tenant: Tenant | None = None
-        if parent is not None:
-            found = self.registry.get_or_none(tenant_id(parent))
+        if command.parent is not None:
+            found = self.registry.get_or_none(tenant_id(command.parent))
             if not isinstance(found, Tenant):
-                raise NotFound(f"There is no tenant '{parent}' to be the parent; create it first.")
+                raise NotFound(f"There is no tenant '{command.parent}' to be the parent; create it first.")
             parent_tenant = found
-        taken = f"The slug '{slug}' is already taken by another tenant; choose another."
-        if self.registry.exists(tenant_id(slug)):
+        taken = f"The slug '{command.slug}' is already taken by another tenant; choose another."
+        if self.registry.exists(tenant_id(command.slug)):
             raise Conflict(taken)
-        tenant = new_tenant(slug=slug, name=name, tier=tier, parent=parent_tenant, actor=who)
+        tenant = new_tenant(
+            slug=command.slug, name=command.name, tier=command.tier, parent=parent_tenant, actor=who
+        )
         # Two admins racing for one slug: the event store's key on (id, version 1) decides.
         return self.registry.record(tenant, conflict=taken)

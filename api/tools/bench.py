@@ -18,6 +18,7 @@ import psycopg
 
 from api.tools.bench_metric import Metric
 from api.tools.bench_tree import ADMIN, Tree
+from domain.commands import CreateTenant
 from domain.tenancy import Tier
 from infra.chain import StoredFact, verify
 from infra.database import Database, scratch_database
@@ -184,7 +185,7 @@ def bench_append(server: Database, *, quick: bool, say: Callable[[str], None]) -
             def call(caller: int) -> None:
                 for n in range(count // callers):
                     tenants.create_tenant(
-                        ADMIN, slug=f"append-{caller}-{n}", name="Bench", tier=Tier.NATIONAL, parent=None
+                        ADMIN, CreateTenant(slug=f"append-{caller}-{n}", name="Bench", tier=Tier.NATIONAL)
                     )
 
             threads = [threading.Thread(target=call, args=(c,)) for c in range(callers)]
@@ -227,7 +228,7 @@ def bench_lag(server: Database, *, quick: bool, say: Callable[[str], None]) -> l
                 say(f"{samples} commands, each timed from its commit to its row in the tenant directory")
                 for n in range(samples):
                     recorded = tenants.create_tenant(
-                        ADMIN, slug=f"lag-{n}", name="Bench", tier=Tier.NATIONAL, parent=None
+                        ADMIN, CreateTenant(slug=f"lag-{n}", name="Bench", tier=Tier.NATIONAL)
                     )
                     committed = time.perf_counter()
                     wanted = f"tenant_directory:{recorded.notification_id}"

@@ -6,6 +6,7 @@ from datetime import date
 
 from api.bootstrap import vault_of
 from domain.actors import Actor, Role
+from domain.commands import CreateTenant, PublishCompact
 from domain.compact import Section
 from domain.matters import MATTERS
 from domain.tenancy import Tier
@@ -17,13 +18,13 @@ ADMIN = Actor(sub="bench", roles=frozenset({Role.PLATFORM_ADMIN}))
 SECTIONS_PER_COMPACT = 20
 
 
-def sections(seed: int) -> list[Section]:
+def sections(seed: int) -> tuple[Section, ...]:
     """Twenty sections, each tagged with one matter of the vocabulary in turn (so most lookups walk up)."""
-    return [
+    return tuple(
         Section(f"{i + 1}", f"Heading {i + 1}", f"Text of section {i + 1} of compact {seed}.",
                 (MATTERS[(seed + i) % len(MATTERS)].key,) if i < 2 else ())
         for i in range(SECTIONS_PER_COMPACT)
-    ]  # fmt: skip
+    )  # fmt: skip
 
 
 class Tree:
@@ -36,13 +37,17 @@ class Tree:
         self.parents: dict[Tier, list[str]] = {t: [] for t in Tier}
 
     def add(self, slug: str, tier: Tier, parent: str | None) -> None:
-        self.tenants.create_tenant(ADMIN, slug=slug, name=slug.title(), tier=tier, parent=parent)
+        self.tenants.create_tenant(
+            ADMIN, CreateTenant(slug=slug, name=slug.title(), tier=tier, parent=parent)
+        )
         self.compacts.publish(
             ADMIN,
-            tenant=slug,
-            title=f"{slug} compact",
-            effective_on=date(2005, 1, 1),
-            sections=sections(self.count),
+            PublishCompact(
+                tenant=slug,
+                title=f"{slug} compact",
+                effective_on=date(2005, 1, 1),
+                sections=sections(self.count),
+            ),
         )
         self.parents[tier].append(slug)
         self.count += 1

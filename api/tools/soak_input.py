@@ -184,7 +184,7 @@ def _text() -> st.SearchStrategy[str]:
 
 
 def _strategy(kind: Any, name: str, tenants: list[str]) -> st.SearchStrategy[Any]:
-    """Values for a command's argument, from its annotation; tenants, keys and parties often known ones."""
+    """Values for a command or its fields, by annotation; tenants, keys and parties often known ones."""
     if kind is str and name in TENANT_ARGUMENTS:
         # Mostly a tenant that exists: a command that never gets past "no such tenant" tests little.
         known = st.sampled_from(tenants)
@@ -250,29 +250,26 @@ SERVICES = (
 )
 
 
-def signatures() -> list[tuple[str, str, dict[str, Any]]]:
-    """Every command of the services: a public method taking the actor first, with its annotations."""
+def signatures() -> list[tuple[str, str, type[object]]]:
+    """Every command of the services: a public method taking the actor and a command, with its class."""
     import importlib
 
     from services.registry import Recorded
 
-    found: list[tuple[str, str, dict[str, Any]]] = []
+    found: list[tuple[str, str, type[object]]] = []
     for where in SERVICES:
         module, _, name = where.partition(":")
         service = getattr(importlib.import_module(module), name)
         for method_name, method in inspect.getmembers(service, inspect.isfunction):
             hints = typing.get_type_hints(method)
-            if method_name.startswith("_") or hints.get("return") is not Recorded or "actor" not in hints:
+            if method_name.startswith("_") or hints.get("return") is not Recorded or "command" not in hints:
                 continue
-            arguments = {k: v for k, v in hints.items() if k not in ("return", "actor")}
-            found.append((f"{name}.{method_name}", method_name, arguments))
+            found.append((f"{name}.{method_name}", method_name, hints["command"]))
     return found
 
 
-def _calls(arguments: dict[str, Any], tenants: list[str]) -> st.SearchStrategy[tuple[Actor, dict[str, Any]]]:
-    return st.tuples(
-        _actors(tenants), st.fixed_dictionaries({k: _strategy(v, k, tenants) for k, v in arguments.items()})
-    )
+def _calls(command: type[object], tenants: list[str]) -> st.SearchStrategy[tuple[Actor, object]]:
+    return st.tuples(_actors(tenants), _strategy(command, "command", tenants))
 
 
 def fuzz_commands(db: Database, tenants: list[str], per_command: int) -> Tally:
@@ -293,7 +290,7 @@ def fuzz_commands(db: Database, tenants: list[str], per_command: int) -> Tally:
     sample = _sample(per_command)
     # Arguments are drawn before any connection is opened: the pool's threads use `random`, which
     # hypothesis would take for a strategy using it while it draws.
-    plans = [(label, name, sample(_calls(arguments, tenants))) for label, name, arguments in signatures()]
+    plans = [(label, name, sample(_calls(command, tenants))) for label, name, command in signatures()]
     registry = Registry.connect(db)
     try:
         services: dict[str, object] = {
@@ -310,20 +307,20 @@ def fuzz_commands(db: Database, tenants: list[str], per_command: int) -> Tally:
         }
         with psycopg.connect(db.psycopg_conninfo(), autocommit=True) as conn:
             for label, name, calls in plans:
-                command = getattr(services[label.split(".")[0]], name)
-                for actor, kwargs in calls:
+                carry_out = getattr(services[label.split(".")[0]], name)
+                for actor, command in calls:
                     before = event_count(conn)
                     tally.requests += 1
                     try:
-                        command(actor, **kwargs)
+                        carry_out(actor, command)
                     except DomainError as refused:
                         tally.answers[refused.code] += 1
                         if event_count(conn) != before:
                             tally.answers["stored though refused"] += 1
-                            tally.fail(f"{label}: refused ({refused.message}) but stored, {kwargs!r}")
+                            tally.fail(f"{label}: refused ({refused.message}) but stored, {command!r}")
                     except Exception as error:  # anything but a domain error is the failure looked for
                         tally.answers[f"{type(error).__name__}"] += 1
-                        tally.fail(f"{label}: {type(error).__name__}: {error} for {kwargs!r}")
+                        tally.fail(f"{label}: {type(error).__name__}: {error} for {command!r}")
                     else:
                         tally.accepted += 1
     finally:

@@ -8,6 +8,7 @@ import pytest
 
 from api.bootstrap import vault_of
 from domain.actors import Actor, Role
+from domain.commands import CreateTenant, PublishCompact, SignCompact
 from domain.compact import Section
 from domain.errors import Conflict
 from domain.register import Register, Sector, register_id
@@ -29,21 +30,34 @@ def test_cached_aggregates_catch_up_on_another_writers_events(
     try:
         assert first.repository.cache is not None
         TenantService(first).create_tenant(
-            ADMIN, slug="harrow", name="Harrow", tier=Tier.NATIONAL, parent=None
+            ADMIN, CreateTenant(slug="harrow", name="Harrow", tier=Tier.NATIONAL)
         )
         one, two = CompactService(first, vault_of(first)), CompactService(second, vault_of(second))
-        one.publish(ADMIN, tenant="harrow", title="C", effective_on=date(2009, 4, 1),
-                    sections=[Section("1", "Funding", "Notice.", ("funding",))])  # fmt: skip
+        one.publish(ADMIN, PublishCompact(
+            tenant="harrow", title="C", effective_on=date(2009, 4, 1),
+            sections=(Section("1", "Funding", "Notice.", ("funding",)),),
+        ))  # fmt: skip
         for service, party in ((one, "Council"), (two, "CVS"), (one, "Police"), (two, "Trust")):
             service.sign(
-                ADMIN, tenant="harrow", party=party, sector=Sector.STATUTORY, signed_on=date(2009, 5, 1)
+                ADMIN,
+                SignCompact(
+                    tenant="harrow", party=party, sector=Sector.STATUTORY, signed_on=date(2009, 5, 1)
+                ),
             )
         # Each process's cached register has caught up on the other's signatures.
         with pytest.raises(Conflict, match="already"):
-            one.sign(ADMIN, tenant="harrow", party="CVS", sector=Sector.STATUTORY, signed_on=date(2009, 6, 1))
+            one.sign(
+                ADMIN,
+                SignCompact(
+                    tenant="harrow", party="CVS", sector=Sector.STATUTORY, signed_on=date(2009, 6, 1)
+                ),
+            )
         with pytest.raises(Conflict, match="already"):
             two.sign(
-                ADMIN, tenant="harrow", party="Police", sector=Sector.STATUTORY, signed_on=date(2009, 6, 1)
+                ADMIN,
+                SignCompact(
+                    tenant="harrow", party="Police", sector=Sector.STATUTORY, signed_on=date(2009, 6, 1)
+                ),
             )
         for registry in (first, second):
             register: object = registry.repository.get(register_id("harrow"))
@@ -71,18 +85,22 @@ def test_threads_loading_one_cached_aggregate_at_once_each_get_a_whole_copy(
     registry = Registry.connect(clean_db)
     try:
         TenantService(registry).create_tenant(
-            ADMIN, slug="harrow", name="Harrow", tier=Tier.NATIONAL, parent=None
+            ADMIN, CreateTenant(slug="harrow", name="Harrow", tier=Tier.NATIONAL)
         )
         compacts = CompactService(registry, vault_of(registry))
-        compacts.publish(ADMIN, tenant="harrow", title="C", effective_on=date(2009, 4, 1),
-                         sections=[Section("1", "Funding", "Notice.", ("funding",))])  # fmt: skip
+        compacts.publish(ADMIN, PublishCompact(
+            tenant="harrow", title="C", effective_on=date(2009, 4, 1),
+            sections=(Section("1", "Funding", "Notice.", ("funding",)),),
+        ))  # fmt: skip
         failures: list[BaseException] = []
 
         def sign(caller: int) -> None:
             for n in range(15):
                 try:
-                    compacts.sign(ADMIN, tenant="harrow", party=f"Party {caller}-{n}", sector=Sector.STATUTORY,
-                                  signed_on=date(2009, 5, 1))  # fmt: skip
+                    compacts.sign(ADMIN, SignCompact(
+                        tenant="harrow", party=f"Party {caller}-{n}", sector=Sector.STATUTORY,
+                        signed_on=date(2009, 5, 1),
+                    ))  # fmt: skip
                 except Conflict:
                     pass  # a race lost for seconds on end is an answer the caller can retry
                 except BaseException as error:  # anything else is the failure under test
@@ -106,18 +124,22 @@ def test_two_processes_signing_one_register_at_once_all_succeed(
     registries = [Registry.connect(clean_db), Registry.connect(clean_db)]
     try:
         TenantService(registries[0]).create_tenant(
-            ADMIN, slug="harrow", name="Harrow", tier=Tier.NATIONAL, parent=None
+            ADMIN, CreateTenant(slug="harrow", name="Harrow", tier=Tier.NATIONAL)
         )
         services = [CompactService(r, vault_of(r)) for r in registries]
-        services[0].publish(ADMIN, tenant="harrow", title="C", effective_on=date(2009, 4, 1),
-                            sections=[Section("1", "Funding", "Notice.", ("funding",))])  # fmt: skip
+        services[0].publish(ADMIN, PublishCompact(
+            tenant="harrow", title="C", effective_on=date(2009, 4, 1),
+            sections=(Section("1", "Funding", "Notice.", ("funding",)),),
+        ))  # fmt: skip
         failures: list[BaseException] = []
 
         def sign(caller: int) -> None:
             for n in range(10):
                 try:
-                    services[caller % 2].sign(ADMIN, tenant="harrow", party=f"Party {caller}-{n}",
-                                              sector=Sector.STATUTORY, signed_on=date(2009, 5, 1))  # fmt: skip
+                    services[caller % 2].sign(ADMIN, SignCompact(
+                        tenant="harrow", party=f"Party {caller}-{n}",
+                        sector=Sector.STATUTORY, signed_on=date(2009, 5, 1),
+                    ))  # fmt: skip
                 except BaseException as error:  # a lost race that was not retried shows up as Conflict here
                     failures.append(error)
 

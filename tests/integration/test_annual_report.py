@@ -11,6 +11,28 @@ from api.bootstrap import vault_of
 from api.reading import reading
 from domain.actors import ANONYMOUS, Actor, Role
 from domain.annual_report import AnnualReport
+from domain.commands import (
+    AdoptCode,
+    AmendCompact,
+    AppointChampion,
+    CloseConsultation,
+    CreateTenant,
+    DraftCode,
+    EscalateDispute,
+    GiveFundingNotice,
+    HoldAnnualReview,
+    MergeCode,
+    OpenConsultation,
+    PublishCompact,
+    PublishConsultationFeedback,
+    RaiseDispute,
+    RecordConsultationResponse,
+    ResolveDispute,
+    ReviewCode,
+    SignCompact,
+    StandDownChampion,
+    WithdrawParty,
+)
 from domain.commitments import Commitment, CommitmentKind, DisputeStage, Firmness, Period, PeriodUnit
 from domain.compact import ProjectLessons, Section
 from domain.funding_notices import FundingChange
@@ -37,9 +59,13 @@ def script_2021(registry: Registry) -> None:
         CompactService(registry, vault_of(registry)),
         CodeService(registry),
     )
-    tenants.create_tenant(ADMIN, slug="england", name="England", tier=Tier.NATIONAL, parent=None)
-    tenants.create_tenant(ADMIN, slug="london", name="London", tier=Tier.REGIONAL, parent="england")
-    tenants.create_tenant(ADMIN, slug="harrow", name="Harrow", tier=Tier.DISTRICT, parent="london")
+    tenants.create_tenant(ADMIN, CreateTenant(slug="england", name="England", tier=Tier.NATIONAL))
+    tenants.create_tenant(
+        ADMIN, CreateTenant(slug="london", name="London", tier=Tier.REGIONAL, parent="england")
+    )
+    tenants.create_tenant(
+        ADMIN, CreateTenant(slug="harrow", name="Harrow", tier=Tier.DISTRICT, parent="london")
+    )
     t = "harrow"
     # The national compact's two figures, which Harrow's compact, setting none, inherits by the tier walk.
     national = (
@@ -51,107 +77,143 @@ def script_2021(registry: Registry) -> None:
     )  # fmt: skip
     compacts.publish(
         ADMIN,
-        tenant="england",
-        title="The national Compact (scripted)",
-        effective_on=date(2010, 12, 1),
-        sections=[Section("1", "Undertakings", "Consult and give notice.", (), (), national)],
+        PublishCompact(
+            tenant="england",
+            title="The national Compact (scripted)",
+            effective_on=date(2010, 12, 1),
+            sections=(Section("1", "Undertakings", "Consult and give notice.", (), (), national),),
+        ),
     )
     compacts.publish(
         ADMIN,
-        tenant=t,
-        title="The Harrow Compact",
-        effective_on=date(2019, 4, 1),
-        sections=[Section("1", "Disputes", "Settle them early.", ("disputes",))],
+        PublishCompact(
+            tenant=t,
+            title="The Harrow Compact",
+            effective_on=date(2019, 4, 1),
+            sections=(Section("1", "Disputes", "Settle them early.", ("disputes",)),),
+        ),
     )
     compacts.sign(
-        ADMIN, tenant=t, party="Harrow Council", sector=Sector.STATUTORY, signed_on=date(2019, 5, 1)
+        ADMIN,
+        SignCompact(tenant=t, party="Harrow Council", sector=Sector.STATUTORY, signed_on=date(2019, 5, 1)),
     )
     compacts.sign(
-        ADMIN, tenant=t, party="Youth Trust", sector=Sector.VOLUNTARY_COMMUNITY, signed_on=date(2019, 6, 1)
+        ADMIN,
+        SignCompact(
+            tenant=t, party="Youth Trust", sector=Sector.VOLUNTARY_COMMUNITY, signed_on=date(2019, 6, 1)
+        ),
     )
     compacts.sign(
-        ADMIN, tenant=t, party="Harrow CVS", sector=Sector.VOLUNTARY_COMMUNITY, signed_on=date(2021, 2, 1)
+        ADMIN,
+        SignCompact(
+            tenant=t, party="Harrow CVS", sector=Sector.VOLUNTARY_COMMUNITY, signed_on=date(2021, 2, 1)
+        ),
     )
     compacts.withdraw(
-        ADMIN, tenant=t, party="Youth Trust", on=date(2021, 9, 30), reason="Merged with another charity"
+        ADMIN,
+        WithdrawParty(
+            tenant=t, party="Youth Trust", on=date(2021, 9, 30), reason="Merged with another charity"
+        ),
     )
     compacts.appoint_champion(
-        ADMIN, tenant=t, party="Harrow Council", name="Bob Smith", appointed_on=date(2020, 1, 1)
+        ADMIN,
+        AppointChampion(tenant=t, party="Harrow Council", name="Bob Smith", appointed_on=date(2020, 1, 1)),
     )
     compacts.appoint_champion(
-        ADMIN, tenant=t, party="Harrow CVS", name="Ann Jones", appointed_on=date(2021, 3, 1)
+        ADMIN, AppointChampion(tenant=t, party="Harrow CVS", name="Ann Jones", appointed_on=date(2021, 3, 1))
     )
-    compacts.stand_down_champion(ADMIN, tenant=t, party="Harrow Council", on=date(2021, 7, 1))
-    codes.draft(
-        ADMIN, tenant=t, key="volunteering", title="Volunteering", matters=["volunteering"], lead="Cy",
+    compacts.stand_down_champion(
+        ADMIN, StandDownChampion(tenant=t, party="Harrow Council", on=date(2021, 7, 1))
+    )
+    codes.draft(ADMIN, DraftCode(
+        tenant=t, key="volunteering", title="Volunteering", matters=("volunteering",), lead="Cy",
         drafted_on=date(2021, 1, 10),
-    )  # fmt: skip
+    ))  # fmt: skip
     codes.adopt(
-        ADMIN, tenant=t, key="funding", title="Funding", matters=["funding"], adopted_on=date(2021, 4, 1)
+        ADMIN,
+        AdoptCode(
+            tenant=t, key="funding", title="Funding", matters=("funding",), adopted_on=date(2021, 4, 1)
+        ),
     )
     codes.review(
         ADMIN,
-        tenant=t,
-        key="funding",
-        reviewed_on=date(2021, 11, 1),
-        next_review_due=date(2022, 11, 1),
-        notes="ok",
+        ReviewCode(
+            tenant=t,
+            key="funding",
+            reviewed_on=date(2021, 11, 1),
+            next_review_due=date(2022, 11, 1),
+            notes="ok",
+        ),
     )
     codes.adopt(
-        ADMIN, tenant=t, key="bme", title="BME groups", matters=["bme groups"], adopted_on=date(2019, 7, 1)
+        ADMIN,
+        AdoptCode(
+            tenant=t, key="bme", title="BME groups", matters=("bme groups",), adopted_on=date(2019, 7, 1)
+        ),
     )
     codes.adopt(
-        ADMIN, tenant=t, key="equality", title="Equality", matters=["equality"], adopted_on=date(2019, 7, 1)
+        ADMIN,
+        AdoptCode(
+            tenant=t, key="equality", title="Equality", matters=("equality",), adopted_on=date(2019, 7, 1)
+        ),
     )
-    codes.merge(ADMIN, tenant=t, key="bme", into="equality", on=date(2021, 6, 1))
+    codes.merge(ADMIN, MergeCode(tenant=t, key="bme", into="equality", on=date(2021, 6, 1)))
     compacts.amend(
         ADMIN,
-        tenant=t,
-        effective_on=date(2021, 5, 1),
-        rationale="Disputes section rewritten",
-        upsert=[Section("1", "Disputes", "Three stages.", ("disputes",))],
-        remove=[],
+        AmendCompact(
+            tenant=t,
+            effective_on=date(2021, 5, 1),
+            rationale="Disputes section rewritten",
+            upsert=(Section("1", "Disputes", "Three stages.", ("disputes",)),),
+            remove=(),
+        ),
     )
     consultations = ConsultationService(registry)
-    consultations.open(
-        ADMIN, tenant=t, key="refresh", title="Compact refresh", consulted=["Voluntary sector"],
+    consultations.open(ADMIN, OpenConsultation(
+        tenant=t, key="refresh", title="Compact refresh", consulted=("Voluntary sector",),
         opens_on=date(2021, 8, 2), closes_on=date(2021, 9, 13),
-    )  # fmt: skip
+    ))  # fmt: skip
     consultations.record_response(
-        ADMIN, tenant=t, key="refresh", respondent="Harrow CVS", received_on=date(2021, 9, 1), summary="Yes"
+        ADMIN,
+        RecordConsultationResponse(
+            tenant=t, key="refresh", respondent="Harrow CVS", received_on=date(2021, 9, 1), summary="Yes"
+        ),
     )
-    consultations.close(ADMIN, tenant=t, key="refresh", on=date(2021, 9, 13))
+    consultations.close(ADMIN, CloseConsultation(tenant=t, key="refresh", on=date(2021, 9, 13)))
     consultations.publish_feedback(
-        ADMIN, tenant=t, key="refresh", on=date(2021, 10, 1), feedback="We heard you"
+        ADMIN,
+        PublishConsultationFeedback(tenant=t, key="refresh", on=date(2021, 10, 1), feedback="We heard you"),
     )
     disputes = DisputeService(registry)
-    disputes.raise_dispute(
-        ADMIN, tenant=t, key="late-grant", raised_by="Harrow CVS", against="Harrow Council",
+    disputes.raise_dispute(ADMIN, RaiseDispute(
+        tenant=t, key="late-grant", raised_by="Harrow CVS", against="Harrow Council",
         commitment="Timely payment", summary="Grant paid late", raised_on=date(2021, 3, 10),
-    )  # fmt: skip
-    disputes.escalate(
-        ADMIN, tenant=t, key="late-grant", to=DisputeStage.INVESTIGATION, on=date(2021, 4, 20),
+    ))  # fmt: skip
+    disputes.escalate(ADMIN, EscalateDispute(
+        tenant=t, key="late-grant", to=DisputeStage.INVESTIGATION, on=date(2021, 4, 20),
         handled_by="Relationship manager", reason="No agreement",
-    )  # fmt: skip
-    disputes.resolve(ADMIN, tenant=t, key="late-grant", on=date(2021, 5, 30), outcome="Paid with apology")
-    disputes.raise_dispute(
-        ADMIN, tenant=t, key="office-space", raised_by="Harrow CVS", against="Harrow Council",
+    ))  # fmt: skip
+    disputes.resolve(
+        ADMIN, ResolveDispute(tenant=t, key="late-grant", on=date(2021, 5, 30), outcome="Paid with apology")
+    )
+    disputes.raise_dispute(ADMIN, RaiseDispute(
+        tenant=t, key="office-space", raised_by="Harrow CVS", against="Harrow Council",
         commitment="Premises", summary="Lease ended", raised_on=date(2021, 11, 1),
-    )  # fmt: skip
-    FundingNoticeService(registry).give(
-        ADMIN, tenant=t, key="advice", public_body="Harrow Council", voluntary_body="Advice Centre",
+    ))  # fmt: skip
+    FundingNoticeService(registry).give(ADMIN, GiveFundingNotice(
+        tenant=t, key="advice", public_body="Harrow Council", voluntary_body="Advice Centre",
         change=FundingChange.ENDED, given_on=date(2021, 10, 1), effective_on=date(2022, 4, 1),
         rationale="Service recommissioned",
-    )  # fmt: skip
-    compacts.hold_annual_review(
-        ADMIN, tenant=t, held_on=date(2021, 12, 1), achievements=["Champions in every party"], aspirations=[],
-        issues=["Late payments"], amendments=[],
+    ))  # fmt: skip
+    compacts.hold_annual_review(ADMIN, HoldAnnualReview(
+        tenant=t, held_on=date(2021, 12, 1), achievements=("Champions in every party",), aspirations=(),
+        issues=("Late payments",), amendments=(),
         projects=(ProjectLessons("Volunteers' week", "Turnout", "Venue", "Book early", "None"),),
-    )  # fmt: skip
-    compacts.hold_annual_review(
-        ADMIN, tenant=t, held_on=date(2022, 1, 5), achievements=["Next year"], aspirations=[], issues=[],
-        amendments=[],
-    )  # fmt: skip
+    ))  # fmt: skip
+    compacts.hold_annual_review(ADMIN, HoldAnnualReview(
+        tenant=t, held_on=date(2022, 1, 5), achievements=("Next year",), aspirations=(), issues=(),
+        amendments=(),
+    ))  # fmt: skip
 
 
 def report_as(db: Database, actor: Actor) -> AnnualReport:

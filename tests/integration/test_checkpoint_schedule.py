@@ -6,6 +6,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from api.bootstrap import audit_store_of
 from domain.actors import Actor, Role
+from domain.commands import CreateTenant
 from domain.tenancy import Tier
 from infra.database import Database
 from infra.tokens import KeyRing, key_id
@@ -27,12 +28,14 @@ def test_a_round_signs_the_tenants_that_moved_on_and_no_others(
     )
     scheduler = CheckpointScheduler(audit, interval=3600)
     tenants = TenantService(registry)
-    tenants.create_tenant(ADMIN, slug="england", name="England", tier=Tier.NATIONAL, parent=None)
-    tenants.create_tenant(ADMIN, slug="wales", name="Wales", tier=Tier.NATIONAL, parent=None)
+    tenants.create_tenant(ADMIN, CreateTenant(slug="england", name="England", tier=Tier.NATIONAL))
+    tenants.create_tenant(ADMIN, CreateTenant(slug="wales", name="Wales", tier=Tier.NATIONAL))
     wait_until_current(clean_db, timeout=30)
     assert scheduler.run_once() == 2
     assert scheduler.run_once() == 0
-    tenants.create_tenant(ADMIN, slug="london", name="London", tier=Tier.REGIONAL, parent="england")
+    tenants.create_tenant(
+        ADMIN, CreateTenant(slug="london", name="London", tier=Tier.REGIONAL, parent="england")
+    )
     wait_until_current(clean_db, timeout=30)
     # London's own history is new; England's did not move (a child's creation is London's event).
     assert scheduler.due() == ["london"]

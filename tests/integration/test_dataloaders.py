@@ -13,6 +13,7 @@ from api.graphql.context import Context, Loaders, Services
 from api.graphql.schema import schema
 from api.reading import RequestReads
 from domain.actors import Actor, Role
+from domain.commands import AdoptCode, CreateTenant, PublishCompact, SignCompact
 from domain.compact import Section
 from domain.register import Sector
 from domain.tenancy import Tier
@@ -52,22 +53,29 @@ def seed(registry: Registry, count: int) -> None:
         CompactService(registry, vault_of(registry)),
         CodeService(registry),
     )
-    tenants.create_tenant(ADMIN, slug="england", name="England", tier=Tier.NATIONAL, parent=None)
+    tenants.create_tenant(ADMIN, CreateTenant(slug="england", name="England", tier=Tier.NATIONAL))
     for i in range(count):
         slug = f"region-{i}"
-        tenants.create_tenant(ADMIN, slug=slug, name=f"Region {i}", tier=Tier.REGIONAL, parent="england")
+        tenants.create_tenant(
+            ADMIN, CreateTenant(slug=slug, name=f"Region {i}", tier=Tier.REGIONAL, parent="england")
+        )
         compacts.publish(
             ADMIN,
-            tenant=slug,
-            title="C",
-            effective_on=date(2005, 1, 1),
-            sections=[Section("1", "H", "t", ())],
+            PublishCompact(
+                tenant=slug, title="C", effective_on=date(2005, 1, 1), sections=(Section("1", "H", "t", ()),)
+            ),
         )
         compacts.sign(
-            ADMIN, tenant=slug, party="CVS", sector=Sector.VOLUNTARY_COMMUNITY, signed_on=date(2006, 1, 1)
+            ADMIN,
+            SignCompact(
+                tenant=slug, party="CVS", sector=Sector.VOLUNTARY_COMMUNITY, signed_on=date(2006, 1, 1)
+            ),
         )
         codes.adopt(
-            ADMIN, tenant=slug, key="funding", title="F", matters=["funding"], adopted_on=date(2007, 1, 1)
+            ADMIN,
+            AdoptCode(
+                tenant=slug, key="funding", title="F", matters=("funding",), adopted_on=date(2007, 1, 1)
+            ),
         )
 
 
@@ -103,13 +111,14 @@ def test_queries_stay_flat_as_tenants_grow(
     tenants, compacts = TenantService(registry), CompactService(registry, vault_of(registry))
     for i in range(3, 15):
         slug = f"region-{i}"
-        tenants.create_tenant(ADMIN, slug=slug, name=f"Region {i}", tier=Tier.REGIONAL, parent="england")
+        tenants.create_tenant(
+            ADMIN, CreateTenant(slug=slug, name=f"Region {i}", tier=Tier.REGIONAL, parent="england")
+        )
         compacts.publish(
             ADMIN,
-            tenant=slug,
-            title="C",
-            effective_on=date(2005, 1, 1),
-            sections=[Section("1", "H", "t", ())],
+            PublishCompact(
+                tenant=slug, title="C", effective_on=date(2005, 1, 1), sections=(Section("1", "H", "t", ()),)
+            ),
         )
     wait_until(lambda: all_tracked(clean_db) == all_due(clean_db), timeout=30)
     many, tenants_many = asyncio.run(connections_taken(clean_db))

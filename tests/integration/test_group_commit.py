@@ -9,6 +9,7 @@ from collections import Counter
 import psycopg
 
 from domain.actors import Actor, Role
+from domain.commands import CreateTenant
 from domain.errors import Conflict
 from domain.tenancy import Tier
 from infra.database import Database
@@ -40,7 +41,7 @@ def test_concurrent_commands_are_stored_once_each_in_fewer_transactions(clean_db
         barrier.wait()
         for n in range(EACH):
             recorded = tenants.create_tenant(
-                ADMIN, slug=f"t-{caller}-{n}", name="T", tier=Tier.NATIONAL, parent=None
+                ADMIN, CreateTenant(slug=f"t-{caller}-{n}", name="T", tier=Tier.NATIONAL)
             )
             positions.append(recorded.notification_id)
 
@@ -73,7 +74,7 @@ def test_in_a_group_only_the_commands_that_lost_a_race_fail(clean_db: Database) 
         contested = caller % 2 == 0
         slug = f"contested-{round_}" if contested else f"own-{round_}-{caller}"
         try:
-            tenants.create_tenant(ADMIN, slug=slug, name="T", tier=Tier.NATIONAL, parent=None)
+            tenants.create_tenant(ADMIN, CreateTenant(slug=slug, name="T", tier=Tier.NATIONAL))
             outcomes["contested" if contested else "own"] += 1
         except Conflict:
             outcomes["conflict"] += 1

@@ -11,6 +11,7 @@ from eventsourcing.persistence import IntegrityError, Notification
 
 from api.bootstrap import vault_of
 from domain.actors import Actor, Role
+from domain.commands import CreateTenant, PublishCompact, SignCompact
 from domain.compact import Section
 from domain.register import Sector
 from domain.tenancy import Tenant, Tier
@@ -41,20 +42,22 @@ def test_a_batch_commits_every_event_or_none_and_records_one_position_per_read_m
         factory = _factory(db)
         try:
             tenants = TenantService(registry)
-            tenants.create_tenant(ADMIN, slug="england", name="England", tier=Tier.NATIONAL, parent=None)
+            tenants.create_tenant(ADMIN, CreateTenant(slug="england", name="England", tier=Tier.NATIONAL))
             for slug in ("essex", "kent"):
-                tenants.create_tenant(ADMIN, slug=slug, name=slug.title(), tier=Tier.COUNTY, parent="england")
-            CompactService(registry, vault_of(registry)).publish(
-                ADMIN, tenant="england", title="England", effective_on=date(2010, 1, 1),
-                sections=[Section("1", "Funding", "Twelve weeks' notice.", ())],
-            )  # fmt: skip
+                tenants.create_tenant(
+                    ADMIN, CreateTenant(slug=slug, name=slug.title(), tier=Tier.COUNTY, parent="england")
+                )
+            CompactService(registry, vault_of(registry)).publish(ADMIN, PublishCompact(
+                tenant="england", title="England", effective_on=date(2010, 1, 1),
+                sections=(Section("1", "Funding", "Twelve weeks' notice.", ()),),
+            ))  # fmt: skip
             stored = list(registry.recorder.select_notifications(start=1, limit=10))
             assert len(stored) == 4
             for party in ("CVS", "Age UK"):
-                CompactService(registry, vault_of(registry)).sign(
-                    ADMIN, tenant="england", party=party, sector=Sector.VOLUNTARY_COMMUNITY,
+                CompactService(registry, vault_of(registry)).sign(ADMIN, SignCompact(
+                    tenant="england", party=party, sector=Sector.VOLUNTARY_COMMUNITY,
                     signed_on=date(2011, 1, 1),
-                )  # fmt: skip
+                ))  # fmt: skip
             signing = list(registry.recorder.select_notifications(start=stored[-1].id + 1, limit=10))
             # An event the directory cannot hold (its parent is no tenant): the batch it ends must fail.
             ghost = Notification(

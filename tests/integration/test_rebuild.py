@@ -7,6 +7,7 @@ from datetime import date
 import psycopg
 import pytest
 
+from domain.commands import AdoptCode
 from infra.database import Database
 from projections import rebuild
 from projections.worker import ProjectionWorker, wait_until_current
@@ -66,10 +67,10 @@ def test_a_rebuild_swaps_in_the_replayed_tables_and_the_running_worker_carries_o
         "SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND conrelid = 'public.code_matters'::regclass",
     ) == [(1,)]
     # The worker took its projections back and carries on from the swapped-in tracking rows.
-    CodeService(registry).adopt(
-        ADMIN, tenant="essex", key="volunteering", title="Volunteers", matters=["volunteering"],
+    CodeService(registry).adopt(ADMIN, AdoptCode(
+        tenant="essex", key="volunteering", title="Volunteers", matters=("volunteering",),
         adopted_on=date(2010, 1, 1),
-    )  # fmt: skip
+    ))  # fmt: skip
     wait_until_current(clean_db, timeout=30)
     assert rows(clean_db, "SELECT title FROM codes WHERE key = 'volunteering'") == [("Volunteers",)]
     assert rebuild.rebuild(clean_db, swap=False) == []

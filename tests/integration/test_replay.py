@@ -10,6 +10,35 @@ from psycopg import sql
 
 from api.bootstrap import vault_of
 from domain.actors import Actor, Role
+from domain.commands import (
+    AdoptAmendment,
+    AdoptCode,
+    AmendCompact,
+    AppointChampion,
+    AssignSteeringRole,
+    CloseConsultation,
+    CreateTenant,
+    EndorseCode,
+    EraseDataSubject,
+    EscalateDispute,
+    ExplainShortConsultation,
+    GiveFundingNotice,
+    HoldAnnualReview,
+    MergeCode,
+    OpenConsultation,
+    ProposeAmendment,
+    PublishCompact,
+    PublishConsultationFeedback,
+    RaiseDispute,
+    RecordConsultationResponse,
+    RecordExceptionalCircumstances,
+    RecordPartyContact,
+    ReferPartyToBoard,
+    ResolveDispute,
+    SignCompact,
+    StandDownChampion,
+    WithdrawParty,
+)
 from domain.commitments import (
     Commitment,
     CommitmentKind,
@@ -64,62 +93,86 @@ def upkeep(registry: Registry, tenant: str) -> None:
     compacts = CompactService(registry, vault_of(registry))
     disputes.raise_dispute(
         ADMIN,
-        tenant=tenant,
-        key="grant-terms",
-        raised_by="CVS",
-        against="Council",
-        commitment="Notice before funding changes",
-        summary="Grant cut without notice",
-        raised_on=date(2008, 6, 1),
+        RaiseDispute(
+            tenant=tenant,
+            key="grant-terms",
+            raised_by="CVS",
+            against="Council",
+            commitment="Notice before funding changes",
+            summary="Grant cut without notice",
+            raised_on=date(2008, 6, 1),
+        ),
     )
     disputes.escalate(
         ADMIN,
-        tenant=tenant,
-        key="grant-terms",
-        to=DisputeStage.INVESTIGATION,
-        on=date(2008, 7, 15),
-        handled_by="Relationship manager",
-        reason="No agreement",
+        EscalateDispute(
+            tenant=tenant,
+            key="grant-terms",
+            to=DisputeStage.INVESTIGATION,
+            on=date(2008, 7, 15),
+            handled_by="Relationship manager",
+            reason="No agreement",
+        ),
     )
     compacts.refer_to_board(
         ADMIN,
-        tenant=tenant,
-        party="Council",
-        on=date(2008, 8, 1),
-        finding="No notice given",
-        dispute="grant-terms",
+        ReferPartyToBoard(
+            tenant=tenant,
+            party="Council",
+            on=date(2008, 8, 1),
+            finding="No notice given",
+            dispute="grant-terms",
+        ),
     )
-    disputes.resolve(ADMIN, tenant=tenant, key="grant-terms", on=date(2008, 8, 20), outcome="Grant restored")
+    disputes.resolve(
+        ADMIN,
+        ResolveDispute(tenant=tenant, key="grant-terms", on=date(2008, 8, 20), outcome="Grant restored"),
+    )
     consults.open(
         ADMIN,
-        tenant=tenant,
-        key="refresh",
-        title="Compact refresh",
-        consulted=["Voluntary sector"],
-        opens_on=date(2008, 9, 1),
-        closes_on=date(2008, 10, 1),
+        OpenConsultation(
+            tenant=tenant,
+            key="refresh",
+            title="Compact refresh",
+            consulted=("Voluntary sector",),
+            opens_on=date(2008, 9, 1),
+            closes_on=date(2008, 10, 1),
+        ),
     )
     consults.record_response(
-        ADMIN, tenant=tenant, key="refresh", respondent="CVS", received_on=date(2008, 9, 20), summary="Agree"
+        ADMIN,
+        RecordConsultationResponse(
+            tenant=tenant, key="refresh", respondent="CVS", received_on=date(2008, 9, 20), summary="Agree"
+        ),
     )
-    consults.close(ADMIN, tenant=tenant, key="refresh", on=date(2008, 10, 1))
+    consults.close(ADMIN, CloseConsultation(tenant=tenant, key="refresh", on=date(2008, 10, 1)))
     consults.explain_short_period(
-        ADMIN, tenant=tenant, key="refresh", reason=ShortPeriodReason.URGENCY, explanation="Budget deadline"
+        ADMIN,
+        ExplainShortConsultation(
+            tenant=tenant, key="refresh", reason=ShortPeriodReason.URGENCY, explanation="Budget deadline"
+        ),
     )
-    consults.publish_feedback(ADMIN, tenant=tenant, key="refresh", on=date(2008, 10, 15), feedback="Thanks")
+    consults.publish_feedback(
+        ADMIN,
+        PublishConsultationFeedback(tenant=tenant, key="refresh", on=date(2008, 10, 15), feedback="Thanks"),
+    )
     notices = FundingNoticeService(registry)
     notices.give(
         ADMIN,
-        tenant=tenant,
-        key="advice-grant",
-        public_body="Council",
-        voluntary_body="Advice Centre",
-        change=FundingChange.ENDED,
-        given_on=date(2008, 11, 1),
-        effective_on=date(2008, 12, 1),
-        rationale="Service recommissioned",
+        GiveFundingNotice(
+            tenant=tenant,
+            key="advice-grant",
+            public_body="Council",
+            voluntary_body="Advice Centre",
+            change=FundingChange.ENDED,
+            given_on=date(2008, 11, 1),
+            effective_on=date(2008, 12, 1),
+            rationale="Service recommissioned",
+        ),
     )
-    notices.record_circumstances(ADMIN, tenant=tenant, key="advice-grant", circumstances="Fraud found")
+    notices.record_circumstances(
+        ADMIN, RecordExceptionalCircumstances(tenant=tenant, key="advice-grant", circumstances="Fraud found")
+    )
 
 
 def script_history(registry: Registry) -> None:
@@ -130,90 +183,111 @@ def script_history(registry: Registry) -> None:
         CodeService(registry),
     )
     steering = SteeringGroupService(registry)
-    tenants.create_tenant(ADMIN, slug="england", name="England", tier=Tier.NATIONAL, parent=None)
-    tenants.create_tenant(ADMIN, slug="east", name="East of England", tier=Tier.REGIONAL, parent="england")
-    tenants.create_tenant(ADMIN, slug="essex", name="Essex", tier=Tier.COUNTY, parent="east")
+    tenants.create_tenant(ADMIN, CreateTenant(slug="england", name="England", tier=Tier.NATIONAL))
+    tenants.create_tenant(
+        ADMIN, CreateTenant(slug="east", name="East of England", tier=Tier.REGIONAL, parent="england")
+    )
+    tenants.create_tenant(ADMIN, CreateTenant(slug="essex", name="Essex", tier=Tier.COUNTY, parent="east"))
     for i, tenant in enumerate(("england", "east", "essex")):
         compacts.publish(
             ADMIN,
-            tenant=tenant,
-            title=f"Compact {tenant}",
-            effective_on=date(2004 + i, 1, 1),
-            sections=[
-                Section(
-                    "1", "Funding", "Notice before funding changes.", ("finance",), (), (NOTICE, CONSULT)
+            PublishCompact(
+                tenant=tenant,
+                title=f"Compact {tenant}",
+                effective_on=date(2004 + i, 1, 1),
+                sections=(
+                    Section(
+                        "1", "Funding", "Notice before funding changes.", ("finance",), (), (NOTICE, CONSULT)
+                    ),
+                    Section("2", "Volunteering", "Volunteers are valued.", ("volunteering",)),
                 ),
-                Section("2", "Volunteering", "Volunteers are valued.", ("volunteering",)),
-            ],
+            ),
         )
         compacts.amend(
             ADMIN,
-            tenant=tenant,
-            effective_on=date(2008, 1, 1),
-            rationale="Annual review",
-            upsert=[Section("3", "Disputes", "Mediation first.", ("complaints",), (), (PROCESS,))],
-            remove=["2"],
+            AmendCompact(
+                tenant=tenant,
+                effective_on=date(2008, 1, 1),
+                rationale="Annual review",
+                upsert=(Section("3", "Disputes", "Mediation first.", ("complaints",), (), (PROCESS,)),),
+                remove=("2",),
+            ),
         )
         compacts.propose(
             ADMIN,
-            tenant=tenant,
-            key="review",
-            effective_on=date(2009, 4, 1),
-            rationale="Review",
-            upsert=[Section("4", "Champions", "Each party names one.", ("champions",))],
-            remove=[],
-            proposed_on=date(2008, 12, 1),
-            consultation_closes_on=date(2009, 3, 1),
+            ProposeAmendment(
+                tenant=tenant,
+                key="review",
+                effective_on=date(2009, 4, 1),
+                rationale="Review",
+                upsert=(Section("4", "Champions", "Each party names one.", ("champions",)),),
+                remove=(),
+                proposed_on=date(2008, 12, 1),
+                consultation_closes_on=date(2009, 3, 1),
+            ),
         )
-        compacts.adopt_proposal(ADMIN, tenant=tenant, key="review", adopted_on=date(2009, 3, 2))
+        compacts.adopt_proposal(
+            ADMIN, AdoptAmendment(tenant=tenant, key="review", adopted_on=date(2009, 3, 2))
+        )
         compacts.hold_annual_review(
             ADMIN,
-            tenant=tenant,
-            held_on=date(2009, 1, 15),
-            achievements=["Codes adopted"],
-            aspirations=["More parties"],
-            issues=[],
-            amendments=["review"],
-            projects=(ProjectLessons("Funding fair", "Turnout", "Venue", "Book early", "None"),),
+            HoldAnnualReview(
+                tenant=tenant,
+                held_on=date(2009, 1, 15),
+                achievements=("Codes adopted",),
+                aspirations=("More parties",),
+                issues=(),
+                amendments=("review",),
+                projects=(ProjectLessons("Funding fair", "Turnout", "Venue", "Book early", "None"),),
+            ),
         )
         for party, sector in (("Council", Sector.STATUTORY), ("CVS", Sector.VOLUNTARY_COMMUNITY)):
-            compacts.sign(ADMIN, tenant=tenant, party=party, sector=sector, signed_on=date(2008, 2, 1))
+            compacts.sign(
+                ADMIN, SignCompact(tenant=tenant, party=party, sector=sector, signed_on=date(2008, 2, 1))
+            )
         compacts.record_contact(
-            ADMIN, tenant=tenant, party="CVS", contact=Contact("Sam Smith", "sam@example.org", "01279 000000")
+            ADMIN,
+            RecordPartyContact(
+                tenant=tenant, party="CVS", contact=Contact("Sam Smith", "sam@example.org", "01279 000000")
+            ),
         )
-        compacts.appoint_champion(ADMIN, tenant=tenant, party="CVS", name="Jo", appointed_on=date(2008, 3, 1))
-        compacts.stand_down_champion(ADMIN, tenant=tenant, party="CVS", on=date(2008, 9, 1))
+        compacts.appoint_champion(
+            ADMIN, AppointChampion(tenant=tenant, party="CVS", name="Jo", appointed_on=date(2008, 3, 1))
+        )
+        compacts.stand_down_champion(
+            ADMIN, StandDownChampion(tenant=tenant, party="CVS", on=date(2008, 9, 1))
+        )
         # Someone asks to be forgotten: a replay must show them erased too, from the same events.
         register: object = registry.repository.get(register_id(tenant))
         assert isinstance(register, Register)
-        compacts.erase_person(ADMIN, subject=sorted(register.people)[0])
+        compacts.erase_person(ADMIN, EraseDataSubject(subject=sorted(register.people)[0]))
         compacts.appoint_champion(
-            ADMIN, tenant=tenant, party="CVS", name="Kim", appointed_on=date(2008, 9, 2)
+            ADMIN, AppointChampion(tenant=tenant, party="CVS", name="Kim", appointed_on=date(2008, 9, 2))
         )
         upkeep(registry, tenant)
-        compacts.withdraw(ADMIN, tenant=tenant, party="Council", on=date(2009, 1, 1), reason="Reorganised")
-        codes.adopt(
-            ADMIN, tenant=tenant, key="bme", title="BME", matters=["bme groups"], adopted_on=date(2008, 4, 1)
+        compacts.withdraw(
+            ADMIN, WithdrawParty(tenant=tenant, party="Council", on=date(2009, 1, 1), reason="Reorganised")
         )
         codes.adopt(
             ADMIN,
-            tenant=tenant,
-            key="equality",
-            title="E&D",
-            matters=["equality"],
-            adopted_on=date(2008, 5, 1),
+            AdoptCode(
+                tenant=tenant, key="bme", title="BME", matters=("bme groups",), adopted_on=date(2008, 4, 1)
+            ),
         )
-        codes.merge(ADMIN, tenant=tenant, key="bme", into="equality", on=date(2009, 6, 1))
-        codes.endorse(ADMIN, tenant=tenant, key="equality", party="CVS", on=date(2009, 7, 1))
+        codes.adopt(
+            ADMIN,
+            AdoptCode(
+                tenant=tenant, key="equality", title="E&D", matters=("equality",), adopted_on=date(2008, 5, 1)
+            ),
+        )
+        codes.merge(ADMIN, MergeCode(tenant=tenant, key="bme", into="equality", on=date(2009, 6, 1)))
+        codes.endorse(ADMIN, EndorseCode(tenant=tenant, key="equality", party="CVS", on=date(2009, 7, 1)))
         for holder, since in (("Ann", date(2008, 1, 1)), ("Bo", date(2010, 1, 1))):
             steering.assign(
                 ADMIN,
-                tenant=tenant,
-                role=SteeringRole.CHAIR,
-                holder=holder,
-                party=None,
-                code=None,
-                since=since,
+                AssignSteeringRole(
+                    tenant=tenant, role=SteeringRole.CHAIR, holder=holder, party=None, code=None, since=since
+                ),
             )
 
 
@@ -252,15 +326,14 @@ def test_concurrent_signings_of_one_party_store_exactly_one(
     clean_db: Database, registry: Registry, worker: ProjectionWorker
 ) -> None:
     TenantService(registry).create_tenant(
-        ADMIN, slug="harrow", name="Harrow", tier=Tier.NATIONAL, parent=None
+        ADMIN, CreateTenant(slug="harrow", name="Harrow", tier=Tier.NATIONAL)
     )
     compacts = CompactService(registry, vault_of(registry))
     compacts.publish(
         ADMIN,
-        tenant="harrow",
-        title="T",
-        effective_on=date(2009, 4, 1),
-        sections=[Section("1", "H", "t", ())],
+        PublishCompact(
+            tenant="harrow", title="T", effective_on=date(2009, 4, 1), sections=(Section("1", "H", "t", ()),)
+        ),
     )
     before = count_events(clean_db)
     outcomes: list[str] = []
@@ -270,7 +343,8 @@ def test_concurrent_signings_of_one_party_store_exactly_one(
         barrier.wait()
         try:
             compacts.sign(
-                ADMIN, tenant="harrow", party=party, sector=Sector.PRIVATE, signed_on=date(2009, 5, 1)
+                ADMIN,
+                SignCompact(tenant="harrow", party=party, sector=Sector.PRIVATE, signed_on=date(2009, 5, 1)),
             )
             outcomes.append(f"signed {party}")
         except Conflict:

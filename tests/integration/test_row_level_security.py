@@ -13,6 +13,7 @@ import pytest
 from api.bootstrap import vault_of
 from api.reading import reading
 from domain.actors import Actor, Role
+from domain.commands import AdoptCode, CreateTenant, DraftCode, OpenConsultation, PublishCompact, SignCompact
 from domain.compact import Section
 from domain.register import Contact, Sector
 from domain.tenancy import Tier
@@ -40,29 +41,37 @@ def two_tenants(clean_db: Database, registry: Registry, worker: ProjectionWorker
         CompactService(registry, vault_of(registry)),
         CodeService(registry),
     )
-    tenants.create_tenant(ADMIN, slug="england", name="England", tier=Tier.NATIONAL, parent=None)
+    tenants.create_tenant(ADMIN, CreateTenant(slug="england", name="England", tier=Tier.NATIONAL))
     for slug in ("alpha", "beta"):
-        tenants.create_tenant(ADMIN, slug=slug, name=slug.title(), tier=Tier.REGIONAL, parent="england")
+        tenants.create_tenant(
+            ADMIN, CreateTenant(slug=slug, name=slug.title(), tier=Tier.REGIONAL, parent="england")
+        )
         compacts.publish(
             ADMIN,
-            tenant=slug,
-            title="T",
-            effective_on=date(2005, 1, 1),
-            sections=[Section("1", "H", "t", ())],
+            PublishCompact(
+                tenant=slug, title="T", effective_on=date(2005, 1, 1), sections=(Section("1", "H", "t", ()),)
+            ),
         )
-        compacts.sign(ADMIN, tenant=slug, party="CVS", sector=Sector.PRIVATE, signed_on=date(2005, 2, 1),
-                      contact=Contact(f"{slug} contact", f"{slug}@example.org"))  # fmt: skip
+        compacts.sign(ADMIN, SignCompact(
+            tenant=slug, party="CVS", sector=Sector.PRIVATE, signed_on=date(2005, 2, 1),
+            contact=Contact(f"{slug} contact", f"{slug}@example.org"),
+        ))  # fmt: skip
         codes.draft(
             ADMIN,
-            tenant=slug,
-            key="draft",
-            title="D",
-            matters=["funding"],
-            lead=None,
-            drafted_on=date(2005, 3, 1),
+            DraftCode(
+                tenant=slug,
+                key="draft",
+                title="D",
+                matters=("funding",),
+                lead=None,
+                drafted_on=date(2005, 3, 1),
+            ),
         )
         codes.adopt(
-            ADMIN, tenant=slug, key="adopted", title="A", matters=["equality"], adopted_on=date(2005, 3, 1)
+            ADMIN,
+            AdoptCode(
+                tenant=slug, key="adopted", title="A", matters=("equality",), adopted_on=date(2005, 3, 1)
+            ),
         )
     wait_until(lambda: all_tracked(clean_db) == all_due(clean_db), timeout=30)
     return clean_db
@@ -207,10 +216,10 @@ def test_a_consultation_announced_ahead_is_private_until_its_opening_day(
     consultations = ConsultationService(registry)
     today = datetime.now(ZoneInfo("Europe/London")).date()
     for key, opens in (("open-now", today), ("announced", today + timedelta(days=30))):
-        consultations.open(
-            ADMIN, tenant="alpha", key=key, title=key, consulted=["Everyone"], opens_on=opens,
+        consultations.open(ADMIN, OpenConsultation(
+            tenant="alpha", key=key, title=key, consulted=("Everyone",), opens_on=opens,
             closes_on=opens + timedelta(weeks=12),
-        )  # fmt: skip
+        ))  # fmt: skip
     wait_until(lambda: all_tracked(two_tenants) == all_due(two_tenants), timeout=30)
     assert asyncio.run(consultations_seen(two_tenants, AUDITOR_A)) == ["announced", "open-now"]
     assert asyncio.run(consultations_seen(two_tenants, AUDITOR_B)) == ["open-now"]

@@ -7,6 +7,7 @@ import time
 import psycopg
 
 from domain.actors import Actor, Role
+from domain.commands import CreateTenant
 from domain.tenancy import Tier
 from infra.database import Database
 from projections.worker import ProjectionWorker
@@ -20,11 +21,13 @@ ADMIN = Actor(sub="admin@example.org", roles=frozenset({Role.PLATFORM_ADMIN}))
 
 def seed(registry: Registry) -> int:
     service = TenantService(registry)
-    service.create_tenant(ADMIN, slug="england", name="England", tier=Tier.NATIONAL, parent=None)
-    service.create_tenant(ADMIN, slug="east", name="East of England", tier=Tier.REGIONAL, parent="england")
-    service.create_tenant(ADMIN, slug="essex", name="Essex", tier=Tier.COUNTY, parent="east")
+    service.create_tenant(ADMIN, CreateTenant(slug="england", name="England", tier=Tier.NATIONAL))
+    service.create_tenant(
+        ADMIN, CreateTenant(slug="east", name="East of England", tier=Tier.REGIONAL, parent="england")
+    )
+    service.create_tenant(ADMIN, CreateTenant(slug="essex", name="Essex", tier=Tier.COUNTY, parent="east"))
     return service.create_tenant(
-        ADMIN, slug="harlow", name="Harlow", tier=Tier.DISTRICT, parent="essex"
+        ADMIN, CreateTenant(slug="harlow", name="Harlow", tier=Tier.DISTRICT, parent="essex")
     ).notification_id
 
 
@@ -104,7 +107,7 @@ def test_a_worker_gets_past_batches_that_hold_none_of_a_projections_events(
             last = seed(registry)
             for slug in ("kent", "surrey", "sussex"):
                 TenantService(registry).create_tenant(
-                    ADMIN, slug=slug, name=slug.title(), tier=Tier.COUNTY, parent="east"
+                    ADMIN, CreateTenant(slug=slug, name=slug.title(), tier=Tier.COUNTY, parent="east")
                 )
             wait_until(lambda: tracked(clean_db, "tenant_directory") > last)
             assert rows(clean_db, "SELECT count(*) FROM tenants") == [(7,)]

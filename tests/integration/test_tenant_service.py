@@ -7,6 +7,7 @@ import threading
 import pytest
 
 from domain.actors import Actor, Role
+from domain.commands import CreateTenant
 from domain.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound, Unauthenticated
 from domain.tenancy import Tenant, Tier, tenant_id
 from infra.database import Database
@@ -24,8 +25,10 @@ def service(clean_db: Database, registry: Registry) -> TenantService:
 
 
 def test_creates_a_national_tenant_and_a_regional_child(service: TenantService, registry: Registry) -> None:
-    first = service.create_tenant(ADMIN, slug="england", name="England", tier=Tier.NATIONAL, parent=None)
-    second = service.create_tenant(ADMIN, slug="london", name="London", tier=Tier.REGIONAL, parent="england")
+    first = service.create_tenant(ADMIN, CreateTenant(slug="england", name="England", tier=Tier.NATIONAL))
+    second = service.create_tenant(
+        ADMIN, CreateTenant(slug="london", name="London", tier=Tier.REGIONAL, parent="england")
+    )
     assert second.notification_id > first.notification_id
     london: object = registry.repository.get(tenant_id("london"))
     assert isinstance(london, Tenant)
@@ -40,12 +43,12 @@ def test_only_a_platform_admin_may_create_tenants(
     service: TenantService, clean_db: Database, actor: Actor, error: type[DomainError]
 ) -> None:
     with pytest.raises(error):
-        service.create_tenant(actor, slug="england", name="England", tier=Tier.NATIONAL, parent=None)
+        service.create_tenant(actor, CreateTenant(slug="england", name="England", tier=Tier.NATIONAL))
     assert count_events(clean_db) == 0
 
 
 def test_refusals_name_the_problem_and_store_nothing(service: TenantService, clean_db: Database) -> None:
-    service.create_tenant(ADMIN, slug="england", name="England", tier=Tier.NATIONAL, parent=None)
+    service.create_tenant(ADMIN, CreateTenant(slug="england", name="England", tier=Tier.NATIONAL))
     before = count_events(clean_db)
     cases: list[tuple[dict[str, object], type[DomainError], str]] = [
         ({"slug": "england", "tier": Tier.NATIONAL, "parent": None}, Conflict, "already taken"),
@@ -56,9 +59,9 @@ def test_refusals_name_the_problem_and_store_nothing(service: TenantService, cle
     ]
     for args, error, says in cases:
         with pytest.raises(error, match=says):
-            service.create_tenant(ADMIN, name="A name", **args)  # type: ignore[arg-type]
+            service.create_tenant(ADMIN, CreateTenant(name="A name", **args))  # type: ignore[arg-type]
     with pytest.raises(InvalidInput, match="empty"):
-        service.create_tenant(ADMIN, slug="wales", name="  ", tier=Tier.NATIONAL, parent=None)
+        service.create_tenant(ADMIN, CreateTenant(slug="wales", name="  ", tier=Tier.NATIONAL))
     assert count_events(clean_db) == before
 
 
@@ -71,7 +74,7 @@ def test_concurrent_creations_of_one_slug_store_exactly_one(
     def create() -> None:
         barrier.wait()
         try:
-            service.create_tenant(ADMIN, slug="england", name="England", tier=Tier.NATIONAL, parent=None)
+            service.create_tenant(ADMIN, CreateTenant(slug="england", name="England", tier=Tier.NATIONAL))
             outcomes.append("created")
         except Conflict:
             outcomes.append("conflict")
@@ -91,7 +94,7 @@ def test_text_postgresql_cannot_store_is_refused_and_stores_nothing(
 ) -> None:
     # Stored, such an event would stop every read model at it; asked about, PostgreSQL would fail.
     with pytest.raises(InvalidInput, match="U\\+0000"):
-        service.create_tenant(ADMIN, slug="harlow", name=text, tier=Tier.NATIONAL, parent=None)
+        service.create_tenant(ADMIN, CreateTenant(slug="harlow", name=text, tier=Tier.NATIONAL))
     assert count_events(clean_db) == 0
     assert registry.get_or_none(tenant_id(text)) is None
     assert not registry.exists(tenant_id(text))

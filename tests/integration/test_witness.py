@@ -8,6 +8,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from api.bootstrap import audit_store_of
 from domain.actors import Actor, Role
+from domain.commands import CreateTenant
 from domain.errors import Conflict
 from domain.tenancy import Tier
 from domain.witness import Witness, witness_id
@@ -30,8 +31,8 @@ def test_a_rewritten_district_fails_against_the_checkpoint_its_county_witnessed(
         registry, audit_store_of(registry), KeyRing(key, {key_id(key.public_key()): key.public_key()})
     )
     tenants = TenantService(registry)
-    tenants.create_tenant(ADMIN, slug="east", name="East", tier=Tier.NATIONAL, parent=None)
-    tenants.create_tenant(ADMIN, slug="essex", name="Essex", tier=Tier.REGIONAL, parent="east")
+    tenants.create_tenant(ADMIN, CreateTenant(slug="east", name="East", tier=Tier.NATIONAL))
+    tenants.create_tenant(ADMIN, CreateTenant(slug="essex", name="Essex", tier=Tier.REGIONAL, parent="east"))
     wait_until_current(clean_db, timeout=30)
     audit.checkpoint(ADMIN, "essex")
     assert audit.witness(ADMIN, "east") == ["essex"]

@@ -7,6 +7,16 @@ from datetime import date
 import pytest
 
 from domain.actors import Actor, Role
+from domain.commands import (
+    AppointChampion,
+    CreateTenant,
+    EscalateDispute,
+    GiveFundingNotice,
+    OpenConsultation,
+    PublishCompact,
+    RaiseDispute,
+    SignCompact,
+)
 from domain.commitments import (
     Commitment,
     CommitmentKind,
@@ -54,9 +64,11 @@ def registry() -> Registry:
     12-week consultation period; Harlow's holds no commitment of its own."""
     made = Registry.in_memory()
     tenants = TenantService(made)
-    tenants.create_tenant(ADMIN, slug="england", name="England", tier=Tier.NATIONAL, parent=None)
-    tenants.create_tenant(ADMIN, slug="essex", name="Essex", tier=Tier.COUNTY, parent="england")
-    tenants.create_tenant(ADMIN, slug="harlow", name="Harlow", tier=Tier.DISTRICT, parent="essex")
+    tenants.create_tenant(ADMIN, CreateTenant(slug="england", name="England", tier=Tier.NATIONAL))
+    tenants.create_tenant(ADMIN, CreateTenant(slug="essex", name="Essex", tier=Tier.COUNTY, parent="england"))
+    tenants.create_tenant(
+        ADMIN, CreateTenant(slug="harlow", name="Harlow", tier=Tier.DISTRICT, parent="essex")
+    )
     compacts = CompactService(made, MemoryVault())
     national = (
         Commitment("dispute-process", CommitmentKind.DISPUTE_PROCESS, Firmness.IN_FORCE, "Two steps.", steps=(
@@ -66,35 +78,43 @@ def registry() -> Registry:
         Commitment("consultation-period", CommitmentKind.CONSULTATION_PERIOD, Firmness.IN_FORCE, "Twelve weeks.",
                    period=Period(12, PeriodUnit.WEEKS)),
     )  # fmt: skip
-    compacts.publish(ADMIN, tenant="england", title="National", effective_on=date(2010, 12, 1),
-                     sections=[Section("1", "Undertakings", "We undertake.", (), (), national)])  # fmt: skip
-    compacts.publish(ADMIN, tenant="harlow", title="Harlow", effective_on=date(2004, 1, 14),
-                     sections=[Section("1", "Principles", "We work together.", ("partnership",))])  # fmt: skip
+    compacts.publish(ADMIN, PublishCompact(
+        tenant="england", title="National", effective_on=date(2010, 12, 1),
+        sections=(Section("1", "Undertakings", "We undertake.", (), (), national),),
+    ))  # fmt: skip
+    compacts.publish(ADMIN, PublishCompact(
+        tenant="harlow", title="Harlow", effective_on=date(2004, 1, 14),
+        sections=(Section("1", "Principles", "We work together.", ("partnership",)),),
+    ))  # fmt: skip
     for party, sector in (("Harlow Council", Sector.STATUTORY), ("Harlow CVS", Sector.VOLUNTARY_COMMUNITY)):
-        compacts.sign(ADMIN, tenant="harlow", party=party, sector=sector, signed_on=date(2004, 1, 14))
+        compacts.sign(
+            ADMIN, SignCompact(tenant="harlow", party=party, sector=sector, signed_on=date(2004, 1, 14))
+        )
     return made
 
 
 def test_a_dispute_follows_the_process_its_nearest_ancestor_commits_to(registry: Registry) -> None:
     disputes = DisputeService(registry)
-    disputes.raise_dispute(
-        ADMIN, tenant="harlow", key="grant", raised_by="Harlow CVS", against="Harlow Council",
+    disputes.raise_dispute(ADMIN, RaiseDispute(
+        tenant="harlow", key="grant", raised_by="Harlow CVS", against="Harlow Council",
         commitment="Funding", summary="Cut without notice", raised_on=date(2011, 3, 1),
-    )  # fmt: skip
+    ))  # fmt: skip
     found = registry.get_or_none(dispute_id("harlow", "grant"))
     assert isinstance(found, Dispute)
     assert [s.stage for s in found.steps] == [DisputeStage.BETWEEN_PARTIES, DisputeStage.MEDIATION]
     assert found.deadline_on == date(2011, 3, 15)
     with pytest.raises(InvalidInput, match="the next step is MEDIATION"):
-        disputes.escalate(ADMIN, tenant="harlow", key="grant", to=DisputeStage.INVESTIGATION,
-                          on=date(2011, 3, 10), handled_by="x", reason="y")  # fmt: skip
+        disputes.escalate(ADMIN, EscalateDispute(
+            tenant="harlow", key="grant", to=DisputeStage.INVESTIGATION,
+            on=date(2011, 3, 10), handled_by="x", reason="y",
+        ))  # fmt: skip
 
 
 def test_a_dispute_raised_before_the_national_process_existed_has_no_deadline(registry: Registry) -> None:
-    DisputeService(registry).raise_dispute(
-        ADMIN, tenant="harlow", key="early", raised_by="Harlow CVS", against="Harlow Council",
+    DisputeService(registry).raise_dispute(ADMIN, RaiseDispute(
+        tenant="harlow", key="early", raised_by="Harlow CVS", against="Harlow Council",
         commitment="Funding", summary="Early", raised_on=date(2009, 3, 1),
-    )  # fmt: skip
+    ))  # fmt: skip
     found = registry.get_or_none(dispute_id("harlow", "early"))
     assert isinstance(found, Dispute)
     assert (found.deadline_on, len(found.steps)) == (None, 3)
@@ -102,10 +122,14 @@ def test_a_dispute_raised_before_the_national_process_existed_has_no_deadline(re
 
 def test_a_consultation_is_judged_by_the_period_that_governs_on_its_opening_day(registry: Registry) -> None:
     consultations = ConsultationService(registry)
-    consultations.open(ADMIN, tenant="harlow", key="short", title="Short", consulted=["All"],
-                       opens_on=date(2011, 1, 3), closes_on=date(2011, 2, 1))  # fmt: skip
-    consultations.open(ADMIN, tenant="harlow", key="before", title="Before", consulted=["All"],
-                       opens_on=date(2009, 1, 5), closes_on=date(2009, 1, 12))  # fmt: skip
+    consultations.open(ADMIN, OpenConsultation(
+        tenant="harlow", key="short", title="Short", consulted=("All",),
+        opens_on=date(2011, 1, 3), closes_on=date(2011, 2, 1),
+    ))  # fmt: skip
+    consultations.open(ADMIN, OpenConsultation(
+        tenant="harlow", key="before", title="Before", consulted=("All",),
+        opens_on=date(2009, 1, 5), closes_on=date(2009, 1, 12),
+    ))  # fmt: skip
     short, before = (registry.get_or_none(consultation_id("harlow", k)) for k in ("short", "before"))
     assert isinstance(short, Consultation)
     assert isinstance(before, Consultation)
@@ -115,21 +139,27 @@ def test_a_consultation_is_judged_by_the_period_that_governs_on_its_opening_day(
 def test_a_funding_notice_comes_from_a_signed_party_and_nothing_governs_it_here(registry: Registry) -> None:
     notices = FundingNoticeService(registry)
     with pytest.raises(InvalidInput, match="not a party signed"):
-        notices.give(ADMIN, tenant="harlow", key="n1", public_body="Nobody", voluntary_body="CVS",
-                     change=FundingChange.ENDED,
-                     given_on=date(2011, 1, 1), effective_on=date(2011, 2, 1), rationale="r")  # fmt: skip
+        notices.give(ADMIN, GiveFundingNotice(
+            tenant="harlow", key="n1", public_body="Nobody", voluntary_body="CVS",
+            change=FundingChange.ENDED,
+            given_on=date(2011, 1, 1), effective_on=date(2011, 2, 1), rationale="r",
+        ))  # fmt: skip
 
 
 def test_champions_are_sealed_through_the_vault_and_only_editors_appoint_them(registry: Registry) -> None:
     vault = MemoryVault()
     compacts = CompactService(registry, vault)
-    compacts.appoint_champion(ADMIN, tenant="harlow", party="Harlow Council", name="A. Person",
-                              appointed_on=date(2005, 1, 1), role="Officer")  # fmt: skip
+    compacts.appoint_champion(ADMIN, AppointChampion(
+        tenant="harlow", party="Harlow Council", name="A. Person",
+        appointed_on=date(2005, 1, 1), role="Officer",
+    ))  # fmt: skip
     register = registry.get_or_none(register_id("harlow"))
     assert isinstance(register, Register)
     assert register.champions["harlow council"]["officer"].name == "sealed(A. Person)"
     assert len(vault.keys) == 1
     stranger = Actor(sub="x", roles=frozenset({Role.EDITOR}), tenants=frozenset({"essex"}))
     with pytest.raises(Forbidden):
-        compacts.appoint_champion(stranger, tenant="harlow", party="Harlow Council", name="B",
-                                  appointed_on=date(2005, 1, 1))  # fmt: skip
+        compacts.appoint_champion(stranger, AppointChampion(
+            tenant="harlow", party="Harlow Council", name="B",
+            appointed_on=date(2005, 1, 1),
+        ))  # fmt: skip
