@@ -13,13 +13,50 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
-from api.graphql import mutations, queries, upkeep
+from api.graphql import (
+    codes,
+    compacts,
+    compliance,
+    consultations,
+    disputes,
+    history,
+    lookup,
+    notices,
+    register,
+    reports,
+    steering,
+    tenant,
+)
 from api.graphql.errors import UNAVAILABLE_ERRORS, ErrorCodes
 from api.graphql.input_text import RefuseUnstorableText
 from api.graphql.limits import BoundedValidation
 
-Query = merge_types("Query", (queries.Query, upkeep.UpkeepQuery))
-Mutation = merge_types("Mutation", (mutations.Mutation, upkeep.UpkeepMutation))
+# Each feature brings its own queries and mutations; the order is the order integrators see them in.
+Query = merge_types(
+    "Query",
+    (
+        lookup.Query,
+        history.Query,
+        tenant.Query,
+        reports.Query,
+        compliance.Query,
+        codes.Query,
+        compliance.ReviewQuery,
+    ),
+)
+Mutation = merge_types(
+    "Mutation",
+    (
+        tenant.Mutation,
+        compacts.Mutation,
+        register.Mutation,
+        steering.Mutation,
+        codes.Mutation,
+        disputes.Mutation,
+        consultations.Mutation,
+        notices.Mutation,
+    ),
+)
 
 # Longer documents are refused while they are parsed; the other bounds are in api/graphql/limits.py.
 MAX_TOKENS = 3000

@@ -1,34 +1,21 @@
-"""GraphQL types of a compact's commitments: what it undertakes, whom it binds, what governs, and why."""
+"""A compact's text in GraphQL: its sections, the commitments they make, and the periods those set."""
 
 from __future__ import annotations
-
-from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry.types import Info
 
 from api.graphql.context import Context
+from api.graphql.nodes import TenantType, tenant
 from domain import commitments as domain
-
-if TYPE_CHECKING:
-    from api.graphql.types import LookupStep, Section, Tenant
-
-CommitmentKind = strawberry.enum(
-    domain.CommitmentKind, description="The kinds of undertaking a compact makes."
-)
-Firmness = strawberry.enum(
-    domain.Firmness, description="IN_FORCE: undertaken now. PLANNED: only promised; it governs nothing."
-)
-PeriodUnit = strawberry.enum(domain.PeriodUnit, description="The unit of a period a compact sets.")
-DisputeStage = strawberry.enum(
-    domain.DisputeStage, description="The kinds of step a dispute process takes, in the order they follow."
-)
+from domain import compact
+from projections.compact_text import SectionRow, sections_of
 
 
 @strawberry.type(description="A length of time a compact sets in its own words ('three months').")
 class Period:
     amount: int
-    unit: PeriodUnit  # type: ignore[valid-type]
+    unit: domain.PeriodUnit
 
     @classmethod
     def of(cls, period: domain.Period | None) -> Period | None:
@@ -36,21 +23,21 @@ class Period:
 
     @strawberry.field(description="The period in words, e.g. '3 months'.")
     def text(self) -> str:
-        return domain.Period(self.amount, domain.PeriodUnit(self.unit)).describe()
+        return domain.Period(self.amount, self.unit).describe()
 
 
 @strawberry.input(description="A length of time the compact itself sets.")
 class PeriodInput:
     amount: int
-    unit: PeriodUnit  # type: ignore[valid-type]
+    unit: domain.PeriodUnit
 
     def to_domain(self) -> domain.Period:
-        return domain.Period(self.amount, domain.PeriodUnit(self.unit))
+        return domain.Period(self.amount, self.unit)
 
 
 @strawberry.type(description="One step of a dispute process, and its time limit where the compact sets one.")
 class DisputeStep:
-    stage: DisputeStage  # type: ignore[valid-type]
+    stage: domain.DisputeStage
     period: Period | None
 
     @classmethod
@@ -62,20 +49,18 @@ class DisputeStep:
     description="One step of a dispute process, with a time limit only where the compact sets one."
 )
 class DisputeStepInput:
-    stage: DisputeStage  # type: ignore[valid-type]
+    stage: domain.DisputeStage
     period: PeriodInput | None = None
 
     def to_domain(self) -> domain.DisputeStep:
-        return domain.DisputeStep(
-            domain.DisputeStage(self.stage), self.period.to_domain() if self.period else None
-        )
+        return domain.DisputeStep(self.stage, self.period.to_domain() if self.period else None)
 
 
 @strawberry.type(description="An undertaking of a compact, held by one of its sections.")
 class Commitment:
     key: str
-    kind: CommitmentKind  # type: ignore[valid-type]
-    firmness: Firmness  # type: ignore[valid-type]
+    kind: domain.CommitmentKind
+    firmness: domain.Firmness
     bound: list[str] = strawberry.field(description="Whom it binds, in the compact's own words.")
     period: Period | None = strawberry.field(description="Null when the compact sets no figure.")
     exceptions: list[str] = strawberry.field(description="E.g. 'exceptional circumstances', 'urgency'.")
@@ -87,7 +72,7 @@ class Commitment:
     section_key: strawberry.Private[str]
 
     @classmethod
-    def of(cls, tenant: str, version: int, section: str, c: domain.Commitment) -> Commitment:
+    def of(cls, tenant_slug: str, version: int, section: str, c: domain.Commitment) -> Commitment:
         return cls(
             key=c.key,
             kind=c.kind,
@@ -98,28 +83,19 @@ class Commitment:
             summary=c.summary,
             quote=c.quote,
             steps=[DisputeStep.of(s) for s in c.steps],
-            tenant_slug=tenant,
+            tenant_slug=tenant_slug,
             version=version,
             section_key=section,
         )
 
     @strawberry.field(description="The tenant whose compact makes it.")
-    async def tenant(
-        self, info: Info[Context, None]
-    ) -> Annotated[Tenant, strawberry.lazy("api.graphql.types")]:
-        from api.graphql.types import Tenant
-
+    async def tenant(self, info: Info[Context, None]) -> TenantType:
         row = await info.context.loaders.tenant.load(self.tenant_slug)
         assert row is not None, f"a commitment of an unknown tenant {self.tenant_slug}"
-        return Tenant.from_row(row)
+        return tenant(row)
 
     @strawberry.field(description="The section of that version of the compact that holds it.")
-    async def section(
-        self, info: Info[Context, None]
-    ) -> Annotated[Section, strawberry.lazy("api.graphql.types")]:
-        from api.graphql.types import Section
-        from projections.compact_text import sections_of
-
+    async def section(self, info: Info[Context, None]) -> Section:
         async with info.context.read() as conn:
             found = await sections_of(conn, self.tenant_slug, [self.version])
         for s in found.get(self.version, []):
@@ -131,9 +107,9 @@ class Commitment:
 @strawberry.input(description="A commitment a section makes: publish, amend or import it with the section.")
 class CommitmentInput:
     key: str
-    kind: CommitmentKind  # type: ignore[valid-type]
+    kind: domain.CommitmentKind
     summary: str
-    firmness: Firmness = domain.Firmness.IN_FORCE  # type: ignore[valid-type]
+    firmness: domain.Firmness = domain.Firmness.IN_FORCE
     bound: list[str] = strawberry.field(default_factory=list)
     period: PeriodInput | None = None
     exceptions: list[str] = strawberry.field(default_factory=list)
@@ -143,8 +119,8 @@ class CommitmentInput:
     def to_domain(self) -> domain.Commitment:
         return domain.Commitment(
             key=self.key,
-            kind=domain.CommitmentKind(self.kind),
-            firmness=domain.Firmness(self.firmness),
+            kind=self.kind,
+            firmness=self.firmness,
             summary=self.summary,
             bound=tuple(self.bound),
             period=self.period.to_domain() if self.period else None,
@@ -152,15 +128,6 @@ class CommitmentInput:
             steps=tuple(s.to_domain() for s in self.steps),
             quote=self.quote,
         )
-
-
-@strawberry.type(
-    description="The commitment of a kind that governs a locality on a date, and the walk to it."
-)
-class Governing:
-    commitment: Commitment | None = strawberry.field(description="Null when nothing up the chain governs.")
-    trail: list[Annotated[LookupStep, strawberry.lazy("api.graphql.types")]]
-    explanation: str
 
 
 async def referenced(info: Info[Context, None], ref: domain.GovernedBy | None) -> Commitment | None:
@@ -173,3 +140,62 @@ async def referenced(info: Info[Context, None], ref: domain.GovernedBy | None) -
         c = domain.Commitment(ref.key, ref.kind, domain.Firmness.IN_FORCE, ref.summary, period=ref.period)
         return Commitment.of(ref.tenant, ref.version, ref.section, c)
     return Commitment.of(ref.tenant, ref.version, found.section, found.commitment)
+
+
+@strawberry.type(
+    description="One section of a compact: the matters it covers, those it only plans, its commitments."
+)
+class Section:
+    key: str
+    heading: str
+    text: str
+    matters: list[str]
+    planned: list[str] = strawberry.field(
+        default_factory=list,
+        description="Matters the section only promises to develop; they do not count as covered in `lookup`.",
+    )
+    commitments: list[Commitment] = strawberry.field(
+        default_factory=list, description="What the section undertakes, in force or only planned."
+    )
+
+    @classmethod
+    def of(cls, tenant_slug: str, version: int, row: SectionRow) -> Section:
+        return cls(
+            key=row.key,
+            heading=row.heading,
+            text=row.text,
+            matters=row.matters,
+            planned=row.planned,
+            commitments=[Commitment.of(tenant_slug, version, row.key, c) for c in row.commitments],
+        )
+
+    @classmethod
+    def of_domain(cls, s: compact.Section) -> Section:
+        """A section of a proposal or a diff, which belongs to no version of a compact yet."""
+        return cls(
+            key=s.key, heading=s.heading, text=s.text, matters=list(s.matters), planned=list(s.planned)
+        )
+
+
+@strawberry.input(description="A section to publish, or to add or replace in an amendment.")
+class SectionInput:
+    key: str
+    heading: str
+    text: str
+    matters: list[str]
+    planned: list[str] | None = strawberry.field(
+        default=None, description="Matters the section only promises to develop (not covered in `lookup`)."
+    )
+    commitments: list[CommitmentInput] | None = strawberry.field(
+        default=None, description="What the section undertakes; amending them is amending the section."
+    )
+
+    def to_domain(self) -> compact.Section:
+        return compact.Section(
+            self.key,
+            self.heading,
+            self.text,
+            tuple(self.matters),
+            tuple(self.planned or ()),
+            tuple(c.to_domain() for c in self.commitments or ()),
+        )
