@@ -79,6 +79,12 @@ def lock(_args: list[str]) -> None:
     )  # fmt: skip
 
 
+def imports(_args: list[str]) -> None:
+    """Draw the packages' import graph (Mermaid) and fail on any module cycle."""
+    bootstrap()
+    run(BIN / "python", "-m", "tests.architecture")
+
+
 def help_(_args: list[str]) -> None:
     """List the jobs."""
     for name, job in JOBS.items():
@@ -92,6 +98,7 @@ JOBS = {
     "setup": lambda _a: bootstrap(),
     "schema": schema,
     "lock": lock,
+    "imports": imports,
     "help": help_,
 }
 JOBS["setup"].__doc__ = "Only create .venv and install (serve and test do it themselves)."
