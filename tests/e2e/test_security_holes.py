@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -53,27 +52,15 @@ def doubling_fragments(levels: int) -> str:
     return " ".join(parts)
 
 
-def test_doubling_fragments_are_refused_at_once_and_the_api_keeps_answering(server: Server) -> None:
-    document = doubling_fragments(24)
-    assert len(document) < 1500
-    health: list[float] = []
-
-    def probe() -> None:
-        time.sleep(0.02)  # while the document is in flight
-        started = time.perf_counter()
-        assert httpx.get(f"{server.url}/health", timeout=5).status_code == 200
-        health.append(time.perf_counter() - started)
-
-    prober = threading.Thread(target=probe)
-    prober.start()
-    started = time.perf_counter()
-    answer = httpx.post(f"{server.url}/graphql", json={"query": document}, timeout=5)
-    refused_in = time.perf_counter() - started
-    prober.join()
+def test_doubling_fragments_are_refused_without_being_expanded(server: Server) -> None:
+    # Fifty levels expand to 2**50 fields: a validator that walked each spread would never finish, so an
+    # answer at all shows the expansion was measured, not performed. No clock is read here.
+    document = doubling_fragments(50)
+    assert len(document) < 3000
+    answer = httpx.post(f"{server.url}/graphql", json={"query": document}, timeout=60)
     assert code(answer) == "BAD_USER_INPUT"
     assert "fields once its fragments are expanded" in errors(answer)[0]["message"]
-    assert refused_in < 0.1
-    assert health[0] < 0.1
+    assert httpx.get(f"{server.url}/health", timeout=60).status_code == 200
 
 
 def test_fragments_that_stay_small_when_expanded_still_run(server: Server) -> None:
