@@ -15,7 +15,7 @@ from eventsourcing.utils import get_topic
 
 from domain.compact import Compact
 from domain.events import tenant_of
-from projections.base import ReadModelView
+from projections.base import ProjectionSpec, ReadModelView, Table
 
 NAME = "amendment_proposals"
 
@@ -82,6 +82,14 @@ class AmendmentProposals(Projection[ProposalsView]):
             "reason": e.reason,
         }
         self.view.apply(tracking, (DECIDED, params))
+
+
+# Its tables (amendment_proposals.sql), in the order its view writes them.
+READ_MODEL = ProjectionSpec(
+    AmendmentProposals,
+    ProposalsView,
+    tables=(Table("amendment_proposals", order_by="tenant_id, key"),),
+)
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from eventsourcing.utils import get_topic
 
 from domain.compact import Compact
 from domain.events import tenant_of
-from projections.base import ReadModelView
+from projections.base import ProjectionSpec, ReadModelView, Table
 
 NAME = "annual_reviews"
 
@@ -68,6 +68,17 @@ class AnnualReviews(Projection[AnnualReviewsView]):
             "strategic_issues": e.strategic_issues,
         }
         self.view.apply(tracking, (LESSONS, params))
+
+
+# Its tables (annual_reviews.sql), in the order its view writes them.
+READ_MODEL = ProjectionSpec(
+    AnnualReviews,
+    AnnualReviewsView,
+    tables=(
+        Table("annual_reviews", order_by="tenant_id, held_on"),
+        Table("annual_review_projects", order_by="tenant_id, held_on, project"),
+    ),
+)
 
 
 @dataclass(frozen=True)

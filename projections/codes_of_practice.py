@@ -14,7 +14,7 @@ from eventsourcing.utils import get_topic
 
 from domain.codes import Code
 from domain.events import key_of, tenant_of
-from projections.base import LATEST, ReadModelView
+from projections.base import LATEST, MEMBERS, ProjectionSpec, ReadModelView, Table
 
 NAME = "codes_of_practice"
 
@@ -124,6 +124,28 @@ class CodesOfPractice(Projection[CodesView]):
     @process_event.register
     def _(self, e: Code.CodeEndorsed, tracking: Tracking) -> None:
         self.view.changed(tracking, e, ENDORSED, party=e.party, on=e.on)
+
+
+def _of_a_code_shown(table: str) -> str:
+    """A code's matters and endorsements show where the code does (its own policy applies in the query)."""
+    return f"EXISTS (SELECT 1 FROM codes c WHERE c.tenant_id = {table}.tenant_id AND c.key = {table}.key)"
+
+
+# Its tables (codes_of_practice.sql), in the order its view writes them. A code that was never adopted is
+# a draft: its own tenant's business until adopted.
+READ_MODEL = ProjectionSpec(
+    CodesOfPractice,
+    CodesView,
+    tables=(
+        Table("codes", order_by="tenant_id, key", readers=f"adopted_on IS NOT NULL OR {MEMBERS}"),
+        Table("code_matters", order_by="tenant_id, key, matter", readers=_of_a_code_shown("code_matters")),
+        Table(
+            "code_endorsements",
+            order_by="tenant_id, key, party",
+            readers=_of_a_code_shown("code_endorsements"),
+        ),
+    ),
+)
 
 
 # The read side.

@@ -18,7 +18,7 @@ from psycopg.rows import DictRow
 from domain.commitments import Commitment, CommitmentKind, DisputeStep, Firmness, Period
 from domain.compact import Compact
 from domain.events import tenant_of
-from projections.base import LATEST, ReadModelView
+from projections.base import LATEST, ProjectionSpec, ReadModelView, Table
 
 NAME = "compact_text"
 
@@ -190,6 +190,18 @@ class CompactText(Projection[CompactTextView]):
     @process_event.register
     def _(self, domain_event: Compact.CompactAdopted, tracking: Tracking) -> None:
         self.view.adopted(domain_event, tracking)
+
+
+# Its tables (compact_text.sql), in the order its view writes them.
+READ_MODEL = ProjectionSpec(
+    CompactText,
+    CompactTextView,
+    tables=(
+        Table("compact_versions", order_by="tenant_id, version"),
+        Table("compact_sections", order_by="tenant_id, version, key"),
+        Table("compact_commitments", order_by="tenant_id, version, key"),
+    ),
+)
 
 
 # The read side.

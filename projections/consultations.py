@@ -17,7 +17,7 @@ from psycopg.types.json import Jsonb
 from domain.commitments import GovernedBy, Period
 from domain.consultations import Consultation
 from domain.events import key_of, tenant_of
-from projections.base import ReadModelView
+from projections.base import MEMBERS, ProjectionSpec, ReadModelView, Table
 
 NAME = "consultations"
 
@@ -104,6 +104,22 @@ class Consultations(Projection[ConsultationsView]):
     @process_event.register
     def _(self, e: Consultation.ConsultationFeedbackPublished, tracking: Tracking) -> None:
         self.view.changed(tracking, e, FED_BACK, on=e.on, feedback=e.feedback)
+
+
+# Its tables (consultations.sql), in the order its view writes them. A consultation announced ahead of its
+# opening day is the tenant's own business until then; the responses are always.
+READ_MODEL = ProjectionSpec(
+    Consultations,
+    ConsultationsView,
+    tables=(
+        Table(
+            "consultations",
+            order_by="tenant_id, key",
+            readers=f"opens_on <= (now() AT TIME ZONE 'Europe/London')::date OR {MEMBERS}",
+        ),
+        Table("consultation_responses", order_by="tenant_id, key, respondent", readers=MEMBERS),
+    ),
+)
 
 
 @dataclass(frozen=True)

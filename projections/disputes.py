@@ -18,7 +18,7 @@ from domain.commitments import DisputeStep, GovernedBy
 from domain.disputes import Dispute, process_steps
 from domain.events import key_of, tenant_of
 from domain.register import Register
-from projections.base import ReadModelView
+from projections.base import MEMBERS, ProjectionSpec, ReadModelView, Table
 
 NAME = "disputes"
 
@@ -132,6 +132,18 @@ class Disputes(Projection[DisputesView]):
             tracking, e, REFERRED, party=e.party, on=e.on, finding=e.finding, dispute=e.dispute,
             position=tracking.notification_id,
         )  # fmt: skip
+
+
+# Its tables (disputes.sql), in the order its view writes them.
+READ_MODEL = ProjectionSpec(
+    Disputes,
+    DisputesView,
+    tables=(
+        Table("disputes", order_by="tenant_id, key", readers=MEMBERS),
+        Table("dispute_stages", order_by="tenant_id, key, stage", readers=MEMBERS),
+        Table("board_referrals", order_by="tenant_id, position", readers=MEMBERS),
+    ),
+)
 
 
 # The read side. Row-level security shows these rows only to the tenant's members.

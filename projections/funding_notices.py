@@ -17,7 +17,7 @@ from psycopg.types.json import Jsonb
 from domain.commitments import GovernedBy, Period
 from domain.events import key_of, tenant_of
 from domain.funding_notices import FundingNotice
-from projections.base import ReadModelView
+from projections.base import ProjectionSpec, ReadModelView, Table
 
 NAME = "funding_notices"
 
@@ -74,6 +74,14 @@ class FundingNotices(Projection[FundingNoticesView]):
             "exceptional": e.circumstances,
         }
         self.view.apply(tracking, (EXPLAINED, params))
+
+
+# Its tables (funding_notices.sql), in the order its view writes them.
+READ_MODEL = ProjectionSpec(
+    FundingNotices,
+    FundingNoticesView,
+    tables=(Table("funding_notices", order_by="tenant_id, key"),),
+)
 
 
 @dataclass(frozen=True)

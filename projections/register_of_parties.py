@@ -16,7 +16,7 @@ from eventsourcing.utils import get_topic
 from domain.events import tenant_of
 from domain.register import Register, party_key
 from infra.personal import ERASED, open_with
-from projections.base import LATEST, ReadModelView
+from projections.base import LATEST, MEMBERS, ProjectionSpec, ReadModelView, Table
 
 NAME = "register_of_parties"
 
@@ -188,6 +188,18 @@ class RegisterOfParties(Projection[RegisterView]):
     @process_event.register
     def _(self, domain_event: Register.ChampionStoodDown, tracking: Tracking) -> None:
         self.view.stood_down(domain_event, tracking)
+
+
+# Its tables (register_of_parties.sql), in the order its view writes them.
+READ_MODEL = ProjectionSpec(
+    RegisterOfParties,
+    RegisterView,
+    tables=(
+        Table("party_memberships", order_by="tenant_id, party_key, membership"),
+        Table("party_contacts", order_by="tenant_id, party_key", readers=MEMBERS),
+        Table("champion_appointments", order_by="tenant_id, party_key, appointment"),
+    ),
+)
 
 
 # The read side.

@@ -14,7 +14,7 @@ from eventsourcing.utils import get_topic
 
 from domain.events import tenant_of
 from domain.steering_group import SteeringGroup
-from projections.base import ReadModelView
+from projections.base import ProjectionSpec, ReadModelView, Table
 
 NAME = "steering_group"
 
@@ -64,6 +64,14 @@ class SteeringGroupProjection(Projection[SteeringGroupView]):
             "on": e.on,
         }
         self.view.apply(tracking, (ENDED, params))
+
+
+# Its tables (steering_group.sql), in the order its view writes them.
+READ_MODEL = ProjectionSpec(
+    SteeringGroupProjection,
+    SteeringGroupView,
+    tables=(Table("steering_terms", order_by="tenant_id, term"),),
+)
 
 
 @dataclass(frozen=True)

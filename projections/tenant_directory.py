@@ -12,7 +12,7 @@ from eventsourcing.projection import Projection
 from eventsourcing.utils import get_topic
 
 from domain.tenancy import Tenant
-from projections.base import ReadModelView
+from projections.base import ProjectionSpec, ReadModelView, Table
 
 NAME = "tenant_directory"
 
@@ -63,6 +63,17 @@ class TenantDirectory(Projection[TenantDirectoryView]):
     @process_event.register
     def _(self, domain_event: Tenant.TenantCreated, tracking: Tracking) -> None:
         self.view.tenant_created(domain_event, tracking)
+
+
+# Its tables (tenant_directory.sql), in the order its view writes them.
+READ_MODEL = ProjectionSpec(
+    TenantDirectory,
+    TenantDirectoryView,
+    tables=(
+        Table("tenants", order_by="tenant_id"),
+        Table("tenant_ancestors", order_by="tenant_id, depth"),
+    ),
+)
 
 
 # The read side: plain SQL over the tables above, run by the API as the read-only role.

@@ -16,7 +16,7 @@ from psycopg.rows import DictRow
 
 from domain.events import tenant_of
 from infra.chain import GENESIS, StoredFact, link
-from projections.base import ReadModelView
+from projections.base import MEMBERS, ProjectionSpec, ReadModelView, Table
 
 NAME = "tenant_history"
 
@@ -49,14 +49,19 @@ def recorded_at(state: dict[str, Any]) -> datetime:
 
 class TenantHistoryView(ReadModelView):
     projection_name = NAME
+    # While batching: each tenant's last position and hash, as this view wrote them.
+    tails: dict[str, tuple[int, str]] = {}  # noqa: RUF012 (replaced per instance by `prepare`)
 
     def prepare(self, curs: Cursor[DictRow], notifications: Sequence[Notification]) -> None:
         """Each tenant's last link, for the tenants in the batch; a tenant new to the history has none."""
         tenants = sorted({tenant_of(str(n.originator_id)) for n in notifications})
-        self.memo = dict.fromkeys(tenants, (0, GENESIS))
+        self.tails = dict.fromkeys(tenants, (0, GENESIS))
         curs.execute(LASTS, (tenants,))
         for row in curs.fetchall():
-            self.memo[row["tenant_id"]] = (int(row["position"]), str(row["hash"]))
+            self.tails[row["tenant_id"]] = (int(row["position"]), str(row["hash"]))
+
+    def forget(self) -> None:
+        self.tails = {}
 
     def append(self, notification: Notification, tracking: Tracking) -> None:
         originator_id = str(notification.originator_id)
@@ -69,8 +74,7 @@ class TenantHistoryView(ReadModelView):
         )
         state = json.loads(notification.state)
         with self.writing() as curs:
-            memo = self.remembered()
-            tail: tuple[int, str] | None = memo.get(tenant) if memo is not None else None
+            tail = self.tails.get(tenant) if self.batching else None
             if tail is None:
                 curs.execute(LAST, (tenant,))
                 last = curs.fetchone()
@@ -93,8 +97,8 @@ class TenantHistoryView(ReadModelView):
                     previous,
                 ),
             )
-            if memo is not None:
-                memo[tenant] = (position, hashed)
+            if self.batching:
+                self.tails[tenant] = (position, hashed)
             self.track(curs, tracking)
 
 
@@ -110,6 +114,14 @@ class TenantHistory(Projection[TenantHistoryView]):
 
     def process_stored(self, notification: Notification, tracking: Tracking) -> None:
         self.view.append(notification, tracking)
+
+
+# Its tables (tenant_history.sql), in the order its view writes them.
+READ_MODEL = ProjectionSpec(
+    TenantHistory,
+    TenantHistoryView,
+    tables=(Table("tenant_events", order_by="tenant_id, position", readers=MEMBERS),),
+)
 
 
 @dataclass(frozen=True)
