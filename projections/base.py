@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -190,3 +191,17 @@ class ProjectionSpec:
     @property
     def topics(self) -> tuple[str, ...]:
         return self.projection.topics
+
+
+def json_object(column: str | None) -> dict[str, object] | None:
+    """A jsonb column that holds an object, as asyncpg hands it over (its text); SQL's NULL is None."""
+    if column is None:
+        return None
+    decoded: dict[str, object] = json.loads(column)
+    return decoded
+
+
+def json_objects(column: str) -> list[dict[str, object]]:
+    """A jsonb column that holds a list of objects, as asyncpg hands it over (its text)."""
+    decoded: list[dict[str, object]] = json.loads(column)
+    return decoded

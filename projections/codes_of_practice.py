@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 
 import asyncpg
 from eventsourcing.dispatch import singledispatchmethod
@@ -13,7 +12,7 @@ from eventsourcing.projection import Projection
 from eventsourcing.utils import get_topic
 
 from domain.codes import Code
-from domain.events import key_of, tenant_of
+from domain.events import RegistryEvent, key_of, tenant_of
 from projections.base import LATEST, MEMBERS, ProjectionSpec, ReadModelView, Table
 
 NAME = "codes_of_practice"
@@ -56,7 +55,7 @@ VALUES (%(tenant)s, %(key)s, %(party)s, %(on)s, %(at)s)
 class CodesView(ReadModelView):
     projection_name = NAME
 
-    def changed(self, tracking: Tracking, event: Any, *statements: str, **params: Any) -> None:
+    def changed(self, tracking: Tracking, event: RegistryEvent, *statements: str, **params: object) -> None:
         base = {
             "tenant": tenant_of(event.originator_id),
             "key": key_of(event.originator_id),
@@ -82,7 +81,7 @@ class CodesOfPractice(Projection[CodesView]):
     )
 
     @singledispatchmethod
-    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
+    def process_event(self, domain_event: object, tracking: Tracking) -> None:
         self.view.insert_tracking(tracking)
 
     @process_event.register

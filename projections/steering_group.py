@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 import asyncpg
 from eventsourcing.dispatch import singledispatchmethod
@@ -39,7 +38,7 @@ class SteeringGroupProjection(Projection[SteeringGroupView]):
     topics = (get_topic(SteeringGroup.SteeringRoleAssigned), get_topic(SteeringGroup.SteeringRoleEnded))
 
     @singledispatchmethod
-    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
+    def process_event(self, domain_event: object, tracking: Tracking) -> None:
         self.view.insert_tracking(tracking)
 
     @process_event.register

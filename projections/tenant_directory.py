@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import asyncpg
 from eventsourcing.dispatch import singledispatchmethod
@@ -33,7 +32,7 @@ SELECT %(id)s, ancestor_id, depth + 1 FROM tenant_ancestors WHERE tenant_id = %(
 class TenantDirectoryView(ReadModelView):
     projection_name = NAME
 
-    def tenant_created(self, event: Any, tracking: Tracking) -> None:
+    def tenant_created(self, event: Tenant.TenantCreated, tracking: Tracking) -> None:
         self.apply(
             tracking,
             (
@@ -57,7 +56,7 @@ class TenantDirectory(Projection[TenantDirectoryView]):
     topics = (get_topic(Tenant.TenantCreated),)
 
     @singledispatchmethod
-    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
+    def process_event(self, domain_event: object, tracking: Tracking) -> None:
         self.view.insert_tracking(tracking)
 
     @process_event.register

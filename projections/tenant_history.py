@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -42,9 +42,13 @@ def event_type(topic: str) -> str:
     return topic.rsplit(".", 1)[-1].rsplit(":", 1)[-1]
 
 
-def recorded_at(state: dict[str, Any]) -> datetime:
+def recorded_at(state: Mapping[str, object]) -> datetime:
+    """When the event was recorded: its stored timestamp, as eventsourcing's transcoder wrote it."""
     stamp = state["timestamp"]
-    return datetime.fromisoformat(stamp["_data_"] if isinstance(stamp, dict) else stamp)
+    text = stamp["_data_"] if isinstance(stamp, dict) else stamp
+    if not isinstance(text, str):
+        raise TypeError(f"a stored event's timestamp is text, not {text!r}")
+    return datetime.fromisoformat(text)
 
 
 class TenantHistoryView(ReadModelView):
@@ -72,7 +76,7 @@ class TenantHistoryView(ReadModelView):
             notification.topic,
             notification.state,
         )
-        state = json.loads(notification.state)
+        state: dict[str, object] = json.loads(notification.state)
         with self.writing() as curs:
             tail = self.tails.get(tenant) if self.batching else None
             if tail is None:
@@ -109,7 +113,7 @@ class TenantHistory(Projection[TenantHistoryView]):
     topics = ()
     wants_stored = True
 
-    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
+    def process_event(self, domain_event: object, tracking: Tracking) -> None:
         raise TypeError("the tenant history is fed stored notifications, not domain events")
 
     def process_stored(self, notification: Notification, tracking: Tracking) -> None:
@@ -130,7 +134,7 @@ class HistoryRow:
     type: str
     recorded_at: datetime
     actor: str | None
-    payload: Any
+    payload: Any  # the event's own fields as stored: whatever JSON its type holds
     hash: str
     previous_hash: str
 
