@@ -46,12 +46,8 @@ class Table:
     name: str
     # The columns that order its rows, so that a replay's rows compare with the live ones.
     order_by: str
+    # Which rows the reading role sees: PUBLIC, MEMBERS, or a condition of the table's own.
     readers: str = PUBLIC
-
-    @property
-    def private(self) -> bool:
-        """Some of its rows are hidden from some readers."""
-        return self.readers != PUBLIC
 
 
 class ReadModelView(PostgresTrackingRecorder):
