@@ -301,7 +301,7 @@ def report(slug: str, year: int, form: str, out: Path | None) -> None:
     """Render the tenant's annual report for YEAR (1 January to 31 December), disputes in numbers."""
     import asyncio
 
-    from projections.annual_report import annual_report
+    from projections.queries.annual_report import annual_report
     from projections.tenant_directory import tenants_by_slug
 
     async def fetch(conn: Any) -> str | None:

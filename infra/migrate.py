@@ -1,4 +1,4 @@
-"""Apply the schema (schema.sql) and the event store's table, once, under an advisory lock."""
+"""Apply infra's schema (schema.sql: the event store and its own tables, the roles) under an advisory lock."""
 
 from __future__ import annotations
 
@@ -24,8 +24,8 @@ def schema_sql() -> str:
 def migrate(db: Database, reader_password: str | None = None) -> None:
     """Bring tables, roles and grants up to date; safe to run from many processes at once.
 
-    The read models' tracking tables are the projections' own (projections/catalogue.py `migrate`,
-    which calls this first). The reading role may sign in (the API's reads log in as it); with
+    The read models' tables and their tracking tables are the projections' own (projections/catalogue.py
+    `migrate`, which calls this first). The reading role may sign in (the API's reads log in as it); with
     `reader_password` it needs that password, which a server that does not trust local connections
     requires.
     """

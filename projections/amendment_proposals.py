@@ -15,7 +15,7 @@ from eventsourcing.utils import get_topic
 
 from domain.compact import Compact
 from domain.events import tenant_of
-from projections.base import ReadModelView
+from projections.base import ProjectionSpec, ReadModelView, Table
 
 NAME = "amendment_proposals"
 
@@ -44,7 +44,7 @@ class AmendmentProposals(Projection[ProposalsView]):
     )
 
     @singledispatchmethod
-    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
+    def process_event(self, domain_event: object, tracking: Tracking) -> None:
         self.view.insert_tracking(tracking)
 
     @process_event.register
@@ -82,6 +82,14 @@ class AmendmentProposals(Projection[ProposalsView]):
             "reason": e.reason,
         }
         self.view.apply(tracking, (DECIDED, params))
+
+
+# Its tables (amendment_proposals.sql), in the order its view writes them.
+READ_MODEL = ProjectionSpec(
+    AmendmentProposals,
+    ProposalsView,
+    tables=(Table("amendment_proposals", order_by="tenant_id, key"),),
+)
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
 
 import asyncpg
 from eventsourcing.dispatch import singledispatchmethod
@@ -14,7 +13,7 @@ from eventsourcing.utils import get_topic
 
 from domain.compact import Compact
 from domain.events import tenant_of
-from projections.base import ReadModelView
+from projections.base import ProjectionSpec, ReadModelView, Table
 
 NAME = "annual_reviews"
 
@@ -40,7 +39,7 @@ class AnnualReviews(Projection[AnnualReviewsView]):
     topics = (get_topic(Compact.AnnualReviewHeld), get_topic(Compact.ProjectLessonsRecorded))
 
     @singledispatchmethod
-    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
+    def process_event(self, domain_event: object, tracking: Tracking) -> None:
         self.view.insert_tracking(tracking)
 
     @process_event.register
@@ -68,6 +67,17 @@ class AnnualReviews(Projection[AnnualReviewsView]):
             "strategic_issues": e.strategic_issues,
         }
         self.view.apply(tracking, (LESSONS, params))
+
+
+# Its tables (annual_reviews.sql), in the order its view writes them.
+READ_MODEL = ProjectionSpec(
+    AnnualReviews,
+    AnnualReviewsView,
+    tables=(
+        Table("annual_reviews", order_by="tenant_id, held_on"),
+        Table("annual_review_projects", order_by="tenant_id, held_on, project"),
+    ),
+)
 
 
 @dataclass(frozen=True)

@@ -1,17 +1,20 @@
-"""What every read model shares: its tracking table, the NOTIFY that wakes waiting mutations."""
+"""What every read model shares: its declared tables, its tracking table, the NOTIFY that wakes waiters."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from importlib import resources
 from typing import Any
 
 from eventsourcing.persistence import Notification, Tracking
 from eventsourcing.postgres import PostgresTrackingRecorder
 from eventsourcing.projection import Projection
 from psycopg import Cursor
+from psycopg.abc import Params
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
@@ -26,6 +29,26 @@ PROJECTED_CHANNEL = "compacts_projected"
 # else (not the event store, not the person keys, not checkpoints).
 WORKER_ROLE = "compacts_worker"
 
+# Who may read a table's rows: the condition of its reader policy (row-level security). Every row, or the
+# rows of tenants the reader is a member of (infra/schema.sql's compacts_member: its members, its auditors,
+# platform admins). A table may give a condition of its own.
+PUBLIC = "true"
+MEMBERS = "compacts_member(tenant_id)"
+
+# One SQL statement and its parameters.
+Statement = tuple[str, Params]
+
+
+@dataclass(frozen=True)
+class Table:
+    """One table of a read model, as the migration, the rebuild and the tests need it."""
+
+    name: str
+    # The columns that order its rows, so that a replay's rows compare with the live ones.
+    order_by: str
+    # Which rows the reading role sees: PUBLIC, MEMBERS, or a condition of the table's own.
+    readers: str = PUBLIC
+
 
 class ReadModelView(PostgresTrackingRecorder):
     """A view whose every update commits together with its tracking row, then announces itself."""
@@ -36,10 +59,6 @@ class ReadModelView(PostgresTrackingRecorder):
     _batch: Cursor[DictRow] | None = None
     _first: Tracking | None = None
     _pending: Tracking | None = None
-    # What a view has written and would otherwise read back, one round trip each, in later batches.
-    # Only batches use it: the worker that holds a projection's lock is its tables' only writer, a
-    # failed batch forgets it, and a write outside a batch (see `remembered`) does too.
-    memo: dict[Any, Any] = {}  # noqa: RUF012 (replaced per instance by `batch`)
 
     @contextmanager
     def writing(self) -> Iterator[Cursor[DictRow]]:
@@ -56,19 +75,27 @@ class ReadModelView(PostgresTrackingRecorder):
                 )
             yield curs
 
-    def apply(self, tracking: Tracking, *statements: tuple[str, Any]) -> None:
+    def apply(self, tracking: Tracking, *statements: Statement) -> None:
         """Run the statements, record the position and notify, all in one transaction."""
         with self.writing() as curs:
             for sql, params in statements:
                 curs.execute(sql, params)
             self.track(curs, tracking)
 
-    def prepare(self, curs: Cursor[DictRow], notifications: Sequence[Notification]) -> None:
-        """Before a batch: read into `memo`, in one round trip, what its events will need."""
+    @property
+    def batching(self) -> bool:
+        return self._batch is not None
 
-    def remembered(self) -> dict[Any, Any] | None:
-        """The memo while batching; outside a batch, none."""
-        return self.memo if self._batch is not None else None
+    def prepare(self, curs: Cursor[DictRow], notifications: Sequence[Notification]) -> None:
+        """Before a batch: read, in one round trip, what its events will need.
+
+        A view may keep what it has written and would otherwise read back in later batches, but only while
+        batching: the worker that holds a projection's lock is its tables' only writer, a failed batch
+        forgets it (`forget`), and a write outside a batch must read afresh.
+        """
+
+    def forget(self) -> None:
+        """After a batch, committed or not: drop whatever `prepare` read and the batch remembered."""
 
     def insert_tracking(self, tracking: Tracking) -> None:
         """An event the view has nothing to write for: only its position, and in the batch if there is one.
@@ -118,7 +145,7 @@ def batch(views: Sequence[ReadModelView], notifications: Sequence[Notification])
         # Pipeline mode sends each write without waiting for its answer; a read waits only for itself.
         try:
             for view in views:
-                view._batch, view._pending, view._first, view.memo = curs, None, None, {}
+                view._batch, view._pending, view._first = curs, None, None
                 view.prepare(curs, notifications)
             yield
             for view in views:
@@ -126,19 +153,31 @@ def batch(views: Sequence[ReadModelView], notifications: Sequence[Notification])
                     view._record(curs, view._pending)
         finally:
             for view in views:
-                view._batch, view._pending, view._first, view.memo = None, None, None, {}
+                view._batch, view._pending, view._first = None, None, None
+                view.forget()
 
 
 @dataclass(frozen=True)
 class ProjectionSpec:
-    """A read model as the worker, the migration and the API see it."""
+    """A read model as the worker, the migration, the rebuild and the API see it.
+
+    Its tables are declared here once, in the order its view writes them, and made by the `.sql` file beside
+    the projection's module, named after it: `projections/tenant_directory.sql` for
+    `projections/tenant_directory.py`.
+    """
 
     projection: type[Projection[Any]]
     view: type[ReadModelView]
+    tables: tuple[Table, ...]
 
     @property
     def name(self) -> str:
         return self.projection.name
+
+    def ddl(self) -> str:
+        """Its tables' definitions: idempotent statements, run at every start."""
+        package, _, module = self.projection.__module__.rpartition(".")
+        return resources.files(package).joinpath(f"{module}.sql").read_text(encoding="utf-8")
 
     @property
     def tracking_table(self) -> str:
@@ -148,3 +187,17 @@ class ProjectionSpec:
     @property
     def topics(self) -> tuple[str, ...]:
         return self.projection.topics
+
+
+def json_object(column: str | None) -> dict[str, object] | None:
+    """A jsonb column that holds an object, as asyncpg hands it over (its text); SQL's NULL is None."""
+    if column is None:
+        return None
+    decoded: dict[str, object] = json.loads(column)
+    return decoded
+
+
+def json_objects(column: str) -> list[dict[str, object]]:
+    """A jsonb column that holds a list of objects, as asyncpg hands it over (its text)."""
+    decoded: list[dict[str, object]] = json.loads(column)
+    return decoded

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 
 import asyncpg
 from eventsourcing.dispatch import singledispatchmethod
@@ -13,8 +12,8 @@ from eventsourcing.projection import Projection
 from eventsourcing.utils import get_topic
 
 from domain.codes import Code
-from domain.events import key_of, tenant_of
-from projections.base import LATEST, ReadModelView
+from domain.events import RegistryEvent, key_of, tenant_of
+from projections.base import LATEST, MEMBERS, ProjectionSpec, ReadModelView, Table
 
 NAME = "codes_of_practice"
 
@@ -56,7 +55,7 @@ VALUES (%(tenant)s, %(key)s, %(party)s, %(on)s, %(at)s)
 class CodesView(ReadModelView):
     projection_name = NAME
 
-    def changed(self, tracking: Tracking, event: Any, *statements: str, **params: Any) -> None:
+    def changed(self, tracking: Tracking, event: RegistryEvent, *statements: str, **params: object) -> None:
         base = {
             "tenant": tenant_of(event.originator_id),
             "key": key_of(event.originator_id),
@@ -82,7 +81,7 @@ class CodesOfPractice(Projection[CodesView]):
     )
 
     @singledispatchmethod
-    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
+    def process_event(self, domain_event: object, tracking: Tracking) -> None:
         self.view.insert_tracking(tracking)
 
     @process_event.register
@@ -124,6 +123,28 @@ class CodesOfPractice(Projection[CodesView]):
     @process_event.register
     def _(self, e: Code.CodeEndorsed, tracking: Tracking) -> None:
         self.view.changed(tracking, e, ENDORSED, party=e.party, on=e.on)
+
+
+def _of_a_code_shown(table: str) -> str:
+    """A code's matters and endorsements show where the code does (its own policy applies in the query)."""
+    return f"EXISTS (SELECT 1 FROM codes c WHERE c.tenant_id = {table}.tenant_id AND c.key = {table}.key)"
+
+
+# Its tables (codes_of_practice.sql), in the order its view writes them. A code that was never adopted is
+# a draft: its own tenant's business until adopted.
+READ_MODEL = ProjectionSpec(
+    CodesOfPractice,
+    CodesView,
+    tables=(
+        Table("codes", order_by="tenant_id, key", readers=f"adopted_on IS NOT NULL OR {MEMBERS}"),
+        Table("code_matters", order_by="tenant_id, key, matter", readers=_of_a_code_shown("code_matters")),
+        Table(
+            "code_endorsements",
+            order_by="tenant_id, key, party",
+            readers=_of_a_code_shown("code_endorsements"),
+        ),
+    ),
+)
 
 
 # The read side.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import TypedDict
 
 import asyncpg
 from eventsourcing.dispatch import singledispatchmethod
@@ -16,9 +16,9 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 
 from domain.commitments import Commitment, CommitmentKind, DisputeStep, Firmness, Period
-from domain.compact import Compact
+from domain.compact import Compact, Section
 from domain.events import tenant_of
-from projections.base import LATEST, ReadModelView
+from projections.base import LATEST, ProjectionSpec, ReadModelView, Statement, Table, json_objects
 
 NAME = "compact_text"
 
@@ -65,14 +65,18 @@ WHERE tenant_id = %s AND draft AND adopted_on IS NULL
 COMMITMENTS_PER_SECTION = 100
 
 
+def _section_row(tenant: str, version: int, ordinal: int, s: Section) -> tuple[object, ...]:
+    return (tenant, version, ordinal, s.key, s.heading, s.text, list(s.matters), list(s.planned))
+
+
 def _commitment_row(
-    tenant: str, version: int, section: str, ordinal: int, c: dict[str, Any]
-) -> tuple[Any, ...]:
-    period = c.get("period")
+    tenant: str, version: int, section: str, ordinal: int, c: Commitment
+) -> tuple[object, ...]:
+    period = c.period
     return (
-        tenant, version, c["key"], section, ordinal, c["kind"], c["firmness"], c["summary"],
-        c.get("bound", []), period["amount"] if period else None, period["unit"] if period else None,
-        c.get("exceptions", []), json.dumps(c.get("steps", [])), c.get("quote", ""),
+        tenant, version, c.key, section, ordinal, c.kind.value, c.firmness.value, c.summary, list(c.bound),
+        period.amount if period else None, period.unit.value if period else None, list(c.exceptions),
+        json.dumps([step.as_dict() for step in c.steps]), c.quote,
     )  # fmt: skip
 
 
@@ -81,7 +85,7 @@ class CompactTextView(ReadModelView):
 
     def published(self, event: Compact.CompactPublished, tracking: Tracking) -> None:
         tenant = tenant_of(event.originator_id)
-        statements: list[tuple[str, Any]] = [
+        statements: list[Statement] = [
             (
                 INSERT_VERSION,
                 (tenant, 1, event.title, event.effective_on, None, event.timestamp, event.actor,
@@ -89,30 +93,16 @@ class CompactTextView(ReadModelView):
                  None, None),
             )
         ]  # fmt: skip
-        for ordinal, s in enumerate(event.sections, start=1):
-            statements.append(
-                (
-                    INSERT_SECTION,
-                    (
-                        tenant,
-                        1,
-                        ordinal,
-                        s["key"],
-                        s["heading"],
-                        s["text"],
-                        s["matters"],
-                        s.get("planned", []),
-                    ),
-                )
-            )
-            for i, c in enumerate(s.get("commitments", [])):
-                row = _commitment_row(tenant, 1, s["key"], ordinal * COMMITMENTS_PER_SECTION + i, c)
+        for ordinal, s in enumerate(map(Section.from_dict, event.sections), start=1):
+            statements.append((INSERT_SECTION, _section_row(tenant, 1, ordinal, s)))
+            for i, c in enumerate(s.commitments):
+                row = _commitment_row(tenant, 1, s.key, ordinal * COMMITMENTS_PER_SECTION + i, c)
                 statements.append((INSERT_COMMITMENT, row))
         self.apply(tracking, *statements)
 
     def amended(self, event: Compact.CompactAmended, tracking: Tracking) -> None:
         tenant, version = tenant_of(event.originator_id), event.compact_version
-        upserted = {s["key"]: s for s in event.upserted}
+        upserted = {s.key: s for s in map(Section.from_dict, event.upserted)}
         with self.writing() as curs:
             curs.execute(
                 "SELECT title, draft, consultation_closes_on, adopted_on, adopted_recorded_at "
@@ -133,21 +123,19 @@ class CompactTextView(ReadModelView):
             curs.execute(COPY_COMMITMENTS, {"tenant": tenant, "version": version, "dropped": changed})
             for key, s in upserted.items():
                 ordinal = self._upsert_section(curs, tenant, version, key, s)
-                for i, c in enumerate(s.get("commitments", [])):
+                for i, c in enumerate(s.commitments):
                     row_values = _commitment_row(
                         tenant, version, key, ordinal * COMMITMENTS_PER_SECTION + i, c
                     )
                     curs.execute(INSERT_COMMITMENT, row_values)
             self.track(curs, tracking)
 
-    def _upsert_section(
-        self, curs: Cursor[DictRow], tenant: str, version: int, key: str, s: dict[str, Any]
-    ) -> int:
+    def _upsert_section(self, curs: Cursor[DictRow], tenant: str, version: int, key: str, s: Section) -> int:
         """Replace the section in its place, or add it at the end; its ordinal either way."""
         curs.execute(
             "UPDATE compact_sections SET heading = %s, body = %s, matters = %s, planned = %s "
             "WHERE tenant_id = %s AND version = %s AND key = %s RETURNING ordinal",
-            (s["heading"], s["text"], s["matters"], s.get("planned", []), tenant, version, key),
+            (s.heading, s.text, list(s.matters), list(s.planned), tenant, version, key),
         )
         # A returned row, not rowcount: in a batch's pipeline, rowcount is not known yet.
         found = curs.fetchone()
@@ -157,10 +145,7 @@ class CompactTextView(ReadModelView):
         ordinal_row = curs.fetchone()
         assert ordinal_row is not None
         ordinal = int(next(iter(ordinal_row.values())))
-        curs.execute(
-            INSERT_SECTION,
-            (tenant, version, ordinal, key, s["heading"], s["text"], s["matters"], s.get("planned", [])),
-        )
+        curs.execute(INSERT_SECTION, _section_row(tenant, version, ordinal, s))
         return ordinal
 
     def adopted(self, event: Compact.CompactAdopted, tracking: Tracking) -> None:
@@ -176,7 +161,7 @@ class CompactText(Projection[CompactTextView]):
     )
 
     @singledispatchmethod
-    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
+    def process_event(self, domain_event: object, tracking: Tracking) -> None:
         self.view.insert_tracking(tracking)
 
     @process_event.register
@@ -190,6 +175,18 @@ class CompactText(Projection[CompactTextView]):
     @process_event.register
     def _(self, domain_event: Compact.CompactAdopted, tracking: Tracking) -> None:
         self.view.adopted(domain_event, tracking)
+
+
+# Its tables (compact_text.sql), in the order its view writes them.
+READ_MODEL = ProjectionSpec(
+    CompactText,
+    CompactTextView,
+    tables=(
+        Table("compact_versions", order_by="tenant_id, version"),
+        Table("compact_sections", order_by="tenant_id, version, key"),
+        Table("compact_commitments", order_by="tenant_id, version, key"),
+    ),
+)
 
 
 # The read side.
@@ -273,9 +270,25 @@ ORDER BY m.tenant_id, m.ordinal
 """
 
 
-def commitment_of(r: Any) -> Commitment:
+class CommitmentColumns(TypedDict):
+    """The columns of compact_commitments that make a commitment, as asyncpg or to_jsonb give them."""
+
+    section_key: str
+    key: str
+    kind: str
+    firmness: str
+    summary: str
+    bound: list[str]
+    period_amount: int | None
+    period_unit: str | None
+    exceptions: list[str]
+    steps: str | list[dict[str, object]]  # jsonb: its text from asyncpg, decoded inside to_jsonb
+    quote: str
+
+
+def commitment_of(r: CommitmentColumns) -> Commitment:
     """A commitment from its row in compact_commitments."""
-    steps = r["steps"] if isinstance(r["steps"], list) else json.loads(r["steps"])
+    steps = r["steps"] if isinstance(r["steps"], list) else json_objects(r["steps"])
     return Commitment(
         key=r["key"],
         kind=CommitmentKind(r["kind"]),
@@ -291,7 +304,7 @@ def commitment_of(r: Any) -> Commitment:
     )
 
 
-async def _with_sections(conn: asyncpg.Connection, versions: list[Any]) -> dict[str, CompactRow]:
+async def _with_sections(conn: asyncpg.Connection, versions: list[asyncpg.Record]) -> dict[str, CompactRow]:
     if not versions:
         return {}
     tenants, numbers = [v["tenant_id"] for v in versions], [v["version"] for v in versions]

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 import asyncpg
 from eventsourcing.dispatch import singledispatchmethod
@@ -16,8 +14,8 @@ from psycopg.types.json import Jsonb
 
 from domain.commitments import GovernedBy, Period
 from domain.consultations import Consultation
-from domain.events import key_of, tenant_of
-from projections.base import ReadModelView
+from domain.events import RegistryEvent, key_of, tenant_of
+from projections.base import MEMBERS, ProjectionSpec, ReadModelView, Table, json_object
 
 NAME = "consultations"
 
@@ -45,7 +43,7 @@ WHERE tenant_id = %(tenant)s AND key = %(key)s
 class ConsultationsView(ReadModelView):
     projection_name = NAME
 
-    def changed(self, tracking: Tracking, event: Any, sql: str, **params: Any) -> None:
+    def changed(self, tracking: Tracking, event: RegistryEvent, sql: str, **params: object) -> None:
         self.apply(
             tracking,
             (sql, {"tenant": tenant_of(event.originator_id), "key": key_of(event.originator_id), **params}),
@@ -66,7 +64,7 @@ class Consultations(Projection[ConsultationsView]):
     )
 
     @singledispatchmethod
-    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
+    def process_event(self, domain_event: object, tracking: Tracking) -> None:
         self.view.insert_tracking(tracking)
 
     @process_event.register
@@ -104,6 +102,22 @@ class Consultations(Projection[ConsultationsView]):
     @process_event.register
     def _(self, e: Consultation.ConsultationFeedbackPublished, tracking: Tracking) -> None:
         self.view.changed(tracking, e, FED_BACK, on=e.on, feedback=e.feedback)
+
+
+# Its tables (consultations.sql), in the order its view writes them. A consultation announced ahead of its
+# opening day is the tenant's own business until then; the responses are always.
+READ_MODEL = ProjectionSpec(
+    Consultations,
+    ConsultationsView,
+    tables=(
+        Table(
+            "consultations",
+            order_by="tenant_id, key",
+            readers=f"opens_on <= (now() AT TIME ZONE 'Europe/London')::date OR {MEMBERS}",
+        ),
+        Table("consultation_responses", order_by="tenant_id, key, respondent", readers=MEMBERS),
+    ),
+)
 
 
 @dataclass(frozen=True)
@@ -165,7 +179,7 @@ async def consultations_of(conn: asyncpg.Connection, tenants: list[str]) -> dict
                 minimum=Period.from_dict({"amount": r["minimum_amount"], "unit": r["minimum_unit"]})
                 if r["minimum_amount"] is not None
                 else None,
-                governed_by=GovernedBy.from_dict(_json(r["governed_by"])),
+                governed_by=GovernedBy.from_dict(json_object(r["governed_by"])),
                 uniform_at=r["uniform_at"],
                 short_reason=r["short_reason"],
                 short_explanation=r["short_explanation"],
@@ -176,7 +190,3 @@ async def consultations_of(conn: asyncpg.Connection, tenants: list[str]) -> dict
             )
         )
     return found
-
-
-def _json(value: Any) -> Any:
-    return json.loads(value) if isinstance(value, str) else value

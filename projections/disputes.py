@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
 
 import asyncpg
 from eventsourcing.dispatch import singledispatchmethod
@@ -16,9 +14,9 @@ from psycopg.types.json import Jsonb
 
 from domain.commitments import DisputeStep, GovernedBy
 from domain.disputes import Dispute, process_steps
-from domain.events import key_of, tenant_of
+from domain.events import RegistryEvent, key_of, tenant_of
 from domain.register import Register
-from projections.base import ReadModelView
+from projections.base import MEMBERS, ProjectionSpec, ReadModelView, Table, json_object, json_objects
 
 NAME = "disputes"
 
@@ -50,7 +48,7 @@ VALUES (%(tenant)s, %(position)s, %(party)s, %(on)s, %(finding)s, %(dispute)s)
 class DisputesView(ReadModelView):
     projection_name = NAME
 
-    def changed(self, tracking: Tracking, event: Any, *statements: str, **params: Any) -> None:
+    def changed(self, tracking: Tracking, event: RegistryEvent, *statements: str, **params: object) -> None:
         base = {"tenant": tenant_of(event.originator_id), "key": key_of(event.originator_id)}
         self.apply(tracking, *((sql, {**base, **params}) for sql in statements))
 
@@ -70,7 +68,7 @@ class Disputes(Projection[DisputesView]):
     )
 
     @singledispatchmethod
-    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
+    def process_event(self, domain_event: object, tracking: Tracking) -> None:
         self.view.insert_tracking(tracking)
 
     @process_event.register
@@ -132,6 +130,18 @@ class Disputes(Projection[DisputesView]):
             tracking, e, REFERRED, party=e.party, on=e.on, finding=e.finding, dispute=e.dispute,
             position=tracking.notification_id,
         )  # fmt: skip
+
+
+# Its tables (disputes.sql), in the order its view writes them.
+READ_MODEL = ProjectionSpec(
+    Disputes,
+    DisputesView,
+    tables=(
+        Table("disputes", order_by="tenant_id, key", readers=MEMBERS),
+        Table("dispute_stages", order_by="tenant_id, key, stage", readers=MEMBERS),
+        Table("board_referrals", order_by="tenant_id, position", readers=MEMBERS),
+    ),
+)
 
 
 # The read side. Row-level security shows these rows only to the tenant's members.
@@ -219,15 +229,11 @@ async def disputes_of(conn: asyncpg.Connection, tenants: list[str]) -> dict[str,
                 outcome=r["outcome"],
                 stages=stages.get(k, []),
                 referrals=referrals.get(k, []),
-                steps=[DisputeStep.from_dict(s) for s in _json(r["steps"])],
-                governed_by=GovernedBy.from_dict(_json(r["governed_by"])),
+                steps=[DisputeStep.from_dict(s) for s in json_objects(r["steps"])],
+                governed_by=GovernedBy.from_dict(json_object(r["governed_by"])),
             )
         )
     return found
-
-
-def _json(value: Any) -> Any:
-    return json.loads(value) if isinstance(value, str) else value
 
 
 async def referrals_of(conn: asyncpg.Connection, tenants: list[str]) -> dict[str, list[ReferralRow]]:

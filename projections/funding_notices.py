@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 import asyncpg
 from eventsourcing.dispatch import singledispatchmethod
@@ -17,7 +15,7 @@ from psycopg.types.json import Jsonb
 from domain.commitments import GovernedBy, Period
 from domain.events import key_of, tenant_of
 from domain.funding_notices import FundingNotice
-from projections.base import ReadModelView
+from projections.base import ProjectionSpec, ReadModelView, Table, json_object
 
 NAME = "funding_notices"
 
@@ -45,7 +43,7 @@ class FundingNotices(Projection[FundingNoticesView]):
     )
 
     @singledispatchmethod
-    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
+    def process_event(self, domain_event: object, tracking: Tracking) -> None:
         self.view.insert_tracking(tracking)
 
     @process_event.register
@@ -74,6 +72,14 @@ class FundingNotices(Projection[FundingNoticesView]):
             "exceptional": e.circumstances,
         }
         self.view.apply(tracking, (EXPLAINED, params))
+
+
+# Its tables (funding_notices.sql), in the order its view writes them.
+READ_MODEL = ProjectionSpec(
+    FundingNotices,
+    FundingNoticesView,
+    tables=(Table("funding_notices", order_by="tenant_id, key"),),
+)
 
 
 @dataclass(frozen=True)
@@ -112,12 +118,8 @@ async def notices_of(conn: asyncpg.Connection, tenants: list[str]) -> dict[str, 
                 minimum=Period.from_dict({"amount": r["minimum_amount"], "unit": r["minimum_unit"]})
                 if r["minimum_amount"] is not None
                 else None,
-                governed_by=GovernedBy.from_dict(_json(r["governed_by"])),
+                governed_by=GovernedBy.from_dict(json_object(r["governed_by"])),
                 exceptional_circumstances=r["exceptional_circumstances"],
             )
         )
     return found
-
-
-def _json(value: Any) -> Any:
-    return json.loads(value) if isinstance(value, str) else value

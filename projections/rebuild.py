@@ -8,16 +8,16 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
 
 import psycopg
+from eventsourcing.projection import Projection
 from psycopg import sql
+from psycopg.rows import TupleRow
 
 from infra.database import Database, scratch_database
 from infra.event_store import EventReader
-from infra.migrate import schema_sql
-from projections.base import WORKER_ROLE, ProjectionSpec
-from projections.catalogue import PROJECTIONS, migrate
+from projections.base import WORKER_ROLE, ProjectionSpec, ReadModelView
+from projections.catalogue import PROJECTIONS, TABLES, migrate, secured, tracking_granted
 from projections.views import _factory, construct_view, worker_env
 from projections.worker import (
     BATCH,
@@ -28,48 +28,11 @@ from projections.worker import (
     wait_until_current,
 )
 
-# The read tables each projection writes; no foreign key reaches from one projection's tables to another's.
-TABLES: dict[str, tuple[str, ...]] = {
-    "tenant_directory": ("tenants", "tenant_ancestors"),
-    "compact_text": ("compact_versions", "compact_sections", "compact_commitments"),
-    "register_of_parties": ("party_memberships", "party_contacts", "champion_appointments"),
-    "codes_of_practice": ("codes", "code_matters", "code_endorsements"),
-    "steering_group": ("steering_terms",),
-    "amendment_proposals": ("amendment_proposals",),
-    "annual_reviews": ("annual_reviews", "annual_review_projects"),
-    "disputes": ("disputes", "dispute_stages", "board_referrals"),
-    "consultations": ("consultations", "consultation_responses"),
-    "funding_notices": ("funding_notices",),
-    "tenant_history": ("tenant_events",),
-}
 # How long a rebuild waits for the running workers to let go of the projections it swaps.
 LOCK_WAIT_SECONDS = 60.0
 
-# Every read model, with the columns that order its rows for a comparison.
-READ_MODELS: dict[str, str] = {
-    "tenants": "tenant_id",
-    "tenant_ancestors": "tenant_id, depth",
-    "compact_versions": "tenant_id, version",
-    "compact_sections": "tenant_id, version, key",
-    "compact_commitments": "tenant_id, version, key",
-    "party_memberships": "tenant_id, party_key, membership",
-    "party_contacts": "tenant_id, party_key",
-    "champion_appointments": "tenant_id, party_key, appointment",
-    "codes": "tenant_id, key",
-    "code_matters": "tenant_id, key, matter",
-    "code_endorsements": "tenant_id, key, party",
-    "steering_terms": "tenant_id, term",
-    "amendment_proposals": "tenant_id, key",
-    "annual_reviews": "tenant_id, held_on",
-    "annual_review_projects": "tenant_id, held_on, project",
-    "disputes": "tenant_id, key",
-    "dispute_stages": "tenant_id, key, stage",
-    "board_referrals": "tenant_id, position",
-    "consultations": "tenant_id, key",
-    "consultation_responses": "tenant_id, key, respondent",
-    "funding_notices": "tenant_id, key",
-    "tenant_events": "tenant_id, position",
-}
+# Every read model's table, with the columns that order its rows for a comparison.
+READ_MODELS: dict[str, str] = {table.name: table.order_by for table in TABLES}
 # The event store and the keys the projections need to open sealed personal data.
 COPIED = {
     "registry_events": "originator_id, originator_version, topic, state, notification_id",
@@ -155,8 +118,9 @@ def _projection_specs(names: Sequence[str] | None) -> list[ProjectionSpec]:
     return [p for p in PROJECTIONS if not names or p.name in names]
 
 
-def _shadow_tables(conn: psycopg.Connection[Any], schema: str, tables: list[str]) -> None:
+def _shadow_tables(conn: psycopg.Connection[TupleRow], schema: str, specs: list[ProjectionSpec]) -> None:
     """Empty tables shaped like the live ones (columns, checks, keys, indexes), for the worker role."""
+    tables = [t.name for s in specs for t in s.tables]
     ident = sql.Identifier(schema)
     conn.execute(sql.SQL("CREATE SCHEMA {}").format(ident))
     for table in tables:
@@ -180,9 +144,9 @@ def _shadow_tables(conn: psycopg.Connection[Any], schema: str, tables: list[str]
             sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} ").format(sql.Identifier(table), sql.Identifier(name))
             + sql.SQL(definition)
         )
-    for statement in re.findall(r"CREATE (?:UNIQUE )?INDEX IF NOT EXISTS .*?;", schema_sql(), re.DOTALL):
-        on = re.search(r"\bON\s+(\w+)", statement)
-        if on and on.group(1) in tables:
+    # Indexes by the names the read model's own definitions give them, which a later migration looks for.
+    for spec in specs:
+        for statement in re.findall(r"CREATE (?:UNIQUE )?INDEX IF NOT EXISTS .*?;", spec.ddl(), re.DOTALL):
             conn.execute(statement.encode())
     conn.execute("SET search_path TO public")
     conn.execute(sql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(ident, sql.Identifier(WORKER_ROLE)))
@@ -215,7 +179,7 @@ def _locks(db: Database, specs: list[ProjectionSpec]) -> Iterator[None]:
 
 def _catch_up(
     app: EventReader,
-    projections: dict[str, Any],
+    projections: dict[str, Projection[ReadModelView]],
     scanned: dict[str, int],
     progress: Callable[[int, int], None],
 ) -> None:
@@ -233,7 +197,7 @@ def _catch_up(
 
 
 def _compare(
-    conn: psycopg.Connection[Any], schema: str, tables: list[str], tenant: str | None
+    conn: psycopg.Connection[TupleRow], schema: str, tables: list[str], tenant: str | None
 ) -> list[Difference]:
     differences = []
     for table in tables:
@@ -251,8 +215,10 @@ def _compare(
     return differences
 
 
-def _swap(conn: psycopg.Connection[Any], schema: str, tables: list[str]) -> None:
+def _swap(conn: psycopg.Connection[TupleRow], schema: str, specs: list[ProjectionSpec]) -> None:
     """In one transaction: the live tables out, the shadow ones in, with the live ones' security."""
+    read_tables = [t for s in specs for t in s.tables]
+    tables = [*(t.name for t in read_tables), *(s.tracking_table for s in specs)]
     retired = f"{schema}_retired"
     with conn.transaction():
         conn.execute("SET LOCAL lock_timeout = '10s'")
@@ -273,15 +239,8 @@ def _swap(conn: psycopg.Connection[Any], schema: str, tables: list[str]) -> None
                 )
             )
         # Row-level security, policies and grants, exactly as a migration leaves them.
-        conn.execute(schema_sql().encode())
-        for spec in PROJECTIONS:
-            tracking = sql.Identifier(spec.tracking_table)
-            conn.execute(sql.SQL("GRANT SELECT ON {} TO compacts_reader").format(tracking))
-            conn.execute(
-                sql.SQL("GRANT SELECT, INSERT, UPDATE, DELETE ON {} TO {}").format(
-                    tracking, sql.Identifier(WORKER_ROLE)
-                )
-            )
+        conn.execute(secured(read_tables))
+        conn.execute(tracking_granted(specs))
     conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(retired)))
 
 
@@ -300,13 +259,13 @@ def rebuild(
     hold the projections' locks. `tenant` narrows the comparison, not the replay.
     """
     specs = _projection_specs(names)
-    tables = [t for s in specs for t in TABLES[s.name]]
+    tables = [t.name for s in specs for t in s.tables]
     schema = f"rebuild_{os.getpid()}_{int(time.time())}"
     factory = _factory(live, schema=schema)
     app = EventReader(worker_env(live))
     try:
         with psycopg.connect(live.psycopg_conninfo(), autocommit=True) as conn:
-            _shadow_tables(conn, schema, tables)
+            _shadow_tables(conn, schema, specs)
             try:
                 views = {s.name: construct_view(factory, s) for s in specs}
                 for view in views.values():
@@ -323,7 +282,7 @@ def rebuild(
                     _catch_up(app, projections, scanned, progress)
                     differences = _compare(conn, schema, tables, tenant)
                     if swap:
-                        _swap(conn, schema, [*tables, *(s.tracking_table for s in specs)])
+                        _swap(conn, schema, specs)
             finally:
                 conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
     finally:

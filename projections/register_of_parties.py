@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 
 import asyncpg
 from eventsourcing.dispatch import singledispatchmethod
@@ -16,7 +15,7 @@ from eventsourcing.utils import get_topic
 from domain.events import tenant_of
 from domain.register import Register, party_key
 from infra.personal import ERASED, open_with
-from projections.base import LATEST, ReadModelView
+from projections.base import LATEST, MEMBERS, ProjectionSpec, ReadModelView, Table
 
 NAME = "register_of_parties"
 
@@ -162,7 +161,7 @@ class RegisterOfParties(Projection[RegisterView]):
     )
 
     @singledispatchmethod
-    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
+    def process_event(self, domain_event: object, tracking: Tracking) -> None:
         self.view.insert_tracking(tracking)
 
     @process_event.register
@@ -188,6 +187,18 @@ class RegisterOfParties(Projection[RegisterView]):
     @process_event.register
     def _(self, domain_event: Register.ChampionStoodDown, tracking: Tracking) -> None:
         self.view.stood_down(domain_event, tracking)
+
+
+# Its tables (register_of_parties.sql), in the order its view writes them.
+READ_MODEL = ProjectionSpec(
+    RegisterOfParties,
+    RegisterView,
+    tables=(
+        Table("party_memberships", order_by="tenant_id, party_key, membership"),
+        Table("party_contacts", order_by="tenant_id, party_key", readers=MEMBERS),
+        Table("champion_appointments", order_by="tenant_id, party_key, appointment"),
+    ),
+)
 
 
 # The read side.

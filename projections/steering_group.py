@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 import asyncpg
 from eventsourcing.dispatch import singledispatchmethod
@@ -14,7 +13,7 @@ from eventsourcing.utils import get_topic
 
 from domain.events import tenant_of
 from domain.steering_group import SteeringGroup
-from projections.base import ReadModelView
+from projections.base import ProjectionSpec, ReadModelView, Table
 
 NAME = "steering_group"
 
@@ -39,7 +38,7 @@ class SteeringGroupProjection(Projection[SteeringGroupView]):
     topics = (get_topic(SteeringGroup.SteeringRoleAssigned), get_topic(SteeringGroup.SteeringRoleEnded))
 
     @singledispatchmethod
-    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
+    def process_event(self, domain_event: object, tracking: Tracking) -> None:
         self.view.insert_tracking(tracking)
 
     @process_event.register
@@ -64,6 +63,14 @@ class SteeringGroupProjection(Projection[SteeringGroupView]):
             "on": e.on,
         }
         self.view.apply(tracking, (ENDED, params))
+
+
+# Its tables (steering_group.sql), in the order its view writes them.
+READ_MODEL = ProjectionSpec(
+    SteeringGroupProjection,
+    SteeringGroupView,
+    tables=(Table("steering_terms", order_by="tenant_id, term"),),
+)
 
 
 @dataclass(frozen=True)

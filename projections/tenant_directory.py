@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import asyncpg
 from eventsourcing.dispatch import singledispatchmethod
@@ -12,7 +11,7 @@ from eventsourcing.projection import Projection
 from eventsourcing.utils import get_topic
 
 from domain.tenancy import Tenant
-from projections.base import ReadModelView
+from projections.base import ProjectionSpec, ReadModelView, Table
 
 NAME = "tenant_directory"
 
@@ -33,7 +32,7 @@ SELECT %(id)s, ancestor_id, depth + 1 FROM tenant_ancestors WHERE tenant_id = %(
 class TenantDirectoryView(ReadModelView):
     projection_name = NAME
 
-    def tenant_created(self, event: Any, tracking: Tracking) -> None:
+    def tenant_created(self, event: Tenant.TenantCreated, tracking: Tracking) -> None:
         self.apply(
             tracking,
             (
@@ -57,12 +56,23 @@ class TenantDirectory(Projection[TenantDirectoryView]):
     topics = (get_topic(Tenant.TenantCreated),)
 
     @singledispatchmethod
-    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
+    def process_event(self, domain_event: object, tracking: Tracking) -> None:
         self.view.insert_tracking(tracking)
 
     @process_event.register
     def _(self, domain_event: Tenant.TenantCreated, tracking: Tracking) -> None:
         self.view.tenant_created(domain_event, tracking)
+
+
+# Its tables (tenant_directory.sql), in the order its view writes them.
+READ_MODEL = ProjectionSpec(
+    TenantDirectory,
+    TenantDirectoryView,
+    tables=(
+        Table("tenants", order_by="tenant_id"),
+        Table("tenant_ancestors", order_by="tenant_id, depth"),
+    ),
+)
 
 
 # The read side: plain SQL over the tables above, run by the API as the read-only role.

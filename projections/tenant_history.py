@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -16,7 +16,7 @@ from psycopg.rows import DictRow
 
 from domain.events import tenant_of
 from infra.chain import GENESIS, StoredFact, link
-from projections.base import ReadModelView
+from projections.base import MEMBERS, ProjectionSpec, ReadModelView, Table
 
 NAME = "tenant_history"
 
@@ -42,21 +42,30 @@ def event_type(topic: str) -> str:
     return topic.rsplit(".", 1)[-1].rsplit(":", 1)[-1]
 
 
-def recorded_at(state: dict[str, Any]) -> datetime:
+def recorded_at(state: Mapping[str, object]) -> datetime:
+    """When the event was recorded: its stored timestamp, as eventsourcing's transcoder wrote it."""
     stamp = state["timestamp"]
-    return datetime.fromisoformat(stamp["_data_"] if isinstance(stamp, dict) else stamp)
+    text = stamp["_data_"] if isinstance(stamp, dict) else stamp
+    if not isinstance(text, str):
+        raise TypeError(f"a stored event's timestamp is text, not {text!r}")
+    return datetime.fromisoformat(text)
 
 
 class TenantHistoryView(ReadModelView):
     projection_name = NAME
+    # While batching: each tenant's last position and hash, as this view wrote them.
+    tails: dict[str, tuple[int, str]] = {}  # noqa: RUF012 (replaced per instance by `prepare`)
 
     def prepare(self, curs: Cursor[DictRow], notifications: Sequence[Notification]) -> None:
         """Each tenant's last link, for the tenants in the batch; a tenant new to the history has none."""
         tenants = sorted({tenant_of(str(n.originator_id)) for n in notifications})
-        self.memo = dict.fromkeys(tenants, (0, GENESIS))
+        self.tails = dict.fromkeys(tenants, (0, GENESIS))
         curs.execute(LASTS, (tenants,))
         for row in curs.fetchall():
-            self.memo[row["tenant_id"]] = (int(row["position"]), str(row["hash"]))
+            self.tails[row["tenant_id"]] = (int(row["position"]), str(row["hash"]))
+
+    def forget(self) -> None:
+        self.tails = {}
 
     def append(self, notification: Notification, tracking: Tracking) -> None:
         originator_id = str(notification.originator_id)
@@ -67,10 +76,9 @@ class TenantHistoryView(ReadModelView):
             notification.topic,
             notification.state,
         )
-        state = json.loads(notification.state)
+        state: dict[str, object] = json.loads(notification.state)
         with self.writing() as curs:
-            memo = self.remembered()
-            tail: tuple[int, str] | None = memo.get(tenant) if memo is not None else None
+            tail = self.tails.get(tenant) if self.batching else None
             if tail is None:
                 curs.execute(LAST, (tenant,))
                 last = curs.fetchone()
@@ -93,8 +101,8 @@ class TenantHistoryView(ReadModelView):
                     previous,
                 ),
             )
-            if memo is not None:
-                memo[tenant] = (position, hashed)
+            if self.batching:
+                self.tails[tenant] = (position, hashed)
             self.track(curs, tracking)
 
 
@@ -105,11 +113,19 @@ class TenantHistory(Projection[TenantHistoryView]):
     topics = ()
     wants_stored = True
 
-    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
+    def process_event(self, domain_event: object, tracking: Tracking) -> None:
         raise TypeError("the tenant history is fed stored notifications, not domain events")
 
     def process_stored(self, notification: Notification, tracking: Tracking) -> None:
         self.view.append(notification, tracking)
+
+
+# Its tables (tenant_history.sql), in the order its view writes them.
+READ_MODEL = ProjectionSpec(
+    TenantHistory,
+    TenantHistoryView,
+    tables=(Table("tenant_events", order_by="tenant_id, position", readers=MEMBERS),),
+)
 
 
 @dataclass(frozen=True)
@@ -118,7 +134,7 @@ class HistoryRow:
     type: str
     recorded_at: datetime
     actor: str | None
-    payload: Any
+    payload: Any  # the event's own fields as stored: whatever JSON its type holds
     hash: str
     previous_hash: str
 

@@ -23,7 +23,7 @@ def construct_view(factory: PostgresFactory, spec: ProjectionSpec) -> ReadModelV
 
 
 def create_view_tables(db: Database, specs: tuple[ProjectionSpec, ...]) -> None:
-    """Create every projection's tracking table (the read tables themselves are in schema.sql)."""
+    """Create every projection's tracking table (its read tables are made by its `.sql` file)."""
     factory = _factory(db, create_tables=True)
     try:
         for spec in specs:

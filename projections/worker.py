@@ -6,13 +6,13 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
 
 import psycopg
 from eventsourcing.persistence import Mapper, Notification, Tracking
 from eventsourcing.postgres import PostgresFactory
 from eventsourcing.projection import Projection
 from psycopg import sql
+from psycopg.rows import TupleRow
 
 from infra.database import Database
 from infra.event_store import APPLICATION_NAME, EventReader
@@ -214,7 +214,7 @@ def progress(db: Database) -> dict[str, tuple[int, int]]:
     return found
 
 
-def tracked(conn: psycopg.Connection[Any], spec: ProjectionSpec) -> int:
+def tracked(conn: psycopg.Connection[TupleRow], spec: ProjectionSpec) -> int:
     """The position a read model has reached, as its tracking table says."""
     at = conn.execute(
         sql.SQL("SELECT coalesce(max(notification_id), 0) FROM {} WHERE application_name = %s").format(

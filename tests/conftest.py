@@ -12,7 +12,7 @@ import pytest
 from psycopg import sql
 
 from infra.database import Database, scratch_database, start_embedded
-from projections.catalogue import PROJECTIONS, migrate
+from projections.catalogue import PROJECTIONS, TABLES, migrate
 from projections.worker import ProjectionWorker
 from services.registry import Registry
 
@@ -20,31 +20,10 @@ ROOT = Path(__file__).resolve().parent.parent
 # Tests empty the event store between tests; a process's aggregate cache would outlive that. Servers the
 # tests start inherit this; the soak scenarios, which never empty a store, turn the cache back on.
 os.environ["COMPACTS_AGGREGATE_CACHE"] = "0"
-# In the order a projection worker writes them, so TRUNCATE takes its locks in the same order.
-READ_MODEL_TABLES = (
-    "tenants",
-    "tenant_ancestors",
-    "compact_versions",
-    "compact_sections",
-    "compact_commitments",
-    "party_memberships",
-    "party_contacts",
-    "champion_appointments",
-    "codes",
-    "code_matters",
-    "code_endorsements",
-    "steering_terms",
-    "amendment_proposals",
-    "annual_reviews",
-    "annual_review_projects",
-    "disputes",
-    "dispute_stages",
-    "board_referrals",
-    "consultations",
-    "consultation_responses",
-    "funding_notices",
-    "tenant_events",
-)
+# As the read models declare them: in the order a projection worker writes them, so TRUNCATE takes its
+# locks in the same order.
+READ_MODEL_TABLES = tuple(table.name for table in TABLES)
+# infra's tables that each test starts without, besides the event store.
 OTHER_TABLES = ("idempotent_requests", "checkpoints")
 
 

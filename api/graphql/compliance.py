@@ -16,7 +16,8 @@ from domain.commitments import CommitmentKind, GovernedBy
 from domain.compliance import YEAR
 from domain.errors import NotFound
 from domain.tenancy import Tier
-from projections import compliance, tenant_directory
+from projections import tenant_directory
+from projections.queries import compliance
 
 
 @strawberry.type(

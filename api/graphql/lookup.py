@@ -17,7 +17,7 @@ from domain import lookup as lookup_walk
 from domain.errors import NotFound
 from domain.matters import MATTERS
 from domain.tenancy import Tier
-from projections import tiered_lookup
+from projections.queries import tiered_lookup
 
 
 @strawberry.type(description="A matter of the platform's controlled vocabulary; aliases match it too.")

@@ -12,7 +12,7 @@ from domain import annual_report as report
 from domain.commitments import DisputeStage
 from domain.errors import InvalidInput, NotFound
 from domain.funding_notices import FundingChange
-from projections import annual_report
+from projections.queries import annual_report
 
 
 @strawberry.type

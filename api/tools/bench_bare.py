@@ -15,7 +15,7 @@ from litestar import Litestar, post
 
 from infra.database import Database
 from infra.settings import Settings
-from projections.tiered_lookup import chain_of
+from projections.queries.tiered_lookup import chain_of
 
 LATEST = datetime.max.replace(tzinfo=UTC)
 

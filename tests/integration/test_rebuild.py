@@ -13,7 +13,6 @@ from projections import rebuild
 from projections.worker import ProjectionWorker, wait_until_current
 from services.codes import CodeService
 from services.registry import Registry
-from tests.conftest import READ_MODEL_TABLES
 from tests.integration.test_replay import ADMIN, script_history
 from tests.support import rows
 
@@ -66,6 +65,13 @@ def test_a_rebuild_swaps_in_the_replayed_tables_and_the_running_worker_carries_o
         clean_db,
         "SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND conrelid = 'public.code_matters'::regclass",
     ) == [(1,)]
+    # The worker role may write the swapped-in tables as it may a new database's: no more, no less.
+    for table in ("codes", "codes_of_practice_tracking"):
+        assert rows(
+            clean_db,
+            "SELECT string_agg(privilege_type, ', ' ORDER BY privilege_type) FROM information_schema.role_table_grants"
+            f" WHERE grantee = 'compacts_worker' AND table_schema = 'public' AND table_name = '{table}'",
+        ) == [("DELETE, INSERT, SELECT, UPDATE",)], table
     # The worker took its projections back and carries on from the swapped-in tracking rows.
     CodeService(registry).adopt(ADMIN, AdoptCode(
         tenant="essex", key="volunteering", title="Volunteers", matters=("volunteering",),
@@ -74,11 +80,6 @@ def test_a_rebuild_swaps_in_the_replayed_tables_and_the_running_worker_carries_o
     wait_until_current(clean_db, timeout=30)
     assert rows(clean_db, "SELECT title FROM codes WHERE key = 'volunteering'") == [("Volunteers",)]
     assert rebuild.rebuild(clean_db, swap=False) == []
-    assert (
-        set(READ_MODEL_TABLES)
-        == set(rebuild.READ_MODELS)
-        == {t for ts in rebuild.TABLES.values() for t in ts}
-    )
 
 
 def test_an_unknown_read_model_is_refused(clean_db: Database) -> None:

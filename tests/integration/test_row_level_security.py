@@ -18,20 +18,22 @@ from domain.compact import Section
 from domain.register import Contact, Sector
 from domain.tenancy import Tier
 from infra.database import Database
+from projections.catalogue import PROJECTIONS
 from projections.worker import ProjectionWorker
 from services.codes import CodeService
 from services.compacts import CompactService
 from services.consultations import ConsultationService
 from services.registry import Registry
 from services.tenants import TenantService
-from tests.conftest import READ_MODEL_TABLES
+from tests.conftest import OTHER_TABLES, READ_MODEL_TABLES
 from tests.support import all_due, all_tracked, wait_until
 
 ADMIN = Actor(sub="admin", roles=frozenset({Role.PLATFORM_ADMIN}))
 AUDITOR_A = Actor(sub="a", roles=frozenset({Role.AUDITOR}), tenants=frozenset({"alpha"}))
 AUDITOR_B = Actor(sub="b", roles=frozenset({Role.AUDITOR}), tenants=frozenset({"beta"}))
 PUBLIC = Actor(sub=None)
-PRIVATE_TABLES = ("party_contacts", "tenant_events")
+# Tables the reading role is granted nothing on.
+INFRA_ONLY = ("registry_events", "person_keys")
 
 
 @pytest.fixture
@@ -77,9 +79,15 @@ def two_tenants(clean_db: Database, registry: Registry, worker: ProjectionWorker
     return clean_db
 
 
-def test_every_read_model_table_forces_row_level_security_with_a_policy(db: Database) -> None:
+def test_every_table_is_declared_and_every_read_model_table_forces_row_level_security(db: Database) -> None:
     with psycopg.connect(db.psycopg_conninfo()) as conn:
-        for table in (*READ_MODEL_TABLES, "idempotent_requests"):
+        made = conn.execute(
+            "SELECT relname FROM pg_class WHERE relnamespace = 'public'::regnamespace AND relkind = 'r'"
+        ).fetchall()
+        # A table in no read model's declaration would have no row-level security.
+        tracking = {p.tracking_table for p in PROJECTIONS}
+        assert {r[0] for r in made} - tracking == {*READ_MODEL_TABLES, *OTHER_TABLES, *INFRA_ONLY}
+        for table in (*READ_MODEL_TABLES, *OTHER_TABLES):
             row = conn.execute(
                 "SELECT c.relrowsecurity, c.relforcerowsecurity,"
                 " (SELECT count(*) FROM pg_policies p WHERE p.tablename = c.relname AND 'compacts_reader' = ANY(p.roles))"

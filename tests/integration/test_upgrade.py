@@ -58,6 +58,24 @@ SAME = {
 }
 
 
+# What a database's schema is made of, each part in a form that does not depend on the order it was made in
+# (an upgrade adds columns at the end where a new database has them in place).
+SCHEMA = {
+    "columns": "SELECT table_name, column_name, data_type, udt_name, is_nullable, column_default, collation_name"
+    " FROM information_schema.columns WHERE table_schema = 'public'",
+    "relations": "SELECT relname, relkind, relrowsecurity, relforcerowsecurity, reloptions FROM pg_class"
+    " WHERE relnamespace = 'public'::regnamespace",
+    "constraints": "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint"
+    " WHERE connamespace = 'public'::regnamespace",
+    "indexes": "SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = 'public'",
+    "policies": "SELECT tablename, policyname, permissive, roles, cmd, qual, with_check FROM pg_policies"
+    " WHERE schemaname = 'public'",
+    "grants": "SELECT table_name, grantee, privilege_type FROM information_schema.role_table_grants"
+    " WHERE table_schema = 'public' AND grantee LIKE 'compacts%'",
+    "functions": "SELECT pg_get_functiondef(oid) FROM pg_proc WHERE pronamespace = 'public'::regnamespace",
+}
+
+
 def rows(conn: psycopg.Connection[Any], query: str) -> list[str]:
     return sorted(repr(r) for r in conn.execute(query.encode()).fetchall())
 
@@ -111,6 +129,18 @@ def test_every_tenants_chain_still_verifies_with_0_1_0s_checkpoints(
         registry.close()
     assert len(tenants) == 9
     assert {t: (r.ok, r.first_bad_position) for t, r in results.items()} == {t: (True, None) for t in tenants}
+
+
+def test_the_upgraded_schema_is_a_new_databases(
+    upgraded: tuple[Database, dict[str, list[str]], dict[str, list[str]]], db: Database
+) -> None:
+    with (
+        psycopg.connect(upgraded[0].psycopg_conninfo()) as old,
+        psycopg.connect(db.psycopg_conninfo()) as new,
+    ):
+        schema = {part: rows(old, query) for part, query in SCHEMA.items()}
+        assert schema == {part: rows(new, query) for part, query in SCHEMA.items()}
+    assert len(schema["policies"]) > 3 * len(READ_MODELS)  # the owner's, the worker's, the reader's
 
 
 def test_the_read_models_equal_a_replay_and_keep_what_0_1_0_projected(

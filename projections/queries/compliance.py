@@ -26,8 +26,8 @@ from projections.base import LATEST
 from projections.consultations import consultations_of
 from projections.disputes import disputes_of
 from projections.funding_notices import notices_of
+from projections.queries.tiered_lookup import governing_chain_of
 from projections.register_of_parties import champions_on, parties_on
-from projections.tiered_lookup import governing_chain_of
 
 # The day a tenant's compact first came into force: its first version, or a draft's adoption.
 IN_FORCE_SINCE = """

@@ -39,7 +39,7 @@ from domain.funding_notices import FundingChange
 from domain.register import Sector
 from domain.tenancy import Tier
 from infra.database import Database
-from projections.annual_report import annual_report
+from projections.queries.annual_report import annual_report
 from projections.worker import ProjectionWorker, wait_until_current
 from services.codes import CodeService
 from services.compacts import CompactService

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime
-from typing import Any
+from typing import TypedDict
 
 import asyncpg
 
@@ -111,7 +111,17 @@ def _day(value: str | None) -> date | None:
     return date.fromisoformat(value) if value else None
 
 
-def _code(fact: dict[str, Any]) -> CodeFact:
+class CodeColumns(TypedDict):
+    """A code as the chain's query builds it (jsonb_build_object): its dates as ISO text, or null."""
+
+    key: str
+    covers_from: str
+    adopted_on: str | None
+    withdrawn_on: str | None
+    superseded_on: str | None
+
+
+def _code(fact: CodeColumns) -> CodeFact:
     return CodeFact(
         key=fact["key"],
         covers_from=date.fromisoformat(fact["covers_from"]),
