@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import asyncpg
+
 from domain.actors import Actor
+from infra.availability import DatabaseUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +39,14 @@ def reader_settings(actor: Actor) -> tuple[list[str], str, str, str]:
         actor.sub or "",
         str(STATEMENT_TIMEOUT_MS),
     )
+
+
+def _gone(conn: Any) -> bool:
+    """Whether the server closed the connection; the pool detaches one it saw closed from its proxy."""
+    try:
+        return bool(conn.is_closed())
+    except asyncpg.InterfaceError:
+        return True
 
 
 @asynccontextmanager
@@ -79,20 +91,42 @@ class RequestReads:
             self.used += 1
             try:
                 yield self._conn
-            except BaseException:
+            except BaseException as error:
+                # A connection the server closed under the read (it stopped, or restarted) says so as
+                # asyncpg's InterfaceError or an OSError; the caller must hear "unavailable", not a fault.
+                broken = self._conn is not None and _gone(self._conn)
                 await self._end()
+                if broken and isinstance(error, Exception):
+                    raise DatabaseUnavailable() from error
                 raise
 
     async def _begin(self) -> None:
-        conn = await self.pool.acquire()
+        try:
+            conn = await self.pool.acquire()
+        except OSError as error:
+            # Refused, reset or unresolvable: asyncpg raises the socket's own error (several at once
+            # when a name resolves to more than one address, as a plain OSError).
+            raise DatabaseUnavailable() from error
         try:
             transaction = conn.transaction(isolation="read_committed", readonly=True)
             await transaction.start()
             await conn.execute(SET_READER, *reader_settings(self.actor))
-        except BaseException:
-            await self.pool.release(conn)
+        except BaseException as error:
+            broken = _gone(conn)
+            await self._release(conn)
+            if broken and isinstance(error, Exception):
+                raise DatabaseUnavailable() from error
             raise
         self._conn, self._transaction = conn, transaction
+
+    async def _release(self, conn: Any) -> None:
+        """Give the connection back; one the server broke is dropped, never an error for the request."""
+        try:
+            await self.pool.release(conn)
+        except Exception:
+            log.warning("a read connection could not be given back; it is dropped")
+            with contextlib.suppress(Exception):
+                conn.terminate()
 
     async def _end(self) -> None:
         conn, transaction, self._conn, self._transaction = self._conn, self._transaction, None, None
@@ -103,7 +137,7 @@ class RequestReads:
         except Exception:
             log.warning("a read transaction could not be rolled back; its connection is dropped")
         finally:
-            await self.pool.release(conn)
+            await self._release(conn)
 
     async def end(self) -> None:
         """End the transaction and give the connection back; the next read begins another."""
