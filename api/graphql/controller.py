@@ -10,12 +10,18 @@ from typing import Any
 from cross_web import HTTPException
 from litestar import MediaType, Request, Response, get
 from litestar.datastructures import Accept
-from litestar.status_codes import HTTP_200_OK, HTTP_304_NOT_MODIFIED, HTTP_400_BAD_REQUEST
+from litestar.status_codes import (
+    HTTP_200_OK,
+    HTTP_304_NOT_MODIFIED,
+    HTTP_400_BAD_REQUEST,
+    HTTP_405_METHOD_NOT_ALLOWED,
+)
 from strawberry import Schema
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.http.base import BaseRequestProtocol
 from strawberry.litestar import make_graphql_controller
 from strawberry.litestar.controller import GraphQLController, GraphQLResource
+from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 
 from api.graphql.persisted import PersistedQueries, PersistedQueryRefused
@@ -25,6 +31,7 @@ NOT_UTF8 = "The body is not UTF-8 text; send the request as JSON in UTF-8."
 NOT_A_REQUEST = (
     'The body must be a JSON object with a \'query\' string, as UTF-8: {"query": "...", "variables": {...}}.'
 )
+BY_GET = "Only queries may be sent by GET; send a mutation by POST."
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
 # Offered in this order, so a caller that accepts anything (`*/*`) or says nothing keeps the contract's JSON.
@@ -127,10 +134,16 @@ def graphql_controller(schema: Schema, **options: Any) -> type[GraphQLController
             request_data: GraphQLRequestData,
         ) -> ExecutionResult:
             resolved = persisted.resolve(request_data.query, request_data.extensions)
-            result: ExecutionResult = await super().execute_single(
-                request, request_adapter, sub_response, context, root_value,
-                replace(request_data, query=resolved.query),
-            )  # fmt: skip
+            try:
+                result: ExecutionResult = await super().execute_single(
+                    request, request_adapter, sub_response, context, root_value,
+                    replace(request_data, query=resolved.query),
+                )  # fmt: skip
+            except HTTPException as error:
+                # GraphQL over HTTP: a mutation sent by GET is 405, where strawberry says 400.
+                if isinstance(error.__cause__, InvalidOperationTypeError) and request.method == "GET":
+                    raise HTTPException(HTTP_405_METHOD_NOT_ALLOWED, BY_GET) from error
+                raise
             if resolved.register is not None and resolved.query is not None and not is_request_error(result):
                 persisted.store(resolved.register, resolved.query)
             return result

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from api.demo import DEMO_NOTES
-from tests.conftest import ROOT, fresh_database
-from tests.e2e.conftest import Server, start_server, stop_server
+from tests.conftest import ROOT
+from tests.e2e.conftest import Server
 
 DOCS = ROOT / "docs"
 BLOCK = re.compile(r"```graphql\n(.*?)```", re.DOTALL)
@@ -20,14 +17,6 @@ AS = re.compile(r"^# as: (\S+) (\S+)\n")
 
 def examples(path: Path) -> list[str]:
     return BLOCK.findall(path.read_text(encoding="utf-8"))
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    with fresh_database() as database:
-        running = start_server(tmp_path_factory.mktemp("docs"), {"DATABASE_URL": database.url}, ("--demo",))
-        yield running
-        stop_server(running)
 
 
 def run(server: Server, query: str, token: str | None) -> dict[str, Any]:
