@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import hashlib
 import json
+import subprocess
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 
+import tasks
+from infra.database import Database
 from infra.tokens import development_keys
-from tests.conftest import ROOT, fresh_database
+from tests.conftest import ROOT
 from tests.e2e.conftest import Server, start_server, stop_server
-from tests.e2e.node import npm_install, run_node
 
 AUDIT = ROOT / "tests" / "http-audit"
 RESPONSE_JSON = "application/graphql-response+json"
@@ -37,8 +39,16 @@ def sha256(text: str) -> str:
 
 
 def test_the_specifications_audit_finds_no_warning_and_no_error(demo: Server) -> None:
-    npm_install(AUDIT)
-    printed = run_node(AUDIT, "audit.mjs", f"{demo.url}/graphql").stdout
+    tasks.node_packages(AUDIT)
+    audit = subprocess.run(
+        [tasks.node_tool("node"), "audit.mjs", f"{demo.url}/graphql"],
+        cwd=AUDIT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    printed = audit.stdout
+    assert audit.returncode == 0, audit.stderr
     results = [json.loads(line) for line in printed.splitlines()]
     assert len(results) > 50, printed
     assert [r for r in results if r["status"] in ("warn", "error")] == []
@@ -145,8 +155,8 @@ def test_the_schema_is_served_as_sdl_for_code_generators(demo: Server) -> None:
 
 
 @pytest.fixture(scope="module")
-def production(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """A server in production mode: keys it was given, introspection off, no development tools."""
+def production(db: Database, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A server in production mode beside the e2e tests' own, without a worker: it only reads."""
     home = tmp_path_factory.mktemp("production")
     jwks = home / "jwks.json"
     jwks.write_text(json.dumps(development_keys(tmp_path_factory.mktemp("keys")).jwks()))
@@ -156,10 +166,9 @@ def production(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         "COMPACTS_JWT_ISSUER": "https://issuer.example.org",
         "COMPACTS_JWT_AUDIENCE": "compact-registry",
     }
-    with fresh_database() as database:
-        running = start_server(home, {"DATABASE_URL": database.url, **settings}, ("--no-worker",))
-        yield running
-        stop_server(running)
+    running = start_server(home, {"DATABASE_URL": db.url, **settings}, ("--no-worker",))
+    yield running
+    stop_server(running)
 
 
 def test_production_serves_the_sdl_while_introspection_graphiql_and_openapi_stay_off(
