@@ -105,7 +105,11 @@ def db() -> Iterator[Database]:
 
 @pytest.fixture(scope="session")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """`compacts serve --demo` on a database of its own, shared by every test that only reads the demo."""
+    """`compacts serve --demo` on a database of its own, shared by the tests that read the demo.
+
+    The officer's guide (tests/e2e/test_docs_examples.py) adds a district of its own to it: tests that
+    list every tenant run before that one, or allow for it.
+    """
     with fresh_database() as database:
         running = start_server(tmp_path_factory.mktemp("demo"), {"DATABASE_URL": database.url}, ("--demo",))
         # `serve --demo` brings the read models up to date before it answers; wait in case it did not.

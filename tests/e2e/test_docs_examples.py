@@ -51,9 +51,9 @@ def test_the_integrator_guide_lists_every_choice_the_demo_made() -> None:
 
 def test_the_integrator_guide_answers_from_the_demo(demo: Server) -> None:
     answers = [run(demo, q, None) for q in examples(DOCS / "getting-started/integrator.md")]
-    assert len(answers) == 13
+    assert len(answers) == 14
     tiers, harrow, draft, champions, complaints, uniform, _matters, governs = answers[:8]
-    codes, report, hertsmere, dashboards, private = answers[8:]
+    codes, report, hertsmere, dashboards, private, paging = answers[8:]
     assert keys(tiers["tenants"], "slug") == ["harlow", "harrow", "havering", "hertsmere"]
 
     compact = harrow["tenant"]["compact"]
@@ -214,6 +214,14 @@ def test_the_integrator_guide_answers_from_the_demo(demo: Server) -> None:
     assert finding["governedBy"] == {"tenant": {"slug": "england"}, "section": {"key": "demo-consultation"}}
     assert "less than the 12 weeks set by england section demo-consultation" in finding["detail"]
     assert private["verifyHistory"]["ok"] is True
+
+    # Paging back from the end of Harrow's register: its last two parties, with three before them.
+    register = paging["tenant"]["partyRegister"]
+    assert (register["totalCount"], keys(register["edges"], "node", "name")) == (
+        5,
+        ["Health Service", "Police"],
+    )
+    assert (register["pageInfo"]["hasPreviousPage"], register["pageInfo"]["hasNextPage"]) == (True, False)
 
 
 # After the integrator's guide, which reads the demo as it was recorded.
