@@ -31,6 +31,10 @@ NOT_UTF8 = "The body is not UTF-8 text; send the request as JSON in UTF-8."
 NOT_A_REQUEST = (
     'The body must be a JSON object with a \'query\' string, as UTF-8: {"query": "...", "variables": {...}}.'
 )
+NOT_JSON_PARAMETER = (
+    "In a GET request, `variables` and `extensions` must each be a JSON object, URL-encoded: "
+    '?query=...&variables={"slug":"harlow"}.'
+)
 BY_GET = "Only queries may be sent by GET; send a mutation by POST."
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
@@ -101,6 +105,14 @@ def graphql_controller(schema: Schema, **options: Any) -> type[GraphQLController
             if not isinstance(value, dict | list):
                 raise HTTPException(HTTP_400_BAD_REQUEST, NOT_A_REQUEST)
             return value
+
+        def parse_query_params(self, params: Any) -> dict[str, Any]:
+            # decode_json's reasons speak of a body, which a GET request does not have.
+            try:
+                parsed: dict[str, Any] = super().parse_query_params(params)
+            except HTTPException as error:
+                raise HTTPException(HTTP_400_BAD_REQUEST, NOT_JSON_PARAMETER) from error
+            return parsed
 
         def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
             # A persisted query sent by GET has no `query`; it is still a request, not a browser's visit.

@@ -89,6 +89,16 @@ def test_queries_may_come_by_get_and_mutations_may_not(demo: Server) -> None:
     answer = httpx.get(f"{demo.url}/graphql", params={"query": MATTERS}, timeout=30)
     assert answer.status_code == 200
     assert answer.json()["data"]["matters"][0] == {"key": "funding"}
+    variables = {"query": 'query($m: String!) { lookup(locality: "harlow", matter: $m) { explanation } }'}
+    by_get = httpx.get(
+        f"{demo.url}/graphql", params={**variables, "variables": '{"m": "funding"}'}, timeout=30
+    )
+    assert by_get.json()["data"]["lookup"]["explanation"]
+    not_json = httpx.get(f"{demo.url}/graphql", params={**variables, "variables": "{m: funding}"}, timeout=30)
+    assert not_json.status_code == 400
+    assert not_json.json()["errors"][0]["message"].startswith(
+        "In a GET request, `variables` and `extensions`"
+    )
     mutation = 'mutation { withdrawParty(tenant: "harrow", party: "Police", on: "2012-01-01", reason: "x") }'
     refused = httpx.get(f"{demo.url}/graphql", params={"query": mutation}, timeout=30)
     assert refused.status_code == 405
