@@ -140,7 +140,6 @@ def codegen_typescript(target: Path | None = None) -> None:
 
 def clients(_args: list[str]) -> None:
     """Regenerate the typed client examples in clients/ from schema.graphql (run `schema` first)."""
-    bootstrap()
     codegen_python()
     codegen_typescript()
 
