@@ -144,6 +144,12 @@ def clients(_args: list[str]) -> None:
     codegen_typescript()
 
 
+def imports(_args: list[str]) -> None:
+    """Draw the packages' import graph (Mermaid) and fail on any module cycle."""
+    bootstrap()
+    run(BIN / "python", "-m", "tests.architecture")
+
+
 def help_(_args: list[str]) -> None:
     """List the jobs."""
     for name, job in JOBS.items():
@@ -158,6 +164,7 @@ JOBS = {
     "schema": schema,
     "clients": clients,
     "lock": lock,
+    "imports": imports,
     "help": help_,
 }
 JOBS["setup"].__doc__ = "Only create .venv and install (serve and test do it themselves)."
