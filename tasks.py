@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import venv
 from pathlib import Path
 
@@ -15,11 +17,13 @@ VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 LOCK = ROOT / "requirements.lock"
 STAMP = VENV / ".installed"
+CLIENTS = ROOT / "clients"
+CODEGEN = CLIENTS / "python" / ".codegen"
 
 
-def run(*args: str | Path) -> None:
+def run(*args: str | Path, cwd: Path = ROOT, env: dict[str, str] | None = None) -> None:
     print("+", " ".join(str(a) for a in args), flush=True)
-    subprocess.run([str(a) for a in args], cwd=ROOT, check=True)
+    subprocess.run([str(a) for a in args], cwd=cwd, env=env, check=True)
 
 
 def bootstrap() -> None:
@@ -79,6 +83,67 @@ def lock(_args: list[str]) -> None:
     )  # fmt: skip
 
 
+def _stamp(*files: Path) -> str:
+    return hashlib.sha256(b"".join(f.read_bytes() for f in files)).hexdigest()
+
+
+def node_tool(name: str) -> str:
+    """Where `node` or `npm` is: the client examples and the GraphQL over HTTP audit need Node.js."""
+    found = shutil.which(name)
+    if found is None:
+        sys.exit(f"{name} is not on PATH: install Node.js 20 or newer, with npm.")
+    return found
+
+
+def node_packages(folder: Path) -> None:
+    """`npm ci` in `folder` unless its node_modules already holds what its package-lock.json pins."""
+    wanted = _stamp(folder / "package.json", folder / "package-lock.json")
+    stamp = folder / "node_modules" / ".installed-from"
+    if stamp.exists() and stamp.read_text() == wanted:
+        return
+    run(node_tool("npm"), "ci", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error", cwd=folder)
+    stamp.write_text(wanted)
+
+
+def codegen_python(target: Path | None = None) -> None:
+    """ariadne-codegen writes the Python client (into `target` instead of clients/python when given).
+
+    It runs in an environment of its own, installed from clients/python/codegen.lock: it pins a graphql-core
+    and a ruff other than the registry's.
+    """
+    folder = CLIENTS / "python"
+    python = CODEGEN / ("Scripts" if os.name == "nt" else "bin") / "python"
+    wanted = _stamp(folder / "codegen.lock")
+    stamp = CODEGEN / ".installed-from"
+    if not (stamp.exists() and stamp.read_text() == wanted):
+        venv.EnvBuilder(with_pip=True, clear=True).create(CODEGEN)
+        run(python, "-m", "pip", "--disable-pip-version-check", "-q", "install", "--require-hashes", "-r",
+            folder / "codegen.lock")  # fmt: skip
+        stamp.write_text(wanted)
+    settings = (folder / "pyproject.toml").read_text(encoding="utf-8")
+    if target is not None:
+        settings = settings.replace('target_package_path = "."', f"target_package_path = {str(target)!r}")
+    with tempfile.TemporaryDirectory() as scratch:
+        config = Path(scratch) / "pyproject.toml"
+        config.write_text(settings, encoding="utf-8")
+        run(python, "-m", "ariadne_codegen", "--config", config, cwd=folder)
+
+
+def codegen_typescript(target: Path | None = None) -> None:
+    """graphql-codegen writes the TypeScript client's typed documents (into `target` instead when given)."""
+    folder = CLIENTS / "typescript"
+    node_packages(folder)
+    env = {**os.environ, **({"CODEGEN_OUT": f"{target}/"} if target is not None else {})}
+    codegen = folder / "node_modules" / ".bin" / "graphql-codegen"
+    run(codegen, "--config", "codegen.ts", "--silent", cwd=folder, env=env)
+
+
+def clients(_args: list[str]) -> None:
+    """Regenerate the typed client examples in clients/ from schema.graphql (run `schema` first)."""
+    codegen_python()
+    codegen_typescript()
+
+
 def imports(_args: list[str]) -> None:
     """Draw the packages' import graph (Mermaid) and fail on any module cycle."""
     bootstrap()
@@ -97,6 +162,7 @@ JOBS = {
     "compacts": compacts,
     "setup": lambda _a: bootstrap(),
     "schema": schema,
+    "clients": clients,
     "lock": lock,
     "imports": imports,
     "help": help_,

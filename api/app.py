@@ -178,7 +178,9 @@ def create_app(settings: Settings, db: Database, keys: KeyRing, *, run_worker: b
         path="/graphql",
         context_getter=context_getter,
         graphql_ide=None if settings.production else "graphiql",
-        allow_queries_via_get=False,
+        # Queries (never mutations) by GET too, as GraphQL over HTTP allows: a persisted query then
+        # travels as a short URL.
+        allow_queries_via_get=True,
         # No WebSocket transport: the schema has no subscriptions, and over a socket one context (token,
         # dataloaders, reads) would outlive its request and the HTTP limits would not apply.
         subscription_protocols=(),
@@ -203,4 +205,7 @@ def create_app(settings: Settings, db: Database, keys: KeyRing, *, run_worker: b
             idempotency_middleware(settings.max_body_bytes),
         ],
         request_max_body_size=settings.max_body_bytes,
+        # No OpenAPI document: the API is GraphQL, described by /graphql/schema.graphql; litestar's page
+        # would describe /graphql as an opaque endpoint under the name "Litestar API" (docs/adr/0014).
+        openapi_config=None,
     )

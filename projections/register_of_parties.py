@@ -285,21 +285,33 @@ ORDER BY party_key
 
 
 async def parties_page(
-    conn: asyncpg.Connection, tenant: str, on: date, after: str | None, limit: int
+    conn: asyncpg.Connection,
+    tenant: str,
+    on: date,
+    after: str | None,
+    limit: int,
+    before: str | None = None,
+    *,
+    backward: bool = False,
 ) -> tuple[list[tuple[str, PartyRow]], int, bool]:
-    """One page of the register on a date: rows with their keys, the day's total, and whether more follow."""
-    # The total counts the whole register that day; the keyset condition pages through it.
+    """One page of the register on a date between two keys: rows with their keys in name order, the day's
+    total, and whether more follow (or, `backward`, come before: the page is then the last `limit` rows)."""
+    # The total counts the whole register that day; the keyset conditions page through it.
     rows = await conn.fetch(
-        f"SELECT * FROM ({PARTIES_PAGE}) AS register WHERE $3::text IS NULL OR party_key > $3 LIMIT $4",
+        f"SELECT * FROM ({PARTIES_PAGE}) AS register WHERE ($3::text IS NULL OR party_key > $3)"
+        f" AND ($5::text IS NULL OR party_key < $5)"
+        f" ORDER BY party_key {'DESC' if backward else 'ASC'} LIMIT $4",
         tenant,
         on,
         after,
         limit + 1,
+        before,
     )
     total = int(rows[0]["total"]) if rows else await _count(conn, tenant, on)
-    page = [
-        (r["party_key"], PartyRow(r["name"], r["sector"], r["kind"], r["signed_on"])) for r in rows[:limit]
-    ]
+    kept = rows[:limit]
+    if backward:
+        kept.reverse()
+    page = [(r["party_key"], PartyRow(r["name"], r["sector"], r["kind"], r["signed_on"])) for r in kept]
     return page, total, len(rows) > limit
 
 

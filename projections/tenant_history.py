@@ -140,15 +140,28 @@ class HistoryRow:
 
 
 async def history_page(
-    conn: asyncpg.Connection, tenant: str, after: int, limit: int
+    conn: asyncpg.Connection,
+    tenant: str,
+    after: int,
+    limit: int,
+    before: int | None = None,
+    *,
+    backward: bool = False,
 ) -> tuple[list[HistoryRow], bool]:
+    """Events between two positions, oldest first, and whether more follow (or, `backward`, come before:
+    the page is then the last `limit` of them)."""
     rows = await conn.fetch(
         "SELECT position, type, recorded_at, actor, payload, hash, previous_hash FROM tenant_events"
-        " WHERE tenant_id = $1 AND position > $2 ORDER BY position LIMIT $3",
+        " WHERE tenant_id = $1 AND position > $2 AND ($4::bigint IS NULL OR position < $4)"
+        f" ORDER BY position {'DESC' if backward else 'ASC'} LIMIT $3",
         tenant,
         after,
         limit + 1,
+        before,
     )
+    kept = rows[:limit]
+    if backward:
+        kept.reverse()
     page = [
         HistoryRow(
             r["position"],
@@ -159,7 +172,7 @@ async def history_page(
             r["hash"],
             r["previous_hash"],
         )
-        for r in rows[:limit]
+        for r in kept
     ]
     return page, len(rows) > limit
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 import strawberry
+from strawberry.types import Info
 
 from api.graphql.context import Moment
 from domain import (
@@ -47,6 +49,7 @@ strawberry.enum(
 )
 
 MAX_PAGE = 100
+DEFAULT_PAGE = 50
 
 RecordedAt = Annotated[
     datetime | None,
@@ -65,9 +68,55 @@ def moment(tenant: str, as_of: date | None, recorded_at: datetime | None) -> Mom
 
 @strawberry.type(description="Where a page starts and ends, and whether others come before or after it.")
 class PageInfo:
-    has_next_page: bool
-    end_cursor: str | None
-    has_previous_page: bool = strawberry.field(
-        default=False, description="Whether the page was asked for after a cursor: others come before it."
+    has_next_page: bool = strawberry.field(
+        description="Whether more follow: after a page asked for with `first`, or when `before` was given."
     )
-    start_cursor: str | None = None
+    end_cursor: str | None = strawberry.field(description="The last edge's cursor: ask for `after` it.")
+    has_previous_page: bool = strawberry.field(
+        default=False,
+        description="Whether others come before: before a page asked for with `last`, or when `after` was "
+        "given.",
+    )
+    start_cursor: str | None = strawberry.field(
+        default=None, description="The first edge's cursor: ask for `last` edges `before` it."
+    )
+
+
+@dataclass(frozen=True)
+class Page:
+    """What a connection was asked for: `size` edges between the cursors, the last of them when `backward`."""
+
+    size: int
+    after: str | None
+    before: str | None
+    backward: bool
+
+    def info(self, cursors: list[str], more: bool) -> PageInfo:
+        """Relay's PageInfo for the cursors of the page's edges and whether more lie past its far end."""
+        return PageInfo(
+            has_next_page=self.before is not None if self.backward else more,
+            end_cursor=cursors[-1] if cursors else None,
+            has_previous_page=more if self.backward else self.after is not None,
+            start_cursor=cursors[0] if cursors else None,
+        )
+
+
+def page_asked(
+    info: Info[Any, Any], first: int | None, last: int | None, after: str | None, before: str | None
+) -> Page:
+    """Relay's arguments read: `first` edges from the start or after `after`; or the `last` edges, before
+    `before` or at the end. `first` has a default, so only a `first` written in the query clashes with
+    `last`."""
+    if last is not None:
+        if any(f.arguments.get("first") is not None for f in info.selected_fields if hasattr(f, "arguments")):
+            raise InvalidInput("Give `first` (to page forward) or `last` (to page back), not both.")
+        _within("last", last)
+        return Page(last, after, before, backward=True)
+    size = DEFAULT_PAGE if first is None else first
+    _within("first", size)
+    return Page(size, after, before, backward=False)
+
+
+def _within(name: str, size: int) -> None:
+    if not 1 <= size <= MAX_PAGE:
+        raise InvalidInput(f"`{name}` must be between 1 and {MAX_PAGE}.")

@@ -1,23 +1,76 @@
-"""The GraphQL endpoint: strawberry's litestar controller; a body that is not a request is a 400."""
+"""The GraphQL endpoint over HTTP as its specification says, with persisted queries and the schema as SDL."""
 
 from __future__ import annotations
 
+import hashlib
 import json
+from dataclasses import replace
 from typing import Any
 
 from cross_web import HTTPException
-from litestar import Request, Response
-from litestar.status_codes import HTTP_400_BAD_REQUEST
+from litestar import MediaType, Request, Response, get
+from litestar.datastructures import Accept
+from litestar.status_codes import (
+    HTTP_200_OK,
+    HTTP_304_NOT_MODIFIED,
+    HTTP_400_BAD_REQUEST,
+    HTTP_405_METHOD_NOT_ALLOWED,
+)
 from strawberry import Schema
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
+from strawberry.http.base import BaseRequestProtocol
 from strawberry.litestar import make_graphql_controller
 from strawberry.litestar.controller import GraphQLController, GraphQLResource
+from strawberry.schema.exceptions import InvalidOperationTypeError
+from strawberry.types import ExecutionResult
 
+from api.graphql.persisted import PersistedQueries, PersistedQueryRefused
 from api.responses import json_error
 
 NOT_UTF8 = "The body is not UTF-8 text; send the request as JSON in UTF-8."
 NOT_A_REQUEST = (
     'The body must be a JSON object with a \'query\' string, as UTF-8: {"query": "...", "variables": {...}}.'
 )
+NOT_JSON_PARAMETER = (
+    "In a GET request, `variables` and `extensions` must each be a JSON object, URL-encoded: "
+    '?query=...&variables={"slug":"harlow"}.'
+)
+BY_GET = "Only queries may be sent by GET; send a mutation by POST."
+GRAPHQL_RESPONSE = "application/graphql-response+json"
+JSON = "application/json"
+# Offered in this order, so a caller that accepts anything (`*/*`) or says nothing keeps the contract's JSON.
+OFFERED = [JSON, GRAPHQL_RESPONSE]
+CONTENT_TYPE = {JSON: JSON, GRAPHQL_RESPONSE: f"{GRAPHQL_RESPONSE}; charset=utf-8"}
+# litestar adds the charset to a text type.
+SDL_TYPE = MediaType.TEXT
+
+
+def response_media_type(accept: str | None) -> str:
+    """The media type of the answer: graphql-response+json only when the caller's Accept prefers it."""
+    if not accept:
+        return JSON
+    return Accept(accept).best_match(OFFERED, default=JSON)
+
+
+def is_request_error(result: ExecutionResult) -> bool:
+    """Whether the operation never ran: it did not parse or validate, or its variables did not coerce.
+
+    Such errors have no path, and the result no data; an error in a field always has a path.
+    """
+    errors = result.errors or []
+    return result.data is None and bool(errors) and all(not e.path for e in errors)
+
+
+def error_answer(message: str, code: str, status: int, media_type: str) -> Response[Any]:
+    """A refused request; in graphql-response+json without `data`, since no operation ran.
+
+    Never cached: a persisted query unknown now is known once the caller has sent it.
+    """
+    body = json_error(message, code)
+    if media_type == GRAPHQL_RESPONSE:
+        del body["data"]
+    headers = {"Cache-Control": "no-store"}
+    return Response(body, status_code=status, media_type=CONTENT_TYPE[media_type], headers=headers)
 
 
 def graphql_controller(schema: Schema, **options: Any) -> type[GraphQLController]:
@@ -26,8 +79,15 @@ def graphql_controller(schema: Schema, **options: Any) -> type[GraphQLController
     strawberry took `null`, `123`, `"x"` or `true` for a body and failed on it with a 500, as it did on
     a body that is not UTF-8; and it answered its own refusals in plain text. Here each is a 400 with the
     contract's BAD_USER_INPUT, shaped as every other error.
+
+    A caller that accepts `application/graphql-response+json` gets its answers in it, and a request that
+    fails before its operation runs (parse, validation, variables) is then a 400 with no `data`; with
+    `application/json` such a request keeps the contract's 200 and `"data": null`.
     """
     base = make_graphql_controller(schema, **options)
+    persisted = PersistedQueries()
+    sdl = schema.as_str() + "\n"
+    sdl_etag = f'"{hashlib.sha256(sdl.encode()).hexdigest()[:32]}"'
 
     class Controller(base):  # type: ignore[valid-type,misc]
         def decode_json(self, data: str | bytes) -> object:
@@ -46,18 +106,87 @@ def graphql_controller(schema: Schema, **options: Any) -> type[GraphQLController
                 raise HTTPException(HTTP_400_BAD_REQUEST, NOT_A_REQUEST)
             return value
 
+        def parse_query_params(self, params: Any) -> dict[str, Any]:
+            # decode_json's reasons speak of a body, which a GET request does not have.
+            try:
+                parsed: dict[str, Any] = super().parse_query_params(params)
+            except HTTPException as error:
+                raise HTTPException(HTTP_400_BAD_REQUEST, NOT_JSON_PARAMETER) from error
+            return parsed
+
+        def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
+            # A persisted query sent by GET has no `query`; it is still a request, not a browser's visit.
+            return super().should_render_graphql_ide(request) and "extensions" not in request.query_params
+
         async def execute_request(
             self, request: Request[Any, Any, Any], context: Any, root_value: Any
         ) -> Response[GraphQLResource | str]:
+            media_type = response_media_type(request.headers.get("accept"))
+            # strawberry copies this per-request response's headers onto the answer it makes.
+            self.temporal_response.headers["content-type"] = CONTENT_TYPE[media_type]
             try:
                 response: Response[GraphQLResource | str] = await self.run(
                     request, context=context, root_value=root_value
                 )
+            except PersistedQueryRefused as refused:
+                # A request error like a document that does not validate: 200 in the contract's JSON.
+                status = HTTP_400_BAD_REQUEST if media_type == GRAPHQL_RESPONSE else HTTP_200_OK
+                return error_answer(refused.message, refused.code, status, media_type)
             except HTTPException as error:
-                return Response(
-                    json_error(error.reason, "BAD_USER_INPUT"),  # type: ignore[arg-type]
-                    status_code=error.status_code,
-                )
+                return error_answer(error.reason, "BAD_USER_INPUT", error.status_code, media_type)
             return response
+
+        async def execute_single(
+            self,
+            request: Request[Any, Any, Any],
+            request_adapter: Any,
+            sub_response: Response[Any],
+            context: Any,
+            root_value: Any,
+            request_data: GraphQLRequestData,
+        ) -> ExecutionResult:
+            resolved = persisted.resolve(request_data.query, request_data.extensions)
+            try:
+                result: ExecutionResult = await super().execute_single(
+                    request, request_adapter, sub_response, context, root_value,
+                    replace(request_data, query=resolved.query),
+                )  # fmt: skip
+            except HTTPException as error:
+                # GraphQL over HTTP: a mutation sent by GET is 405, where strawberry says 400.
+                if isinstance(error.__cause__, InvalidOperationTypeError) and request.method == "GET":
+                    raise HTTPException(HTTP_405_METHOD_NOT_ALLOWED, BY_GET) from error
+                raise
+            if resolved.register is not None and resolved.query is not None and not is_request_error(result):
+                persisted.store(resolved.register, resolved.query)
+            return result
+
+        async def process_result(
+            self, request: Request[Any, Any, Any], result: ExecutionResult
+        ) -> GraphQLHTTPResponse:
+            answer: GraphQLHTTPResponse = await super().process_result(request, result)
+            if is_request_error(result) and self.answers_in(GRAPHQL_RESPONSE, request):
+                del answer["data"]
+            return answer
+
+        def create_response(
+            self,
+            response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse],
+            sub_response: Response[bytes],
+        ) -> Response[bytes]:
+            if isinstance(response_data, dict) and "data" not in response_data:
+                sub_response.status_code = HTTP_400_BAD_REQUEST
+            return super().create_response(response_data, sub_response)  # type: ignore[no-any-return]
+
+        @staticmethod
+        def answers_in(media_type: str, request: Request[Any, Any, Any]) -> bool:
+            return response_media_type(request.headers.get("accept")) == media_type
+
+        @get("/schema.graphql", operation_id="graphqlSchema", media_type=SDL_TYPE)
+        async def schema_sdl(self, request: Request[Any, Any, Any]) -> Response[str]:
+            """The whole schema as SDL, in every mode: clients generate code from it without introspection."""
+            headers = {"ETag": sdl_etag, "Content-Disposition": 'inline; filename="schema.graphql"'}
+            if request.headers.get("if-none-match") == sdl_etag:
+                return Response("", status_code=HTTP_304_NOT_MODIFIED, headers=headers)
+            return Response(sdl, media_type=SDL_TYPE, headers=headers)
 
     return Controller

@@ -11,7 +11,7 @@ from litestar.concurrency import sync_to_thread
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from api.graphql.common import MAX_PAGE, PageInfo
+from api.graphql.common import DEFAULT_PAGE, PageInfo, page_asked
 from api.graphql.context import Context
 from domain.errors import InvalidInput, NotFound
 from projections import tenant_history
@@ -63,34 +63,42 @@ def _history_cursor(position: int) -> str:
     return base64.urlsafe_b64encode(f"history:{position}".encode()).decode()
 
 
-def _history_position(cursor: str) -> int:
+def _history_position(cursor: str, argument: str) -> int:
     try:
         decoded = base64.urlsafe_b64decode(cursor.encode()).decode()
     except (ValueError, UnicodeDecodeError):
         decoded = ""
     prefix, _, position = decoded.partition(":")
     if prefix != "history" or not position.isdigit():
-        raise InvalidInput("The cursor is not one this registry gave out; start again without `after`.")
+        raise InvalidInput(f"The cursor is not one this registry gave out; start again without `{argument}`.")
     return int(position)
 
 
 @strawberry.type
 class Query:
     @strawberry.field(
-        description="A tenant's events in order (auditors and editors of the tenant, platform-admins)."
+        description="A tenant's events in order (auditors and editors of the tenant, platform-admins): "
+        "`first` after `after`, or the `last` before `before` (at most 100 a page)."
     )
     async def history(
-        self, info: Info[Context, None], tenant: str, first: int | None = 50, after: str | None = None
+        self,
+        info: Info[Context, None],
+        tenant: str,
+        first: int | None = DEFAULT_PAGE,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> HistoryConnection:
         require_auditor(info.context.actor, tenant, "read the history")
-        first = 50 if first is None else first
-        if not 1 <= first <= MAX_PAGE:
-            raise InvalidInput(f"`first` must be between 1 and {MAX_PAGE}.")
+        page = page_asked(info, first, last, after, before)
         if await info.context.loaders.tenant.load(tenant) is None:
             raise NotFound(f"There is no tenant '{tenant}'.")
-        start = _history_position(after) if after is not None else 0
+        start = _history_position(page.after, "after") if page.after is not None else 0
+        end = _history_position(page.before, "before") if page.before is not None else None
         async with info.context.read() as conn:
-            rows, more = await tenant_history.history_page(conn, tenant, start, first)
+            rows, more = await tenant_history.history_page(
+                conn, tenant, start, page.size, end, backward=page.backward
+            )
         edges = [
             HistoryEdge(
                 cursor=_history_cursor(r.position),
@@ -106,14 +114,7 @@ class Query:
             )
             for r in rows
         ]
-        end = edges[-1].cursor if edges else None
-        page = PageInfo(
-            has_next_page=more,
-            end_cursor=end,
-            has_previous_page=after is not None,
-            start_cursor=edges[0].cursor if edges else None,
-        )
-        return HistoryConnection(edges=edges, page_info=page)
+        return HistoryConnection(edges=edges, page_info=page.info([e.cursor for e in edges], more))
 
     @strawberry.field(description="The tenant's signed checkpoints (public: copy them out of the system).")
     async def checkpoints(self, info: Info[Context, None], tenant: str) -> list[Checkpoint]:

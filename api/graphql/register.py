@@ -8,7 +8,7 @@ from datetime import date
 import strawberry
 from strawberry.types import Info
 
-from api.graphql.common import MAX_PAGE, PageInfo
+from api.graphql.common import Page, PageInfo
 from api.graphql.context import Context, Loaders
 from api.graphql.run import Reader, execute, run
 from domain import commands, register
@@ -85,13 +85,13 @@ def _encode_cursor(key: str) -> str:
     return base64.urlsafe_b64encode(f"party:{key}".encode()).decode()
 
 
-def _decode_cursor(cursor: str) -> str:
+def _decode_cursor(cursor: str, argument: str) -> str:
     try:
         decoded = base64.urlsafe_b64decode(cursor.encode()).decode()
     except (ValueError, UnicodeDecodeError):
         decoded = ""
     if not decoded.startswith("party:"):
-        raise InvalidInput("The cursor is not one this registry gave out; start again without `after`.")
+        raise InvalidInput(f"The cursor is not one this registry gave out; start again without `{argument}`.")
     return decoded.removeprefix("party:")
 
 
@@ -125,26 +125,16 @@ class Champion:
 # What the Tenant type answers about its register (api/graphql/tenant.py holds the fields).
 
 
-async def party_page(
-    info: Info[Context, None], slug: str, as_of: date | None, first: int, after: str | None
-) -> PartyConnection:
-    if not 1 <= first <= MAX_PAGE:
-        raise InvalidInput(f"`first` must be between 1 and {MAX_PAGE}.")
-    after_key = _decode_cursor(after) if after is not None else None
+async def party_page(info: Info[Context, None], slug: str, as_of: date | None, page: Page) -> PartyConnection:
+    after = _decode_cursor(page.after, "after") if page.after is not None else None
+    before = _decode_cursor(page.before, "before") if page.before is not None else None
     async with info.context.read() as conn:
-        page, total, more = await register_of_parties.parties_page(
-            conn, slug, as_of or today(), after_key, first
+        rows, total, more = await register_of_parties.parties_page(
+            conn, slug, as_of or today(), after, page.size, before, backward=page.backward
         )
-    edges = [PartyEdge(cursor=_encode_cursor(key), node=Party.from_row(slug, row)) for key, row in page]
+    edges = [PartyEdge(cursor=_encode_cursor(key), node=Party.from_row(slug, row)) for key, row in rows]
     return PartyConnection(
-        edges=edges,
-        page_info=PageInfo(
-            has_next_page=more,
-            end_cursor=edges[-1].cursor if edges else None,
-            has_previous_page=after is not None,
-            start_cursor=edges[0].cursor if edges else None,
-        ),
-        total_count=total,
+        edges=edges, page_info=page.info([e.cursor for e in edges], more), total_count=total
     )
 
 

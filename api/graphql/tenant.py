@@ -9,7 +9,7 @@ import strawberry
 from strawberry.types import Info
 
 from api.graphql.codes import Code
-from api.graphql.common import RecordedAt, moment
+from api.graphql.common import RecordedAt, moment, page_asked
 from api.graphql.compacts import (
     AmendmentProposal,
     AnnualReview,
@@ -108,11 +108,20 @@ class Tenant:
         rows = await info.context.loaders.parties.load(moment(self.slug, as_of, recorded_at))
         return [Party.from_row(self.slug, r) for r in rows]
 
-    @strawberry.field(description="The Register of Parties on `asOf`, a page at a time (at most 100 a page).")
+    @strawberry.field(
+        description="The Register of Parties on `asOf`, a page at a time (at most 100 a page): `first` after "
+        "`after`, or the `last` before `before`."
+    )
     async def party_register(
-        self, info: Info[Context, None], as_of: date | None = None, first: int = 50, after: str | None = None
+        self,
+        info: Info[Context, None],
+        as_of: date | None = None,
+        first: int = 50,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> PartyConnection:
-        return await party_page(info, self.slug, as_of, first, after)
+        return await party_page(info, self.slug, as_of, page_asked(info, first, last, after, before))
 
     @strawberry.field(description="Parties signed on `asOf` (default today) that have no current champion.")
     async def parties_without_champion(

@@ -104,6 +104,28 @@ def db() -> Iterator[Database]:
 
 
 @pytest.fixture(scope="session")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """`compacts serve --demo` on a database of its own, shared by the tests that read the demo.
+
+    The officer's guide (tests/e2e/test_docs_examples.py) adds a district of its own to it: tests that
+    list every tenant run before that one, or allow for it.
+    """
+    with fresh_database() as database:
+        running = start_server(tmp_path_factory.mktemp("demo"), {"DATABASE_URL": database.url}, ("--demo",))
+        # `serve --demo` brings the read models up to date before it answers; wait in case it did not.
+        deadline = time.monotonic() + 60
+        last = '{ tenant(slug: "havering") { steeringGroup { role } } }'
+        while True:
+            tenant = (running.graphql(last).json().get("data") or {}).get("tenant")
+            if tenant and len(tenant["steeringGroup"]) == 8:
+                break
+            assert time.monotonic() < deadline, "the demo was not projected in time"
+            time.sleep(0.2)
+        yield running
+        stop_server(running)
+
+
+@pytest.fixture(scope="session")
 def server(db: Database, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     running = start_server(tmp_path_factory.mktemp("home"), {"DATABASE_URL": db.url})
     PROJECTED.add(db.url)

@@ -280,6 +280,46 @@ def test_the_register_pages_with_cursors_and_a_hard_cap(server: Server, harlow: 
         assert says in error["message"]
 
 
+def test_the_register_pages_back_from_the_end_with_last_and_before(server: Server, harlow: str) -> None:
+    editor = harlow
+    ok(server, 'mutation { publishCompact(tenant: "england", title: "T", effectiveOn: "2004-01-01", sections: [{key: "1", heading: "H", text: "t", matters: []}]) { version } }', editor)  # fmt: skip
+    for name in ("Delta", "alpha", "Charlie", "bravo", "Echo"):
+        ok(server, f'mutation {{ signCompact(tenant: "england", party: "{name}", sector: PRIVATE, signedOn: "2004-02-01") {{ name }} }}', editor)  # fmt: skip
+    page = '{ tenant(slug: "england") { partyRegister(last: 2%s) { totalCount edges { cursor node { name } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } } }'
+    pages: list[list[str]] = []
+    before = ""
+    while True:
+        register = ok(server, page % before)["tenant"]["partyRegister"]
+        assert register["totalCount"] == 5
+        edges, info = register["edges"], register["pageInfo"]
+        # Each page in name order, its cursors those of its first and last edges.
+        pages.append([e["node"]["name"] for e in edges])
+        assert (info["startCursor"], info["endCursor"]) == (edges[0]["cursor"], edges[-1]["cursor"])
+        assert info["hasNextPage"] is bool(before)
+        if not info["hasPreviousPage"]:
+            break
+        before = f', before: "{info["startCursor"]}"'
+    assert pages == [["Delta", "Echo"], ["bravo", "Charlie"], ["alpha"]]
+    # A forward page after a cursor says that others come before it; between two cursors, only those.
+    first_two = ok(server, page.replace("last: 2%s", "first: 2"))["tenant"]["partyRegister"]
+    assert first_two["pageInfo"]["hasPreviousPage"] is False
+    after_alpha = first_two["edges"][0]["cursor"]
+    later = ok(server, page.replace("last: 2%s", f'first: 2, after: "{after_alpha}"'))["tenant"][
+        "partyRegister"
+    ]
+    assert [e["node"]["name"] for e in later["edges"]] == ["bravo", "Charlie"]
+    assert later["pageInfo"]["hasPreviousPage"] is True
+    echo = ok(server, page % "")["tenant"]["partyRegister"]["edges"][-1]["cursor"]
+    between = page.replace("last: 2%s", f'first: 5, after: "{after_alpha}", before: "{echo}"')
+    assert [e["node"]["name"] for e in ok(server, between)["tenant"]["partyRegister"]["edges"]] == ["bravo", "Charlie", "Delta"]  # fmt: skip
+    both = page.replace("last: 2%s", "first: 2, last: 2")
+    forged = page % ', before: "not-a-cursor"'
+    for query, says in ((both, "not both"), (forged, "without `before`"), (page.replace("last: 2%s", "last: 0"), "between 1 and 100")):  # fmt: skip
+        error = server.graphql(query, token=editor).json()["errors"][0]
+        assert error["extensions"]["code"] == "BAD_USER_INPUT"
+        assert says in error["message"]
+
+
 def test_two_mutations_in_one_document_each_answer_from_the_state_after_their_own_write(
     server: Server, harlow: str
 ) -> None:

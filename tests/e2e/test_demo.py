@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import re
-import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from api.demo import COMPACTS, DEMO_NOTES
 from domain.commitments import Commitment
-from tests.conftest import fresh_database
-from tests.e2e.conftest import Server, start_server, stop_server
+from tests.e2e.conftest import Server
 from tests.unit.test_document_import import seed
 
 SEEDED = ("essex", "harlow", "harrow", "havering", "hertsmere")
@@ -28,23 +25,6 @@ KINDS = (
 # summary and Hertsmere came into force; and today (no asOf).
 DATES: tuple[str | None, ...] = ("2005-06-01", "2010-06-01", "2012-06-01", None)
 COMMITMENT = "key kind firmness bound exceptions summary period { amount unit } steps { stage period { amount unit } } section { key }"
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    with fresh_database() as database:
-        running = start_server(tmp_path_factory.mktemp("demo"), {"DATABASE_URL": database.url}, ("--demo",))
-        # `serve --demo` brings the read models up to date before it answers; wait in case it did not.
-        deadline = time.monotonic() + 60
-        last = '{ tenant(slug: "havering") { steeringGroup { role } } }'
-        while True:
-            tenant = (running.graphql(last).json().get("data") or {}).get("tenant")
-            if tenant and len(tenant["steeringGroup"]) == 8:
-                break
-            assert time.monotonic() < deadline, "the demo was not projected in time"
-            time.sleep(0.2)
-        yield running
-        stop_server(running)
 
 
 def data(server: Server, query: str, token: str | None = None) -> dict[str, Any]:

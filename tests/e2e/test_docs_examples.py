@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from api.demo import DEMO_NOTES
-from tests.conftest import ROOT, fresh_database
-from tests.e2e.conftest import Server, start_server, stop_server
+from tests.conftest import ROOT
+from tests.e2e.conftest import Server
 
 DOCS = ROOT / "docs"
 BLOCK = re.compile(r"```graphql\n(.*?)```", re.DOTALL)
@@ -20,14 +17,6 @@ AS = re.compile(r"^# as: (\S+) (\S+)\n")
 
 def examples(path: Path) -> list[str]:
     return BLOCK.findall(path.read_text(encoding="utf-8"))
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    with fresh_database() as database:
-        running = start_server(tmp_path_factory.mktemp("docs"), {"DATABASE_URL": database.url}, ("--demo",))
-        yield running
-        stop_server(running)
 
 
 def run(server: Server, query: str, token: str | None) -> dict[str, Any]:
@@ -62,9 +51,9 @@ def test_the_integrator_guide_lists_every_choice_the_demo_made() -> None:
 
 def test_the_integrator_guide_answers_from_the_demo(demo: Server) -> None:
     answers = [run(demo, q, None) for q in examples(DOCS / "getting-started/integrator.md")]
-    assert len(answers) == 13
+    assert len(answers) == 14
     tiers, harrow, draft, champions, complaints, uniform, _matters, governs = answers[:8]
-    codes, report, hertsmere, dashboards, private = answers[8:]
+    codes, report, hertsmere, dashboards, private, paging = answers[8:]
     assert keys(tiers["tenants"], "slug") == ["harlow", "harrow", "havering", "hertsmere"]
 
     compact = harrow["tenant"]["compact"]
@@ -225,6 +214,14 @@ def test_the_integrator_guide_answers_from_the_demo(demo: Server) -> None:
     assert finding["governedBy"] == {"tenant": {"slug": "england"}, "section": {"key": "demo-consultation"}}
     assert "less than the 12 weeks set by england section demo-consultation" in finding["detail"]
     assert private["verifyHistory"]["ok"] is True
+
+    # Paging back from the end of Harrow's register: its last two parties, with three before them.
+    register = paging["tenant"]["partyRegister"]
+    assert (register["totalCount"], keys(register["edges"], "node", "name")) == (
+        5,
+        ["Health Service", "Police"],
+    )
+    assert (register["pageInfo"]["hasPreviousPage"], register["pageInfo"]["hasNextPage"]) == (True, False)
 
 
 # After the integrator's guide, which reads the demo as it was recorded.

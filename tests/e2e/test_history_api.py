@@ -69,6 +69,25 @@ def test_history_pages_through_the_tenants_events_as_a_chain(server: Server, har
     assert verified == {"ok": True, "checked": 6, "firstBadPosition": None, "headHash": nodes[-1]["hash"]}
 
 
+def test_history_pages_back_from_its_latest_event_with_last_and_before(server: Server, harlow: str) -> None:
+    auditor = server.token("auditor", tenants=("harlow",))
+    query = '{ history(tenant: "harlow", last: 4%s) { edges { cursor node { position } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }'
+    latest = ok(server, query % "", auditor)["history"]
+    assert [e["node"]["position"] for e in latest["edges"]] == [3, 4, 5, 6]
+    assert latest["pageInfo"] == {
+        "hasNextPage": False,
+        "hasPreviousPage": True,
+        "startCursor": latest["edges"][0]["cursor"],
+        "endCursor": latest["edges"][-1]["cursor"],
+    }
+    earlier = ok(server, query % f', before: "{latest["pageInfo"]["startCursor"]}"', auditor)["history"]
+    assert [e["node"]["position"] for e in earlier["edges"]] == [1, 2]
+    assert (earlier["pageInfo"]["hasNextPage"], earlier["pageInfo"]["hasPreviousPage"]) == (True, False)
+    # `first` keeps its default of 50 unless written: written beside `last`, the two clash.
+    both = server.graphql(query.replace("last: 4%s", "first: 2, last: 2"), token=auditor).json()
+    assert both["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
 def test_history_needs_an_auditor_or_editor_of_that_tenant(server: Server, harlow: str) -> None:
     query = HISTORY % ("harlow", 5, "")
     assert code(server, query) == "UNAUTHENTICATED"

@@ -1,0 +1,78 @@
+from .async_base_client import AsyncBaseClient
+from .base_model import BaseModel, Upload
+from .client import Registry
+from .enums import (
+    BodyKind,
+    CodeStatus,
+    CommitmentKind,
+    CompactStatus,
+    DisputeStage,
+    DisputeStatus,
+    Firmness,
+    FundingChange,
+    PeriodUnit,
+    Sector,
+    ShortPeriodReason,
+    SteeringRole,
+    Tier,
+)
+from .exceptions import (
+    GraphQLClientError,
+    GraphQLClientGraphQLError,
+    GraphQLClientGraphQLMultiError,
+    GraphQLClientHttpError,
+    GraphQLClientInvalidResponseError,
+)
+from .input_types import (
+    CommitmentInput,
+    ContactInput,
+    DisputeStepInput,
+    PeriodInput,
+    ProjectLessonsInput,
+    SectionInput,
+)
+from .lookup import (
+    Lookup,
+    LookupLookup,
+    LookupLookupAnsweredBy,
+    LookupLookupSections,
+    LookupLookupTrail,
+    LookupLookupTrailTenant,
+)
+
+__all__ = [
+    "AsyncBaseClient",
+    "BaseModel",
+    "BodyKind",
+    "CodeStatus",
+    "CommitmentInput",
+    "CommitmentKind",
+    "CompactStatus",
+    "ContactInput",
+    "DisputeStage",
+    "DisputeStatus",
+    "DisputeStepInput",
+    "Firmness",
+    "FundingChange",
+    "GraphQLClientError",
+    "GraphQLClientGraphQLError",
+    "GraphQLClientGraphQLMultiError",
+    "GraphQLClientHttpError",
+    "GraphQLClientInvalidResponseError",
+    "Lookup",
+    "LookupLookup",
+    "LookupLookupAnsweredBy",
+    "LookupLookupSections",
+    "LookupLookupTrail",
+    "LookupLookupTrailTenant",
+    "PeriodInput",
+    "PeriodUnit",
+    "ProjectLessonsInput",
+    "Registry",
+    "SectionInput",
+    "Sector",
+    "ShortPeriodReason",
+    "SteeringRole",
+    "Tier",
+    "Upload",
+]

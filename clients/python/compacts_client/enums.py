@@ -1,0 +1,98 @@
+from enum import Enum
+
+
+class BodyKind(str, Enum):
+    COUNCIL = "COUNCIL"
+    PARISH_OR_TOWN_COUNCIL = "PARISH_OR_TOWN_COUNCIL"
+    HEALTH = "HEALTH"
+    POLICE = "POLICE"
+    FIRE = "FIRE"
+    EDUCATION = "EDUCATION"
+    HOUSING = "HOUSING"
+    CHARITY = "CHARITY"
+    COMMUNITY_GROUP = "COMMUNITY_GROUP"
+    FAITH_GROUP = "FAITH_GROUP"
+    SOCIAL_ENTERPRISE = "SOCIAL_ENTERPRISE"
+    INFRASTRUCTURE_BODY = "INFRASTRUCTURE_BODY"
+    BUSINESS = "BUSINESS"
+    OTHER = "OTHER"
+
+
+class CodeStatus(str, Enum):
+    IN_DEVELOPMENT = "IN_DEVELOPMENT"
+    ADOPTED = "ADOPTED"
+    WITHDRAWN = "WITHDRAWN"
+    SUPERSEDED = "SUPERSEDED"
+
+
+class CommitmentKind(str, Enum):
+    CONSULTATION_PERIOD = "CONSULTATION_PERIOD"
+    FUNDING_NOTICE = "FUNDING_NOTICE"
+    CHAMPIONS = "CHAMPIONS"
+    ANNUAL_REVIEW = "ANNUAL_REVIEW"
+    DISPUTE_PROCESS = "DISPUTE_PROCESS"
+    CODE_REVIEW = "CODE_REVIEW"
+    OTHER = "OTHER"
+
+
+class CompactStatus(str, Enum):
+    DRAFT = "DRAFT"
+    IN_FORCE = "IN_FORCE"
+
+
+class DisputeStage(str, Enum):
+    BETWEEN_PARTIES = "BETWEEN_PARTIES"
+    INVESTIGATION = "INVESTIGATION"
+    MEDIATION = "MEDIATION"
+
+
+class DisputeStatus(str, Enum):
+    OPEN = "OPEN"
+    RESOLVED = "RESOLVED"
+    WITHDRAWN = "WITHDRAWN"
+
+
+class Firmness(str, Enum):
+    IN_FORCE = "IN_FORCE"
+    PLANNED = "PLANNED"
+
+
+class FundingChange(str, Enum):
+    REDUCED = "REDUCED"
+    ENDED = "ENDED"
+    CHANGED = "CHANGED"
+
+
+class PeriodUnit(str, Enum):
+    DAYS = "DAYS"
+    WEEKS = "WEEKS"
+    MONTHS = "MONTHS"
+    YEARS = "YEARS"
+
+
+class Sector(str, Enum):
+    STATUTORY = "STATUTORY"
+    VOLUNTARY_COMMUNITY = "VOLUNTARY_COMMUNITY"
+    PRIVATE = "PRIVATE"
+
+
+class ShortPeriodReason(str, Enum):
+    URGENCY = "URGENCY"
+    SENSITIVITY = "SENSITIVITY"
+    CONFIDENTIALITY = "CONFIDENTIALITY"
+
+
+class SteeringRole(str, Enum):
+    CHAIR = "CHAIR"
+    VICE_CHAIR = "VICE_CHAIR"
+    SECRETARY = "SECRETARY"
+    ADMINISTRATION = "ADMINISTRATION"
+    CODE_LEAD = "CODE_LEAD"
+    MEMBER = "MEMBER"
+
+
+class Tier(str, Enum):
+    NATIONAL = "NATIONAL"
+    REGIONAL = "REGIONAL"
+    COUNTY = "COUNTY"
+    DISTRICT = "DISTRICT"
