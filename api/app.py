@@ -14,6 +14,7 @@ from litestar.datastructures import State
 from litestar.status_codes import HTTP_200_OK, HTTP_400_BAD_REQUEST, HTTP_503_SERVICE_UNAVAILABLE
 
 from api.auth import invalid_token_response
+from api.cors import cors_config
 from api.bootstrap import audit_store_of, vault_of
 from api.freshness import ReadModelWaiter
 from api.graphql.context import Context, Loaders, Services
@@ -203,4 +204,5 @@ def create_app(settings: Settings, db: Database, keys: KeyRing, *, run_worker: b
             idempotency_middleware(settings.max_body_bytes),
         ],
         request_max_body_size=settings.max_body_bytes,
+        cors_config=cors_config(settings.cors_origins),
     )

@@ -1,24 +1,5 @@
--- The registry's tables. Applied at every start; every statement is idempotent.
-
--- The event store, in the eventsourcing library's own layout, created here so that
--- originator ids compare bytewise (COLLATE "C"): ids are prefixed by the tenant's slug,
--- so one tenant's events are one range of the primary key.
-CREATE TABLE IF NOT EXISTS registry_events (
-    originator_id text COLLATE "C" NOT NULL,
-    originator_version bigint NOT NULL,
-    topic text,
-    state bytea,
-    notification_id bigserial,
-    PRIMARY KEY (originator_id, originator_version)
-) WITH (
-    autovacuum_enabled = true,
-    autovacuum_vacuum_threshold = 100000000,
-    autovacuum_vacuum_scale_factor = 0.5,
-    autovacuum_analyze_threshold = 1000,
-    autovacuum_analyze_scale_factor = 0.01
-);
-CREATE UNIQUE INDEX IF NOT EXISTS registry_events_notification_id_idx
-    ON registry_events (notification_id ASC);
+-- The registry's read models, roles, grants and row-level security, applied at every start after the
+-- numbered migrations (infra/migrations/, the tables that cannot be rebuilt); every statement is idempotent.
 
 -- Read model: the directory of tenants (projections/tenant_directory.py).
 CREATE TABLE IF NOT EXISTS tenants (
@@ -371,37 +352,6 @@ CREATE TABLE IF NOT EXISTS tenant_events (
     hash text NOT NULL,
     previous_hash text NOT NULL,
     PRIMARY KEY (tenant_id, position)
-);
-
--- Signed checkpoints of tenants' hash chains: public, made to be copied out of the system.
-CREATE TABLE IF NOT EXISTS checkpoints (
-    tenant_id text COLLATE "C" NOT NULL,
-    position bigint NOT NULL,
-    head_hash text NOT NULL,
-    signed_at text NOT NULL,
-    kid text NOT NULL,
-    signature text NOT NULL,
-    PRIMARY KEY (tenant_id, position, kid)
-);
-
--- One key per person whose personal data the events hold sealed: deleting it erases the data
--- everywhere, while the events (and the hash chain over them) stay as they were. Never granted to the API.
-CREATE TABLE IF NOT EXISTS person_keys (
-    subject text COLLATE "C" PRIMARY KEY,
-    key bytea NOT NULL,
-    created_at timestamptz NOT NULL DEFAULT now()
-);
-
--- Idempotency keys: a retried mutation with the same key and body gets the first answer again.
--- This is the one table the API itself writes (api/idempotency.py).
-CREATE TABLE IF NOT EXISTS idempotent_requests (
-    actor text NOT NULL,
-    key text NOT NULL,
-    request_hash text NOT NULL,
-    status int,
-    response bytea,
-    created_at timestamptz NOT NULL DEFAULT now(),
-    PRIMARY KEY (actor, key)
 );
 
 -- The role GraphQL reads run as: it owns nothing and may only read the read models.

@@ -165,7 +165,7 @@ async def try_write(db: Database) -> str:
     conn = await asyncpg.connect(**db.reader(None).asyncpg_kwargs())
     try:
         async with conn.transaction():
-            await conn.execute("SELECT set_config('compacts.tenants', 'alpha', true)")
+            await conn.execute("SELECT set_config('compacts.tenants', '{alpha}', true)")
             await conn.execute("UPDATE party_contacts SET email = 'x@evil.example' WHERE tenant_id = 'alpha'")
     except asyncpg.InsufficientPrivilegeError as error:
         return type(error).__name__
