@@ -14,8 +14,8 @@ from litestar.datastructures import State
 from litestar.status_codes import HTTP_200_OK, HTTP_400_BAD_REQUEST, HTTP_503_SERVICE_UNAVAILABLE
 
 from api.auth import invalid_token_response
-from api.cors import cors_config
 from api.bootstrap import audit_store_of, vault_of
+from api.cors import cors_config
 from api.freshness import ReadModelWaiter
 from api.graphql.context import Context, Loaders, Services
 from api.graphql.controller import graphql_controller

@@ -187,6 +187,17 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         ),
     ] = None
 
+    idp_jwks_timeout: Annotated[
+        float,
+        _env(
+            "COMPACTS_IDP_JWKS_TIMEOUT",
+            "seconds to wait for the sign-in's keys before refusing the token that needed them",
+            "a number of seconds from 0.5 to 60",
+            ge=0.5,
+            le=60,
+        ),
+    ] = 5.0
+
     idp_audience: Annotated[
         str | None,
         _env(

@@ -60,7 +60,11 @@ class ExternalIssuer:
             # Keys are cached by kid; an unknown kid fetches the set again (a rotation), at most
             # every 30 s so that tokens with made-up kids cannot make us hammer the provider.
             jwks=jwt.PyJWKClient(
-                settings.idp_jwks_url, cache_keys=True, lifespan=300, timeout=5, cooldown_duration=30
+                settings.idp_jwks_url,
+                cache_keys=True,
+                lifespan=300,
+                timeout=settings.idp_jwks_timeout,
+                cooldown_duration=30,
             ),
             sub_claim=settings.idp_sub_claim,
             roles_claim=settings.idp_roles_claim,
