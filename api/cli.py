@@ -56,7 +56,7 @@ def _refusals() -> Iterator[None]:
 def _settings(*, serving: bool = False, host: str | None = None, port: int | None = None) -> Settings:
     """The validated settings; on any problem, each on its own line on stderr, and the command refuses."""
     try:
-        settings = _settings().with_address(host, port)
+        settings = Settings.from_env().with_address(host, port)
     except ConfigurationError as refused:
         _refuse(refused.problems)
     problems = settings.problems(serving=serving)
@@ -89,13 +89,24 @@ def _current(db: Database) -> None:
         runner.stop()
 
 
+def _migrated(db: Database, settings: Settings) -> None:
+    """Bring the database up to date; one this release cannot migrate ends the command with the reason."""
+    from infra.migrate import MigrationRefused
+    from projections.catalogue import migrate
+
+    try:
+        migrate(db, settings.reader_password)
+    except MigrationRefused as refused:
+        click.echo(f"CONFLICT: {refused}", err=True)
+        sys.exit(EXIT_CONFLICT)
+
+
 def _database() -> Database:
     from infra.database import resolve_database
-    from projections.catalogue import migrate as run_migrate
 
     settings = _settings()
     db = resolve_database(settings.database_url, settings.home)
-    run_migrate(db, settings.reader_password)
+    _migrated(db, settings)
     return db
 
 
@@ -156,12 +167,11 @@ def serve(
     from api.app import create_app
     from infra.database import resolve_database
     from infra.tokens import load_keys
-    from projections.catalogue import migrate
 
     _logging(verbose)
     settings = _settings(serving=True, host=host, port=port)
     db = resolve_database(settings.database_url, settings.home)
-    migrate(db, settings.reader_password)
+    _migrated(db, settings)
     if demo or documents:
         _load_demo(db, documents)
         # Answer the first request with the demo already in the read models.
@@ -197,13 +207,12 @@ def serve(
 def worker(verbose: bool) -> None:
     """Run the projection worker alone (several may run at once; each read model has one holder)."""
     from infra.database import resolve_database
-    from projections.catalogue import migrate
     from projections.worker import ProjectionWorker
 
     _logging(verbose)
     settings = _settings()
     db = resolve_database(settings.database_url, settings.home)
-    migrate(db, settings.reader_password)
+    _migrated(db, settings)
     runner = ProjectionWorker(db)
     scheduler = _scheduler(db, settings)
 
@@ -688,17 +697,12 @@ def migrate() -> None:
     shape changed are then rebuilt with `compacts rebuild`.
     """
     from infra.database import resolve_database
-    from infra.migrate import MigrationRefused, status
-    from projections.catalogue import migrate as run_migrate
+    from infra.migrate import status
 
     _logging(False)
     settings = _settings()
     db = resolve_database(settings.database_url, settings.home)
-    try:
-        run_migrate(db, settings.reader_password)
-    except MigrationRefused as refused:
-        click.echo(f"CONFLICT: {refused}", err=True)
-        sys.exit(EXIT_CONFLICT)
+    _migrated(db, settings)
     for done in status(db):
         how = "recorded as the baseline of a database made before 0.2.0" if done.baseline else "applied"
         click.echo(
