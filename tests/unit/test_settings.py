@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -206,3 +207,10 @@ def test_no_module_reads_the_environment_but_the_settings() -> None:
                 if isinstance(node, ast.Attribute) and node.attr in ("environ", "getenv"):
                     readers.append(f"{path.relative_to(ROOT)}:{node.lineno}")
     assert readers == []
+
+
+def test_the_readmes_configuration_table_names_every_setting_and_no_other() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = readme[readme.index("## Configuration") : readme.index("For the tests only")]
+    named = set(re.findall(r"`(COMPACTS_[A-Z_]+|DATABASE_URL|FORWARDED_ALLOW_IPS)`", table))
+    assert named == {f.env for f in FIELDS}
