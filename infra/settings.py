@@ -45,7 +45,11 @@ def _env(
 
 
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
-    """How one process of the registry is configured. Read it with `Settings.from_env()`."""
+    """How one process of the registry is configured. Read it with `Settings.from_env()`.
+
+    A new setting is a field here, annotated with its `_env(...)`, and a row in the README's configuration
+    table (tests/unit/test_settings.py checks both, and that no other module reads the environment).
+    """
 
     mode: Annotated[
         Literal["development", "production"],
