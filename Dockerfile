@@ -1,4 +1,4 @@
-# The registry's API and worker image; docker-compose.yml runs it against PostgreSQL 16.
+# The registry's API and worker image; docker-compose.yml runs it against PostgreSQL 18.
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 COMPACTS_HOME=/data
 WORKDIR /app

@@ -15,6 +15,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_400_BAD_REQUEST, HTTP_503_SE
 
 from api.auth import invalid_token_response
 from api.bootstrap import audit_store_of, vault_of
+from api.cors import cors_config
 from api.freshness import ReadModelWaiter
 from api.graphql.context import Context, Loaders, Services
 from api.graphql.controller import graphql_controller
@@ -208,4 +209,5 @@ def create_app(settings: Settings, db: Database, keys: KeyRing, *, run_worker: b
         # No OpenAPI document: the API is GraphQL, described by /graphql/schema.graphql; litestar's page
         # would describe /graphql as an opaque endpoint under the name "Litestar API" (docs/adr/0014).
         openapi_config=None,
+        cors_config=cors_config(settings.cors_origins),
     )

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import jwt
@@ -13,7 +15,7 @@ from litestar.datastructures import State
 from litestar.status_codes import HTTP_401_UNAUTHORIZED
 
 from domain.actors import ANONYMOUS, Actor
-from infra.tokens import InvalidToken, KeyRing, verify_token
+from infra.tokens import InvalidToken, KeyRing, for_external_issuer, verify_token
 
 # A token verified once is not verified again for a while: checking its signature was a fifth of a
 # mutation's time. An entry is honoured until the token expires and for at most VERIFIED_SECONDS, so a
@@ -25,17 +27,27 @@ VERIFIED_MAX = 4096
 _verified: OrderedDict[tuple[str, str, str, tuple[str, ...], str], tuple[Actor, float]] = OrderedDict()
 
 
+def _bearer(header: str) -> str:
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise InvalidToken("Send the token as 'Authorization: Bearer <JWT>'.")
+    return token.strip()
+
+
+def _memo_key(
+    token: str, keys: KeyRing, issuer: str, audience: str
+) -> tuple[str, str, str, tuple[str, ...], str]:
+    trusted = tuple(sorted(keys.verifying_keys))
+    return (token, issuer, audience, trusted, keys.external.issuer if keys.external else "")
+
+
 def actor_from_header(
     header: str | None, keys: KeyRing, *, issuer: str, audience: str, now: Callable[[], float] = time.time
 ) -> Actor:
     if not header:
         return ANONYMOUS
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise InvalidToken("Send the token as 'Authorization: Bearer <JWT>'.")
-    token = token.strip()
-    trusted = tuple(sorted(keys.verifying_keys))
-    key = (token, issuer, audience, trusted, keys.external.issuer if keys.external else "")
+    token = _bearer(header)
+    key = _memo_key(token, keys, issuer, audience)
     at = now()
     found = _verified.get(key)
     if found is not None and at < found[1]:
@@ -47,6 +59,25 @@ def actor_from_header(
     if len(_verified) > VERIFIED_MAX:
         _verified.popitem(last=False)
     return actor
+
+
+async def actor_from_header_off_loop(
+    header: str | None, keys: KeyRing, *, issuer: str, audience: str
+) -> Actor:
+    """As actor_from_header; a council sign-in's token not verified lately is verified in a worker thread.
+
+    Its provider's keys may have to be fetched first (PyJWKClient blocks for up to its timeout), and the
+    event loop must keep answering every other request meanwhile. The registry's own tokens need no
+    fetch and are verified in place: a thread's hand-over would cost more than their check.
+    """
+    verify = partial(actor_from_header, header, keys, issuer=issuer, audience=audience)
+    if not header or keys.external is None:
+        return verify()
+    token = _bearer(header)
+    found = _verified.get(_memo_key(token, keys, issuer, audience))
+    if (found is not None and time.time() < found[1]) or not for_external_issuer(keys, token):
+        return verify()
+    return await asyncio.to_thread(verify)
 
 
 def invalid_token_response(_request: Request[Any, Any, State], error: InvalidToken) -> Response[Any]:

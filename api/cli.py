@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -20,7 +20,7 @@ from domain import clock
 from domain.actors import Actor, Role
 from domain.commands import CreateTenant
 from infra.database import Database
-from infra.settings import Settings
+from infra.settings import ConfigurationError, Settings
 from services.compacts import CompactService
 
 
@@ -37,6 +37,7 @@ EXIT_NOT_FOUND = 3
 EXIT_INVALID = 4
 EXIT_CONFLICT = 5
 EXIT_FORBIDDEN = 6
+EXIT_CONFIGURATION = 7  # the environment does not configure the registry (`compacts config --check`)
 _EXIT_FOR = {"NOT_FOUND": EXIT_NOT_FOUND, "CONFLICT": EXIT_CONFLICT, "FORBIDDEN": EXIT_FORBIDDEN}
 
 
@@ -50,6 +51,24 @@ def _refusals() -> Iterator[None]:
     except DomainError as refused:
         click.echo(f"{refused.code}: {refused.message}", err=True)
         sys.exit(_EXIT_FOR.get(refused.code, EXIT_INVALID))
+
+
+def _settings(*, serving: bool = False, host: str | None = None, port: int | None = None) -> Settings:
+    """The validated settings; on any problem, each on its own line on stderr, and the command refuses."""
+    try:
+        settings = Settings.from_env().with_address(host, port)
+    except ConfigurationError as refused:
+        _refuse(refused.problems)
+    problems = settings.problems(serving=serving)
+    if problems:
+        _refuse(problems)
+    return settings
+
+
+def _refuse(problems: list[str]) -> NoReturn:
+    for problem in problems:
+        click.echo(f"CONFIGURATION: {problem}", err=True)
+    sys.exit(EXIT_CONFIGURATION)
 
 
 def _emit(as_json: bool, data: Any, text: str) -> None:
@@ -70,13 +89,24 @@ def _current(db: Database) -> None:
         runner.stop()
 
 
+def _migrated(db: Database, settings: Settings) -> None:
+    """Bring the database up to date; one this release cannot migrate ends the command with the reason."""
+    from infra.migrate import MigrationRefused
+    from projections.catalogue import migrate
+
+    try:
+        migrate(db, settings.reader_password)
+    except MigrationRefused as refused:
+        click.echo(f"CONFLICT: {refused}", err=True)
+        sys.exit(EXIT_CONFLICT)
+
+
 def _database() -> Database:
     from infra.database import resolve_database
-    from projections.catalogue import migrate as run_migrate
 
-    settings = Settings.from_env()
+    settings = _settings()
     db = resolve_database(settings.database_url, settings.home)
-    run_migrate(db, settings.reader_password)
+    _migrated(db, settings)
     return db
 
 
@@ -116,47 +146,50 @@ def main() -> None:
       compacts token --sub S --role editor --tenant SLUG
                                      a token for an integrator or an officer
 
-    Exit codes: 0 done, 1 a check failed, 2 usage, 3 not found, 4 refused input, 5 conflict, 6 forbidden.
+    Exit codes: 0 done, 1 a check failed, 2 usage, 3 not found, 4 refused input, 5 conflict, 6 forbidden,
+    7 configuration refused (see `compacts config --check`).
     """
 
 
 @main.command()
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
+@click.option("--host", help="Address to listen on.  [default: COMPACTS_HOST, else 127.0.0.1]")
+@click.option("--port", type=int, help="Port to listen on.  [default: COMPACTS_PORT, else 8000]")
 @click.option("--no-worker", is_flag=True, help="Leave projections to separate `compacts worker` processes.")
 @click.option("--demo", is_flag=True, help="Record the demo localities first (once; skipped if present).")
 @DOCUMENTS
 @click.option("--verbose", is_flag=True, help="Log at debug level.")
-def serve(host: str, port: int, no_worker: bool, demo: bool, documents: Path | None, verbose: bool) -> None:
+def serve(
+    host: str | None, port: int | None, no_worker: bool, demo: bool, documents: Path | None, verbose: bool
+) -> None:
     """Serve the GraphQL API, with the projection worker in the same process unless --no-worker."""
     import uvicorn
 
     from api.app import create_app
     from infra.database import resolve_database
     from infra.tokens import load_keys
-    from projections.catalogue import migrate
 
     _logging(verbose)
-    settings = Settings.from_env()
+    settings = _settings(serving=True, host=host, port=port)
     db = resolve_database(settings.database_url, settings.home)
-    migrate(db, settings.reader_password)
+    _migrated(db, settings)
     if demo or documents:
         _load_demo(db, documents)
         # Answer the first request with the demo already in the read models.
         _current(db)
-    keys = load_keys(settings.home, production=settings.production, audience=settings.jwt_audience)
+    keys = load_keys(settings)
     app = create_app(settings, db, keys, run_worker=not no_worker)
     where = "DATABASE_URL" if settings.database_url else f"embedded PostgreSQL in {settings.home}"
-    click.echo(f"Compact Registry on http://{host}:{port}/graphql (data: {where})")
-    click.echo(f"Health: http://{host}:{port}/health")
+    address = f"{settings.scheme}://{settings.host}:{settings.port}"
+    click.echo(f"Compact Registry on {address}/graphql (data: {where})")
+    click.echo(f"Health: {address}/health")
     click.echo("A token for writing: compacts token --sub you@example.org --role platform-admin")
     # uvicorn re-raises SIGTERM after its graceful shutdown; exiting normally instead lets the
     # embedded server's exit hook stop PostgreSQL rather than leave it running.
     signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(0))
     uvicorn.run(
         app,
-        host=host,
-        port=port,
+        host=settings.host,
+        port=settings.port,
         log_level="debug" if verbose else "info",
         # No banner naming the server software, and X-Forwarded-For believed only from the proxies the
         # operator names: uvicorn would otherwise trust it from 127.0.0.1, so anyone on the host could
@@ -164,6 +197,8 @@ def serve(host: str, port: int, no_worker: bool, demo: bool, documents: Path | N
         server_header=False,
         proxy_headers=settings.forwarded_allow_ips is not None,
         forwarded_allow_ips=settings.forwarded_allow_ips or "",
+        ssl_certfile=settings.tls_cert_file,
+        ssl_keyfile=settings.tls_key_file,
     )
 
 
@@ -172,13 +207,12 @@ def serve(host: str, port: int, no_worker: bool, demo: bool, documents: Path | N
 def worker(verbose: bool) -> None:
     """Run the projection worker alone (several may run at once; each read model has one holder)."""
     from infra.database import resolve_database
-    from projections.catalogue import migrate
     from projections.worker import ProjectionWorker
 
     _logging(verbose)
-    settings = Settings.from_env()
+    settings = _settings()
     db = resolve_database(settings.database_url, settings.home)
-    migrate(db, settings.reader_password)
+    _migrated(db, settings)
     runner = ProjectionWorker(db)
     scheduler = _scheduler(db, settings)
 
@@ -225,12 +259,10 @@ def _audit() -> Iterator[Any]:
     from services.audit import AuditService
     from services.registry import Registry
 
-    settings = Settings.from_env()
+    settings = _settings()
     registry = Registry.connect(resolve_database(settings.database_url, settings.home))
     try:
-        yield AuditService(
-            registry, audit_store_of(registry), load_keys(settings.home, production=settings.production)
-        )
+        yield AuditService(registry, audit_store_of(registry), load_keys(settings))
     finally:
         registry.close()
 
@@ -314,7 +346,7 @@ def report(slug: str, year: int, form: str, out: Path | None) -> None:
     from infra.database import resolve_database
 
     # A report reads; it leaves migrations to the processes that own the schema.
-    settings = Settings.from_env()
+    settings = _settings()
     db = resolve_database(settings.database_url, settings.home)
     _current(db)
     text = asyncio.run(_read(db, fetch))
@@ -613,7 +645,7 @@ def check_read_models() -> None:
     from projections.catalogue import PROJECTIONS
 
     _logging(False)
-    settings = Settings.from_env()
+    settings = _settings()
     live = resolve_database(settings.database_url, settings.home)
     with click.progressbar(length=len(PROJECTIONS), label="replaying") as bar:
         shown = 0
@@ -645,7 +677,7 @@ def _scheduler(db: Database, settings: Settings) -> Any:
     if settings.checkpoint_seconds <= 0:
         return None
     try:
-        keys = load_keys(settings.home, production=settings.production)
+        keys = load_keys(settings)
     except SystemExit:
         return None  # a production worker without a signing key still projects
     if keys.signing_key is None:
@@ -658,14 +690,48 @@ def _scheduler(db: Database, settings: Settings) -> Any:
 
 @main.command()
 def migrate() -> None:
-    """Create or update the database's tables, roles and grants, then exit."""
+    """Apply the numbered migrations the database has not had, then the schema, roles and grants; exit.
+
+    Safe while other processes start: they wait for one another (an advisory lock). A database made by
+    0.1.0, before migrations were numbered, gets the first recorded as its baseline. Read models whose
+    shape changed are then rebuilt with `compacts rebuild`.
+    """
     from infra.database import resolve_database
-    from projections.catalogue import migrate as run_migrate
+    from infra.migrate import status
 
     _logging(False)
-    settings = Settings.from_env()
-    run_migrate(resolve_database(settings.database_url, settings.home), settings.reader_password)
+    settings = _settings()
+    db = resolve_database(settings.database_url, settings.home)
+    _migrated(db, settings)
+    for done in status(db):
+        how = "recorded as the baseline of a database made before 0.2.0" if done.baseline else "applied"
+        click.echo(
+            f"{done.version:04d}_{done.name}: {how} {done.applied_at:%Y-%m-%d %H:%M:%S %Z} by {done.release}"
+        )
     click.echo("schema is up to date")
+
+
+@main.command()
+@click.option("--check", is_flag=True, help="Print only the problems; exit 7 when there is any.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+def config(check: bool, as_json: bool) -> None:
+    """Print the configuration the environment gives, secrets redacted; --check finds every problem.
+
+    Each variable is shown with its effective value and whether the environment set it or it is the
+    default. --check applies the rules `compacts serve` applies at start-up (production's among them).
+    """
+    settings, problems = Settings.parse()
+    problems += settings.problems(serving=True)
+    if check:
+        if problems:
+            _refuse(problems)
+        click.echo(f"no problems: this configuration starts in {settings.mode} mode")
+        return
+    shown = settings.shown()
+    data = {name: {"value": value, "set": given} for name, value, given in shown}
+    lines = [f"{name}={value}{'' if given else '  (default)'}" for name, value, given in shown]
+    lines += [f"problem: {p}" for p in problems]
+    _emit(as_json, {"settings": data, "problems": problems}, "\n".join(lines))
 
 
 @main.command()
@@ -681,7 +747,7 @@ def bench(quick: bool, out: Path | None) -> None:
     logging.basicConfig(level=logging.WARNING)
     # One line per request would drown the table.
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    settings = Settings.from_env()
+    settings = _settings()
     server = resolve_database(settings.database_url, settings.home)
     metrics = benchmarks.run(
         server, settings.home, quick=quick, out=out, say=lambda m: click.echo(m, err=True)
@@ -698,7 +764,7 @@ def soak(quick: bool) -> None:
 
     logging.basicConfig(level=logging.WARNING)
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    settings = Settings.from_env()
+    settings = _settings()
     server = resolve_database(settings.database_url, settings.home)
     click.echo(soaking.HEADER)
     outcomes = soaking.run(server, settings.home / "soak", quick=quick, say=click.echo)
@@ -731,8 +797,8 @@ def token(sub: str, roles: tuple[str, ...], tenants: tuple[str, ...], ttl: int) 
     """Print a JWT that this instance accepts."""
     from infra.tokens import load_keys, mint_token
 
-    settings = Settings.from_env()
-    keys = load_keys(settings.home, production=settings.production)
+    settings = _settings()
+    keys = load_keys(settings)
     if keys.signing_key is None:
         click.echo("No signing key is configured (COMPACTS_JWT_PRIVATE_KEY_FILE).", err=True)
         sys.exit(2)

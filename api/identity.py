@@ -7,7 +7,7 @@ from typing import Any
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Receive, Scope, Send
 
-from api.auth import actor_from_header
+from api.auth import actor_from_header_off_loop
 from api.responses import send_error
 from domain.actors import Actor
 from infra.tokens import InvalidToken, KeyRing
@@ -22,7 +22,8 @@ def request_identity(scope: Scope) -> Actor | InvalidToken:
 
 
 def identity_middleware(keys: KeyRing, *, issuer: str, audience: str) -> Any:
-    """Reads the one Authorization header and verifies it (verifications are remembered, api/auth.py).
+    """Reads the one Authorization header and verifies it (verifications are remembered, api/auth.py), never
+    holding up the event loop while a council's sign-in is asked for its keys.
 
     Two Authorization headers are refused outright: before, sign-in read the first and the rate limiter
     the last, so a second header gave every request a fresh allowance.
@@ -40,7 +41,7 @@ def identity_middleware(keys: KeyRing, *, issuer: str, audience: str) -> Any:
             found: Actor | InvalidToken
             try:
                 header = headers[0].decode("latin-1") if headers else None
-                found = actor_from_header(header, keys, issuer=issuer, audience=audience)
+                found = await actor_from_header_off_loop(header, keys, issuer=issuer, audience=audience)
             except InvalidToken as error:
                 found = error
             scope.setdefault("state", {})["compacts.identity"] = found

@@ -8,6 +8,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import psutil
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
@@ -16,6 +18,17 @@ log = logging.getLogger(__name__)
 
 # The role the API reads as (infra/schema.sql grants it SELECT on the read models, under row-level security).
 READER_ROLE = "compacts_reader"
+# Where the server is and who signs in: every driver has its own way of taking these.
+CORE_OPTIONS = ("host", "port", "dbname", "user", "password")
+# The other libpq options a URL may carry, which libpq (psycopg, eventsourcing) and asyncpg all understand.
+PASSED_OPTIONS = (
+    "sslmode", "sslrootcert", "sslcert", "sslkey", "sslcrl", "sslpassword", "application_name",
+    "connect_timeout", "target_session_attrs", "passfile",
+)  # fmt: skip
+# Printed in place of a password.
+REDACTED = "********"
+# The key under which eventsourcing_env hands those options on (infra/event_store.py reads it).
+EXTRA_CONNINFO = "POSTGRES_EXTRA_CONNINFO"
 
 
 @dataclass(frozen=True)
@@ -49,30 +62,61 @@ class Database:
         become any other role, so no statement a read runs can switch to the tables' owner."""
         return self.as_user(READER_ROLE, password)
 
-    def asyncpg_kwargs(self) -> dict[str, str | int]:
-        """asyncpg takes no libpq keyword string, so spell the parts out."""
-        p = self.parts()
-        kwargs: dict[str, str | int] = {"database": p.get("dbname", "postgres")}
-        if "host" in p:
-            kwargs["host"] = p["host"]
-        if "port" in p:
-            kwargs["port"] = int(p["port"])
-        if "user" in p:
-            kwargs["user"] = p["user"]
-        if p.get("password"):
-            kwargs["password"] = p["password"]
+    def asyncpg_kwargs(self) -> dict[str, Any]:
+        """asyncpg takes no libpq keyword string: the same options as a URL it reads, its own `timeout`.
+
+        asyncpg reads host, port, dbname, user, password and the ssl options from a URL's query, and sends
+        any other option (application_name) to the server as a setting, as libpq does.
+        """
+        p = {k: v for k, v in self.parts().items() if v}
+        timeout = p.pop("connect_timeout", None)
+        kwargs: dict[str, Any] = {"dsn": "postgresql://?" + urlencode(p)}
+        if timeout:
+            kwargs["timeout"] = float(timeout)
         return kwargs
 
     def eventsourcing_env(self) -> dict[str, str]:
-        """The eventsourcing library reads its connection from environment-style keys."""
+        """The eventsourcing library reads its connection from environment-style keys; the options it has
+        no key for travel as a libpq string that infra.event_store hands to its pool."""
         p = self.parts()
+        options = {k: v for k, v in p.items() if k not in CORE_OPTIONS and v}
         return {
             "POSTGRES_DBNAME": p.get("dbname", "postgres"),
             "POSTGRES_HOST": p.get("host", "127.0.0.1"),
             "POSTGRES_PORT": p.get("port", "5432"),
             "POSTGRES_USER": p.get("user", "postgres"),
             "POSTGRES_PASSWORD": p.get("password", ""),
+            EXTRA_CONNINFO: make_conninfo(**options),
         }
+
+    def unsupported_options(self) -> list[str]:
+        """The options in the URL that one of the three drivers could not honour."""
+        return sorted(k for k in self.parts() if k not in CORE_OPTIONS + PASSED_OPTIONS)
+
+    @staticmethod
+    def supported_options() -> tuple[str, ...]:
+        return PASSED_OPTIONS
+
+    def redacted(self) -> str:
+        """The URL as given, its password replaced: safe to print."""
+        if not self.url.startswith(("postgres://", "postgresql://")):
+            parts = self.parts()
+            if "password" in parts:
+                parts["password"] = REDACTED
+            return make_conninfo(**parts)
+        split = urlsplit(self.url)
+        netloc = split.netloc
+        if "@" in netloc:
+            credentials, _, where = netloc.rpartition("@")
+            user, colon, _ = credentials.partition(":")
+            netloc = f"{user}:{REDACTED}@{where}" if colon else netloc
+        query = urlencode(
+            [
+                (k, REDACTED if k == "password" else v)
+                for k, v in parse_qsl(split.query, keep_blank_values=True)
+            ]
+        )
+        return urlunsplit((split.scheme, netloc, split.path, query, split.fragment))
 
 
 def _prune_dead_handles(pgdata: Path) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -25,7 +24,8 @@ from eventsourcing.utils import Environment, EnvType
 from psycopg.conninfo import make_conninfo
 
 from infra.availability import Availability, guard
-from infra.database import Database
+from infra.database import EXTRA_CONNINFO, Database
+from infra.settings import Settings
 
 APPLICATION_NAME = "Registry"
 # eventsourcing names the event table after the application: `registry_events`.
@@ -68,11 +68,11 @@ def aggregate_cache() -> dict[str, str]:
     stale state while events are only ever appended. `COMPACTS_AGGREGATE_CACHE=0` turns it off: the
     tests do, because they empty the event store between tests, which nothing else ever does.
     """
-    size = os.environ.get("COMPACTS_AGGREGATE_CACHE", "1000")
-    if int(size) <= 0:
+    size = Settings.from_env().aggregate_cache
+    if size <= 0:
         return {}
     return {
-        "AGGREGATE_CACHE_MAXSIZE": size,
+        "AGGREGATE_CACHE_MAXSIZE": str(size),
         "AGGREGATE_CACHE_FASTFORWARD": "y",
         "DEEPCOPY_FROM_AGGREGATE_CACHE": "y",
     }
@@ -191,7 +191,11 @@ class EventStoreFactory(PostgresFactory):
             "user": self.env.get(self.POSTGRES_USER),
             "password": self.env.get(self.POSTGRES_PASSWORD),
         }
-        conninfo = make_conninfo(**{k: v for k, v in parts.items() if v})
+        # The URL's other options (sslmode, sslrootcert, application_name...), which eventsourcing has no
+        # keys for: libpq joins the pool's conninfo with the keywords eventsourcing passes each connection.
+        extra = self.env.get(EXTRA_CONNINFO) or ""
+        self.datastore.pool.conninfo = extra
+        conninfo = make_conninfo(extra, **{k: v for k, v in parts.items() if v})
         guard(self.datastore, Availability(conninfo))
 
 

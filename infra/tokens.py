@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from domain.actors import Actor, Role
 from domain.tenancy import SLUG_PATTERN
 from domain.text import disguised
+from infra.settings import Settings
 
 ALGORITHMS = ["EdDSA"]
 LEEWAY_SECONDS = 30
@@ -36,10 +37,6 @@ def key_id(public_key: Ed25519PublicKey) -> str:
     return hashlib.sha256(raw).hexdigest()[:16]
 
 
-# Only asymmetric algorithms: an HMAC "signature" made with a public key proves nothing.
-ASYMMETRIC = {"EdDSA", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512"}
-
-
 @dataclass(frozen=True)
 class ExternalIssuer:
     """A council's own sign-in: its issuer, its JWKS by URL, and where its tokens keep our claims."""
@@ -53,30 +50,25 @@ class ExternalIssuer:
     tenants_claim: str = "tenants"
 
     @classmethod
-    def from_env(cls, default_audience: str) -> ExternalIssuer | None:
-        issuer, url = os.environ.get("COMPACTS_IDP_ISSUER"), os.environ.get("COMPACTS_IDP_JWKS_URL")
-        if not issuer and not url:
+    def from_settings(cls, settings: Settings) -> ExternalIssuer | None:
+        if settings.idp_issuer is None or settings.idp_jwks_url is None:
             return None
-        if not issuer or not url:
-            raise SystemExit(
-                "An external identity provider needs both COMPACTS_IDP_ISSUER and COMPACTS_IDP_JWKS_URL."
-            )
-        algorithms = tuple(
-            a.strip() for a in os.environ.get("COMPACTS_IDP_ALGORITHMS", "RS256").split(",") if a.strip()
-        )
-        refused = [a for a in algorithms if a not in ASYMMETRIC]
-        if refused or not algorithms:
-            raise SystemExit(f"COMPACTS_IDP_ALGORITHMS may list only asymmetric algorithms; not {refused}.")
         return cls(
-            issuer=issuer,
-            audience=os.environ.get("COMPACTS_IDP_AUDIENCE") or default_audience,
-            algorithms=algorithms,
+            issuer=settings.idp_issuer,
+            audience=settings.idp_audience or settings.jwt_audience,
+            algorithms=settings.idp_algorithms,
             # Keys are cached by kid; an unknown kid fetches the set again (a rotation), at most
             # every 30 s so that tokens with made-up kids cannot make us hammer the provider.
-            jwks=jwt.PyJWKClient(url, cache_keys=True, lifespan=300, timeout=5, cooldown_duration=30),
-            sub_claim=os.environ.get("COMPACTS_IDP_SUB_CLAIM") or "sub",
-            roles_claim=os.environ.get("COMPACTS_IDP_ROLES_CLAIM") or "roles",
-            tenants_claim=os.environ.get("COMPACTS_IDP_TENANTS_CLAIM") or "tenants",
+            jwks=jwt.PyJWKClient(
+                settings.idp_jwks_url,
+                cache_keys=True,
+                lifespan=300,
+                timeout=settings.idp_jwks_timeout,
+                cooldown_duration=30,
+            ),
+            sub_claim=settings.idp_sub_claim,
+            roles_claim=settings.idp_roles_claim,
+            tenants_claim=settings.idp_tenants_claim,
         )
 
 
@@ -150,32 +142,19 @@ def configured_keys(jwks_path: Path, private_key_path: Path | None) -> KeyRing:
     return KeyRing(signing, verifying)
 
 
-def max_token_seconds() -> int:
-    """`COMPACTS_MAX_TOKEN_SECONDS`: the longest lifetime (exp - iat) a token may have."""
-    raw = os.environ.get("COMPACTS_MAX_TOKEN_SECONDS")
-    try:
-        value = int(raw) if raw else MAX_TOKEN_SECONDS
-    except ValueError:
-        raise SystemExit(f"COMPACTS_MAX_TOKEN_SECONDS must be a number of seconds, not {raw!r}.") from None
-    if value < 60:
-        raise SystemExit("COMPACTS_MAX_TOKEN_SECONDS must be at least 60.")
-    return value
-
-
-def load_keys(home: Path, *, production: bool, audience: str = "compact-registry") -> KeyRing:
-    jwks = os.environ.get("COMPACTS_JWKS_FILE")
-    private = os.environ.get("COMPACTS_JWT_PRIVATE_KEY_FILE")
-    external = ExternalIssuer.from_env(audience)
-    if jwks:
-        ring = configured_keys(Path(jwks), Path(private) if private else None)
-    elif production:
+def load_keys(settings: Settings) -> KeyRing:
+    """The keys the settings name; in development, the data folder's own, generated on first use."""
+    external = ExternalIssuer.from_settings(settings)
+    if settings.jwks_file is not None:
+        ring = configured_keys(settings.jwks_file, settings.jwt_private_key_file)
+    elif settings.production:
         raise SystemExit(
             "COMPACTS_MODE=production needs COMPACTS_JWKS_FILE (and COMPACTS_JWT_PRIVATE_KEY_FILE "
             "to mint tokens); it never generates its own keys."
         )
     else:
-        ring = development_keys(home)
-    return KeyRing(ring.signing_key, ring.verifying_keys, external, max_token_seconds())
+        ring = development_keys(settings.home)
+    return KeyRing(ring.signing_key, ring.verifying_keys, external, settings.max_token_seconds)
 
 
 def mint_token(
@@ -301,6 +280,18 @@ def _external(ext: ExternalIssuer, token: str, max_seconds: int) -> Actor:
         max_seconds=max_seconds,
     )
     return _actor(claims, ext.sub_claim, ext.roles_claim, ext.tenants_claim)
+
+
+def for_external_issuer(keys: KeyRing, token: str) -> bool:
+    """Whether the token claims to come from the council's sign-in (as verify_token routes it), whose keys
+    may have to be fetched from the provider before it can be verified."""
+    if keys.external is None:
+        return False
+    try:
+        claimed = jwt.decode(token, options={"verify_signature": False}).get("iss")
+    except jwt.PyJWTError:
+        return False
+    return bool(claimed == keys.external.issuer)
 
 
 def verify_token(keys: KeyRing, token: str, *, issuer: str, audience: str) -> Actor:

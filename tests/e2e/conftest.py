@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -32,6 +33,8 @@ class Server:
     home: Path
     process: subprocess.Popen[bytes]
     log: Path
+    # What verifies the server's certificate, when it serves HTTPS.
+    verify: ssl.SSLContext | bool = True
 
     def token(
         self, *roles: str, sub: str = "tester@example.org", tenants: tuple[str, ...] = (), ttl: int = 600
@@ -55,10 +58,18 @@ class Server:
             json={"query": query, "variables": variables or {}},
             headers=headers,
             timeout=30,
+            verify=self.verify,
         )
 
 
-def start_server(home: Path, env_overrides: dict[str, str], args: tuple[str, ...] = ()) -> Server:
+def start_server(
+    home: Path,
+    env_overrides: dict[str, str],
+    args: tuple[str, ...] = (),
+    *,
+    tls: ssl.SSLContext | None = None,
+) -> Server:
+    """`compacts serve` with the environment given; `tls` trusts its certificate when it serves HTTPS."""
     port = free_port()
     home.mkdir(parents=True, exist_ok=True)
     log = home / f"serve-{port}.log"
@@ -72,13 +83,13 @@ def start_server(home: Path, env_overrides: dict[str, str], args: tuple[str, ...
             stdout=out,
             stderr=subprocess.STDOUT,
         )
-    server = Server(f"http://127.0.0.1:{port}", home, process, log)
+    server = Server(f"{'https' if tls else 'http'}://127.0.0.1:{port}", home, process, log, tls or True)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"compacts serve exited:\n{log.read_text()}")
         try:
-            if httpx.get(f"{server.url}/health", timeout=1).status_code == 200:
+            if httpx.get(f"{server.url}/health", timeout=1, verify=server.verify).status_code == 200:
                 return server
         except httpx.HTTPError:
             pass

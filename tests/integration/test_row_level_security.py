@@ -33,7 +33,7 @@ AUDITOR_A = Actor(sub="a", roles=frozenset({Role.AUDITOR}), tenants=frozenset({"
 AUDITOR_B = Actor(sub="b", roles=frozenset({Role.AUDITOR}), tenants=frozenset({"beta"}))
 PUBLIC = Actor(sub=None)
 # Tables the reading role is granted nothing on.
-INFRA_ONLY = ("registry_events", "person_keys")
+INFRA_ONLY = ("registry_events", "person_keys", "schema_migrations")
 
 
 @pytest.fixture
@@ -173,7 +173,7 @@ async def try_write(db: Database) -> str:
     conn = await asyncpg.connect(**db.reader(None).asyncpg_kwargs())
     try:
         async with conn.transaction():
-            await conn.execute("SELECT set_config('compacts.tenants', 'alpha', true)")
+            await conn.execute("SELECT set_config('compacts.tenants', '{alpha}', true)")
             await conn.execute("UPDATE party_contacts SET email = 'x@evil.example' WHERE tenant_id = 'alpha'")
     except asyncpg.InsufficientPrivilegeError as error:
         return type(error).__name__

@@ -15,6 +15,7 @@ from psycopg import sql
 from api.bootstrap import audit_store_of
 from domain.actors import Actor, Role
 from infra.database import Database, scratch_database
+from infra.migrate import BASELINE_VERSION, applied, migrations
 from infra.tokens import configured_keys
 from projections.catalogue import migrate
 from projections.rebuild import READ_MODELS, check, rebuild
@@ -93,6 +94,11 @@ def upgraded() -> Iterator[tuple[Database, dict[str, list[str]], dict[str, list[
         # pg_dump's psql meta-commands (\restrict, \unrestrict) are for psql, not the server.
         script = "\n".join(line for line in dump.splitlines() if not line.startswith("\\"))
         with psycopg.connect(db.psycopg_conninfo(), autocommit=True) as conn:
+            # Roles are the server's, not the dump's: 0.1.0's migrate made them before it stored anything.
+            for role in ("compacts_reader", "compacts_worker"):
+                conn.execute(
+                    f"DO $$ BEGIN CREATE ROLE {role} NOLOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$"
+                )
             conn.execute(script.encode())
         # A connection of its own: the dump empties its session's search_path.
         with psycopg.connect(db.psycopg_conninfo()) as conn:
@@ -112,6 +118,17 @@ def test_every_event_key_checkpoint_and_stored_answer_is_still_there(
     assert len(kept["registry_events"]) == 69
     assert len(kept["person_keys"]) == 3  # four people, one of them erased
     assert len(kept["checkpoints"]) == 3
+
+
+def test_0_1_0s_tables_are_recorded_as_the_baseline_and_every_later_migration_is_applied(
+    upgraded: tuple[Database, dict[str, list[str]], dict[str, list[str]]],
+) -> None:
+    db, _, _ = upgraded
+    with psycopg.connect(db.psycopg_conninfo()) as conn:
+        recorded = [(a.version, a.name, a.checksum, a.baseline) for a in applied(conn)]
+    expected = [(m.version, m.name, m.checksum, m.version <= BASELINE_VERSION) for m in migrations()]
+    assert recorded == expected
+    assert recorded[0][3] is True
 
 
 def test_every_tenants_chain_still_verifies_with_0_1_0s_checkpoints(

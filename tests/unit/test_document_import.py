@@ -26,12 +26,12 @@ SEEDS = {
 
 
 def seeds_folder() -> Path:
-    """The seed documents: COMPACTS_SEEDS, else ../shared/seeds beside the project, else the machine's copy.
+    """The seed documents: TEST_SEEDS, else ../shared/seeds beside the project, else the machine's copy.
 
     A clone made elsewhere on the machine still finds them; their absence fails, never skips.
     """
     candidates = [
-        *([Path(os.environ["COMPACTS_SEEDS"])] if os.environ.get("COMPACTS_SEEDS") else []),
+        *([Path(os.environ["TEST_SEEDS"])] if os.environ.get("TEST_SEEDS") else []),
         Path(__file__).resolve().parents[3] / "shared" / "seeds",
         Path("/work/shared/seeds"),
     ]
