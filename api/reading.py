@@ -136,6 +136,10 @@ class RequestReads:
             await transaction.rollback()  # it only read: nothing to keep
         except Exception:
             log.warning("a read transaction could not be rolled back; its connection is dropped")
+            # Closed first, so the pool takes back a dead connection (and opens another when next
+            # needed) rather than resetting one whose state the failed rollback left unknown.
+            with contextlib.suppress(Exception):
+                conn.terminate()
         finally:
             await self._release(conn)
 
