@@ -6,7 +6,6 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any
 
 import asyncpg
 from litestar import Litestar, MediaType, Request, Response, get
@@ -25,13 +24,13 @@ from api.idempotency import idempotency_middleware
 from api.identity import identity_middleware, request_identity
 from api.rate_limit import TokenBuckets, rate_limit_middleware
 from api.reading import RequestReads, reading
-from api.responses import json_error, security_headers
+from api.responses import ErrorBody, json_error, security_headers
 from domain.actors import ANONYMOUS
 from domain.tenancy import SLUG_PATTERN
 from infra.availability import UNAVAILABLE_MESSAGE
 from infra.database import Database
 from infra.settings import Settings
-from infra.tokens import InvalidToken, KeyRing
+from infra.tokens import JWKS, InvalidToken, KeyRing
 from projections.worker import ProjectionWorker
 from services.audit import AuditService
 from services.checkpoints import CheckpointScheduler
@@ -52,11 +51,11 @@ WHERE tenant_id = $1 ORDER BY position, kid
 """
 
 
-def unavailable_response(_request: Request[Any, Any, State], error: Exception) -> Response[Any]:
+def unavailable_response(_request: Request[object, object, State], error: Exception) -> Response[ErrorBody]:
     """The database went away outside a GraphQL operation (an idempotency key's bookkeeping): 503."""
     log.warning("database unavailable: %s", error)
     return Response(
-        {"data": None, "errors": [{"message": UNAVAILABLE_MESSAGE, "extensions": {"code": "INTERNAL"}}]},
+        json_error(UNAVAILABLE_MESSAGE, "INTERNAL"),
         status_code=HTTP_503_SERVICE_UNAVAILABLE,
         headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
     )
@@ -134,7 +133,7 @@ def create_app(settings: Settings, db: Database, keys: KeyRing, *, run_worker: b
             await pool.close()
             registry.close()
 
-    async def context_getter(request: Request[Any, Any, State]) -> Context:
+    async def context_getter(request: Request[object, object, State]) -> Context:
         runtime: Runtime = request.app.state.runtime
         actor = request_identity(request.scope)
         if isinstance(actor, InvalidToken):
@@ -155,7 +154,7 @@ def create_app(settings: Settings, db: Database, keys: KeyRing, *, run_worker: b
         return Response({"status": "ok", "database": "up"}, status_code=HTTP_200_OK)
 
     @get("/checkpoints/{tenant:str}", operation_id="checkpoints", media_type=MediaType.JSON)
-    async def checkpoints(tenant: str, state: State) -> Response[Any]:
+    async def checkpoints(tenant: str, state: State) -> Response[ErrorBody | list[dict[str, object]]]:
         """A tenant's signed checkpoints as plain JSON, for copying out of the system."""
         runtime: Runtime = state.runtime
         if not SLUG_PATTERN.fullmatch(tenant):
@@ -170,7 +169,7 @@ def create_app(settings: Settings, db: Database, keys: KeyRing, *, run_worker: b
         return Response([dict(r) for r in rows])
 
     @get("/.well-known/jwks.json", operation_id="jwks", media_type=MediaType.JSON)
-    async def jwks() -> dict[str, Any]:
+    async def jwks() -> JWKS:
         """The public keys that verify this registry's tokens."""
         return keys.jwks()
 

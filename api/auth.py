@@ -7,13 +7,13 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from functools import partial
-from typing import Any
 
 import jwt
 from litestar import Request, Response
 from litestar.datastructures import State
 from litestar.status_codes import HTTP_401_UNAUTHORIZED
 
+from api.responses import ErrorBody, json_error
 from domain.actors import ANONYMOUS, Actor
 from infra.tokens import InvalidToken, KeyRing, for_external_issuer, verify_token
 
@@ -80,10 +80,12 @@ async def actor_from_header_off_loop(
     return await asyncio.to_thread(verify)
 
 
-def invalid_token_response(_request: Request[Any, Any, State], error: InvalidToken) -> Response[Any]:
+def invalid_token_response(
+    _request: Request[object, object, State], error: InvalidToken
+) -> Response[ErrorBody]:
     """A token that fails verification refuses the whole request, whatever the operation."""
     return Response(
-        {"data": None, "errors": [{"message": str(error), "extensions": {"code": "UNAUTHENTICATED"}}]},
+        json_error(str(error), "UNAUTHENTICATED"),
         status_code=HTTP_401_UNAUTHORIZED,
         headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
     )

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from typing import Any
 
 import asyncpg
 
@@ -28,7 +27,7 @@ class ReadModelsBehind(DomainError):
 class ReadModelWaiter:
     """One LISTEN connection per API process, shared by every waiting mutation."""
 
-    def __init__(self, pool: asyncpg.Pool, connect_kwargs: dict[str, Any]) -> None:
+    def __init__(self, pool: asyncpg.Pool, connect_kwargs: dict[str, str | int]) -> None:
         self.pool = pool
         self.connect_kwargs = connect_kwargs
         self.positions: dict[str, int] = {}
@@ -47,7 +46,7 @@ class ReadModelWaiter:
         if self._listener is not None:
             await self._listener.close()
 
-    def _heard(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
+    def _heard(self, _conn: asyncpg.Connection, _pid: int, _channel: str, payload: str) -> None:
         name, _, position = payload.rpartition(":")
         if position.isdigit() and int(position) > self.positions.get(name, 0):
             self.positions[name] = int(position)

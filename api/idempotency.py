@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from functools import lru_cache
-from typing import Any
 
+import asyncpg
 import orjson
 from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse
 from litestar.enums import ScopeType
@@ -44,11 +46,12 @@ EXPIRE = f"DELETE FROM idempotent_requests WHERE actor = $1 AND created_at < now
 AS_ACTOR = "SELECT set_config('compacts.actor', $1, true)"
 
 
-async def _as(pool: Any, actor: str, method: str, query: str, *args: Any) -> Any:
-    """One statement in a transaction that row-level security knows belongs to `actor`."""
+@asynccontextmanager
+async def _as(pool: asyncpg.Pool, actor: str) -> AsyncIterator[asyncpg.Connection]:
+    """A connection in a transaction that row-level security knows belongs to `actor`."""
     async with pool.acquire() as conn, conn.transaction():
         await conn.execute(AS_ACTOR, actor)
-        return await getattr(conn, method)(query, *args)
+        yield conn
 
 
 BAD_KEY = f"The Idempotency-Key must be 1 to {KEY_MAX} printable characters."
@@ -69,7 +72,7 @@ def identity_scope(actor: Actor) -> str:
     return "id:" + hashlib.sha256(orjson.dumps(identity)).hexdigest()
 
 
-def idempotency_middleware(max_body_bytes: int) -> Any:
+def idempotency_middleware(max_body_bytes: int) -> Callable[[ASGIApp], ASGIApp]:
     """Wraps POST /graphql: a signed-in caller's mutation with the header runs once; the rest pass through.
 
     Reads are never replayed (they answer from the read models as they are now), and anonymous callers
@@ -111,9 +114,12 @@ async def _once(app: ASGIApp, scope: Scope, send: Send, body: bytes, actor: str,
     """Runs the request under its key, or answers as the first request with that key did."""
     runtime = scope["app"].state.runtime
     request_hash = hashlib.sha256(_canonical(body)).hexdigest()
-    pool = runtime.services.pool
-    await _as(pool, actor, "execute", EXPIRE, actor)
-    if await _as(pool, actor, "fetchval", CLAIM, actor, key, request_hash) is None:
+    pool: asyncpg.Pool = runtime.services.pool
+    async with _as(pool, actor) as conn:
+        await conn.execute(EXPIRE, actor)
+    async with _as(pool, actor) as conn:
+        claimed = await conn.fetchval(CLAIM, actor, key, request_hash)
+    if claimed is None:
         await _answer_again(pool, send, actor, key, request_hash, runtime.services.read_your_writes_timeout)
         return
     captured: list[Message] = []
@@ -125,15 +131,18 @@ async def _once(app: ASGIApp, scope: Scope, send: Send, body: bytes, actor: str,
     try:
         await app(scope, _replay(body), capture)
     except BaseException:
-        await _as(pool, actor, "execute", FORGET, actor, key)
+        async with _as(pool, actor) as conn:
+            await conn.execute(FORGET, actor, key)
         raise
     status = next((m["status"] for m in captured if m["type"] == "http.response.start"), 500)
     answer = b"".join(m.get("body", b"") for m in captured if m["type"] == "http.response.body")
     if status >= 500:
         # A failure on our side is not an answer to repeat: the retry runs again.
-        await _as(pool, actor, "execute", FORGET, actor, key)
+        async with _as(pool, actor) as conn:
+            await conn.execute(FORGET, actor, key)
     else:
-        await _as(pool, actor, "execute", DONE, actor, key, status, answer)
+        async with _as(pool, actor) as conn:
+            await conn.execute(DONE, actor, key, status, answer)
 
 
 @lru_cache(maxsize=512)
@@ -162,12 +171,13 @@ def is_mutation(body: bytes) -> bool:
 
 
 async def _answer_again(
-    pool: Any, send: Send, actor: str, key: str, request_hash: str, timeout: float
+    pool: asyncpg.Pool, send: Send, actor: str, key: str, request_hash: str, timeout: float
 ) -> None:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout + 5
     while True:
-        row = await _as(pool, actor, "fetchrow", FIND, actor, key)
+        async with _as(pool, actor) as conn:
+            row = await conn.fetchrow(FIND, actor, key)
         if row is None:
             await send_error(send, 200, FIRST_FAILED, "CONFLICT")
             return

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
 
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Receive, Scope, Send
@@ -21,7 +21,7 @@ def request_identity(scope: Scope) -> Actor | InvalidToken:
     return found
 
 
-def identity_middleware(keys: KeyRing, *, issuer: str, audience: str) -> Any:
+def identity_middleware(keys: KeyRing, *, issuer: str, audience: str) -> Callable[[ASGIApp], ASGIApp]:
     """Reads the one Authorization header and verifies it (verifications are remembered, api/auth.py), never
     holding up the event loop while a council's sign-in is asked for its keys.
 

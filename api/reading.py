@@ -7,9 +7,9 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
 import asyncpg
+from asyncpg.transaction import Transaction
 
 from domain.actors import Actor
 from infra.availability import DatabaseUnavailable
@@ -41,7 +41,7 @@ def reader_settings(actor: Actor) -> tuple[list[str], str, str, str]:
     )
 
 
-def _gone(conn: Any) -> bool:
+def _gone(conn: asyncpg.Connection) -> bool:
     """Whether the server closed the connection; the pool detaches one it saw closed from its proxy."""
     try:
         return bool(conn.is_closed())
@@ -50,7 +50,7 @@ def _gone(conn: Any) -> bool:
 
 
 @asynccontextmanager
-async def reading(pool: Any, actor: Actor) -> AsyncIterator[Any]:
+async def reading(pool: asyncpg.Pool, actor: Actor) -> AsyncIterator[asyncpg.Connection]:
     """One read on its own, outside a GraphQL request: a request's reads with just the one."""
     reads = RequestReads(pool, actor)
     try:
@@ -72,35 +72,35 @@ class RequestReads:
     connection is held while the command and the read models' catching up run.
     """
 
-    def __init__(self, pool: Any, actor: Actor) -> None:
+    def __init__(self, pool: asyncpg.Pool, actor: Actor) -> None:
         self.pool = pool
         self.actor = actor
         self.used = 0  # reads made, for the tests that check how the reads of a request batch up
         self._lock = asyncio.Lock()
-        self._conn: Any = None
-        self._transaction: Any = None
+        # The connection and its open transaction, from the first read until the reads end.
+        self._held: tuple[asyncpg.Connection, Transaction] | None = None
         self._closed = False
 
     @asynccontextmanager
-    async def read(self) -> AsyncIterator[Any]:
+    async def read(self) -> AsyncIterator[asyncpg.Connection]:
         async with self._lock:
             if self._closed:
                 raise RuntimeError("the request's reads have ended")
-            if self._conn is None:
-                await self._begin()
+            if self._held is None:
+                self._held = await self._begin()
             self.used += 1
             try:
-                yield self._conn
+                yield self._held[0]
             except BaseException as error:
                 # A connection the server closed under the read (it stopped, or restarted) says so as
                 # asyncpg's InterfaceError or an OSError; the caller must hear "unavailable", not a fault.
-                broken = self._conn is not None and _gone(self._conn)
+                broken = self._held is not None and _gone(self._held[0])
                 await self._end()
                 if broken and isinstance(error, Exception):
                     raise DatabaseUnavailable() from error
                 raise
 
-    async def _begin(self) -> None:
+    async def _begin(self) -> tuple[asyncpg.Connection, Transaction]:
         try:
             conn = await self.pool.acquire()
         except OSError as error:
@@ -117,9 +117,9 @@ class RequestReads:
             if broken and isinstance(error, Exception):
                 raise DatabaseUnavailable() from error
             raise
-        self._conn, self._transaction = conn, transaction
+        return conn, transaction
 
-    async def _release(self, conn: Any) -> None:
+    async def _release(self, conn: asyncpg.Connection) -> None:
         """Give the connection back; one the server broke is dropped, never an error for the request."""
         try:
             await self.pool.release(conn)
@@ -129,9 +129,10 @@ class RequestReads:
                 conn.terminate()
 
     async def _end(self) -> None:
-        conn, transaction, self._conn, self._transaction = self._conn, self._transaction, None, None
-        if conn is None:
+        held, self._held = self._held, None
+        if held is None:
             return
+        conn, transaction = held
         try:
             await transaction.rollback()  # it only read: nothing to keep
         except Exception:

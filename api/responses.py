@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TypedDict
 
 import orjson
 from litestar.enums import ScopeType
@@ -18,7 +18,23 @@ from litestar.types import (
 )
 
 
-def json_error(message: str, code: str) -> dict[str, Any]:
+class ErrorCode(TypedDict):
+    code: str
+
+
+class ErrorEntry(TypedDict):
+    message: str
+    extensions: ErrorCode
+
+
+class ErrorBody(TypedDict):
+    """An answer that is only an error, as GraphQL shapes one."""
+
+    data: None
+    errors: list[ErrorEntry]
+
+
+def json_error(message: str, code: str) -> ErrorBody:
     """The shape of every error the registry sends: GraphQL's, with one of the contract's codes."""
     return {"data": None, "errors": [{"message": message, "extensions": {"code": code}}]}
 

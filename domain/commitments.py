@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import TypedDict
 
+from domain import payloads
 from domain.errors import InvalidInput
 from domain.text import one_line
 
@@ -62,6 +64,45 @@ def add_months(day: date, months: int) -> date:
     raise AssertionError("unreachable: every month has 28 days")
 
 
+class PeriodData(TypedDict):
+    """A Period as events and read models store it."""
+
+    amount: int
+    unit: str
+
+
+class DisputeStepData(TypedDict):
+    stage: str
+    period: PeriodData | None
+
+
+class CommitmentData(TypedDict):
+    """A Commitment as a section of a compact's text stores it."""
+
+    key: str
+    kind: str
+    firmness: str
+    summary: str
+    bound: list[str]
+    period: PeriodData | None
+    exceptions: list[str]
+    steps: list[DisputeStepData]
+    quote: str
+
+
+class GovernedByData(TypedDict):
+    """A GovernedBy as the record it judged stores it."""
+
+    tenant: str
+    version: int
+    section: str
+    key: str
+    kind: str
+    summary: str
+    period: PeriodData | None
+    explanation: str
+
+
 PERIOD_MAX = {PeriodUnit.DAYS: 3650, PeriodUnit.WEEKS: 520, PeriodUnit.MONTHS: 120, PeriodUnit.YEARS: 10}
 
 
@@ -86,12 +127,16 @@ class Period:
         unit = self.unit.value.lower()
         return f"{self.amount} {unit[:-1] if self.amount == 1 else unit}"
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> PeriodData:
         return {"amount": self.amount, "unit": self.unit.value}
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any] | None) -> Period | None:
-        return None if data is None else cls(int(data["amount"]), PeriodUnit(data["unit"]))
+    def from_dict(cls, data: Mapping[str, object] | None) -> Period | None:
+        return (
+            None
+            if data is None
+            else cls(payloads.whole(data, "amount"), PeriodUnit(payloads.text(data, "unit")))
+        )
 
 
 @dataclass(frozen=True)
@@ -101,12 +146,14 @@ class DisputeStep:
     stage: DisputeStage
     period: Period | None = None
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> DisputeStepData:
         return {"stage": self.stage.value, "period": self.period.as_dict() if self.period else None}
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> DisputeStep:
-        return cls(DisputeStage(data["stage"]), Period.from_dict(data.get("period")))
+    def from_dict(cls, data: Mapping[str, object]) -> DisputeStep:
+        return cls(
+            DisputeStage(payloads.text(data, "stage")), Period.from_dict(payloads.record(data, "period"))
+        )
 
 
 @dataclass(frozen=True)
@@ -131,7 +178,7 @@ class Commitment:
     def in_force(self) -> bool:
         return self.firmness is Firmness.IN_FORCE
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> CommitmentData:
         return {
             "key": self.key,
             "kind": self.kind.value,
@@ -145,17 +192,17 @@ class Commitment:
         }
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Commitment:
+    def from_dict(cls, data: Mapping[str, object]) -> Commitment:
         return cls(
-            key=data["key"],
-            kind=CommitmentKind(data["kind"]),
-            firmness=Firmness(data["firmness"]),
-            summary=data["summary"],
-            bound=tuple(data.get("bound", ())),
-            period=Period.from_dict(data.get("period")),
-            exceptions=tuple(data.get("exceptions", ())),
-            steps=tuple(DisputeStep.from_dict(s) for s in data.get("steps", ())),
-            quote=data.get("quote", ""),
+            key=payloads.text(data, "key"),
+            kind=CommitmentKind(payloads.text(data, "kind")),
+            firmness=Firmness(payloads.text(data, "firmness")),
+            summary=payloads.text(data, "summary"),
+            bound=payloads.texts(data, "bound"),
+            period=Period.from_dict(payloads.record(data, "period")),
+            exceptions=payloads.texts(data, "exceptions"),
+            steps=tuple(DisputeStep.from_dict(s) for s in payloads.records(data, "steps")),
+            quote=payloads.text(data, "quote", ""),
         )
 
 
@@ -236,7 +283,7 @@ class GovernedBy:
     explanation: str
     version: int = 0  # the version of the tenant's compact that held it (0: not known)
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> GovernedByData:
         return {
             "tenant": self.tenant,
             "version": self.version,
@@ -249,18 +296,18 @@ class GovernedBy:
         }
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any] | None) -> GovernedBy | None:
+    def from_dict(cls, data: Mapping[str, object] | None) -> GovernedBy | None:
         if data is None:
             return None
         return cls(
-            tenant=data["tenant"],
-            section=data["section"],
-            key=data["key"],
-            kind=CommitmentKind(data["kind"]),
-            summary=data["summary"],
-            period=Period.from_dict(data.get("period")),
-            explanation=data["explanation"],
-            version=int(data.get("version", 0)),
+            tenant=payloads.text(data, "tenant"),
+            section=payloads.text(data, "section"),
+            key=payloads.text(data, "key"),
+            kind=CommitmentKind(payloads.text(data, "kind")),
+            summary=payloads.text(data, "summary"),
+            period=Period.from_dict(payloads.record(data, "period")),
+            explanation=payloads.text(data, "explanation"),
+            version=payloads.whole(data, "version", 0),
         )
 
 

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, NotRequired, TypedDict
 
 from eventsourcing.domain import event
 
-from domain.commitments import Commitment, CommitmentKind, check_commitment
+from domain import payloads
+from domain.commitments import Commitment, CommitmentData, CommitmentKind, check_commitment
 from domain.errors import Conflict, InvalidInput, NotFound
 from domain.events import RegistryAggregate, aggregate_id
 from domain.matters import resolve_matters
@@ -19,6 +21,18 @@ PROPOSAL_KEY = re.compile(r"^[a-z][a-z0-9-]{1,62}\Z")
 SECTION_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}\Z")
 TITLE_MAX = 300
 TEXT_MAX = 50_000
+
+
+class SectionData(TypedDict):
+    """A Section as the compact's events store it."""
+
+    key: str
+    heading: str
+    text: str
+    matters: list[str]
+    # Left out when empty, so a section recorded before they existed keeps its bytes.
+    planned: NotRequired[list[str]]
+    commitments: NotRequired[list[CommitmentData]]
 
 
 @dataclass(frozen=True)
@@ -32,14 +46,13 @@ class Section:
     planned: tuple[str, ...] = ()
     commitments: tuple[Commitment, ...] = ()
 
-    def as_dict(self) -> dict[str, Any]:
-        data: dict[str, Any] = {
+    def as_dict(self) -> SectionData:
+        data: SectionData = {
             "key": self.key,
             "heading": self.heading,
             "text": self.text,
             "matters": list(self.matters),
         }
-        # Left out when empty, so a section recorded before commitments existed keeps its bytes.
         if self.planned:
             data["planned"] = list(self.planned)
         if self.commitments:
@@ -47,14 +60,14 @@ class Section:
         return data
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Section:
+    def from_dict(cls, data: Mapping[str, object]) -> Section:
         return cls(
-            data["key"],
-            data["heading"],
-            data["text"],
-            tuple(data["matters"]),
-            tuple(data.get("planned", ())),
-            tuple(Commitment.from_dict(c) for c in data.get("commitments", ())),
+            payloads.text(data, "key"),
+            payloads.text(data, "heading"),
+            payloads.text(data, "text"),
+            payloads.texts(data, "matters"),
+            payloads.texts(data, "planned"),
+            tuple(Commitment.from_dict(c) for c in payloads.records(data, "commitments")),
         )
 
 
@@ -166,6 +179,7 @@ class Compact(RegistryAggregate):
         tenant_slug: str
         title: str
         effective_on: str
+        # Plain dicts, not SectionData: the compact text read model takes them as such.
         sections: list[dict[str, Any]]
         acting_as: str  # the role the actor recorded it in, which the public may see instead of who
         draft: bool  # published for consultation: in force only once adopted
@@ -174,7 +188,7 @@ class Compact(RegistryAggregate):
         class_version = 2
 
         @staticmethod
-        def upcast_v1_v2(state: dict[str, Any]) -> None:
+        def upcast_v1_v2(state: dict[str, object]) -> None:
             state["acting_as"] = ""  # recorded before roles were kept: not known
             state["draft"] = False  # every compact was published in force then
             state["consultation_closes_on"] = None
@@ -188,7 +202,7 @@ class Compact(RegistryAggregate):
         proposal: str
         effective_on: str
         rationale: str
-        upserted: list[dict[str, Any]]
+        upserted: list[SectionData]
         removed: list[str]
         proposed_on: str
         consultation_closes_on: str | None
@@ -221,14 +235,14 @@ class Compact(RegistryAggregate):
         compact_version: int
         effective_on: str
         rationale: str
-        upserted: list[dict[str, Any]]
+        upserted: list[dict[str, Any]]  # as CompactPublished's sections
         removed: list[str]
         acting_as: str
 
         class_version = 2
 
         @staticmethod
-        def upcast_v1_v2(state: dict[str, Any]) -> None:
+        def upcast_v1_v2(state: dict[str, object]) -> None:
             state["acting_as"] = ""
 
     @staticmethod
@@ -241,7 +255,7 @@ class Compact(RegistryAggregate):
         tenant_slug: str,
         title: str,
         effective_on: str,
-        sections: list[dict[str, Any]],
+        sections: list[SectionData],
         actor: str,
         acting_as: str = "",
         draft: bool = False,
@@ -393,7 +407,7 @@ class Compact(RegistryAggregate):
         proposal: str,
         effective_on: str,
         rationale: str,
-        upserted: list[dict[str, Any]],
+        upserted: list[SectionData],
         removed: list[str],
         proposed_on: str,
         consultation_closes_on: str | None,
@@ -526,7 +540,7 @@ class Compact(RegistryAggregate):
         compact_version: int,
         effective_on: str,
         rationale: str,
-        upserted: list[dict[str, Any]],
+        upserted: list[SectionData],
         removed: list[str],
         actor: str,
         acting_as: str = "",

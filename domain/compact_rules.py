@@ -7,11 +7,11 @@ reads these events, and no command records them (ADR 0008).
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 from eventsourcing.domain import event
 
 from domain.events import RegistryAggregate, aggregate_id
+from domain.payloads import JSONValue
 
 
 def rules_id(tenant: str) -> str:
@@ -23,11 +23,11 @@ class CompactRules(RegistryAggregate):
 
     class RulesSet(RegistryAggregate.Created):
         tenant_slug: str
-        rules: dict[str, Any]
+        rules: dict[str, JSONValue]
         since: str
 
     class RulesChanged(RegistryAggregate.Event):
-        rules: dict[str, Any]
+        rules: dict[str, JSONValue]
         since: str
 
     @staticmethod
@@ -35,11 +35,11 @@ class CompactRules(RegistryAggregate):
         return rules_id(tenant_slug)
 
     @event(RulesSet)
-    def __init__(self, tenant_slug: str, rules: dict[str, Any], since: str, actor: str) -> None:
+    def __init__(self, tenant_slug: str, rules: dict[str, JSONValue], since: str, actor: str) -> None:
         self.rules = rules
         self.since = date.fromisoformat(since)
 
     @event(RulesChanged)
-    def _changed(self, rules: dict[str, Any], since: str, actor: str) -> None:
+    def _changed(self, rules: dict[str, JSONValue], since: str, actor: str) -> None:
         self.rules = rules
         self.since = date.fromisoformat(since)

@@ -5,11 +5,10 @@ from __future__ import annotations
 import re
 from datetime import date
 from enum import StrEnum
-from typing import Any
 
 from eventsourcing.domain import event
 
-from domain.commitments import GovernedBy, Period
+from domain.commitments import GovernedBy, GovernedByData, Period, PeriodData
 from domain.errors import Conflict, InvalidInput
 from domain.events import RegistryAggregate, aggregate_id
 from domain.text import one_line
@@ -57,8 +56,8 @@ class Consultation(RegistryAggregate):
         consulted: list[str]
         opens_on: str
         closes_on: str
-        minimum: dict[str, Any] | None  # a Period, only where the governing commitment sets one
-        governed_by: dict[str, Any] | None  # a GovernedBy: the commitment it was opened under
+        minimum: PeriodData | None  # only where the governing commitment sets one
+        governed_by: GovernedByData | None  # the commitment it was opened under
         uniform_at: str | None  # a national (or regional) programme applied locally is at stake
         short_reason: str | None
         short_explanation: str | None
@@ -66,7 +65,7 @@ class Consultation(RegistryAggregate):
         class_version = 2
 
         @staticmethod
-        def upcast_v1_v2(state: dict[str, Any]) -> None:
+        def upcast_v1_v2(state: dict[str, object]) -> None:
             # The minimum weeks of old events came from the registry's defaults or its own rules, never
             # from a compact: no commitment governed them, so no period is kept (ADR 0008).
             del state["minimum_weeks"]
@@ -103,8 +102,8 @@ class Consultation(RegistryAggregate):
         consulted: list[str],
         opens_on: str,
         closes_on: str,
-        minimum: dict[str, Any] | None,
-        governed_by: dict[str, Any] | None,
+        minimum: PeriodData | None,
+        governed_by: GovernedByData | None,
         uniform_at: str | None,
         short_reason: str | None,
         short_explanation: str | None,

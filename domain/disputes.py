@@ -5,11 +5,10 @@ from __future__ import annotations
 import re
 from datetime import date
 from enum import StrEnum
-from typing import Any
 
 from eventsourcing.domain import event
 
-from domain.commitments import DisputeStage, DisputeStep, GovernedBy
+from domain.commitments import DisputeStage, DisputeStep, DisputeStepData, GovernedBy, GovernedByData
 from domain.errors import InvalidInput
 from domain.events import RegistryAggregate, aggregate_id
 from domain.register import party_key
@@ -54,13 +53,13 @@ class Dispute(RegistryAggregate):
         summary: str
         raised_on: str
         deadline_on: str | None  # only where the governing dispute process sets a time limit
-        steps: list[dict[str, Any]]  # the process's steps (DisputeStep); empty: the registry's own three
-        governed_by: dict[str, Any] | None  # a GovernedBy: the dispute process it follows
+        steps: list[DisputeStepData]  # the process's steps; empty: the registry's own three
+        governed_by: GovernedByData | None  # the dispute process it follows
 
         class_version = 2
 
         @staticmethod
-        def upcast_v1_v2(state: dict[str, Any]) -> None:
+        def upcast_v1_v2(state: dict[str, object]) -> None:
             # Old deadlines came from the registry's defaults or its own rules, never from a compact's
             # dispute process: they are not kept (ADR 0008). The three stages stay as they were.
             state["deadline_on"] = None
@@ -77,7 +76,7 @@ class Dispute(RegistryAggregate):
         class_version = 2
 
         @staticmethod
-        def upcast_v1_v2(state: dict[str, Any]) -> None:
+        def upcast_v1_v2(state: dict[str, object]) -> None:
             state["deadline_on"] = None  # as DisputeRaised: no compact set it
 
     class DisputeResolved(RegistryAggregate.Event):
@@ -108,8 +107,8 @@ class Dispute(RegistryAggregate):
         summary: str,
         raised_on: str,
         deadline_on: str | None,
-        steps: list[dict[str, Any]],
-        governed_by: dict[str, Any] | None,
+        steps: list[DisputeStepData],
+        governed_by: GovernedByData | None,
         actor: str,
     ) -> None:
         self.key = key

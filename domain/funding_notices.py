@@ -5,11 +5,10 @@ from __future__ import annotations
 import re
 from datetime import date
 from enum import StrEnum
-from typing import Any
 
 from eventsourcing.domain import event
 
-from domain.commitments import GovernedBy, Period
+from domain.commitments import GovernedBy, GovernedByData, Period, PeriodData
 from domain.errors import Conflict, InvalidInput
 from domain.events import RegistryAggregate, aggregate_id
 from domain.text import one_line
@@ -48,14 +47,14 @@ class FundingNotice(RegistryAggregate):
         given_on: str
         effective_on: str
         rationale: str
-        minimum: dict[str, Any] | None  # a Period, only where the governing commitment sets one
-        governed_by: dict[str, Any] | None  # a GovernedBy: the commitment the notice was given under
+        minimum: PeriodData | None  # only where the governing commitment sets one
+        governed_by: GovernedByData | None  # the commitment the notice was given under
         exceptional_circumstances: str | None
 
         class_version = 2
 
         @staticmethod
-        def upcast_v1_v2(state: dict[str, Any]) -> None:
+        def upcast_v1_v2(state: dict[str, object]) -> None:
             # The minimum months of old events came from the registry's defaults or its own rules, never
             # from a compact: no commitment governed them, so no period is kept (ADR 0008).
             del state["minimum_months"]
@@ -80,8 +79,8 @@ class FundingNotice(RegistryAggregate):
         given_on: str,
         effective_on: str,
         rationale: str,
-        minimum: dict[str, Any] | None,
-        governed_by: dict[str, Any] | None,
+        minimum: PeriodData | None,
+        governed_by: GovernedByData | None,
         exceptional_circumstances: str | None,
         actor: str,
     ) -> None:

@@ -7,7 +7,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
-from typing import Any
 from uuid import uuid4
 
 from eventsourcing.domain import event
@@ -159,7 +158,7 @@ class Register(RegistryAggregate):
         class_version = 2
 
         @staticmethod
-        def upcast_v1_v2(state: dict[str, Any]) -> None:
+        def upcast_v1_v2(state: dict[str, object]) -> None:
             state["role"] = None  # one champion a party then
 
     class PartyWithdrawn(RegistryAggregate.Event):
@@ -177,7 +176,7 @@ class Register(RegistryAggregate):
         class_version = 2
 
         @staticmethod
-        def upcast_v1_v2(state: dict[str, Any]) -> None:
+        def upcast_v1_v2(state: dict[str, object]) -> None:
             state["role"] = None  # one champion a party then: a new one replaced the last
 
     class PartyReferredToBoard(RegistryAggregate.Event):

@@ -7,11 +7,11 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
 
 import psycopg
 from eventsourcing.persistence import InterfaceError, OperationalError
 from eventsourcing.postgres import PostgresDatastore
+from psycopg.rows import DictRow
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +94,7 @@ def guard(datastore: PostgresDatastore, availability: Availability) -> None:
     datastore.pool.reconnect_timeout = RECONNECT_SECONDS
 
     @contextmanager
-    def get_connection() -> Iterator[Any]:
+    def get_connection() -> Iterator[psycopg.Connection[DictRow]]:
         availability.check()
         try:
             with connect() as conn:

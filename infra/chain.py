@@ -7,14 +7,18 @@ import hashlib
 import json
 import sys
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, TypedDict
 
 import rfc8785
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+if TYPE_CHECKING:
+    # Only the type checker reads it: a bundle is checked with this module alone.
+    from domain.payloads import JSONValue
 
 # Domain separation: these hashes can never be confused with a hash of anything else.
 PREFIX = b"compact-registry/event/v1\x00"
@@ -35,7 +39,7 @@ class StoredFact:
 _SAFE_INT = 2**53 - 1
 
 
-def _plain(value: Any) -> bool:
+def _plain(value: object) -> bool:
     """True when the standard library's sorted, compact JSON is byte for byte RFC 8785's.
 
     That holds for objects whose keys are in the Basic Multilingual Plane (sorting by UTF-16 code units
@@ -64,7 +68,7 @@ def _plain(value: Any) -> bool:
     return True
 
 
-def canonical_json(value: Any) -> bytes:
+def canonical_json(value: JSONValue) -> bytes:
     """RFC 8785 canonical JSON, by the standard library's C encoder wherever that gives the same bytes."""
     if _plain(value):
         try:
@@ -78,7 +82,7 @@ def canonical_json(value: Any) -> bytes:
 
 def canonical(position: int, fact: StoredFact) -> bytes:
     """RFC 8785 bytes of the event; its state is the JSON the event store holds, parsed."""
-    document: dict[str, Any] = {
+    document: dict[str, JSONValue] = {
         "position": position,
         "originator_id": fact.originator_id,
         "originator_version": fact.originator_version,
@@ -121,7 +125,7 @@ class Checkpoint:
     signature: str
 
     def message(self) -> bytes:
-        body: dict[str, Any] = {
+        body: dict[str, str | int] = {
             "tenant": self.tenant,
             "position": self.position,
             "head_hash": self.head_hash,
@@ -202,12 +206,29 @@ class BundleReport:
     problems: tuple[str, ...]
 
 
-def _jwk_keys(document: dict[str, Any]) -> dict[str, Ed25519PublicKey]:
+class BundleManifest(TypedDict):
+    """What a bundle holds, and the SHA-256 of each of its files."""
+
+    format: str
+    tenant: str
+    events: int
+    head_hash: str | None
+    files: dict[str, str]
+
+
+def _jwk_keys(document: object) -> dict[str, Ed25519PublicKey]:
+    """The Ed25519 keys of a JSON Web Key Set; a document that is no key set raises TypeError."""
+    listed = document.get("keys", []) if isinstance(document, Mapping) else None
+    if not isinstance(listed, list):
+        raise TypeError("the keys are not a JSON Web Key Set")
     keys: dict[str, Ed25519PublicKey] = {}
-    for jwk in document.get("keys", []):
-        if jwk.get("kty") == "OKP" and jwk.get("crv") == "Ed25519":
-            raw = base64.urlsafe_b64decode(jwk["x"] + "=" * (-len(jwk["x"]) % 4))
-            keys[jwk["kid"]] = Ed25519PublicKey.from_public_bytes(raw)
+    for jwk in listed:
+        if isinstance(jwk, Mapping) and jwk.get("kty") == "OKP" and jwk.get("crv") == "Ed25519":
+            x, kid = jwk["x"], jwk["kid"]
+            if not isinstance(x, str) or not isinstance(kid, str):
+                raise TypeError("a key's 'x' and 'kid' must be text")
+            raw = base64.urlsafe_b64decode(x + "=" * (-len(x) % 4))
+            keys[kid] = Ed25519PublicKey.from_public_bytes(raw)
     return keys
 
 
@@ -216,9 +237,9 @@ def write_bundle(
     tenant: str,
     events: Iterable[tuple[StoredFact, str]],
     checkpoints: list[Checkpoint],
-    jwks: dict[str, Any],
+    jwks: Mapping[str, object],
     extra: dict[str, bytes] | None = None,
-) -> dict[str, Any]:
+) -> BundleManifest:
     """Write events (each with its published hash), checkpoints and public keys, plus a manifest of them.
 
     `extra` files (a readable account of the amendments) are listed in the manifest with their hashes too.
@@ -242,7 +263,7 @@ def write_bundle(
         "keys.json": json.dumps(jwks, indent=2).encode(),
         **(extra or {}),
     }
-    manifest = {
+    manifest: BundleManifest = {
         "format": BUNDLE_FORMAT,
         "tenant": tenant,
         "events": count,
@@ -256,7 +277,7 @@ def write_bundle(
     return manifest
 
 
-def verify_bundle(path: Path, trusted_keys: dict[str, Any] | None = None) -> BundleReport:
+def verify_bundle(path: Path, trusted_keys: Mapping[str, object] | None = None) -> BundleReport:
     """Check a bundle offline: files against the manifest, the chain from the events, every checkpoint.
 
     `trusted_keys` is a JWKS obtained from the registry out of band; without it the bundle's own keys

@@ -5,7 +5,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from eventsourcing.application import Application
 from eventsourcing.persistence import (
@@ -169,7 +168,7 @@ class GroupCommittingRecorder(PostgresApplicationRecorder):
         ids: Sequence[int] | None = super().insert_events(stored_events)
         return ids
 
-    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
+    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: object) -> Sequence[int] | None:
         if kwargs or not stored_events:
             # A position to track (a process application's): not ours to group.
             ids: Sequence[int] | None = super().insert_events(stored_events, **kwargs)
@@ -210,7 +209,7 @@ def create_event_store(db: Database) -> None:
         factory.close()
 
 
-def datastore_of(app: Application[Any]) -> PostgresDatastore:
+def datastore_of(app: Application[str]) -> PostgresDatastore:
     """The connection pool behind an application's event store, for the adapters that share it."""
     recorder = app.recorder
     if not isinstance(recorder, PostgresApplicationRecorder):

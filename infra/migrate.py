@@ -25,7 +25,7 @@ from infra.event_store import create_event_store
 
 log = logging.getLogger(__name__)
 
-# Any fixed number will do; it only has to differ from the projection workers' lock keys.
+# Whatever fixed number will do; it only has to differ from the projection workers' lock keys.
 MIGRATION_LOCK_KEY = 7_100_001
 MIGRATIONS_TABLE = "schema_migrations"
 # The migrations that describe what release 0.1.0 made, before migrations were numbered, and the tables they

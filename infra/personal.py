@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import base64
 import os
-from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from eventsourcing.postgres import PostgresDatastore
 
 PREFIX = "sealed:v1:"
 ERASED = "[erased]"
@@ -36,7 +36,7 @@ def open_with(key: bytes | None, subject: str, value: str) -> str:
 class KeyVault:
     """The per-person keys, in PostgreSQL (`person_keys`); only services and the worker reach it."""
 
-    def __init__(self, datastore: Any) -> None:
+    def __init__(self, datastore: PostgresDatastore) -> None:
         self.datastore = datastore
 
     def seal(self, subject: str, text: str) -> str:

@@ -6,15 +6,18 @@ import hashlib
 import json
 import os
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TypedDict
 
 import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from jwt.algorithms import AllowedPublicKeys
 
 from domain.actors import Actor, Role
+from domain.payloads import JSONValue
 from domain.tenancy import SLUG_PATTERN
 from domain.text import disguised
 from infra.settings import Settings
@@ -35,6 +38,25 @@ class InvalidToken(Exception):
 def key_id(public_key: Ed25519PublicKey) -> str:
     raw = public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     return hashlib.sha256(raw).hexdigest()[:16]
+
+
+class JWK(TypedDict):
+    """One public key of a JSON Web Key Set (RFC 8037's Ed25519 form)."""
+
+    kty: str
+    crv: str
+    x: str
+    kid: str
+    alg: str
+    use: str
+
+
+class JWKS(TypedDict):
+    keys: list[JWK]
+
+
+# A token's claims as JSON, nested claims included (`realm_access.roles`).
+Claims = Mapping[str, JSONValue]
 
 
 @dataclass(frozen=True)
@@ -87,9 +109,9 @@ class KeyRing:
             raise InvalidToken("this instance has no signing key")
         return key_id(self.signing_key.public_key())
 
-    def jwks(self) -> dict[str, Any]:
+    def jwks(self) -> JWKS:
         """The public keys as a JSON Web Key Set, for integrators and identity tooling."""
-        keys = []
+        keys: list[JWK] = []
         for kid, public in sorted(self.verifying_keys.items()):
             raw = public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
             x = jwt.utils.base64url_encode(raw).decode()
@@ -191,11 +213,11 @@ def mint_token(
     return jwt.encode(claims, keys.signing_key, algorithm="EdDSA", headers={"kid": keys.signing_kid})
 
 
-def _claim(claims: dict[str, Any], path: str) -> Any:
+def _claim(claims: Claims, path: str) -> JSONValue:
     """A claim by name, or by a dotted path into nested claims (`realm_access.roles`)."""
-    value: Any = claims
+    value: JSONValue = claims
     for part in path.split("."):
-        value = value.get(part) if isinstance(value, dict) else None
+        value = value.get(part) if isinstance(value, Mapping) else None
     return value
 
 
@@ -203,7 +225,7 @@ def _printable(value: str) -> bool:
     return value.isprintable() and not disguised(value)
 
 
-def _actor(claims: dict[str, Any], sub_claim: str, roles_claim: str, tenants_claim: str) -> Actor:
+def _actor(claims: Claims, sub_claim: str, roles_claim: str, tenants_claim: str) -> Actor:
     sub = _claim(claims, sub_claim)
     if not isinstance(sub, str) or not sub:
         raise InvalidToken(f"The bearer token has no '{sub_claim}' claim naming who it is for.")
@@ -236,10 +258,16 @@ def _actor(claims: dict[str, Any], sub_claim: str, roles_claim: str, tenants_cla
 
 
 def _decode(
-    token: str, key: Any, algorithms: list[str], *, issuer: str, audience: str, max_seconds: int
-) -> dict[str, Any]:
+    token: str,
+    key: AllowedPublicKeys,
+    algorithms: list[str],
+    *,
+    issuer: str,
+    audience: str,
+    max_seconds: int,
+) -> Claims:
     try:
-        claims: dict[str, Any] = jwt.decode(
+        claims: Claims = jwt.decode(
             token,
             key,
             algorithms=algorithms,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 from eventsourcing.utils import get_topic
 
@@ -15,7 +14,15 @@ from domain.compact import Compact, Section
 from domain.diff import Version, amendment_history
 from domain.errors import Conflict, Forbidden, Unauthenticated
 from domain.witness import Witness, witness_id
-from infra.chain import Checkpoint, StoredFact, Verified, sign_checkpoint, verify, write_bundle
+from infra.chain import (
+    BundleManifest,
+    Checkpoint,
+    StoredFact,
+    Verified,
+    sign_checkpoint,
+    verify,
+    write_bundle,
+)
 from infra.tokens import KeyRing
 from services.ports import AuditStore
 from services.registry import Registry
@@ -106,7 +113,7 @@ class AuditService:
             witnessed.append(child)
         return witnessed
 
-    def export(self, actor: Actor, tenant: str, path: Path) -> dict[str, Any]:
+    def export(self, actor: Actor, tenant: str, path: Path) -> BundleManifest:
         """Write the tenant's bundle: its events as stored, their published hashes, checkpoints and keys."""
         require_auditor(actor, tenant, "export the history")
         self.registry.require_tenant(tenant)

@@ -8,7 +8,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError
@@ -47,7 +47,7 @@ def unstorable(text: str) -> bool:
     return False
 
 
-def holds_unstorable(value: Any) -> bool:
+def holds_unstorable(value: object) -> bool:
     """Whether any text anywhere in the value (an event, a dict, a list of sections) is unstorable."""
     if isinstance(value, str):
         return unstorable(value)

@@ -66,9 +66,10 @@ def error_answer(message: str, code: str, status: int, media_type: str) -> Respo
 
     Never cached: a persisted query unknown now is known once the caller has sent it.
     """
-    body = json_error(message, code)
+    error = json_error(message, code)
+    body: dict[str, object] = dict(error)
     if media_type == GRAPHQL_RESPONSE:
-        del body["data"]
+        body = {"errors": error["errors"]}
     headers = {"Cache-Control": "no-store"}
     return Response(body, status_code=status, media_type=CONTENT_TYPE[media_type], headers=headers)
 
