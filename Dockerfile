@@ -1,9 +1,9 @@
-# The registry's API and worker image; docker-compose.yml runs it against PostgreSQL 18.
+# The registry's API and worker image, the runtime alone (requirements-runtime.lock): no test, lint or load tools.
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 COMPACTS_HOME=/data
 WORKDIR /app
-COPY requirements.lock pyproject.toml ./
-RUN pip install --no-cache-dir --require-hashes -r requirements.lock
+COPY requirements-runtime.lock pyproject.toml ./
+RUN pip install --no-cache-dir --require-hashes -r requirements-runtime.lock
 COPY domain domain
 COPY services services
 COPY projections projections

@@ -16,6 +16,8 @@ ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 LOCK = ROOT / "requirements.lock"
+# The runtime alone, for the image: no test, lint or load tools.
+RUNTIME_LOCK = ROOT / "requirements-runtime.lock"
 STAMP = VENV / ".installed"
 CLIENTS = ROOT / "clients"
 CODEGEN = CLIENTS / "python" / ".codegen"
@@ -74,13 +76,14 @@ def schema(_args: list[str]) -> None:
 
 
 def lock(_args: list[str]) -> None:
-    """Re-resolve requirements.lock from pyproject.toml (needs network access to PyPI)."""
+    """Re-resolve both locks from pyproject.toml: with every extra, and the runtime alone for the image."""
     bootstrap()
     run(BIN / "python", "-m", "pip", "-q", "install", "uv==0.13.8")
-    run(
-        BIN / "uv", "pip", "compile", "pyproject.toml", "--extra", "dev", "--universal",
-        "--python-version", "3.11", "--generate-hashes", "-o", LOCK,
-    )  # fmt: skip
+    for extras, lock_file in ((["--extra", "dev"], LOCK), ([], RUNTIME_LOCK)):
+        run(
+            BIN / "uv", "pip", "compile", "pyproject.toml", *extras, "--universal",
+            "--python-version", "3.11", "--generate-hashes", "-o", lock_file,
+        )  # fmt: skip
 
 
 def _stamp(*files: Path) -> str:

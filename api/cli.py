@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import logging
 import signal
@@ -51,6 +52,19 @@ def _refusals() -> Iterator[None]:
     except DomainError as refused:
         click.echo(f"{refused.code}: {refused.message}", err=True)
         sys.exit(_EXIT_FOR.get(refused.code, EXIT_INVALID))
+
+
+# What each tool needs beyond the runtime, by the extra that installs it (pyproject.toml).
+EXTRAS = {"bench": ("httpx", "locust"), "soak": ("httpx", "hypothesis", "schemathesis")}
+
+
+def _require_extra(tool: str) -> None:
+    """Refuses, in one line, a tool whose extra is not installed, saying how to install it."""
+    missing = [name for name in EXTRAS[tool] if importlib.util.find_spec(name) is None]
+    if missing:
+        raise click.ClickException(
+            f"compacts {tool} needs {', '.join(missing)}: pip install 'compact-registry[{tool}]'"
+        )
 
 
 def _settings(*, serving: bool = False, host: str | None = None, port: int | None = None) -> Settings:
@@ -741,6 +755,7 @@ def config(check: bool, as_json: bool) -> None:
 )
 def bench(quick: bool, out: Path | None) -> None:
     """Measure against baselines in one run (its own scratch database; never inside the tests)."""
+    _require_extra("bench")
     from api.tools import bench as benchmarks
     from infra.database import resolve_database
 
@@ -759,6 +774,7 @@ def bench(quick: bool, out: Path | None) -> None:
 @click.option("--quick", is_flag=True, help="Smaller counts and a 30 s load instead of 5 minutes.")
 def soak(quick: bool) -> None:
     """Faults and load against real API and worker processes; one row per scenario, exit 1 on a FAIL."""
+    _require_extra("soak")
     from api.tools import soak as soaking
     from infra.database import resolve_database
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import importlib.util
 import os
 import subprocess
 import sys
@@ -23,7 +22,6 @@ from infra.database import Database, scratch_database
 from projections.catalogue import migrate
 
 # The load generator, as pinned in requirements.lock; installed by the benchmark if it is missing.
-LOCUST = "locust==2.47.0"
 USERS = 16
 # The half-peak latency is measured with few users: locust's own overhead per user inflates what it
 # reports at low rates (against the bare route at 60/s: p50 2 ms with one user, 9 ms with sixteen),
@@ -52,14 +50,6 @@ class Load:
     rate: float
     p50: float
     p99: float
-
-
-def ensure_locust(say: Callable[[str], None]) -> None:
-    """Install the load generator if this interpreter lacks it (an install without the dev extras)."""
-    if importlib.util.find_spec("locust") is not None:
-        return
-    say(f"installing the load generator ({LOCUST})")
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", LOCUST], check=True)
 
 
 def locust(
@@ -131,7 +121,6 @@ def bench_http(
     from services.registry import Registry
 
     seconds = 10 if quick else 30
-    ensure_locust(say)
     with scratch_database(server, "http") as db:
         migrate(db)
         cluster = Cluster(db, home / "http")
