@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 import asyncpg
@@ -45,27 +46,68 @@ ORDER BY 4, 1, 6
 """
 
 
+@dataclass(frozen=True)
+class Year:
+    """1 January to 31 December of one year."""
+
+    first: date
+    last: date
+
+    @classmethod
+    def of(cls, year: int) -> Year:
+        return cls(date(year, 1, 1), date(year, 12, 31))
+
+    def holds(self, day: date | None) -> bool:
+        return day is not None and self.first <= day <= self.last
+
+
 async def annual_report(
     conn: asyncpg.Connection, tenant: str, name: str, year: int, *, members: bool
 ) -> AnnualReport:
-    """Everything of `year` (1 January to 31 December) that the reader may see."""
-    first, last = date(year, 1, 1), date(year, 12, 31)
+    """Everything of `year` (1 January to 31 December) that the reader may see.
 
-    def within(day: date | None) -> bool:
-        return day is not None and first <= day <= last
-
+    `members` is whether the reader may see the tenant's private rows: the responses counted and the
+    disputes.
+    """
+    span = Year.of(year)
     title = await conn.fetchval(
         "SELECT title FROM compact_versions WHERE tenant_id = $1 AND effective_on <= $2 "
         "ORDER BY effective_on DESC, version DESC LIMIT 1",
         tenant,
-        last,
+        span.last,
     )
+    joined, left = await _parties(conn, tenant, span)
+    appointed, gone = await _champions(conn, tenant, span)
+    codes = [
+        CodeLine(r["key"], r["title"], r["change"], r["on"], r["detail"] or "")
+        for r in await conn.fetch(CODE_CHANGES, tenant, span.first, span.last)
+    ]
+    return AnnualReport(
+        tenant=tenant,
+        name=name,
+        year=year,
+        compact_title=title,
+        amendments=await _amendments(conn, tenant, span),
+        parties_joined=joined,
+        parties_left=left,
+        champions_appointed=appointed,
+        champions_gone=gone,
+        codes=codes,
+        consultations=await _consultations(conn, tenant, span, members=members),
+        disputes=await _disputes(conn, tenant, span) if members else None,
+        funding_notices=await _notices(conn, tenant, span),
+        reviews=await _reviews(conn, tenant, span),
+    )
+
+
+async def _amendments(conn: asyncpg.Connection, tenant: str, span: Year) -> list[AmendmentLine]:
+    """Each version that took effect in the year, with the changes from the version before it."""
     versions = await conn.fetch(
         "SELECT version, effective_on, rationale FROM compact_versions "
         "WHERE tenant_id = $1 AND effective_on BETWEEN $2 AND $3 ORDER BY effective_on, version",
         tenant,
-        first,
-        last,
+        span.first,
+        span.last,
     )
     numbers = [r["version"] for r in versions]
     texts = await sections_of(conn, tenant, sorted({*numbers, *(n - 1 for n in numbers)}))
@@ -73,7 +115,7 @@ async def annual_report(
     def text(version: int) -> list[Section]:
         return [Section(s.key, s.heading, s.text, tuple(s.matters)) for s in texts.get(version, [])]
 
-    amendments = [
+    return [
         AmendmentLine(
             r["version"],
             r["effective_on"],
@@ -82,44 +124,52 @@ async def annual_report(
         )
         for r in versions
     ]
+
+
+async def _parties(
+    conn: asyncpg.Connection, tenant: str, span: Year
+) -> tuple[list[PartyLine], list[PartyLine]]:
+    """The parties that signed in the year, and those that left it (with their reasons)."""
     memberships = await conn.fetch(
         "SELECT name, sector, signed_on, withdrawn_on, withdrawal_reason FROM party_memberships "
         "WHERE tenant_id = $1 ORDER BY name",
         tenant,
     )
-    joined = sorted(
-        (PartyLine(r["name"], r["signed_on"], r["sector"]) for r in memberships if within(r["signed_on"])),
-        key=lambda p: (p.on, p.name),
-    )
-    left = sorted(
-        (
-            PartyLine(r["name"], r["withdrawn_on"], r["withdrawal_reason"] or "")
-            for r in memberships
-            if within(r["withdrawn_on"])
-        ),
-        key=lambda p: (p.on, p.name),
-    )
+    joined = [
+        PartyLine(r["name"], r["signed_on"], r["sector"]) for r in memberships if span.holds(r["signed_on"])
+    ]
+    left = [
+        PartyLine(r["name"], r["withdrawn_on"], r["withdrawal_reason"] or "")
+        for r in memberships
+        if span.holds(r["withdrawn_on"])
+    ]
+    return sorted(joined, key=lambda p: (p.on, p.name)), sorted(left, key=lambda p: (p.on, p.name))
+
+
+async def _champions(
+    conn: asyncpg.Connection, tenant: str, span: Year
+) -> tuple[list[ChampionLine], list[ChampionLine]]:
+    """The champions appointed in the year, and those whose appointment ended in it."""
     appointments = await conn.fetch(
         "SELECT name, party, appointed_on, ended_on FROM champion_appointments WHERE tenant_id = $1",
         tenant,
     )
-    appointed = sorted(
-        (
-            ChampionLine(r["name"], r["party"], r["appointed_on"])
-            for r in appointments
-            if within(r["appointed_on"])
-        ),
-        key=lambda c: (c.on, c.party),
-    )
-    gone = sorted(
-        (ChampionLine(r["name"], r["party"], r["ended_on"]) for r in appointments if within(r["ended_on"])),
-        key=lambda c: (c.on, c.party),
-    )
-    codes = [
-        CodeLine(r["key"], r["title"], r["change"], r["on"], r["detail"] or "")
-        for r in await conn.fetch(CODE_CHANGES, tenant, first, last)
+    appointed = [
+        ChampionLine(r["name"], r["party"], r["appointed_on"])
+        for r in appointments
+        if span.holds(r["appointed_on"])
     ]
-    consultations = [
+    gone = [
+        ChampionLine(r["name"], r["party"], r["ended_on"]) for r in appointments if span.holds(r["ended_on"])
+    ]
+    return sorted(appointed, key=lambda c: (c.on, c.party)), sorted(gone, key=lambda c: (c.on, c.party))
+
+
+async def _consultations(
+    conn: asyncpg.Connection, tenant: str, span: Year, *, members: bool
+) -> list[ConsultationLine]:
+    """Consultations open at any time in the year; how many responded only for those who may see it."""
+    return [
         ConsultationLine(
             key=c.key,
             title=c.title,
@@ -133,27 +183,35 @@ async def annual_report(
             feedback_on=c.feedback_on,
         )
         for c in (await consultations_of(conn, [tenant]))[tenant]
-        if within(c.opens_on) or within(c.closes_on) or (c.opens_on < first and c.closes_on > last)
+        if span.holds(c.opens_on)
+        or span.holds(c.closes_on)
+        or (c.opens_on < span.first and c.closes_on > span.last)
     ]
-    disputes = None
-    if members:
-        rows = (await disputes_of(conn, [tenant]))[tenant]
-        resolved = {s.value: 0 for s in DisputeStage}
-        for d in rows:
-            if d.status == "RESOLVED" and within(d.closed_on):
-                resolved[d.stage] += 1
-        disputes = DisputeSummary(
-            raised=sum(1 for d in rows if within(d.raised_on)),
-            resolved_by_stage=resolved,
-            withdrawn=sum(1 for d in rows if d.status == "WITHDRAWN" and within(d.closed_on)),
-            open_at_year_end=sum(
-                1 for d in rows if d.raised_on <= last and (d.closed_on is None or d.closed_on > last)
-            ),
-            referred_to_board=sum(
-                1 for r in (await referrals_of(conn, [tenant]))[tenant] if within(r.referred_on)
-            ),
-        )
-    notices = [
+
+
+async def _disputes(conn: asyncpg.Connection, tenant: str, span: Year) -> DisputeSummary:
+    """The year's disputes counted, never named: raised, resolved at each stage, withdrawn, still open."""
+    rows = (await disputes_of(conn, [tenant]))[tenant]
+    resolved = {s.value: 0 for s in DisputeStage}
+    for d in rows:
+        if d.status == "RESOLVED" and span.holds(d.closed_on):
+            resolved[d.stage] += 1
+    return DisputeSummary(
+        raised=sum(1 for d in rows if span.holds(d.raised_on)),
+        resolved_by_stage=resolved,
+        withdrawn=sum(1 for d in rows if d.status == "WITHDRAWN" and span.holds(d.closed_on)),
+        open_at_year_end=sum(
+            1 for d in rows if d.raised_on <= span.last and (d.closed_on is None or d.closed_on > span.last)
+        ),
+        referred_to_board=sum(
+            1 for r in (await referrals_of(conn, [tenant]))[tenant] if span.holds(r.referred_on)
+        ),
+    )
+
+
+async def _notices(conn: asyncpg.Connection, tenant: str, span: Year) -> list[NoticeLine]:
+    """Funding-change notices given in the year."""
+    return [
         NoticeLine(
             public_body=n.public_body,
             voluntary_body=n.voluntary_body,
@@ -165,9 +223,13 @@ async def annual_report(
             exceptional_circumstances=n.exceptional_circumstances,
         )
         for n in (await notices_of(conn, [tenant]))[tenant]
-        if within(n.given_on)
+        if span.holds(n.given_on)
     ]
-    reviews = [
+
+
+async def _reviews(conn: asyncpg.Connection, tenant: str, span: Year) -> list[ReviewLine]:
+    """Annual reviews held in the year."""
+    return [
         ReviewLine(
             held_on=r.held_on,
             achievements=r.achievements,
@@ -177,21 +239,5 @@ async def annual_report(
             projects=[p.project for p in r.projects],
         )
         for r in (await reviews_of(conn, [tenant]))[tenant]
-        if within(r.held_on)
+        if span.holds(r.held_on)
     ]
-    return AnnualReport(
-        tenant=tenant,
-        name=name,
-        year=year,
-        compact_title=title,
-        amendments=amendments,
-        parties_joined=joined,
-        parties_left=left,
-        champions_appointed=appointed,
-        champions_gone=gone,
-        codes=codes,
-        consultations=consultations,
-        disputes=disputes,
-        funding_notices=notices,
-        reviews=reviews,
-    )
