@@ -22,6 +22,12 @@ class ReportAmendment:
     rationale: str
     changes: list[str] = strawberry.field(description="Each section added, removed or changed, word by word.")
 
+    @classmethod
+    def of(cls, a: report.AmendmentLine) -> ReportAmendment:
+        return cls(
+            version=a.version, effective_on=a.effective_on, rationale=a.rationale, changes=list(a.changes)
+        )
+
 
 @strawberry.type
 class ReportParty:
@@ -63,6 +69,21 @@ class ReportConsultation:
     responses: int | None = strawberry.field(description="For the tenant's members only, else null.")
     feedback_on: date | None
 
+    @classmethod
+    def of(cls, c: report.ConsultationLine) -> ReportConsultation:
+        return cls(
+            key=c.key,
+            title=c.title,
+            opens_on=c.opens_on,
+            closes_on=c.closes_on,
+            weeks=round(c.weeks, 1),
+            minimum=c.minimum,
+            short=c.short,
+            short_reason=c.short_reason,
+            responses=c.responses,
+            feedback_on=c.feedback_on,
+        )
+
 
 @strawberry.type
 class StageCount:
@@ -78,6 +99,18 @@ class ReportDisputes:
     open_at_year_end: int
     referred_to_board: int
 
+    @classmethod
+    def of(cls, d: report.DisputeSummary) -> ReportDisputes:
+        return cls(
+            raised=d.raised,
+            resolved_by_stage=[
+                StageCount(stage=DisputeStage(s), count=n) for s, n in d.resolved_by_stage.items()
+            ],
+            withdrawn=d.withdrawn,
+            open_at_year_end=d.open_at_year_end,
+            referred_to_board=d.referred_to_board,
+        )
+
 
 @strawberry.type
 class ReportNotice:
@@ -92,6 +125,19 @@ class ReportNotice:
     short: bool
     exceptional_circumstances: str | None
 
+    @classmethod
+    def of(cls, n: report.NoticeLine) -> ReportNotice:
+        return cls(
+            public_body=n.public_body,
+            voluntary_body=n.voluntary_body,
+            change=FundingChange(n.change),
+            given_on=n.given_on,
+            effective_on=n.effective_on,
+            minimum=n.minimum,
+            short=n.short,
+            exceptional_circumstances=n.exceptional_circumstances,
+        )
+
 
 @strawberry.type
 class ReportReview:
@@ -101,6 +147,17 @@ class ReportReview:
     issues: list[str]
     amendments: list[str]
     projects: list[str]
+
+    @classmethod
+    def of(cls, v: report.ReviewLine) -> ReportReview:
+        return cls(
+            held_on=v.held_on,
+            achievements=v.achievements,
+            aspirations=v.aspirations,
+            issues=v.issues,
+            amendments=v.amendments,
+            projects=v.projects,
+        )
 
 
 @strawberry.type(description="Everything that happened to a compact in a calendar year, from its events.")
@@ -124,79 +181,28 @@ class AnnualReport:
 
     @classmethod
     def from_domain(cls, r: report.AnnualReport) -> AnnualReport:
-        d = r.disputes
+        def parties(lines: list[report.PartyLine]) -> list[ReportParty]:
+            return [ReportParty(name=p.name, on=p.on, detail=p.detail) for p in lines]
+
+        def champions(lines: list[report.ChampionLine]) -> list[ReportChampion]:
+            return [ReportChampion(name=c.name, party=c.party, on=c.on) for c in lines]
+
         return cls(
             year=r.year,
             compact_title=r.compact_title,
-            amendments=[
-                ReportAmendment(
-                    version=a.version,
-                    effective_on=a.effective_on,
-                    rationale=a.rationale,
-                    changes=list(a.changes),
-                )
-                for a in r.amendments
-            ],
-            parties_joined=[ReportParty(name=p.name, on=p.on, detail=p.detail) for p in r.parties_joined],
-            parties_left=[ReportParty(name=p.name, on=p.on, detail=p.detail) for p in r.parties_left],
-            champions_appointed=[
-                ReportChampion(name=c.name, party=c.party, on=c.on) for c in r.champions_appointed
-            ],
-            champions_gone=[ReportChampion(name=c.name, party=c.party, on=c.on) for c in r.champions_gone],
+            amendments=[ReportAmendment.of(a) for a in r.amendments],
+            parties_joined=parties(r.parties_joined),
+            parties_left=parties(r.parties_left),
+            champions_appointed=champions(r.champions_appointed),
+            champions_gone=champions(r.champions_gone),
             codes=[
                 ReportCodeChange(key=c.key, title=c.title, change=c.change, on=c.on, detail=c.detail)
                 for c in r.codes
             ],
-            consultations=[
-                ReportConsultation(
-                    key=c.key,
-                    title=c.title,
-                    opens_on=c.opens_on,
-                    closes_on=c.closes_on,
-                    weeks=round(c.weeks, 1),
-                    minimum=c.minimum,
-                    short=c.short,
-                    short_reason=c.short_reason,
-                    responses=c.responses,
-                    feedback_on=c.feedback_on,
-                )
-                for c in r.consultations
-            ],
-            disputes=None
-            if d is None
-            else ReportDisputes(
-                raised=d.raised,
-                resolved_by_stage=[
-                    StageCount(stage=DisputeStage(s), count=n) for s, n in d.resolved_by_stage.items()
-                ],
-                withdrawn=d.withdrawn,
-                open_at_year_end=d.open_at_year_end,
-                referred_to_board=d.referred_to_board,
-            ),
-            funding_notices=[
-                ReportNotice(
-                    public_body=n.public_body,
-                    voluntary_body=n.voluntary_body,
-                    change=FundingChange(n.change),
-                    given_on=n.given_on,
-                    effective_on=n.effective_on,
-                    minimum=n.minimum,
-                    short=n.short,
-                    exceptional_circumstances=n.exceptional_circumstances,
-                )
-                for n in r.funding_notices
-            ],
-            reviews=[
-                ReportReview(
-                    held_on=v.held_on,
-                    achievements=v.achievements,
-                    aspirations=v.aspirations,
-                    issues=v.issues,
-                    amendments=v.amendments,
-                    projects=v.projects,
-                )
-                for v in r.reviews
-            ],
+            consultations=[ReportConsultation.of(c) for c in r.consultations],
+            disputes=None if r.disputes is None else ReportDisputes.of(r.disputes),
+            funding_notices=[ReportNotice.of(n) for n in r.funding_notices],
+            reviews=[ReportReview.of(v) for v in r.reviews],
             markdown=r.to_markdown(),
             html=r.to_html(),
         )
