@@ -756,20 +756,7 @@ class _Reader:
         if not line:
             return None
         if self.markdown:
-            md = _MD_HEADING.match(line)
-            if md is None:
-                return None
-            level, inner = len(md.group(1)), md.group(2).strip()
-            if not inner:
-                return None
-            if current is not None and current.kind != "section" and level > current.level:
-                return None  # a sub-heading inside an appendix or the glossary labels its own content
-            numbered = _numbering(inner)
-            if numbered:
-                label, count, rest = numbered
-                heading = _title_case(rest.strip())
-                return _Part(label, heading, "section", True, level, inner, number=count), i
-            return self._plain(inner, level, inner), i
+            return self._markdown_heading(i, line, current)
         if self.blank(i - 1) and _APPENDIX.match(line):
             found = self._appendix(i)
             if found is not None:
@@ -779,6 +766,26 @@ class _Reader:
             return self._numbered(i, numbered, last_number)
         if not self.lone(i):
             return None
+        return self._lone_heading(i, line, current)
+
+    def _markdown_heading(self, i: int, line: str, current: _Part | None) -> tuple[_Part, int] | None:
+        md = _MD_HEADING.match(line)
+        if md is None:
+            return None
+        level, inner = len(md.group(1)), md.group(2).strip()
+        if not inner:
+            return None
+        if current is not None and current.kind != "section" and level > current.level:
+            return None  # a sub-heading inside an appendix or the glossary labels its own content
+        numbered = _numbering(inner)
+        if numbered:
+            label, count, rest = numbered
+            heading = _title_case(rest.strip())
+            return _Part(label, heading, "section", True, level, inner, number=count), i
+        return self._plain(inner, level, inner), i
+
+    def _lone_heading(self, i: int, line: str, current: _Part | None) -> tuple[_Part, int] | None:
+        """A line standing alone between blank lines, unless what surrounds it says it is something else."""
         part = self._plain(line, 0, line)
         if (
             part.kind == "section"

@@ -108,9 +108,6 @@ def fuzz_graphql(url: str, token: str, db: Database, tenants: list[str], per_ope
     from schemathesis.config import SchemathesisConfig
     from schemathesis.core.result import Ok
 
-    from api.graphql.errors import INTERNAL_MESSAGE
-    from infra.availability import UNAVAILABLE_MESSAGE
-
     config = SchemathesisConfig.from_dict(
         {
             "dictionaries": {
@@ -135,7 +132,6 @@ def fuzz_graphql(url: str, token: str, db: Database, tenants: list[str], per_ope
     # Two requests whose arguments fit the types to each that breaks them: the rules behind the types
     # are where a mistake would hide.
     positive, negative = _sample(per_operation), _sample(max(1, per_operation // 2))
-    internal_messages = {INTERNAL_MESSAGE, UNAVAILABLE_MESSAGE}
     with (
         httpx.Client(headers=headers, timeout=30) as client,
         psycopg.connect(db.psycopg_conninfo(), autocommit=True) as conn,
@@ -153,28 +149,42 @@ def fuzz_graphql(url: str, token: str, db: Database, tenants: list[str], per_ope
                     tally.answers[f"transport:{type(error).__name__}"] += 1
                     tally.fail(f"{operation.label}: {type(error).__name__} for {case.body!r}")
                     continue
-                errors = (body.get("errors") or []) if isinstance(body, dict) else []
-                if response.status_code >= 500:
-                    tally.answers[f"HTTP {response.status_code}"] += 1
-                    tally.fail(f"{operation.label}: HTTP {response.status_code} for {case.body!r}")
-                    continue
-                if not errors and operation.label.startswith("Mutation."):
-                    tally.accepted += 1  # an acknowledged write, like the other scenarios count
-                for answer in errors:
-                    code = str((answer.get("extensions") or {}).get("code"))
-                    message = str(answer.get("message"))
-                    tally.answers[code if code in CONTRACT_CODES else "no contract code"] += 1
-                    if code not in CONTRACT_CODES:
-                        tally.fail(f"{operation.label}: code {code} for {case.body!r}")
-                    if code == "INTERNAL":
-                        tally.fail(f"{operation.label}: INTERNAL ({message}) for {case.body!r}")
-                    if LEAK.search(message) or (code == "INTERNAL" and message not in internal_messages):
-                        tally.answers["leak"] += 1
-                        tally.fail(f"{operation.label}: leaked {message!r}")
-                if errors and event_count(conn) != before:
+                refused = _judge(tally, f"{operation.label}", case.body, response.status_code, body)
+                if refused and event_count(conn) != before:
                     tally.answers["stored though refused"] += 1
                     tally.fail(f"{operation.label}: refused but stored for {case.body!r}")
     return tally
+
+
+def _judge(tally: Tally, label: str, document: str, status: int, body: object) -> bool:
+    """Counts one answer and fails the tally on a 5xx, a code outside the contract, or a leaked detail.
+
+    Whether the request was refused (answered with errors): if so it must have stored nothing.
+    """
+    from api.graphql.errors import INTERNAL_MESSAGE
+    from infra.availability import UNAVAILABLE_MESSAGE
+
+    errors = (body.get("errors") or []) if isinstance(body, dict) else []
+    if status >= 500:
+        tally.answers[f"HTTP {status}"] += 1
+        tally.fail(f"{label}: HTTP {status} for {document!r}")
+        return False
+    if not errors and label.startswith("Mutation."):
+        tally.accepted += 1  # an acknowledged write, like the other scenarios count
+    for answer in errors:
+        code = str((answer.get("extensions") or {}).get("code"))
+        message = str(answer.get("message"))
+        tally.answers[code if code in CONTRACT_CODES else "no contract code"] += 1
+        if code not in CONTRACT_CODES:
+            tally.fail(f"{label}: code {code} for {document!r}")
+        if code == "INTERNAL":
+            tally.fail(f"{label}: INTERNAL ({message}) for {document!r}")
+        if LEAK.search(message) or (
+            code == "INTERNAL" and message not in {INTERNAL_MESSAGE, UNAVAILABLE_MESSAGE}
+        ):
+            tally.answers["leak"] += 1
+            tally.fail(f"{label}: leaked {message!r}")
+    return bool(errors)
 
 
 def _text() -> st.SearchStrategy[str]:
@@ -185,41 +195,54 @@ def _text() -> st.SearchStrategy[str]:
 
 def _strategy(kind: Any, name: str, tenants: list[str]) -> st.SearchStrategy[Any]:
     """Values for a command or its fields, by annotation; tenants, keys and parties often known ones."""
-    if kind is str and name in TENANT_ARGUMENTS:
-        # Mostly a tenant that exists: a command that never gets past "no such tenant" tests little.
-        known = st.sampled_from(tenants)
-        return st.one_of(known, known, known, st.just("nowhere"), _text())
-    if kind is str and name in KEY_ARGUMENTS:
-        return st.one_of(st.sampled_from(KEYS), st.sampled_from(KEYS), _text())
-    if kind is str and name == "party":
-        return st.one_of(st.sampled_from(["Same Party", "Retried Party", "Party 0-0"]), _text())
-    if kind is str and name == "matters":
-        return st.one_of(st.sampled_from(["funding", "consultation"]), _text())
     if kind is str:
-        return _text()
-    if kind is date:
-        return st.dates()
-    if kind is bool:
-        return st.booleans()
-    if kind is int:
-        return st.one_of(st.integers(0, 60), st.integers())
+        return _words(name, tenants)
+    if kind in SCALARS:
+        return SCALARS[kind]
     if isinstance(kind, type) and issubclass(kind, enum.Enum):
         return st.sampled_from(list(kind))
-    origin, args = typing.get_origin(kind), typing.get_args(kind)
-    if origin in (types.UnionType, typing.Union):
-        return st.one_of(*[st.none() if a is type(None) else _strategy(a, name, tenants) for a in args])
-    if origin is list:
-        return st.lists(_strategy(args[0], name, tenants), max_size=4)
-    if origin is tuple:
-        return st.lists(_strategy(args[0], name, tenants), max_size=4).map(tuple)
-    if origin is dict:
-        return st.dictionaries(
-            _strategy(args[0], name, tenants), _strategy(args[1], name, tenants), max_size=4
-        )
     if dataclasses.is_dataclass(kind) and isinstance(kind, type):
         hints = typing.get_type_hints(kind)
         fields = {f.name: _strategy(hints[f.name], f.name, tenants) for f in dataclasses.fields(kind)}
         return st.builds(kind, **fields)
+    return _composite(kind, name, tenants)
+
+
+# A date, a flag or a number, whatever the field's name.
+SCALARS: dict[object, st.SearchStrategy[Any]] = {
+    date: st.dates(),
+    bool: st.booleans(),
+    int: st.one_of(st.integers(0, 60), st.integers()),
+}
+
+
+def _words(name: str, tenants: list[str]) -> st.SearchStrategy[str]:
+    """Text, drawn mostly from known values where the field names a tenant, a key, a party or a matter."""
+    if name in TENANT_ARGUMENTS:
+        # Mostly a tenant that exists: a command that never gets past "no such tenant" tests little.
+        known = st.sampled_from(tenants)
+        return st.one_of(known, known, known, st.just("nowhere"), _text())
+    if name in KEY_ARGUMENTS:
+        return st.one_of(st.sampled_from(KEYS), st.sampled_from(KEYS), _text())
+    if name == "party":
+        return st.one_of(st.sampled_from(["Same Party", "Retried Party", "Party 0-0"]), _text())
+    if name == "matters":
+        return st.one_of(st.sampled_from(["funding", "consultation"]), _text())
+    return _text()
+
+
+def _composite(kind: Any, name: str, tenants: list[str]) -> st.SearchStrategy[Any]:
+    """An optional value, a list, a tuple or a mapping, of values for what it holds."""
+    origin, args = typing.get_origin(kind), typing.get_args(kind)
+    if origin in (types.UnionType, typing.Union):
+        return st.one_of(*[st.none() if a is type(None) else _strategy(a, name, tenants) for a in args])
+    if origin in (list, tuple):
+        items = st.lists(_strategy(args[0], name, tenants), max_size=4)
+        return items.map(tuple) if origin is tuple else items
+    if origin is dict:
+        return st.dictionaries(
+            _strategy(args[0], name, tenants), _strategy(args[1], name, tenants), max_size=4
+        )
     raise TypeError(f"no strategy for {kind!r} ({name})")
 
 
