@@ -517,13 +517,23 @@ OUTAGE_ANSWER_LIMIT_SECONDS = 5.0
 RECOVERY_LIMIT_SECONDS = 30.0
 
 
+@dataclass
+class Timeline:
+    """When the restart's steps happened (monotonic seconds), and when the first write succeeded after it."""
+
+    stopping: float = 0.0
+    down: float = 0.0
+    starting: float = 0.0
+    up: float = 0.0
+    recovered: float | None = None
+
+
 def postgres_restarted(home: Path, outage: float, rate: float = 20.0) -> Outcome:
     """PostgreSQL stopped and started under load: 503 at once while it is down, then recovery on its own.
 
     The scenario has a server of its own (the shared one is never stopped), an API process and a worker.
     Afterwards the worker has resumed from its tracking rows: the read models equal a replay.
     """
-    from infra.availability import UNAVAILABLE_MESSAGE
     from projections import rebuild
 
     out = Outcome("PostgreSQL restart", f"pg_ctl stop -m fast, {outage:g} s, start")
@@ -534,43 +544,7 @@ def postgres_restarted(home: Path, outage: float, rate: float = 20.0) -> Outcome
             url = cluster.start_api()
             cluster.start_worker()
             setup_tenants(url, cluster.admin, ["soak-e"])
-            answers: list[Answer] = []
-            lock = threading.Lock()
-
-            def one(n: int) -> None:
-                # Every other request a write, each to a party of its own.
-                party = f"Restart Party {n}" if n % 2 == 0 else None
-                query = sign("soak-e", party) if party else LOOKUP.format(tenant="soak-e")
-                sent = time.monotonic()
-                status, body = gql(url, query, cluster.admin)
-                took = time.monotonic() - sent
-                errors = body.get("errors") or [{}]
-                message = str(errors[0].get("message", ""))
-                with lock:
-                    answers.append(Answer(sent, took, status, error_kind(body), message, party))
-
-            def recovered_at(after: float) -> float | None:
-                with lock:
-                    done = [a.sent + a.took for a in answers if a.sent >= after and a.party and not a.kind]
-                return min(done) if done else None
-
-            load = Paced(one, rate)
-            load.start()
-            try:
-                time.sleep(1.0)
-                stopping = time.monotonic()
-                server.stop()
-                down = time.monotonic()
-                time.sleep(outage)
-                starting = time.monotonic()
-                server.start()
-                up = time.monotonic()
-                deadline = up + RECOVERY_LIMIT_SECONDS
-                while (recovered := recovered_at(up)) is None and time.monotonic() < deadline:
-                    time.sleep(0.05)
-                time.sleep(1.0)  # and the load goes on a while after recovery
-            finally:
-                load.stop()
+            answers, timeline = _restart_under_load(server, cluster, url, outage, rate)
             wait_current(cluster.db)
             acked = [a.party for a in answers if a.party and not a.kind]
             out.requests = len(answers)
@@ -582,6 +556,63 @@ def postgres_restarted(home: Path, outage: float, rate: float = 20.0) -> Outcome
             wait_current(cluster.db)
     finally:
         server.remove()
+    stored_once = once and out.stored >= out.acknowledged and duplicates == 0
+    _judge_restart(out, answers, timeline, stored_once=stored_once, differences=len(differences))
+    return out
+
+
+def _restart_under_load(
+    server: OwnServer, cluster: Cluster, url: str, outage: float, rate: float
+) -> tuple[list[Answer], Timeline]:
+    """Writes and lookups at `rate` a second while the server stops, stays down `outage` s, and starts."""
+    answers: list[Answer] = []
+    lock = threading.Lock()
+    timeline = Timeline()
+
+    def one(n: int) -> None:
+        # Every other request a write, each to a party of its own.
+        party = f"Restart Party {n}" if n % 2 == 0 else None
+        query = sign("soak-e", party) if party else LOOKUP.format(tenant="soak-e")
+        sent = time.monotonic()
+        status, body = gql(url, query, cluster.admin)
+        took = time.monotonic() - sent
+        errors = body.get("errors") or [{}]
+        message = str(errors[0].get("message", ""))
+        with lock:
+            answers.append(Answer(sent, took, status, error_kind(body), message, party))
+
+    def recovered_at(after: float) -> float | None:
+        with lock:
+            done = [a.sent + a.took for a in answers if a.sent >= after and a.party and not a.kind]
+        return min(done) if done else None
+
+    load = Paced(one, rate)
+    load.start()
+    try:
+        time.sleep(1.0)
+        timeline.stopping = time.monotonic()
+        server.stop()
+        timeline.down = time.monotonic()
+        time.sleep(outage)
+        timeline.starting = time.monotonic()
+        server.start()
+        timeline.up = time.monotonic()
+        deadline = timeline.up + RECOVERY_LIMIT_SECONDS
+        while (recovered := recovered_at(timeline.up)) is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        timeline.recovered = recovered
+        time.sleep(1.0)  # and the load goes on a while after recovery
+    finally:
+        load.stop()
+    with lock:
+        return list(answers), timeline
+
+
+def _judge_restart(
+    out: Outcome, answers: list[Answer], t: Timeline, *, stored_once: bool, differences: int
+) -> None:
+    """Each check by name, so that a FAIL says which one; the figures and the row's detail."""
+    from infra.availability import UNAVAILABLE_MESSAGE
 
     def unavailable(a: Answer) -> bool:
         return a.status == 503 and a.kind == "INTERNAL" and a.message == UNAVAILABLE_MESSAGE
@@ -589,14 +620,14 @@ def postgres_restarted(home: Path, outage: float, rate: float = 20.0) -> Outcome
     for a in answers:
         if a.kind:
             out.errors["HTTP 503" if unavailable(a) else f"{a.kind} ({a.status})"] += 1
-    during = [a for a in answers if stopping <= a.sent < starting]
+    during = [a for a in answers if t.stopping <= a.sent < t.starting]
     refused = [a for a in during if unavailable(a)]
     longest = max((a.took for a in during), default=0.0)
     # A request is timed from when the client began it, and a busy client may reach the server only
     # after the restart; but an answer given while the server was down must be a 503.
-    down_answered = all(unavailable(a) for a in answers if down <= a.sent and a.sent + a.took < starting)
+    down_answered = all(unavailable(a) for a in answers if t.down <= a.sent and a.sent + a.took < t.starting)
+    recovered = t.recovered
     after = [a for a in answers if recovered is not None and a.sent >= recovered]
-    # Each check by name, so that a FAIL says which one.
     checks = {
         "a 503 while down": bool(refused),
         "only 503 while down": down_answered,
@@ -604,27 +635,26 @@ def postgres_restarted(home: Path, outage: float, rate: float = 20.0) -> Outcome
         "no error but 503": set(out.errors) <= {"HTTP 503"},
         "recovered": recovered is not None,
         "no error after recovery": all(not a.kind for a in after),
-        "each acknowledged write stored once": once and out.stored >= out.acknowledged and duplicates == 0,
+        "each acknowledged write stored once": stored_once,
         "read models equal a replay": not differences,
     }
     out.passed = all(checks.values())
     out.figures = {
-        "outage_seconds": starting - stopping,
+        "outage_seconds": t.starting - t.stopping,
         "outage_requests": len(during),
         "outage_503": len(refused),
         "outage_longest_seconds": longest,
-        "recovery_seconds": recovered - up if recovered is not None else float("inf"),
+        "recovery_seconds": recovered - t.up if recovered is not None else float("inf"),
     }
-    recovery = f"{recovered - up:.1f} s" if recovered is not None else "never"
-    replay = "read models equal a replay" if not differences else f"{len(differences)} tables differ"
+    recovery = f"{recovered - t.up:.1f} s" if recovered is not None else "never"
+    replay = "read models equal a replay" if not differences else f"{differences} tables differ"
     failed = [name for name, held in checks.items() if not held]
     if failed:
         replay += "; failed: " + ", ".join(failed)
     out.detail = (
-        f"outage {starting - stopping:.1f} s: {len(during)} sent, {len(refused)} got 503, longest "
+        f"outage {t.starting - t.stopping:.1f} s: {len(during)} sent, {len(refused)} got 503, longest "
         f"{longest:.2f} s; recovered {recovery} after start; {replay}"
     )
-    return out
 
 
 def bad_input(
