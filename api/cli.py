@@ -10,9 +10,10 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
+from datetime import date, datetime
 from pathlib import Path
 from types import FrameType
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
@@ -23,6 +24,10 @@ from domain.commands import CreateTenant
 from infra.database import Database
 from infra.settings import ConfigurationError, Settings
 from services.compacts import CompactService
+
+if TYPE_CHECKING:
+    from domain.diff import CompactDiff
+    from domain.document import ParsedDocument
 
 
 def _logging(verbose: bool) -> None:
@@ -501,7 +506,7 @@ def tenants_create(slug: str, name: str, tier: str, parent: str | None, as_json:
 def import_document(
     file: Path,
     tenant: str,
-    effective_on: Any,
+    effective_on: datetime | None,
     dry_run: bool,
     yes: bool,
     vocabulary: Path | None,
@@ -512,16 +517,31 @@ def import_document(
     The importer finds the title, numbered and unnumbered headings, lists, tables, the glossary and
     appendices, and proposes the matters each section covers. Check them with --dry-run first.
     """
-
     from domain.document import decode, parse_document
-    from services.importer import ImportService
-    from services.registry import Registry
 
     with _refusals():
         extra = json.loads(vocabulary.read_text(encoding="utf-8")) if vocabulary else None
         parsed = parse_document(decode(file.read_bytes()), vocabulary=extra)
-    sections = parsed.to_sections()
-    listing: dict[str, Any] = {
+    listing = _listing(parsed)
+    if dry_run:
+        _emit(as_json, listing, _dry_run(parsed))
+        return
+    on = effective_on.date() if effective_on else clock.today()
+    done, position = _publish_or_amend(parsed, tenant, on, file.name, yes=yes, as_json=as_json)
+    if position is None:
+        _emit(as_json, {**listing, "changed": False}, "the current text already reads like this")
+        return
+    _emit(
+        as_json,
+        {**listing, "tenant": tenant, "effective_on": on.isoformat(), "action": done, "position": position},
+        f"{tenant}: {parsed.title} {done}, {len(parsed.to_sections())} sections, "
+        f"in effect from {on.isoformat()}",
+    )
+
+
+def _listing(parsed: ParsedDocument) -> dict[str, object]:
+    """What the importer read, section by section, as `--json` prints it."""
+    return {
         "title": parsed.title,
         "shape": parsed.shape,
         "warnings": list(parsed.warnings),
@@ -538,44 +558,38 @@ def import_document(
             for s in parsed.sections
         ],
     }
-    if dry_run:
-        _emit(as_json, listing, _dry_run(parsed))
-        return
-    db = _database()
-    registry = Registry.connect(db)
+
+
+def _publish_or_amend(
+    parsed: ParsedDocument, tenant: str, on: date, source: str, *, yes: bool, as_json: bool
+) -> tuple[str, int | None]:
+    """Publishes the document as version 1, or amends the current text to it after showing the differences
+    (and asking, unless `yes`). What was done, and the event's position: None if the text is unchanged."""
+    from services.importer import ImportService
+    from services.registry import Registry
+
+    registry = Registry.connect(_database())
     try:
         importer = ImportService(registry, CompactService(registry, vault_of(registry)))
         with _refusals():
-            plan = importer.plan(OPERATOR, tenant=tenant, title=parsed.title, sections=sections)
+            plan = importer.plan(OPERATOR, tenant=tenant, title=parsed.title, sections=parsed.to_sections())
             if not plan.publishes:
                 assert plan.diff is not None
                 click.echo(_describe(plan.diff), err=as_json)
                 if plan.changes_nothing:
-                    _emit(as_json, {**listing, "changed": False}, "the current text already reads like this")
-                    return
+                    return "unchanged", None
                 if not yes and not click.confirm(
                     f"Amend version {plan.current_version} of {tenant}?", err=True
                 ):
                     sys.exit(EXIT_FAILED)
-            on = effective_on.date() if effective_on else clock.today()
-            recorded = importer.apply(OPERATOR, plan, effective_on=on, source=file.name)
+            recorded = importer.apply(OPERATOR, plan, effective_on=on, source=source)
     finally:
         registry.close()
     done = "published" if plan.publishes else f"amended from version {plan.current_version}"
-    _emit(
-        as_json,
-        {
-            **listing,
-            "tenant": tenant,
-            "effective_on": on.isoformat(),
-            "action": done,
-            "position": recorded.notification_id,
-        },
-        f"{tenant}: {parsed.title} {done}, {len(sections)} sections, in effect from {on.isoformat()}",
-    )
+    return done, recorded.notification_id
 
 
-def _dry_run(parsed: Any) -> str:
+def _dry_run(parsed: ParsedDocument) -> str:
     """What an import would publish: each section with its matters, what it only plans, and each
     commitment proposed with the compact's own words it was read from, for the officer to check."""
     lines = [
@@ -594,7 +608,7 @@ def _dry_run(parsed: Any) -> str:
     return "\n".join(lines)
 
 
-def _describe(diff: Any) -> str:
+def _describe(diff: CompactDiff) -> str:
     lines = [f"+ {s.key} {s.heading}" for s in diff.added]
     lines += [f"- {s.key} {s.heading}" for s in diff.removed]
     lines += [f"~ {c.key} {c.after.heading}: {c.marked[:200]}" for c in diff.changed]
