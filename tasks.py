@@ -90,12 +90,31 @@ def _stamp(*files: Path) -> str:
     return hashlib.sha256(b"".join(f.read_bytes() for f in files)).hexdigest()
 
 
+def system_tool(name: str, package: str, hint: str) -> str:
+    """Where the program `name` is; installed from Debian's `package` if missing where that is possible.
+
+    On a fresh machine with only Python, the tests still need Node.js (the client examples, the GraphQL over
+    HTTP audit). As root with apt-get, as on CI's machines, it is installed; elsewhere `hint` says how.
+    """
+    found = shutil.which(name)
+    apt = shutil.which("apt-get")
+    if found is None and apt is not None and hasattr(os, "geteuid") and os.geteuid() == 0:
+        print(f"{name} is missing: installing Debian's {package}", flush=True)
+        quiet = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        install = [apt, "install", "-y", "--no-install-recommends", *package.split()]
+        if subprocess.run(install, env=quiet, check=False).returncode:
+            # The package lists of a fresh machine may be empty or stale.
+            subprocess.run([apt, "update", "-q"], env=quiet, check=False)
+            subprocess.run(install, env=quiet, check=False)
+        found = shutil.which(name)
+    if found is None:
+        sys.exit(f"{name} is not on PATH: {hint}")
+    return found
+
+
 def node_tool(name: str) -> str:
     """Where `node` or `npm` is: the client examples and the GraphQL over HTTP audit need Node.js."""
-    found = shutil.which(name)
-    if found is None:
-        sys.exit(f"{name} is not on PATH: install Node.js 20 or newer, with npm.")
-    return found
+    return system_tool(name, "nodejs npm", "install Node.js 20 or newer, with npm.")
 
 
 def node_packages(folder: Path) -> None:
