@@ -92,9 +92,11 @@ def _lag_query() -> sql.Composed:
 
 LAG = _lag_query()
 # A two-key advisory lock shows its keys as classid and objid; objid is hashtext's int4 read unsigned.
+# pg_locks lists the whole server's locks: only this database's are this registry's.
 HOLDERS = sql.SQL(
     "SELECT n.name, a.application_name FROM unnest({names}::text[]) AS n(name)"
     " JOIN pg_locks l ON l.locktype = 'advisory' AND l.classid = {namespace} AND l.objsubid = 2"
+    "  AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
     "  AND l.objid::bigint = (hashtext(n.name)::bigint & 4294967295) AND l.granted"
     " JOIN pg_stat_activity a ON a.pid = l.pid"
 ).format(names=sql.Literal([spec.name for spec in PROJECTIONS]), namespace=sql.Literal(LOCK_NAMESPACE))
