@@ -10,7 +10,6 @@ from typing import Any
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import DisableIntrospection, MaxTokensLimiter, ParserCache, SchemaExtension
-from strawberry.extensions.tracing import OpenTelemetryExtension
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
@@ -33,6 +32,7 @@ from api.graphql.errors import UNAVAILABLE_ERRORS, ErrorCodes
 from api.graphql.input_text import RefuseUnstorableText
 from api.graphql.limits import BoundedValidation
 from api.graphql.metrics import OperationMetrics
+from api.graphql.tracing import TracedOperations
 from domain.errors import DomainError
 
 log = logging.getLogger(__name__)
@@ -135,7 +135,7 @@ def build_schema(*, production: bool, traced: bool = False) -> strawberry.Schema
     if production:
         extensions.append(DisableIntrospection)
     if traced:
-        extensions.append(OpenTelemetryExtension)
+        extensions.append(TracedOperations)
     return RegistrySchema(
         query=Query,
         mutation=Mutation,
