@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Iterable
 
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
@@ -16,9 +17,9 @@ HEADER = b"x-request-id"
 WELL_FORMED = re.compile(rb"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
 
 
-def request_id_of(scope: Scope) -> bytes:
+def request_id_of(headers: Iterable[tuple[bytes, bytes]]) -> bytes:
     """The caller's id if it is one well-formed header, else a fresh random one."""
-    given = [value for name, value in scope.get("headers", []) if name == HEADER]
+    given = [value for name, value in headers if name == HEADER]
     if len(given) == 1 and WELL_FORMED.fullmatch(given[0]):
         return given[0]
     return uuid.uuid4().hex.encode()
@@ -31,7 +32,7 @@ def request_ids(app: ASGIApp) -> ASGIApp:
         if scope["type"] != ScopeType.HTTP:
             await app(scope, receive, send)
             return
-        request_id = request_id_of(scope)
+        request_id = request_id_of(scope.get("headers", []))
         token = REQUEST_ID.set(request_id.decode("ascii"))
 
         async def send_with_id(message: Message) -> None:
