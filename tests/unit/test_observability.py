@@ -5,6 +5,9 @@ from __future__ import annotations
 import io
 import json
 import logging
+from pathlib import Path
+
+import yaml
 
 from api.health import readiness
 from api.request_ids import request_id_of
@@ -12,6 +15,8 @@ from infra.logs import REQUEST_ID, RequestContext, json_formatter
 from infra.metrics import ANONYMOUS_OPERATION, OTHER_OPERATION, OperationNames
 from infra.settings import Settings
 from projections.state import Lag, Snapshot
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_operation_names_keep_their_own_label_until_the_bound_then_share_one() -> None:
@@ -92,3 +97,20 @@ def test_the_collector_must_be_an_http_url_and_is_unset_by_default() -> None:
     ]
     good = Settings.from_env({"OTEL_EXPORTER_OTLP_ENDPOINT": "http://otel-collector:4318"})
     assert good.problems(serving=True) == []
+
+
+def test_compose_checks_every_api_and_worker_by_its_readiness_on_its_own_port() -> None:
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
+    services = compose["services"]
+    for name in ("api", "api-2", "worker", "worker-2"):
+        check = " ".join(services[name]["healthcheck"]["test"])
+        port = services[name]["environment"].get("COMPACTS_WORKER_METRICS_PORT", "8000")
+        assert f"http://127.0.0.1:{port}/health/ready" in check, name
+    # The workers' port is their own setting, on an address other containers (Prometheus) can reach.
+    assert services["worker"]["environment"]["COMPACTS_HOST"] == "0.0.0.0"  # noqa: S104
+    assert (
+        Settings.from_env(
+            {k: str(v) for k, v in services["worker"]["environment"].items()}
+        ).worker_metrics_port
+        == 9100
+    )
