@@ -8,8 +8,10 @@ from contextlib import asynccontextmanager
 
 from litestar import Litestar, Request, Response
 from litestar.datastructures import State
+from litestar.plugins.opentelemetry import OpenTelemetryConfig, OpenTelemetryPlugin
 from litestar.status_codes import HTTP_503_SERVICE_UNAVAILABLE
 from litestar.types import Middleware
+from opentelemetry.sdk.trace import TracerProvider
 
 from api.auth import invalid_token_response
 from api.cors import cors_config
@@ -21,9 +23,11 @@ from api.idempotency import idempotency_middleware
 from api.identity import identity_middleware, request_identity
 from api.rate_limit import TokenBuckets, rate_limit_middleware
 from api.reading import RequestReads
+from api.request_ids import request_ids
 from api.responses import ErrorBody, json_error, security_headers
 from api.routes import ROUTES
 from api.runtime import Runtime, running
+from infra import tracing
 from infra.availability import UNAVAILABLE_MESSAGE
 from infra.database import Database
 from infra.settings import Settings
@@ -42,8 +46,23 @@ def unavailable_response(_request: Request[object, object, State], error: Except
     )
 
 
-def create_app(settings: Settings, db: Database, keys: KeyRing, *, run_worker: bool) -> Litestar:
-    """The API; with `run_worker`, the projection worker runs in the same process."""
+def create_app(
+    settings: Settings,
+    db: Database,
+    keys: KeyRing,
+    *,
+    run_worker: bool,
+    tracer_provider: TracerProvider | None = None,
+) -> Litestar:
+    """The API; with `run_worker`, the projection worker runs in the same process.
+
+    Traces go to `tracer_provider`, else to the collector OTEL_EXPORTER_OTLP_ENDPOINT names; with neither,
+    nothing is traced and no tracing code runs on a request's way.
+    """
+    provider = tracer_provider or tracing.tracer_provider(settings)
+    if provider is not None:
+        # Before the pools are made, so that their connections are traced.
+        tracing.start_tracing(provider)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -52,7 +71,7 @@ def create_app(settings: Settings, db: Database, keys: KeyRing, *, run_worker: b
             yield
 
     graphql = graphql_controller(
-        build_schema(production=settings.production),
+        build_schema(production=settings.production, traced=provider is not None),
         path="/graphql",
         context_getter=context_getter,
         graphql_ide=None if settings.production else "graphiql",
@@ -76,7 +95,17 @@ def create_app(settings: Settings, db: Database, keys: KeyRing, *, run_worker: b
         # No OpenAPI document: the API is GraphQL, described by /graphql/schema.graphql; litestar's page
         # would describe /graphql as an opaque endpoint under the name "Litestar API" (docs/adr/0014).
         openapi_config=None,
+        # The process's logging is its entry point's (JSON lines for serve: infra/logs.py), not litestar's.
+        logging_config=None,
         cors_config=cors_config(settings.cors_origins),
+        plugins=[] if provider is None else [OpenTelemetryPlugin(traced_requests(provider))],
+    )
+
+
+def traced_requests(provider: TracerProvider) -> OpenTelemetryConfig:
+    """A server span for each request but the probes and scrapes, without a span per body chunk."""
+    return OpenTelemetryConfig(
+        tracer_provider=provider, exclude=["^/health", "^/metrics"], exclude_spans=["receive", "send"]
     )
 
 
@@ -91,9 +120,10 @@ async def context_getter(request: Request[object, object, State]) -> Context:
 
 
 def middleware(settings: Settings, keys: KeyRing) -> list[Middleware]:
-    """Outermost first: every response gets its headers, then the caller is identified once, then counted,
-    then a keyed mutation is run once."""
+    """Outermost first: every request gets its id and every response its headers, then the caller is
+    identified once, then counted, then a keyed mutation is run once."""
     return [
+        request_ids,
         security_headers,
         identity_middleware(keys, issuer=settings.jwt_issuer, audience=settings.jwt_audience),
         rate_limit_middleware(

@@ -37,6 +37,22 @@ def _logging(verbose: bool) -> None:
     )
 
 
+def _json_logging(verbose: bool) -> None:
+    """The long-running processes (serve, worker) log one JSON object a line on stderr, for collectors."""
+    from infra.logs import log_as_json
+
+    log_as_json(logging.DEBUG if verbose else logging.INFO)
+
+
+def _start_tracing(settings: Settings) -> None:
+    """Trace this process when OTEL_EXPORTER_OTLP_ENDPOINT names a collector."""
+    from infra.tracing import start_tracing, tracer_provider
+
+    provider = tracer_provider(settings)
+    if provider is not None:
+        start_tracing(provider)
+
+
 # Exit codes scripts can rely on (click itself exits 2 for a usage error).
 EXIT_FAILED = 1  # the command ran and what it checked does not hold
 EXIT_NOT_FOUND = 3
@@ -187,7 +203,7 @@ def serve(
     from infra.database import resolve_database
     from infra.tokens import load_keys
 
-    _logging(verbose)
+    _json_logging(verbose)
     settings = _settings(serving=True, host=host, port=port)
     db = resolve_database(settings.database_url, settings.home)
     _migrated(db, settings)
@@ -214,6 +230,8 @@ def serve(
         # operator names: uvicorn would otherwise trust it from 127.0.0.1, so anyone on the host could
         # claim any address and get a fresh rate-limit bucket with each request.
         server_header=False,
+        # uvicorn's own records go to the process's JSON log lines (infra/logs.py), not its plain text.
+        log_config=None,
         proxy_headers=settings.forwarded_allow_ips is not None,
         forwarded_allow_ips=settings.forwarded_allow_ips or "",
         ssl_certfile=settings.tls_cert_file,
@@ -225,15 +243,26 @@ def serve(
 @click.option("--verbose", is_flag=True, help="Log at debug level.")
 def worker(verbose: bool) -> None:
     """Run the projection worker alone (several may run at once; each read model has one holder)."""
+    from prometheus_client import REGISTRY
+
+    from api.worker_http import serve_worker_http, worker_app
     from infra.database import resolve_database
+    from projections.state import ReadSideCollector, ReadSideState
     from projections.worker import ProjectionWorker
 
-    _logging(verbose)
+    _json_logging(verbose)
     settings = _settings()
+    _start_tracing(settings)
     db = resolve_database(settings.database_url, settings.home)
     _migrated(db, settings)
     runner = ProjectionWorker(db)
     scheduler = _scheduler(db, settings)
+    read_side = ReadSideState(db)
+    REGISTRY.register(ReadSideCollector(read_side))
+    if settings.worker_metrics_port:
+        app = worker_app(read_side, runner.is_running, settings.ready_lag_seconds)
+        serve_worker_http(settings.host, settings.worker_metrics_port, app)
+        click.echo(f"metrics and health on http://{settings.host}:{settings.worker_metrics_port}/metrics")
 
     def stop(_signum: int, _frame: FrameType | None) -> None:
         runner.stopping.set()

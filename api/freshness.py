@@ -7,6 +7,7 @@ import contextlib
 import logging
 
 import asyncpg
+from opentelemetry import trace
 
 from domain.errors import DomainError
 from infra.event_store import APPLICATION_NAME
@@ -18,6 +19,7 @@ log = logging.getLogger(__name__)
 
 # A lost notification (a dropped listener connection) costs at most this long, never correctness.
 RECHECK_SECONDS = 0.5
+TRACER = trace.get_tracer(__name__)
 
 
 class ReadModelsBehind(DomainError):
@@ -72,21 +74,33 @@ class ReadModelWaiter:
             await self.start()
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
-        for spec in projections_for(recorded.topics):
-            handled = [recorded.positions[t] for t in spec.topics if t in recorded.positions]
-            target = max(handled) if spec.topics else recorded.notification_id
-            while self.positions.get(spec.name, 0) < target:
-                if await self._read_position(spec) >= target:
+        with TRACER.start_as_current_span("wait for read models") as span:
+            span.set_attribute("compacts.position", recorded.notification_id)
+            for spec in projections_for(recorded.topics):
+                handled = [recorded.positions[t] for t in spec.topics if t in recorded.positions]
+                target = max(handled) if spec.topics else recorded.notification_id
+                with TRACER.start_as_current_span(f"read model {spec.name}") as waited:
+                    waited.set_attribute("compacts.read_model", spec.name)
+                    waited.set_attribute("compacts.position", target)
+                    await self._wait_for_one(spec, target, deadline, recorded, timeout)
+
+    async def _wait_for_one(
+        self, spec: ProjectionSpec, target: int, deadline: float, recorded: Recorded, timeout: float
+    ) -> None:
+        """Return once `spec`'s read model has reached `target`; past `deadline`, ReadModelsBehind."""
+        loop = asyncio.get_running_loop()
+        while self.positions.get(spec.name, 0) < target:
+            if await self._read_position(spec) >= target:
+                break
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                raise ReadModelsBehind(
+                    f"Your change was recorded (position {recorded.notification_id}) but the "
+                    f"read models have not caught up within {timeout:g} s; query it again shortly."
+                )
+            async with self.changed:
+                # Re-checked under the condition: no notification can slip in before wait().
+                if self.positions.get(spec.name, 0) >= target:
                     break
-                remaining = deadline - loop.time()
-                if remaining <= 0:
-                    raise ReadModelsBehind(
-                        f"Your change was recorded (position {recorded.notification_id}) but the "
-                        f"read models have not caught up within {timeout:g} s; query it again shortly."
-                    )
-                async with self.changed:
-                    # Re-checked under the condition: no notification can slip in before wait().
-                    if self.positions.get(spec.name, 0) >= target:
-                        break
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self.changed.wait(), timeout=min(remaining, RECHECK_SECONDS))
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.changed.wait(), timeout=min(remaining, RECHECK_SECONDS))

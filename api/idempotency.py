@@ -27,6 +27,7 @@ from api.graphql.schema import MAX_TOKENS
 from api.identity import request_identity
 from api.responses import send_error, send_json
 from domain.actors import Actor
+from infra.metrics import IDEMPOTENCY_REPLAYS
 
 HEADER = b"idempotency-key"
 KEY_MAX = 200
@@ -179,15 +180,19 @@ async def _answer_again(
         async with _as(pool, actor) as conn:
             row = await conn.fetchrow(FIND, actor, key)
         if row is None:
+            IDEMPOTENCY_REPLAYS.labels("conflict").inc()
             await send_error(send, 200, FIRST_FAILED, "CONFLICT")
             return
         if row["request_hash"] != request_hash:
+            IDEMPOTENCY_REPLAYS.labels("conflict").inc()
             await send_error(send, 200, OTHER_REQUEST, "CONFLICT")
             return
         if row["status"] is not None:
+            IDEMPOTENCY_REPLAYS.labels("stored").inc()
             await send_json(send, row["status"], bytes(row["response"]))
             return
         if loop.time() > deadline:
+            IDEMPOTENCY_REPLAYS.labels("conflict").inc()
             await send_error(send, 200, STILL_RUNNING, "CONFLICT")
             return
         # The first request is still running in another worker or process; its answer is a moment away.

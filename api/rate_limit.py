@@ -14,6 +14,7 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 from api.identity import request_identity
 from api.responses import send_error
 from domain.actors import Actor
+from infra.metrics import RATE_LIMITED
 from infra.tokens import InvalidToken
 
 # Buckets for this many callers at most; the least recently seen are forgotten first.
@@ -82,6 +83,7 @@ def rate_limit_middleware(per_token: TokenBuckets, per_address: TokenBuckets) ->
             if (per_token if signed_in else per_address).allow(key):
                 await self.app(scope, receive, send)
                 return
+            RATE_LIMITED.labels("token" if signed_in else "address").inc()
             await send_error(send, 200, LIMITED, "RATE_LIMITED", [(b"retry-after", b"5")])
 
     return RateLimit

@@ -1,12 +1,15 @@
-"""The plain HTTP routes beside GraphQL: health, a tenant's signed checkpoints, and the public keys."""
+"""The plain HTTP routes beside GraphQL: health, metrics, a tenant's signed checkpoints, the public keys."""
 
 from __future__ import annotations
 
 import asyncpg
 from litestar import MediaType, Response, get
+from litestar.concurrency import sync_to_thread
 from litestar.datastructures import State
 from litestar.status_codes import HTTP_200_OK, HTTP_400_BAD_REQUEST, HTTP_503_SERVICE_UNAVAILABLE
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 
+from api.health import ReadinessWithLag, readiness
 from api.reading import reading
 from api.responses import ErrorBody, json_error
 from api.runtime import Runtime
@@ -34,6 +37,37 @@ async def health(state: State) -> Response[dict[str, str]]:
     return Response({"status": "ok", "database": "up"}, status_code=HTTP_200_OK)
 
 
+@get("/health/live", operation_id="healthLive", media_type=MediaType.JSON)
+async def live() -> dict[str, str]:
+    """200 while the process answers; it asks nothing of the database."""
+    return {"status": "ok"}
+
+
+@get("/health/ready", operation_id="healthReady", media_type=MediaType.JSON)
+async def ready(state: State) -> Response[ReadinessWithLag]:
+    """200 when the database answers and every read model is within COMPACTS_READY_LAG_SECONDS, else 503."""
+    runtime: Runtime = state.runtime
+    try:
+        await runtime.services.pool.fetchval("SELECT 1", timeout=HEALTH_TIMEOUT_SECONDS)
+    except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError):
+        return Response(
+            {"status": "unavailable", "database": "down", "lagging": []},
+            status_code=HTTP_503_SERVICE_UNAVAILABLE,
+        )
+    found = readiness(await sync_to_thread(runtime.read_side.snapshot), runtime.ready_lag_seconds)
+    return Response(
+        found, status_code=HTTP_200_OK if found["status"] == "ready" else HTTP_503_SERVICE_UNAVAILABLE
+    )
+
+
+@get("/metrics", operation_id="metrics", media_type=CONTENT_TYPE_LATEST)
+async def metrics() -> Response[bytes]:
+    """Prometheus's text format: this process's counters and what the database says about the read side."""
+    # In a thread: the read side's gauges ask the database (psycopg) while the page is written.
+    page = await sync_to_thread(generate_latest, REGISTRY)
+    return Response(page, media_type=CONTENT_TYPE_LATEST)
+
+
 @get("/checkpoints/{tenant:str}", operation_id="checkpoints", media_type=MediaType.JSON)
 async def checkpoints(tenant: str, state: State) -> Response[ErrorBody | list[dict[str, object]]]:
     """A tenant's signed checkpoints as plain JSON, for copying out of the system."""
@@ -57,4 +91,4 @@ async def jwks(state: State) -> JWKS:
     return runtime.keys.jwks()
 
 
-ROUTES = [health, checkpoints, jwks]
+ROUTES = [health, live, ready, metrics, checkpoints, jwks]

@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 import asyncpg
+from prometheus_client import REGISTRY
 
 from api.bootstrap import audit_store_of, vault_of
 from api.freshness import ReadModelWaiter
@@ -14,6 +15,7 @@ from api.graphql.context import Services
 from infra.database import Database
 from infra.settings import Settings
 from infra.tokens import KeyRing
+from projections.state import ReadSideCollector, ReadSideState
 from projections.worker import ProjectionWorker
 from services.audit import AuditService
 from services.checkpoints import CheckpointScheduler
@@ -36,6 +38,9 @@ class Runtime:
     keys: KeyRing
     issuer: str
     audience: str
+    # What the database says about the read side, for /metrics and /health/ready.
+    read_side: ReadSideState
+    ready_lag_seconds: float
 
 
 async def read_pool(settings: Settings, db: Database) -> asyncpg.Pool:
@@ -89,6 +94,9 @@ async def running(
         if run_worker and settings.checkpoint_seconds > 0 and keys.signing_key is not None
         else None
     )
+    read_side = ReadSideState(db)
+    collector = ReadSideCollector(read_side)
+    REGISTRY.register(collector)
     if worker:
         worker.start()
     if scheduler:
@@ -101,8 +109,11 @@ async def running(
             keys=keys,
             issuer=settings.jwt_issuer,
             audience=settings.jwt_audience,
+            read_side=read_side,
+            ready_lag_seconds=settings.ready_lag_seconds,
         )
     finally:
+        REGISTRY.unregister(collector)
         if scheduler:
             scheduler.stop()
         if worker:

@@ -24,6 +24,7 @@ from psycopg.conninfo import make_conninfo
 
 from infra.availability import Availability, guard
 from infra.database import EXTRA_CONNINFO, Database
+from infra.metrics import GROUP_COMMIT_SIZE
 from infra.settings import Settings
 
 APPLICATION_NAME = "Registry"
@@ -143,6 +144,7 @@ class GroupCommit:
         except Exception:
             return False
         self.transactions += 1
+        GROUP_COMMIT_SIZE.observe(len(group))
         start = 0
         for pending in group:
             pending.ids = ids[start : start + len(pending.stored)]
@@ -153,6 +155,7 @@ class GroupCommit:
         try:
             pending.ids = self._insert(pending.stored) or []
             self.transactions += 1
+            GROUP_COMMIT_SIZE.observe(1)
         except Exception as error:
             pending.error = error
 
@@ -169,8 +172,9 @@ class GroupCommittingRecorder(PostgresApplicationRecorder):
         return ids
 
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: object) -> Sequence[int] | None:
-        if kwargs or not stored_events:
-            # A position to track (a process application's): not ours to group.
+        # eventsourcing's Application.save passes `tracking=None` on every save: only a position to track
+        # (a process application's) is not ours to group.
+        if kwargs.get("tracking") is not None or kwargs.keys() - {"tracking"} or not stored_events:
             ids: Sequence[int] | None = super().insert_events(stored_events, **kwargs)
             return ids
         return self.group.put(stored_events)

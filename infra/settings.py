@@ -321,6 +321,39 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         ),
     ] = 1000
 
+    ready_lag_seconds: Annotated[
+        float,
+        _env(
+            "COMPACTS_READY_LAG_SECONDS",
+            "/health/ready answers 503 while any read model's oldest unprojected event is older than this",
+            "a number of seconds from 0 to 86400",
+            ge=0,
+            le=86_400,
+        ),
+    ] = 30.0
+
+    worker_metrics_port: Annotated[
+        int,
+        _env(
+            "COMPACTS_WORKER_METRICS_PORT",
+            "the port `compacts worker` serves /metrics, /health/live and /health/ready on, at "
+            "COMPACTS_HOST; 0 serves none (two workers on one host need a port each)",
+            "0 to 65535",
+            ge=0,
+            le=65535,
+        ),
+    ] = 9100
+
+    otel_endpoint: Annotated[
+        str | None,
+        _env(
+            "OTEL_EXPORTER_OTLP_ENDPOINT",
+            "the OpenTelemetry collector traces are sent to (OTLP over HTTP, to its /v1/traces); unset, "
+            "nothing is traced",
+            "an http(s) URL such as http://otel-collector:4318",
+        ),
+    ] = None
+
     given: frozenset[str] = frozenset()
     """The variables the environment set (the rest are defaults): production insists on some."""
 
@@ -385,6 +418,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         """What is wrong with these settings together, one line each; `serving` adds the API's rules."""
         found = [*_database_problems(self), *_file_problems(self), *_identity_problems(self)]
         found += _cors_problems(self.cors_origins) + _proxy_problems(self.forwarded_allow_ips)
+        if self.otel_endpoint is not None and urlsplit(self.otel_endpoint).scheme not in ("http", "https"):
+            found.append(
+                f"OTEL_EXPORTER_OTLP_ENDPOINT={self.otel_endpoint!r} is not an http(s) URL; write the "
+                "collector's OTLP/HTTP address, such as http://otel-collector:4318."
+            )
         if (self.tls_cert_file is None) != (self.tls_key_file is None):
             found.append(
                 "Set both COMPACTS_TLS_CERT_FILE and COMPACTS_TLS_KEY_FILE to serve HTTPS, or neither."

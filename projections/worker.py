@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -36,6 +38,11 @@ RELEASE_CHANNEL = "compacts_release"
 RELEASE_REST_SECONDS = 0.5  # the rebuild polls every 50 ms, so it is there first
 
 
+def worker_name() -> str:
+    """What a worker's lock connection calls itself (its host and process): /metrics names who holds what."""
+    return f"compacts-worker {socket.gethostname()}:{os.getpid()}"
+
+
 class ProjectionWorker:
     """Keeps read models current until told to stop; several may run at once, one holds each projection.
 
@@ -57,6 +64,10 @@ class ProjectionWorker:
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="projection-worker", daemon=True)
         self._thread.start()
+
+    def is_running(self) -> bool:
+        """Whether its loop is running (it restarts itself after an error, so only stop() ends it)."""
+        return self._thread is not None and self._thread.is_alive()
 
     def stop(self, timeout: float = 10.0) -> None:
         self.stopping.set()
@@ -86,7 +97,9 @@ class ProjectionWorker:
         app = EventReader(worker_env(self.db))
         factory = _factory(self.db)
         try:
-            with psycopg.connect(self.db.psycopg_conninfo(), autocommit=True, connect_timeout=5) as lock:
+            with psycopg.connect(
+                self.db.psycopg_conninfo(), autocommit=True, connect_timeout=5, application_name=worker_name()
+            ) as lock:
                 lock.execute(f"LISTEN {EVENTS_CHANNEL}")
                 lock.execute(f"LISTEN {RELEASE_CHANNEL}")
                 projections: dict[str, Projection[ReadModelView]] = {}

@@ -13,6 +13,7 @@ from typing import TypeVar
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import get_topic
+from opentelemetry import trace
 
 from domain.errors import Conflict, InvalidInput, NotFound
 from domain.events import RegistryAggregate
@@ -29,6 +30,8 @@ BACKOFF_MAX_SECONDS = 0.1
 LOAD_LOCK_STRIPES = 64
 
 A = TypeVar("A", bound=RegistryAggregate)
+# Spans only when tracing is on (infra/tracing.py); otherwise the API's no-op tracer.
+TRACER = trace.get_tracer(__name__)
 
 UNSTORABLE_TEXT = (
     "Text may not contain the NUL character (U+0000) or unpaired surrogates (U+D800 to U+DFFF); "
@@ -123,15 +126,18 @@ class Registry(Application[str]):
         """
         if any(holds_unstorable(e) for aggregate in aggregates for e in aggregate.pending_events):
             raise InvalidInput(UNSTORABLE_TEXT)
-        try:
-            recordings = self.save(*aggregates)
-        except IntegrityError as error:
-            raise Conflict(
-                conflict or "Someone changed this at the same moment; reload it and try again."
-            ) from error
-        if not recordings:
-            raise ValueError("a command recorded no event")
-        positions = {get_topic(type(r.domain_event)): r.notification.id for r in recordings}
+        with TRACER.start_as_current_span("record events") as span:
+            try:
+                recordings = self.save(*aggregates)
+            except IntegrityError as error:
+                raise Conflict(
+                    conflict or "Someone changed this at the same moment; reload it and try again."
+                ) from error
+            if not recordings:
+                raise ValueError("a command recorded no event")
+            positions = {get_topic(type(r.domain_event)): r.notification.id for r in recordings}
+            span.set_attribute("compacts.events", len(recordings))
+            span.set_attribute("compacts.position", recordings[-1].notification.id)
         return Recorded(recordings[-1].notification.id, positions)
 
     def update(

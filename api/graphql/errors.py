@@ -68,7 +68,7 @@ class ErrorCodes(MaskErrors):
             self._unavailable = True
             code, message = "INTERNAL", UNAVAILABLE_MESSAGE
         else:
-            log.error("unexpected error in %s", error.path, exc_info=original)
+            # Logged once, with its traceback, by the schema's process_errors (api/graphql/schema.py).
             code, message = "INTERNAL", INTERNAL_MESSAGE
         return GraphQLError(
             message=message,

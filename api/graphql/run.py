@@ -6,12 +6,14 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from litestar.concurrency import sync_to_thread
+from opentelemetry import trace
 
 from api.graphql.context import Context, Loaders
 from domain.actors import Actor
 from domain.errors import NotFound
 from services.registry import Recorded
 
+TRACER = trace.get_tracer(__name__)
 C = TypeVar("C")
 R = TypeVar("R")
 # How a mutation reads its result back from the fresh loaders: the record, or None if it is not there.
@@ -22,7 +24,9 @@ async def run(ctx: Context, handle: Callable[[Actor, C], Recorded], command: C) 
     """Carry out `command` with the service's `handle`, then wait until the read models include it."""
     # No read connection is held while the command and the wait run; the reads after it begin anew.
     await ctx.loaders.reads.end()
-    recorded = await sync_to_thread(handle, ctx.actor, command)
+    # The command's span holds the service's and the event store's; the thread inherits it (contextvars).
+    with TRACER.start_as_current_span(f"command {type(command).__name__}"):
+        recorded = await sync_to_thread(handle, ctx.actor, command)
     await ctx.services.waiter.wait_for(recorded, ctx.services.read_your_writes_timeout)
     # What the request's loaders read before this write is stale now: a document with two mutations
     # must answer the second from the state after both.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -30,6 +31,11 @@ from api.graphql import (
 from api.graphql.errors import UNAVAILABLE_ERRORS, ErrorCodes
 from api.graphql.input_text import RefuseUnstorableText
 from api.graphql.limits import BoundedValidation
+from api.graphql.metrics import OperationMetrics
+from api.graphql.tracing import TracedOperations
+from domain.errors import DomainError
+
+log = logging.getLogger(__name__)
 
 # Each feature brings its own queries and mutations; the order is the order integrators see them in.
 Query = merge_types(
@@ -92,19 +98,32 @@ class ReleaseReads(SchemaExtension):
 
 
 class RegistrySchema(strawberry.Schema):
-    """Logs each error with its trace, except a database outage: ErrorCodes logs that in one line."""
+    """Logs each error once: a refusal (a domain error, a document GraphQL refuses) as one line, an
+    unexpected error as one event with its traceback. A database outage ErrorCodes logs in one line."""
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
-        traced = [e for e in errors if not isinstance(e.original_error, UNAVAILABLE_ERRORS)]
-        super().process_errors(traced, execution_context)
+        for error in errors:
+            original = error.original_error
+            if isinstance(original, UNAVAILABLE_ERRORS):
+                continue
+            where = ".".join(str(p) for p in error.path or ()) or None
+            if isinstance(original, DomainError):
+                log.info("refused %s: %s", original.code, original.message, extra={"path": where})
+            elif original is None or isinstance(original, GraphQLError):
+                log.info("refused BAD_USER_INPUT: %s", error.message, extra={"path": where})
+            else:
+                log.error("unexpected error in %s", where, exc_info=original, extra={"path": where})
 
 
-def build_schema(*, production: bool) -> strawberry.Schema:
-    """The schema with its limits; production also hides introspection and field suggestions."""
+def build_schema(*, production: bool, traced: bool = False) -> strawberry.Schema:
+    """The schema with its limits; production also hides introspection and field suggestions; `traced`
+    adds a span for the operation and each resolver (only when traces are exported: they cost)."""
     # Factories, not instances: each request gets extensions of its own (the caches are shared).
     extensions: list[Any] = [
+        # First, so that it sees each operation's outcome after ErrorCodes has given it its code.
+        OperationMetrics,
         ReleaseReads,
         ErrorCodes,
         RefuseUnstorableText,
@@ -115,6 +134,8 @@ def build_schema(*, production: bool) -> strawberry.Schema:
     ]
     if production:
         extensions.append(DisableIntrospection)
+    if traced:
+        extensions.append(TracedOperations)
     return RegistrySchema(
         query=Query,
         mutation=Mutation,

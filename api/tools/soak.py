@@ -83,6 +83,8 @@ class Cluster:
             "COMPACTS_AGGREGATE_CACHE": "1000",
             "COMPACTS_RATE_PER_TOKEN": "1000000",
             "COMPACTS_RATE_PER_ADDRESS": "1000000",
+            # Two workers run on this one host: no port of their own to share.
+            "COMPACTS_WORKER_METRICS_PORT": "0",
         }
         self.apis: list[tuple[subprocess.Popen[bytes], str]] = []
         self.workers: list[subprocess.Popen[bytes]] = []

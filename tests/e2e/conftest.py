@@ -35,6 +35,8 @@ class Server:
     log: Path
     # What verifies the server's certificate, when it serves HTTPS.
     verify: ssl.SSLContext | bool = True
+    # Where its stderr (its log lines) went, when kept apart from its stdout.
+    errors: Path | None = None
 
     def token(
         self, *roles: str, sub: str = "tester@example.org", tenants: tuple[str, ...] = (), ttl: int = 600
@@ -68,22 +70,27 @@ def start_server(
     args: tuple[str, ...] = (),
     *,
     tls: ssl.SSLContext | None = None,
+    apart: bool = False,
 ) -> Server:
-    """`compacts serve` with the environment given; `tls` trusts its certificate when it serves HTTPS."""
+    """`compacts serve` with the environment given; `tls` trusts its certificate when it serves HTTPS;
+    `apart` keeps its stderr (its log lines) in a file of its own."""
     port = free_port()
     home.mkdir(parents=True, exist_ok=True)
     log = home / f"serve-{port}.log"
+    errors = home / f"serve-{port}.err" if apart else None
     env = {**os.environ, "COMPACTS_HOME": str(home), **env_overrides}
     if "DATABASE_URL" not in env_overrides:
         env.pop("DATABASE_URL", None)
-    with log.open("wb") as out:
+    with log.open("wb") as out, (errors or log).open("ab") as err:
         process = subprocess.Popen(
             [sys.executable, "-m", "api.cli", "serve", "--port", str(port), *args],
             env=env,
             stdout=out,
-            stderr=subprocess.STDOUT,
+            stderr=err if apart else subprocess.STDOUT,
         )
-    server = Server(f"{'https' if tls else 'http'}://127.0.0.1:{port}", home, process, log, tls or True)
+    server = Server(
+        f"{'https' if tls else 'http'}://127.0.0.1:{port}", home, process, log, tls or True, errors
+    )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:

@@ -212,5 +212,9 @@ def test_no_module_reads_the_environment_but_the_settings() -> None:
 def test_the_readmes_configuration_table_names_every_setting_and_no_other() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     table = readme[readme.index("## Configuration") : readme.index("For the tests only")]
-    named = set(re.findall(r"`(COMPACTS_[A-Z_]+|DATABASE_URL|FORWARDED_ALLOW_IPS)`", table))
+    named = set(
+        re.findall(
+            r"`(COMPACTS_[A-Z_]+|DATABASE_URL|FORWARDED_ALLOW_IPS|OTEL_EXPORTER_OTLP_ENDPOINT)`", table
+        )
+    )
     assert named == {f.env for f in FIELDS}
