@@ -59,7 +59,9 @@ def read_rate(url: str, seconds: float) -> tuple[float, int, str]:
     return done / (time.monotonic() - started), failed, ", ".join(sorted(sources))
 
 
-def after_writes(url: str, token: str, standby: StandbyServer, dbname: str, writes: int) -> dict[str, float]:
+def after_writes(
+    url: str, token: str, standby: StandbyServer, dbname: str, writes: int, run: str
+) -> dict[str, float]:
     """For each write: how long the standby took to replay it after its answer, and the read after it."""
     lag: list[float] = []
     reads: list[float] = []
@@ -69,15 +71,19 @@ def after_writes(url: str, token: str, standby: StandbyServer, dbname: str, writ
         conn.autocommit = True
         for n in range(writes):
             wrote = http.post(
-                f"{url}/graphql", json={"query": sign(TENANT, f"Bench Party {n}")}, headers=headers
+                f"{url}/graphql", json={"query": sign(TENANT, f"Bench Party {run} {n}")}, headers=headers
             )
             answered = time.perf_counter()
+            if wrote.json().get("errors"):
+                raise RuntimeError(f"a write failed: {wrote.text}")
             position = wrote.headers.get(READ_AFTER_HEADER)
             if position is not None:
                 while not (row := conn.execute(replayed, (position,)).fetchone()) or not row[0]:
                     time.sleep(0.0005)
                 lag.append(time.perf_counter() - answered)
-            http.post(f"{url}/graphql", json={"query": sign(TENANT, f"Bench Party {n}b")}, headers=headers)
+            again = sign(TENANT, f"Bench Party {run} {n}b")
+            if http.post(f"{url}/graphql", json={"query": again}, headers=headers).json().get("errors"):
+                raise RuntimeError(f"a write failed: {again}")
             started = time.perf_counter()
             http.post(f"{url}/graphql", json={"query": PARTIES.format(tenant=TENANT)}, headers=headers)
             reads.append(time.perf_counter() - started)
@@ -111,7 +117,7 @@ def main() -> None:
                 rate, failed, sources = read_rate(url, args.seconds)
                 print(f"{name:<14} lookups {rate:8.1f}/s  failed {failed}  answered by {sources}")
             for name, url in (("primary only", alone), ("with standby", with_standby)):
-                figures = after_writes(url, cluster.admin, standby, dbname, args.writes)
+                figures = after_writes(url, cluster.admin, standby, dbname, args.writes, name.split()[0])
                 shown = "  ".join(f"{k} {v:.1f}" for k, v in figures.items())
                 print(f"{name:<14} {shown}")
     finally:
