@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from dataclasses import replace
 from typing import Any
 
@@ -29,6 +30,10 @@ from api.graphql.persisted import PersistedQueries, PersistedQueryRefused
 from api.reading import RequestReads
 from api.responses import json_error
 from api.standby import READ_FROM_HEADER
+
+log = logging.getLogger(__name__)
+# Logged each time a request is answered again from the primary (the soak counts these lines).
+ANSWERED_AGAIN = "a read on the standby failed under way; the request is answered again from the primary"
 
 NOT_UTF8 = "The body is not UTF-8 text; send the request as JSON in UTF-8."
 NOT_A_REQUEST = (
@@ -159,6 +164,7 @@ def graphql_controller(schema: Schema, **options: Any) -> type[GraphQLController
                 if isinstance(reads, RequestReads) and reads.answer_again():
                     # The standby stopped under a read, and no command ran: answer from the primary, as if
                     # the standby had been down from the start, rather than with a 503.
+                    log.warning(ANSWERED_AGAIN)
                     context.loaders = Loaders(reads.on_primary(), context.actor)
                     sub_response.status_code = status
                     sub_response.headers.pop("Retry-After", None)

@@ -840,7 +840,9 @@ def reads_on_a_standby(home: Path, writes: int, stopped_for: float, rate: float 
             setup_tenants(patient, cluster.admin, [TENANT])
             first = read_your_writes(cluster.admin, patient, impatient, standby, dbname, writes)
             first.stored = parties_stored(cluster.db, TENANT, "Standby Party %")
-            second, acked = standby_stopped(cluster.admin, [patient, impatient], standby, stopped_for, rate)
+            second, acked = standby_stopped(
+                cluster.admin, [patient, impatient], standby, stopped_for, rate, cluster.home
+            )
             wait_current(cluster.db)
             second.stored = parties_stored(cluster.db, TENANT, "Stopped Party %")
             once = all(parties_stored(cluster.db, TENANT, p) == 1 for p in acked)
@@ -908,8 +910,15 @@ def read_your_writes(
     return out
 
 
+def answered_again(logs: Path) -> int:
+    """Requests the API processes logging in `logs` answered again from the primary."""
+    from api.graphql.controller import ANSWERED_AGAIN
+
+    return sum(path.read_text(errors="replace").count(ANSWERED_AGAIN) for path in logs.glob("serve-*.log"))
+
+
 def standby_stopped(
-    token: str, urls: list[str], standby: StandbyServer, stopped_for: float, rate: float
+    token: str, urls: list[str], standby: StandbyServer, stopped_for: float, rate: float, logs: Path
 ) -> tuple[Outcome, list[str]]:
     """Load on both processes while the standby stops and starts; the outcome, and the writes acknowledged."""
     out = Outcome("standby stopped", f"pg_ctl stop -m fast, {stopped_for:g} s, start")
@@ -962,10 +971,16 @@ def standby_stopped(
         "reads back on the standby after it started": bool(back),
     }
     out.passed = all(checks.values())
-    out.figures = {"requests_while_down": len(during), "reads_on_standby_after": len(back)}
+    again = answered_again(logs)
+    out.figures = {
+        "requests_while_down": len(during),
+        "reads_on_standby_after": len(back),
+        "answered_again": again,
+    }
     failed = [name for name, held in checks.items() if not held]
     out.detail = (
-        f"{len(during)} reads while it was down, all answered; {len(back)} on the standby after it started"
+        f"{len(during)} reads while it was down, all answered ({again} answered again from the primary after "
+        f"the standby closed their connection); {len(back)} on the standby after it started"
         + (f"; failed: {', '.join(failed)}" if failed else "")
     )
     return out, acked
