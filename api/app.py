@@ -27,6 +27,7 @@ from api.request_ids import request_ids
 from api.responses import ErrorBody, json_error, security_headers
 from api.routes import ROUTES
 from api.runtime import Runtime, running
+from api.standby import READ_AFTER_HEADER
 from infra import tracing
 from infra.availability import UNAVAILABLE_MESSAGE
 from infra.database import Database
@@ -115,7 +116,8 @@ async def context_getter(request: Request[object, object, State]) -> Context:
     actor = request_identity(request.scope)
     if isinstance(actor, InvalidToken):
         raise actor
-    reads = RequestReads(runtime.services.pool, actor)
+    services = runtime.services
+    reads = RequestReads(services.pool, actor, services.standby, request.headers.get(READ_AFTER_HEADER))
     return Context(actor=actor, services=runtime.services, loaders=Loaders(reads, actor))
 
 

@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 import asyncpg
 from asyncpg.transaction import Transaction
 
+from api.standby import Standby, client_of, parse_lsn, recovery_conflict
 from domain.actors import Actor
 from infra.availability import DatabaseUnavailable
 
@@ -28,6 +29,10 @@ SELECT set_config('compacts.tenants', $1::text[]::text, true),
        set_config('compacts.actor', $3, true),
        set_config('statement_timeout', $4, true)
 """
+
+
+# How a standby that is stopped, starting, unreachable or too slow to connect fails a read's start.
+STANDBY_DOWN = (DatabaseUnavailable, OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError)
 
 
 def reader_settings(actor: Actor) -> tuple[list[str], str, str, str]:
@@ -72,13 +77,28 @@ class RequestReads:
     connection is held while the command and the read models' catching up run.
     """
 
-    def __init__(self, pool: asyncpg.Pool, actor: Actor) -> None:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        actor: Actor,
+        standby: Standby | None = None,
+        read_after: str | None = None,
+    ) -> None:
         self.pool = pool
         self.actor = actor
+        # With a standby, reads go there unless it is down or has not replayed this client's writes in time.
+        self.standby = standby
+        # The Compacts-Read-After the client sent back, checked at the first read.
+        self.read_after = read_after
         self.used = 0  # reads made, for the tests that check how the reads of a request batch up
+        self.sources: set[str] = set()  # "primary", "standby": where this request's reads ran
+        self.wrote = False  # a mutation of this request ran its command: its reads stay on the primary
+        # A read on the standby failed under way: the request may be answered again from the primary.
+        self.standby_failed = False
         self._lock = asyncio.Lock()
         # The connection and its open transaction, from the first read until the reads end.
         self._held: tuple[asyncpg.Connection, Transaction] | None = None
+        self._on_standby = False
         self._closed = False
 
     @asynccontextmanager
@@ -95,14 +115,40 @@ class RequestReads:
                 # A connection the server closed under the read (it stopped, or restarted) says so as
                 # asyncpg's InterfaceError or an OSError; the caller must hear "unavailable", not a fault.
                 broken = self._held is not None and _gone(self._held[0])
+                on_standby = self._on_standby
                 await self._end()
+                if on_standby and isinstance(error, Exception) and (broken or recovery_conflict(error)):
+                    # The standby stopped, or replay cancelled the query: the primary can answer instead.
+                    self.standby_failed = True
+                    if broken and self.standby is not None:
+                        self.standby.failed(error)
+                    raise DatabaseUnavailable() from error
                 if broken and isinstance(error, Exception):
                     raise DatabaseUnavailable() from error
                 raise
 
     async def _begin(self) -> tuple[asyncpg.Connection, Transaction]:
+        echoed = parse_lsn(self.read_after) if self.read_after else 0
+        standby = self.standby
+        if standby is not None and not self.wrote and standby.usable():
+            try:
+                if await standby.caught_up(standby.needed(client_of(self.actor), echoed)):
+                    held = await self._begin_on(standby.pool)
+                    standby.answered()
+                    self._on_standby = True
+                    self.sources.add("standby")
+                    return held
+            except STANDBY_DOWN as error:
+                # Down, starting up or unreachable: this read, and the next second's, use the primary.
+                standby.failed(error)
+        held = await self._begin_on(self.pool)
+        self._on_standby = False
+        self.sources.add("primary")
+        return held
+
+    async def _begin_on(self, pool: asyncpg.Pool) -> tuple[asyncpg.Connection, Transaction]:
         try:
-            conn = await self.pool.acquire()
+            conn = await pool.acquire()
         except OSError as error:
             # Refused, reset or unresolvable: asyncpg raises the socket's own error (several at once
             # when a name resolves to more than one address, as a plain OSError).
@@ -113,16 +159,16 @@ class RequestReads:
             await conn.execute(SET_READER, *reader_settings(self.actor))
         except BaseException as error:
             broken = _gone(conn)
-            await self._release(conn)
+            await self._release(conn, pool)
             if broken and isinstance(error, Exception):
                 raise DatabaseUnavailable() from error
             raise
         return conn, transaction
 
-    async def _release(self, conn: asyncpg.Connection) -> None:
+    async def _release(self, conn: asyncpg.Connection, pool: asyncpg.Pool) -> None:
         """Give the connection back; one the server broke is dropped, never an error for the request."""
         try:
-            await self.pool.release(conn)
+            await pool.release(conn)
         except Exception:
             log.warning("a read connection could not be given back; it is dropped")
             with contextlib.suppress(Exception):
@@ -142,12 +188,28 @@ class RequestReads:
             with contextlib.suppress(Exception):
                 conn.terminate()
         finally:
-            await self._release(conn)
+            await self._release(conn, self.standby.pool if self._on_standby and self.standby else self.pool)
 
     async def end(self) -> None:
         """End the transaction and give the connection back; the next read begins another."""
         async with self._lock:
             await self._end()
+
+    async def writing(self) -> None:
+        """A mutation's command is about to run: end the transaction, and read from the primary from now on,
+        which the mutation's wait for the read models is about (a standby replays them later)."""
+        async with self._lock:
+            self.wrote = True
+            await self._end()
+
+    def answer_again(self) -> bool:
+        """Whether the request should be answered again from the primary: a read on the standby failed
+        under way, and no command ran, so running the operation again does nothing twice."""
+        return self.standby_failed and not self.wrote
+
+    def on_primary(self) -> RequestReads:
+        """The reads of the same request, from the primary only."""
+        return RequestReads(self.pool, self.actor)
 
     async def close(self) -> None:
         """End the transaction for good: the request is over, and a late read is an error."""

@@ -12,6 +12,7 @@ from prometheus_client import REGISTRY
 from api.bootstrap import audit_store_of, vault_of
 from api.freshness import ReadModelWaiter
 from api.graphql.context import Services
+from api.standby import CONNECT_TIMEOUT_SECONDS, Standby
 from infra.database import Database
 from infra.settings import Settings
 from infra.tokens import KeyRing
@@ -58,8 +59,26 @@ async def read_pool(settings: Settings, db: Database) -> asyncpg.Pool:
     return pool
 
 
+async def standby_of(settings: Settings, primary: asyncpg.Pool) -> Standby | None:
+    """The standby's read pool, as the primary's but opening no connection at start-up: the API starts, and
+    reads use the primary, while the standby is down."""
+    if settings.database_read_url is None:
+        return None
+    kwargs = Database(settings.database_read_url).reader(settings.reader_password).asyncpg_kwargs()
+    kwargs.setdefault("timeout", CONNECT_TIMEOUT_SECONDS)
+    pool: asyncpg.Pool = await asyncpg.create_pool(
+        **kwargs, min_size=0, max_size=10, server_settings={"plan_cache_mode": "force_generic_plan"}
+    )
+    return Standby(pool, primary, settings.standby_wait)
+
+
 def services_of(
-    settings: Settings, registry: Registry, pool: asyncpg.Pool, waiter: ReadModelWaiter, audit: AuditService
+    settings: Settings,
+    registry: Registry,
+    pool: asyncpg.Pool,
+    waiter: ReadModelWaiter,
+    audit: AuditService,
+    standby: Standby | None = None,
 ) -> Services:
     """One service per aggregate, all writing through the same registry."""
     return Services(
@@ -74,6 +93,7 @@ def services_of(
         notices=FundingNoticeService(registry),
         audit=audit,
         read_your_writes_timeout=settings.read_your_writes_timeout,
+        standby=standby,
     )
 
 
@@ -83,6 +103,7 @@ async def running(
 ) -> AsyncIterator[Runtime]:
     """Starts everything the app needs, yields it, and stops it all again in reverse order."""
     pool = await read_pool(settings, db)
+    standby = await standby_of(settings, pool)
     waiter = ReadModelWaiter(pool, db.asyncpg_kwargs())
     await waiter.start()
     registry = Registry.connect(db)
@@ -103,7 +124,7 @@ async def running(
         scheduler.start()
     try:
         yield Runtime(
-            services=services_of(settings, registry, pool, waiter, audit),
+            services=services_of(settings, registry, pool, waiter, audit, standby),
             registry=registry,
             worker=worker,
             keys=keys,
@@ -119,5 +140,7 @@ async def running(
         if worker:
             worker.stop()
         await waiter.close()
+        if standby:
+            await standby.pool.close()
         await pool.close()
         registry.close()

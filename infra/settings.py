@@ -22,6 +22,8 @@ DEVELOPMENT_ISSUER = "compact-registry"
 ASYMMETRIC = frozenset(
     {"EdDSA", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512"}
 )
+# The settings that hold a PostgreSQL URL: shown with only the password redacted, checked alike.
+URL_SETTINGS = ("DATABASE_URL", "DATABASE_READ_URL")
 # Variables of this prefix are the registry's: one it does not know is a typo, refused rather than ignored.
 PREFIX = "COMPACTS_"
 
@@ -71,6 +73,31 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             secret=True,
         ),
     ] = None
+
+    database_read_url: Annotated[
+        str | None,
+        _env(
+            "DATABASE_READ_URL",
+            "a streaming standby of DATABASE_URL's server that the API's reads use (as compacts_reader, the "
+            "same database); writes, workers and read-your-writes stay on the primary, and reads go to the "
+            "primary while the standby is down or behind a client's own write; unset, every read uses "
+            "the primary",
+            "a PostgreSQL connection URL such as postgresql://user@standby:5432/compacts?sslmode=verify-full",
+            secret=True,
+        ),
+    ] = None
+
+    standby_wait: Annotated[
+        float,
+        _env(
+            "COMPACTS_STANDBY_WAIT",
+            "seconds a read after the client's own write waits for the standby to replay that write before "
+            "it reads from the primary instead",
+            "a number of seconds from 0 to 60",
+            ge=0,
+            le=60,
+        ),
+    ] = 1.0
 
     home: Annotated[
         Path,
@@ -460,7 +487,7 @@ class Field:
         if value is None:
             return "(unset)"
         if self.secret:
-            return _redacted_url(value) if self.env == "DATABASE_URL" else REDACTED
+            return _redacted_url(value) if self.env in URL_SETTINGS else REDACTED
         if isinstance(value, tuple):
             return ",".join(value) or "(none)"
         return str(value)
@@ -496,20 +523,26 @@ def _redacted_url(url: str) -> str:
 
 
 def _database_problems(settings: Settings) -> list[str]:
-    if settings.database_url is None:
-        return []
-    try:
-        db = Database(settings.database_url)
-        unsupported = db.unsupported_options()
-    except ProgrammingError:
-        return ["DATABASE_URL is not a PostgreSQL URL or libpq keyword string; write it as "
-                "postgresql://user:password@host:5432/dbname?sslmode=verify-full."]  # fmt: skip
-    if unsupported:
-        return [
-            f"DATABASE_URL's option(s) {', '.join(unsupported)} cannot reach every driver the registry uses; "
-            f"remove them (supported: {', '.join(db.supported_options())})."
-        ]
-    return []
+    found = []
+    urls = (("DATABASE_URL", settings.database_url), ("DATABASE_READ_URL", settings.database_read_url))
+    for name, url in urls:
+        if url is None:
+            continue
+        try:
+            db = Database(url)
+            unsupported = db.unsupported_options()
+        except ProgrammingError:
+            found.append(
+                f"{name} is not a PostgreSQL URL or libpq keyword string; write it as "
+                "postgresql://user:password@host:5432/dbname?sslmode=verify-full."
+            )
+            continue
+        if unsupported:
+            found.append(
+                f"{name}'s option(s) {', '.join(unsupported)} cannot reach every driver the registry uses; "
+                f"remove them (supported: {', '.join(db.supported_options())})."
+            )
+    return found
 
 
 def _file_problems(settings: Settings) -> list[str]:

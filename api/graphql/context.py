@@ -13,6 +13,7 @@ from strawberry.litestar import BaseContext
 
 from api.freshness import ReadModelWaiter
 from api.reading import RequestReads
+from api.standby import Standby
 from domain.actors import Actor
 from projections import (
     amendment_proposals,
@@ -60,6 +61,8 @@ class Services:
     notices: FundingNoticeService
     audit: AuditService
     read_your_writes_timeout: float
+    # The streaming standby the reads use, when DATABASE_READ_URL names one.
+    standby: Standby | None = None
 
 
 # A tenant, the date a fact is in force on, and the moment of recording the answer reflects.

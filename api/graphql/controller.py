@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from dataclasses import replace
 from typing import Any
 
@@ -24,8 +25,15 @@ from strawberry.litestar.controller import GraphQLController, GraphQLResource
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 
+from api.graphql.context import Loaders
 from api.graphql.persisted import PersistedQueries, PersistedQueryRefused
+from api.reading import RequestReads
 from api.responses import json_error
+from api.standby import READ_FROM_HEADER
+
+log = logging.getLogger(__name__)
+# Logged each time a request is answered again from the primary (the soak counts these lines).
+ANSWERED_AGAIN = "a read on the standby failed under way; the request is answered again from the primary"
 
 NOT_UTF8 = "The body is not UTF-8 text; send the request as JSON in UTF-8."
 NOT_A_REQUEST = (
@@ -147,11 +155,25 @@ def graphql_controller(schema: Schema, **options: Any) -> type[GraphQLController
             request_data: GraphQLRequestData,
         ) -> ExecutionResult:
             resolved = persisted.resolve(request_data.query, request_data.extensions)
+            status, request_data = sub_response.status_code, replace(request_data, query=resolved.query)
             try:
                 result: ExecutionResult = await super().execute_single(
-                    request, request_adapter, sub_response, context, root_value,
-                    replace(request_data, query=resolved.query),
-                )  # fmt: skip
+                    request, request_adapter, sub_response, context, root_value, request_data
+                )
+                reads = getattr(getattr(context, "loaders", None), "reads", None)
+                if isinstance(reads, RequestReads) and reads.answer_again():
+                    # The standby stopped under a read, and no command ran: answer from the primary, as if
+                    # the standby had been down from the start, rather than with a 503.
+                    log.warning(ANSWERED_AGAIN)
+                    context.loaders = Loaders(reads.on_primary(), context.actor)
+                    sub_response.status_code = status
+                    sub_response.headers.pop("Retry-After", None)
+                    result = await super().execute_single(
+                        request, request_adapter, sub_response, context, root_value, request_data
+                    )
+                    reads = context.loaders.reads
+                if isinstance(reads, RequestReads) and reads.standby is not None and reads.sources:
+                    sub_response.headers[READ_FROM_HEADER] = ", ".join(sorted(reads.sources))
             except HTTPException as error:
                 # GraphQL over HTTP: a mutation sent by GET is 405, where strawberry says 400.
                 if isinstance(error.__cause__, InvalidOperationTypeError) and request.method == "GET":

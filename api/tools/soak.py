@@ -26,6 +26,7 @@ import httpx
 import psycopg
 
 from api.bootstrap import audit_store_of
+from api.standby import READ_AFTER_HEADER, READ_FROM_HEADER, parse_lsn
 from api.tools.soak_input import CONTRACT_CODES
 from domain.actors import Actor, Role
 from infra.database import Database, scratch_database
@@ -155,6 +156,10 @@ class OwnServer:
         self.data.mkdir()
         if os.geteuid() == 0:
             self._hand_over("embedded_postgres")
+        self._create()
+
+    def _create(self) -> None:
+        """Fill the data folder: a new cluster (its defaults allow streaming replication from loopback)."""
         self._run("initdb", "-D", str(self.data), "--auth=trust", "--username=postgres", "--encoding=UTF8")
 
     def _hand_over(self, user: str) -> None:
@@ -773,6 +778,246 @@ def backup_and_restore(cluster: Cluster, server: Database, tenants: list[str]) -
     return out
 
 
+# The standby applies each commit this long after the primary made it, so a read right after a write
+# finds it behind, every time.
+APPLY_DELAY_MS = 500
+PARTIES = '{{ tenant(slug: "{tenant}") {{ parties {{ name }} }} }}'
+TENANT = "soak-r"
+
+
+class StandbyServer(OwnServer):
+    """A streaming standby of an OwnServer: pg_basebackup of it, replaying `apply_delay_ms` behind."""
+
+    def __init__(self, home: Path, primary: OwnServer, apply_delay_ms: int) -> None:
+        self.primary = primary
+        self.apply_delay_ms = apply_delay_ms
+        super().__init__(home, primary.bin_dir)
+
+    def _create(self) -> None:
+        # The data folder must be the server's alone (0700), as initdb would have left it.
+        self.data.chmod(0o700)
+        self._run(
+            "pg_basebackup", "-D", str(self.data), "-h", "127.0.0.1", "-p", str(self.primary.port),
+            "-U", "postgres", "--write-recovery-conf", "--wal-method=stream", "--checkpoint=fast",
+            "--no-sync",
+        )  # fmt: skip
+        with (self.data / "postgresql.auto.conf").open("a", encoding="utf-8") as conf:
+            conf.write(f"recovery_min_apply_delay = '{self.apply_delay_ms}ms'\n")
+
+    def replayed(self, dbname: str) -> int:
+        """How far the standby has replayed the primary's WAL."""
+        return count(self.database.with_dbname(dbname), "SELECT pg_last_wal_replay_lsn() - '0/0'::pg_lsn")
+
+
+@dataclass(frozen=True)
+class Reply:
+    status: int
+    body: dict[str, Any]
+    read_after: str | None
+    read_from: str
+    took: float
+
+    @property
+    def kind(self) -> str | None:
+        return error_kind(self.body)
+
+    def names(self) -> set[str]:
+        tenant = (self.body.get("data") or {}).get("tenant") or {}
+        return {p["name"] for p in tenant.get("parties") or []}
+
+
+def ask(url: str, query: str, token: str | None, read_after: str | None = None) -> Reply:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    if read_after:
+        headers[READ_AFTER_HEADER] = read_after
+    started = time.perf_counter()
+    try:
+        response = httpx.post(f"{url}/graphql", json={"query": query}, headers=headers, timeout=30)
+        body = response.json()
+    except (httpx.HTTPError, ValueError) as error:
+        body = {"errors": [{"extensions": {"code": f"transport:{type(error).__name__}"}}]}
+        return Reply(0, body, None, "", time.perf_counter() - started)
+    return Reply(
+        response.status_code,
+        body,
+        response.headers.get(READ_AFTER_HEADER),
+        response.headers.get(READ_FROM_HEADER, ""),
+        time.perf_counter() - started,
+    )
+
+
+def reads_on_a_standby(home: Path, writes: int, stopped_for: float, rate: float = 20.0) -> list[Outcome]:
+    """Two rows on a primary and a standby of their own, with two API processes reading from the standby.
+
+    The first API waits up to 10 s for the standby to replay a client's write, the second not at all. Each
+    write is read back at once: from the process that took it, which remembers the client's last write, and
+    from the other, given the write's position in Compacts-Read-After. Every read must include its write;
+    the patient process answers from the standby once it has replayed, the impatient one from the primary.
+    Then the standby is stopped under load, and started again: no request may fail, and reads go back to it.
+    """
+    primary = OwnServer(home)
+    standby: StandbyServer | None = None
+    try:
+        primary.start()
+        with cluster_on(primary.database, home) as cluster:
+            standby = StandbyServer(home, primary, APPLY_DELAY_MS)
+            standby.start()
+            dbname = cluster.db.parts()["dbname"]
+            cluster.env["DATABASE_READ_URL"] = standby.database.with_dbname(dbname).url
+            cluster.env["COMPACTS_STANDBY_WAIT"] = "10"
+            patient = cluster.start_api()
+            cluster.env["COMPACTS_STANDBY_WAIT"] = "0"
+            impatient = cluster.start_api()
+            cluster.start_worker()
+            setup_tenants(patient, cluster.admin, [TENANT])
+            first = read_your_writes(cluster.admin, patient, impatient, standby, dbname, writes)
+            first.stored = parties_stored(cluster.db, TENANT, "Standby Party %")
+            second, acked = standby_stopped(
+                cluster.admin, [patient, impatient], standby, stopped_for, rate, cluster.home
+            )
+            wait_current(cluster.db)
+            second.stored = parties_stored(cluster.db, TENANT, "Stopped Party %")
+            once = all(parties_stored(cluster.db, TENANT, p) == 1 for p in acked)
+            duplicates = duplicate_memberships(cluster.db, TENANT)
+    finally:
+        if standby is not None:
+            standby.remove()
+        primary.remove()
+    first.passed = first.passed and first.stored == first.acknowledged
+    second.passed = second.passed and once and duplicates == 0 and second.stored == second.acknowledged
+    return [first, second]
+
+
+def read_your_writes(
+    token: str, patient: str, impatient: str, standby: StandbyServer, dbname: str, writes: int
+) -> Outcome:
+    out = Outcome("standby reads", f"standby replays {APPLY_DELAY_MS} ms late")
+    behind = 0  # writes the standby had not replayed when their answer came: the delay is in force
+    from_standby: list[float] = []  # seconds each read after a write took, answered by the standby
+    fell_back = 0  # reads after a write the impatient process answered from the primary
+    missing: list[str] = []
+    query = PARTIES.format(tenant=TENANT)
+    for n in range(writes):
+        # Even writes go to the patient process, odd ones to the impatient one; each is read back from both.
+        writer, other = (patient, impatient) if n % 2 == 0 else (impatient, patient)
+        party = f"Standby Party {n}"
+        wrote = ask(writer, sign(TENANT, party), token)
+        out.requests += 1
+        if wrote.kind or wrote.read_after is None:
+            out.errors[wrote.kind or "no Compacts-Read-After"] += 1
+            continue
+        out.acknowledged += 1
+        if standby.replayed(dbname) < parse_lsn(wrote.read_after):
+            behind += 1
+        for reply in (ask(writer, query, token), ask(other, query, token, wrote.read_after)):
+            out.requests += 1
+            if reply.kind:
+                out.errors[reply.kind] += 1
+            elif party not in reply.names():
+                missing.append(f"{party} from {reply.read_from}")
+            elif reply.read_from == "standby":
+                from_standby.append(reply.took)
+            elif reply.read_from == "primary":
+                fell_back += 1
+    checks = {
+        "every read includes its write": not missing and not out.errors,
+        "the standby was behind": behind > 0,
+        "the patient process read from the standby": bool(from_standby),
+        "the impatient one from the primary": fell_back > 0,
+    }
+    out.passed = all(checks.values())
+    out.figures = {
+        "writes_behind": behind,
+        "reads_from_standby": len(from_standby),
+        "reads_from_primary": fell_back,
+        "standby_read_ms_median": 1000 * sorted(from_standby)[len(from_standby) // 2] if from_standby else 0,
+    }
+    failed = [name for name, held in checks.items() if not held]
+    out.detail = (
+        f"{behind}/{out.acknowledged} writes not yet on the standby when answered; {len(from_standby)} reads "
+        f"waited for it (median {out.figures['standby_read_ms_median']:.0f} ms), {fell_back} read the primary"
+        + (f"; missing: {', '.join(missing[:3])}" if missing else "")
+        + (f"; failed: {', '.join(failed)}" if failed else "")
+    )
+    return out
+
+
+def answered_again(logs: Path) -> int:
+    """Requests the API processes logging in `logs` answered again from the primary."""
+    from api.graphql.controller import ANSWERED_AGAIN
+
+    return sum(path.read_text(errors="replace").count(ANSWERED_AGAIN) for path in logs.glob("serve-*.log"))
+
+
+def standby_stopped(
+    token: str, urls: list[str], standby: StandbyServer, stopped_for: float, rate: float, logs: Path
+) -> tuple[Outcome, list[str]]:
+    """Load on both processes while the standby stops and starts; the outcome, and the writes acknowledged."""
+    out = Outcome("standby stopped", f"pg_ctl stop -m fast, {stopped_for:g} s, start")
+    replies: list[tuple[float, Reply, str | None]] = []
+    lock = threading.Lock()
+
+    def one(n: int) -> None:
+        # One request in four a write, each to a party of its own; the reads are a signed-in client's and
+        # the public's.
+        party = f"Stopped Party {n}" if n % 4 == 0 else None
+        if party:
+            query, who = sign(TENANT, party), token
+        elif n % 4 == 1:
+            query, who = LOOKUP.format(tenant=TENANT), None
+        else:
+            query, who = PARTIES.format(tenant=TENANT), token
+        sent = time.monotonic()
+        reply = ask(urls[n % len(urls)], query, who)
+        with lock:
+            replies.append((sent, reply, party))
+
+    load = Paced(one, rate)
+    load.start()
+    try:
+        time.sleep(1.0)
+        stopping = time.monotonic()
+        standby.stop()
+        time.sleep(stopped_for)
+        starting = time.monotonic()
+        standby.start()
+        # Reads go back to the standby once it answers: the load goes on until one does, or 30 s pass.
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            with lock:
+                if any(s > starting and "standby" in r.read_from for s, r, _ in replies):
+                    break
+            time.sleep(0.1)
+        time.sleep(0.5)
+    finally:
+        load.stop()
+    acked = [party for _s, r, party in replies if party and not r.kind]
+    out.requests = len(replies)
+    out.acknowledged = len(acked)
+    out.errors = Counter(r.kind or "" for _s, r, _p in replies if r.kind)
+    during = [r for s, r, p in replies if stopping <= s < starting and not p]
+    back = [r for s, r, p in replies if s >= starting and "standby" in r.read_from]
+    checks = {
+        "no request failed": not out.errors,
+        "reads while it was down answered": bool(during) and all(r.status == 200 for r in during),
+        "reads back on the standby after it started": bool(back),
+    }
+    out.passed = all(checks.values())
+    again = answered_again(logs)
+    out.figures = {
+        "requests_while_down": len(during),
+        "reads_on_standby_after": len(back),
+        "answered_again": again,
+    }
+    failed = [name for name, held in checks.items() if not held]
+    out.detail = (
+        f"{len(during)} reads while it was down, all answered ({again} answered again from the primary after "
+        f"the standby closed their connection); {len(back)} on the standby after it started"
+        + (f"; failed: {', '.join(failed)}" if failed else "")
+    )
+    return out, acked
+
+
 @contextmanager
 def cluster_on(server: Database, home: Path) -> Iterator[Cluster]:
     with scratch_database(server, "soak") as db:
@@ -813,6 +1058,15 @@ def run(
             lambda: bad_input(cluster, urls[0], tenants, 4 if quick else 20, 8 if quick else 40),
             lambda: backup_and_restore(cluster, server, tenants),
         ]
+        standby_rows: list[Outcome] = []
+
+        def on_standby(index: int) -> Outcome:
+            # Both rows come from one primary and standby of their own, made when the first is asked for.
+            if not standby_rows:
+                standby_rows.extend(reads_on_a_standby(home, 8 if quick else 40, 3.0 if quick else 10.0))
+            return standby_rows[index]
+
+        scenarios += [lambda: on_standby(0), lambda: on_standby(1)]
         for scenario in scenarios:
             outcome = scenario()
             say(outcome.row())

@@ -1,4 +1,5 @@
-"""The soak scenarios, short: conflicts, writes, retries, kills, load, restart, bad input, backup and restore."""
+"""The soak scenarios, short: conflicts, writes, retries, kills, load, restart, bad input, backup and restore,
+and reads on a standby."""
 
 from __future__ import annotations
 
@@ -22,6 +23,8 @@ def test_every_soak_scenario_passes_against_real_processes(db: Database, tmp_pat
         "PostgreSQL restart",
         "bad input at volume",
         "backup and restore",
+        "standby reads",
+        "standby stopped",
     ]
     failed = [o.row() for o in outcomes if not o.passed]
     assert failed == [], "\n".join(said)
@@ -44,3 +47,16 @@ def test_every_soak_scenario_passes_against_real_processes(db: Database, tmp_pat
     assert (bad.figures["http_5xx"], bad.figures["internal"], bad.figures["leaks"]) == (0, 0, 0)
     assert (bad.figures["stored_though_refused"], bad.figures["unexpected_exceptions"]) == (0, 0)
     assert {"BAD_USER_INPUT", "NOT_FOUND"} <= set(bad.errors)
+    on_standby, standby_stopped = outcomes[9], outcomes[10]
+    # Every write was read back at once from both API processes and each read included it, though the
+    # standby had not replayed it when it was answered: the patient process waited for the standby, the
+    # impatient one read the primary.
+    assert on_standby.acknowledged == on_standby.stored == 8
+    assert on_standby.figures["writes_behind"] >= 1
+    assert on_standby.figures["reads_from_standby"] >= 1
+    assert on_standby.figures["reads_from_primary"] >= 1
+    # The standby stopped under load and started again: no request failed, and reads went back to it.
+    assert not standby_stopped.errors
+    assert standby_stopped.figures["requests_while_down"] >= 1
+    assert standby_stopped.figures["reads_on_standby_after"] >= 1
+    assert standby_stopped.stored == standby_stopped.acknowledged > 0

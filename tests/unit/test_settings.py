@@ -175,6 +175,31 @@ def test_database_url_options_the_drivers_all_take_are_accepted() -> None:
     ]
 
 
+def test_a_standby_url_is_checked_as_the_primarys_is_and_named_in_its_problem() -> None:
+    standby = "postgresql://registry@standby:5432/compacts?sslmode=verify-full&application_name=api"
+    assert problems({"DATABASE_READ_URL": standby, "COMPACTS_STANDBY_WAIT": "0.5"}) == []
+    assert problems({"DATABASE_READ_URL": "not a url"}) == [
+        "DATABASE_READ_URL is not a PostgreSQL URL or libpq keyword string; write it as "
+        "postgresql://user:password@host:5432/dbname?sslmode=verify-full."
+    ]
+    assert problems({"DATABASE_READ_URL": "postgresql://standby/compacts?options=-c%20x%3Dy"}) == [
+        "DATABASE_READ_URL's option(s) options cannot reach every driver the registry uses; remove them "
+        "(supported: sslmode, sslrootcert, sslcert, sslkey, sslcrl, sslpassword, application_name, "
+        "connect_timeout, target_session_attrs, passfile)."
+    ]
+    assert problems({"COMPACTS_STANDBY_WAIT": "61"}) == [
+        "COMPACTS_STANDBY_WAIT='61' is not valid: expected a number of seconds from 0 to 60."
+    ]
+
+
+def test_the_standby_url_is_shown_with_only_its_password_redacted() -> None:
+    settings = Settings.from_env({"DATABASE_READ_URL": "postgresql://registry:hunter2@standby:5432/compacts"})
+    shown = {name: (value, given) for name, value, given in settings.shown()}
+    assert shown["DATABASE_READ_URL"] == ("postgresql://registry:********@standby:5432/compacts", True)
+    assert shown["COMPACTS_STANDBY_WAIT"] == ("1.0", False)
+    assert "hunter2" not in repr(shown)
+
+
 def test_the_configuration_shown_redacts_every_secret_and_says_what_was_set() -> None:
     settings = Settings.from_env(
         {
@@ -214,7 +239,8 @@ def test_the_readmes_configuration_table_names_every_setting_and_no_other() -> N
     table = readme[readme.index("## Configuration") : readme.index("For the tests only")]
     named = set(
         re.findall(
-            r"`(COMPACTS_[A-Z_]+|DATABASE_URL|FORWARDED_ALLOW_IPS|OTEL_EXPORTER_OTLP_ENDPOINT)`", table
+            r"`(COMPACTS_[A-Z_]+|DATABASE_URL|DATABASE_READ_URL|FORWARDED_ALLOW_IPS|OTEL_EXPORTER_OTLP_ENDPOINT)`",
+            table,
         )
     )
     assert named == {f.env for f in FIELDS}
