@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import json
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -198,6 +199,40 @@ class StoredEventsProjection(Projection[V]):
 
     def process_stored(self, notification: Notification, tracking: Tracking) -> None:
         raise NotImplementedError
+
+
+def staged(
+    curs: Cursor[DictRow], table: str, columns: Sequence[str], rows: Iterable[Sequence[object]]
+) -> Identifier:
+    """Rows copied (COPY) into a temporary table of `table`'s columns, gone when the transaction ends.
+
+    The bulk path writes a read model's table from there in one statement. COPY straight into the table
+    is refused: PostgreSQL does not COPY into a table under row-level security, as every read model is.
+    """
+    stage = Identifier(f"staged_{table}_{next(_stages)}")
+    names = SQL(", ").join(map(Identifier, columns))
+    curs.execute(
+        SQL("CREATE TEMPORARY TABLE {} ON COMMIT DROP AS SELECT {} FROM {} WITH NO DATA").format(
+            stage, names, Identifier(table)
+        )
+    )
+    with curs.copy(SQL("COPY {} ({}) FROM STDIN").format(stage, names)) as copy:
+        for row in rows:
+            copy.write_row(row)
+    return stage
+
+
+def insert_staged(
+    curs: Cursor[DictRow], table: str, columns: Sequence[str], rows: Iterable[Sequence[object]]
+) -> None:
+    """New rows, many at once: COPY, then one INSERT (see `staged`)."""
+    stage = staged(curs, table, columns, rows)
+    names = SQL(", ").join(map(Identifier, columns))
+    curs.execute(SQL("INSERT INTO {} ({}) SELECT {} FROM {}").format(Identifier(table), names, names, stage))
+
+
+# Numbers the temporary tables, so that one transaction may stage a table more than once.
+_stages = itertools.count()
 
 
 @contextmanager

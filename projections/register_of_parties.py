@@ -13,11 +13,22 @@ from eventsourcing.projection import Projection
 from eventsourcing.utils import get_topic
 from psycopg import Cursor
 from psycopg.rows import DictRow
+from psycopg.sql import SQL
 
 from domain.events import tenant_of
 from domain.register import Register, party_key
 from infra.personal import ERASED, open_with
-from projections.base import LATEST, MEMBERS, BatchItem, OneByOne, ProjectionSpec, ReadModelView, Table
+from projections.base import (
+    LATEST,
+    MEMBERS,
+    BatchItem,
+    OneByOne,
+    ProjectionSpec,
+    ReadModelView,
+    Table,
+    insert_staged,
+    staged,
+)
 
 NAME = "register_of_parties"
 
@@ -79,25 +90,26 @@ FROM party_memberships
 WHERE (tenant_id, party_key) IN (SELECT * FROM unnest(%s::text[], %s::text[]))
 GROUP BY tenant_id, party_key
 """
-SIGNED_MANY = """
-INSERT INTO party_memberships (tenant_id, party_key, membership, name, sector, kind, signed_on,
-    signed_recorded_at, withdrawn_on, withdrawn_recorded_at, withdrawal_reason)
-SELECT * FROM unnest(%s::text[], %s::text[], %s::int[], %s::text[], %s::text[], %s::text[], %s::date[],
-                     %s::timestamptz[], %s::date[], %s::timestamptz[], %s::text[])
-"""
-WITHDRAWN_MANY = """
+MEMBERSHIP_COLUMNS = (
+    "tenant_id", "party_key", "membership", "name", "sector", "kind", "signed_on", "signed_recorded_at",
+    "withdrawn_on", "withdrawn_recorded_at", "withdrawal_reason",
+)  # fmt: skip
+WITHDRAWAL_COLUMNS = (
+    "tenant_id", "party_key", "membership", "withdrawn_on", "withdrawn_recorded_at", "withdrawal_reason"
+)  # fmt: skip
+# WITHDRAWN for rows there before the batch, each by its key, from a staged table.
+WITHDRAWN_STAGED = """
 UPDATE party_memberships AS m
 SET withdrawn_on = w.withdrawn_on, withdrawn_recorded_at = w.withdrawn_recorded_at,
     withdrawal_reason = w.withdrawal_reason
-FROM unnest(%s::text[], %s::text[], %s::int[], %s::date[], %s::timestamptz[], %s::text[])
-    AS w (tenant_id, party_key, membership, withdrawn_on, withdrawn_recorded_at, withdrawal_reason)
+FROM {} AS w
 WHERE m.tenant_id = w.tenant_id AND m.party_key = w.party_key AND m.membership = w.membership
 """
-# CHAMPION_ENDS_WITH_PARTY for many parties, each at most once.
-CHAMPIONS_END_WITH_PARTIES = """
+# CHAMPION_ENDS_WITH_PARTY for many parties, each at most once, from a staged table.
+ENDING_COLUMNS = ("tenant_id", "party_key", "ended_on", "ended_recorded_at")
+CHAMPIONS_END_STAGED = """
 UPDATE champion_appointments AS c SET ended_on = e.ended_on, ended_recorded_at = e.ended_recorded_at
-FROM unnest(%s::text[], %s::text[], %s::date[], %s::timestamptz[])
-    AS e (tenant_id, party_key, ended_on, ended_recorded_at)
+FROM {} AS e
 WHERE c.tenant_id = e.tenant_id AND c.party_key = e.party_key AND c.ended_on IS NULL
 """
 # The events after which champion_appointments must hold every party's withdrawal that came before.
@@ -151,10 +163,11 @@ class _Memberships:
 
     def write(self, curs: Cursor[DictRow]) -> None:
         if self.new:
-            curs.execute(SIGNED_MANY, [list(column) for column in zip(*self.new.values(), strict=True)])
+            insert_staged(curs, "party_memberships", MEMBERSHIP_COLUMNS, self.new.values())
         if self.withdrawn:
             rows = [(*key, *change) for key, change in self.withdrawn.items()]
-            curs.execute(WITHDRAWN_MANY, [list(column) for column in zip(*rows, strict=True)])
+            stage = staged(curs, "party_memberships", WITHDRAWAL_COLUMNS, rows)
+            curs.execute(SQL(WITHDRAWN_STAGED).format(stage))
 
 
 class RegisterView(ReadModelView):
@@ -198,7 +211,8 @@ class RegisterView(ReadModelView):
     def _end_champions(curs: Cursor[DictRow], ending: dict[Party, tuple[str, datetime]]) -> None:
         if ending:
             rows = [(*party, *when) for party, when in ending.items()]
-            curs.execute(CHAMPIONS_END_WITH_PARTIES, [list(column) for column in zip(*rows, strict=True)])
+            stage = staged(curs, "champion_appointments", ENDING_COLUMNS, rows)
+            curs.execute(SQL(CHAMPIONS_END_STAGED).format(stage))
             ending.clear()
 
     def signed(self, event: Register.PartySigned, tracking: Tracking) -> None:

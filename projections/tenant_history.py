@@ -23,6 +23,7 @@ from projections.base import (
     ReadModelView,
     StoredEventsProjection,
     Table,
+    insert_staged,
 )
 
 NAME = "tenant_history"
@@ -40,13 +41,10 @@ INSERT INTO tenant_events (tenant_id, position, notification_id, originator_id, 
                            recorded_at, actor, payload, hash, previous_hash)
 VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
 """
-# The same for a whole batch: one array per column.
-INSERT_MANY = """
-INSERT INTO tenant_events (tenant_id, position, notification_id, originator_id, originator_version, type,
-                           recorded_at, actor, payload, hash, previous_hash)
-SELECT * FROM unnest(%s::text[], %s::bigint[], %s::bigint[], %s::text[], %s::bigint[], %s::text[],
-                     %s::timestamptz[], %s::text[], %s::jsonb[], %s::text[], %s::text[])
-"""
+COLUMNS = (
+    "tenant_id", "position", "notification_id", "originator_id", "originator_version", "type",
+    "recorded_at", "actor", "payload", "hash", "previous_hash",
+)  # fmt: skip
 # The library's own keys in an event's stored state: shown as fields of their own, not in the payload.
 ENVELOPE = ("timestamp", "actor", "originator_topic")
 
@@ -105,7 +103,7 @@ class TenantHistoryView(ReadModelView):
             row = linked(item.notification, self.tails[tenant])
             rows.append(row)
             self.tails[tenant] = (row[1], row[9])
-        curs.execute(INSERT_MANY, [list(column) for column in zip(*rows, strict=True)])
+        insert_staged(curs, "tenant_events", COLUMNS, rows)
         self.track(curs, items[-1].tracking)
 
 

@@ -226,21 +226,18 @@ def apply_in_bulk(
     others get its events one by one, pipelined, exactly as on the live path. Views write only their own
     tables, so applying one view's events before the next view's gives the rows the live order gives.
     """
-    decoded: dict[int, object] = {}
-
-    def domain_event(notification: Notification) -> object:
-        event = decoded.get(notification.id)
-        if event is None:
-            event = decoded[notification.id] = mapper.to_domain_event(notification)
-        return event
-
+    # Decoded before the transaction begins, which then waits on nothing but the views' own work.
+    takers = [p for p in projections.values() if not isinstance(p, StoredEventsProjection)]
+    every = any(not p.topics for p in takers)  # a projection with no topics takes every event
+    decoding = {t for p in takers for t in p.topics}
+    decoded = {n.id: mapper.to_domain_event(n) for n in notifications if every or n.topic in decoding}
     views = [projection.view for projection in projections.values()]
     with batch(views, notifications, pipelined=False) as curs:
         assert curs is not None
         for name, projection in projections.items():
             stored = isinstance(projection, StoredEventsProjection)
             items = [
-                BatchItem(n, None if stored else domain_event(n), Tracking(APPLICATION_NAME, n.id))
+                BatchItem(n, None if stored else decoded[n.id], Tracking(APPLICATION_NAME, n.id))
                 for n in notifications
                 if (not projection.topics or n.topic in projection.topics) and scanned[name] < n.id
             ]
