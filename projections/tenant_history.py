@@ -14,6 +14,7 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 
 from domain.events import tenant_of
+from domain.payloads import JSONValue
 from infra.chain import GENESIS, StoredFact, link
 from projections.base import (
     MEMBERS,
@@ -115,7 +116,8 @@ def linked(notification: Notification, tail: tuple[int, str]) -> HistoryInsert:
     """The event's row: the next position after its tenant's last, and its link chained to that one's."""
     originator_id = str(notification.originator_id)
     fact = StoredFact(originator_id, notification.originator_version, notification.topic, notification.state)
-    state: dict[str, object] = json.loads(notification.state)
+    # Parsed once, for the row and for the link.
+    state: dict[str, JSONValue] = json.loads(notification.state)
     position, previous = tail[0] + 1, tail[1]
     return (
         tenant_of(originator_id),
@@ -127,7 +129,7 @@ def linked(notification: Notification, tail: tuple[int, str]) -> HistoryInsert:
         recorded_at(state),
         state.get("actor"),
         json.dumps({k: v for k, v in state.items() if k not in ENVELOPE}),
-        link(previous, position, fact),
+        link(previous, position, fact, state),
         previous,
     )
 

@@ -231,24 +231,30 @@ def apply_in_bulk(
     every = any(not p.topics for p in takers)  # a projection with no topics takes every event
     decoding = {t for p in takers for t in p.topics}
     decoded = {n.id: mapper.to_domain_event(n) for n in notifications if every or n.topic in decoding}
+    items = [BatchItem(n, decoded.get(n.id), Tracking(APPLICATION_NAME, n.id)) for n in notifications]
+    by_topic: dict[str, list[BatchItem]] = {}
+    for item in items:
+        by_topic.setdefault(item.notification.topic, []).append(item)
     views = [projection.view for projection in projections.values()]
     with batch(views, notifications, pipelined=False) as curs:
         assert curs is not None
         for name, projection in projections.items():
-            stored = isinstance(projection, StoredEventsProjection)
-            items = [
-                BatchItem(n, None if stored else decoded[n.id], Tracking(APPLICATION_NAME, n.id))
-                for n in notifications
-                if (not projection.topics or n.topic in projection.topics) and scanned[name] < n.id
-            ]
-            if not items:
+            if projection.topics:
+                wanted = [i for t in projection.topics for i in by_topic.get(t, ())]
+                wanted.sort(key=lambda item: item.notification.id)
+            else:
+                wanted = items
+            # Those it has not seen: a view that was ahead of the others skips what it has applied.
+            start = next((k for k, i in enumerate(wanted) if i.notification.id > scanned[name]), len(wanted))
+            items_of = wanted[start:]
+            if not items_of:
                 continue
             one = _one_by_one(projection)
             if projection.view.bulk:
-                projection.view.apply_bulk(curs, items, one)
+                projection.view.apply_bulk(curs, items_of, one)
             else:
                 with pipeline(curs):
-                    for item in items:
+                    for item in items_of:
                         one(item)
     if notifications:
         for name in projections:
