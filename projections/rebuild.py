@@ -227,19 +227,24 @@ def _catch_up(
 def _compare(
     conn: psycopg.Connection[TupleRow], schema: str, tables: list[str], tenant: str | None
 ) -> list[Difference]:
+    """Each table's rows against its shadow's, counted in the server: a million rows never come here."""
     differences = []
     for table in tables:
-        where = sql.SQL(" WHERE tenant_id = %s") if tenant else sql.SQL("")
-        rows = []
-        for source in (sql.Identifier("public", table), sql.Identifier(schema, table)):
-            query = sql.SQL("SELECT * FROM {}{} ORDER BY {}").format(
-                source, where, sql.SQL(READ_MODELS[table])
-            )
-            rows.append(conn.execute(query, (tenant,) if tenant else None).fetchall())
-        live, rebuilt = rows
-        differing = len({repr(r) for r in live} ^ {repr(r) for r in rebuilt})
-        if differing:
-            differences.append(Difference(table, len(live), len(rebuilt), differing))
+        where = sql.SQL(" WHERE tenant_id = %(tenant)s") if tenant else sql.SQL("")
+        row = _columns(conn, table)
+        live, rebuilt = (
+            sql.SQL("SELECT md5({}::text) FROM {}{}").format(row, sql.Identifier(side, table), where)
+            for side in ("public", schema)
+        )
+        query = sql.SQL(
+            "SELECT (SELECT count(*) FROM ({live}) AS l), (SELECT count(*) FROM ({rebuilt}) AS r),"
+            " (SELECT count(*) FROM"
+            " (({live} EXCEPT ALL {rebuilt}) UNION ALL ({rebuilt} EXCEPT ALL {live})) AS d)"
+        ).format(live=live, rebuilt=rebuilt)
+        found = conn.execute(query, {"tenant": tenant}).fetchone()
+        assert found is not None
+        if found[2]:
+            differences.append(Difference(table, found[0], found[1], found[2]))
     return differences
 
 
