@@ -696,23 +696,25 @@ def rebuild(names: tuple[str, ...], tenant: str | None, check: bool, as_json: bo
 
 @main.command("check-read-models")
 def check_read_models() -> None:
-    """Replay every event into a scratch database and compare each read model with the live one."""
+    """Replay every event by the bulk path into a scratch database and compare each read model with the
+    live one, which the worker kept event by event. Exit 1 when any differs."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     from infra.database import resolve_database
     from projections import rebuild
-    from projections.catalogue import PROJECTIONS
 
     _logging(False)
     settings = _settings()
     live = resolve_database(settings.database_url, settings.home)
-    with click.progressbar(length=len(PROJECTIONS), label="replaying") as bar:
-        shown = 0
-
-        def progress(done: int, _total: int) -> None:
-            nonlocal shown
-            bar.update(done - shown)
-            shown = done
-
-        differences = rebuild.check(live, live, progress)
+    with Progress(
+        TextColumn("replaying events"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=Console(stderr=True),
+    ) as bar:  # fmt: skip
+        task = bar.add_task("replay", total=None)
+        differences = rebuild.check(
+            live, live, lambda done, total: bar.update(task, completed=done, total=total)
+        )
     if not differences:
         click.echo(f"every read model ({len(rebuild.READ_MODELS)} tables) equals a full replay")
         return

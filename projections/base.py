@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 import json
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
-from typing import Any
+from typing import Any, ClassVar, TypeVar
 
 from eventsourcing.persistence import Notification, Tracking
 from eventsourcing.postgres import PostgresTrackingRecorder
@@ -50,10 +51,27 @@ class Table:
     readers: str = PUBLIC
 
 
+@dataclass(frozen=True, slots=True)
+class BatchItem:
+    """One event of a catch-up batch: as stored, decoded once for every read model, and its position."""
+
+    notification: Notification
+    # The domain event, for read models that take decoded events; None for those fed the stored form.
+    event: object | None
+    tracking: Tracking
+
+
+# How a view in bulk hands an event back to its projection, to be applied as the live path applies it.
+OneByOne = Callable[[BatchItem], None]
+
+
 class ReadModelView(PostgresTrackingRecorder):
     """A view whose every update commits together with its tracking row, then announces itself."""
 
     projection_name: str = ""
+    # True when the view applies a catch-up batch at once (`apply_bulk`); otherwise the bulk path hands
+    # it the batch's events one by one, as the live path does.
+    bulk: ClassVar[bool] = False
     # Set while the view takes part in a batch: its writes go into the batch's transaction, and only
     # its last position is recorded, once, when the batch ends.
     _batch: Cursor[DictRow] | None = None
@@ -97,6 +115,15 @@ class ReadModelView(PostgresTrackingRecorder):
     def forget(self) -> None:
         """After a batch, committed or not: drop whatever `prepare` read and the batch remembered."""
 
+    def apply_bulk(self, curs: Cursor[DictRow], items: Sequence[BatchItem], one_by_one: OneByOne) -> None:
+        """Apply a catch-up batch's events at once, in memory where it can, writing each table in a few
+        statements; an event it has no bulk form for goes to `one_by_one`, in its place in the order.
+
+        Called inside `batch(..., pipelined=False)`, with `prepare` already run. The rows must be exactly
+        those the live path writes event by event: `compacts check-read-models` compares the two.
+        """
+        raise NotImplementedError(f"{type(self).__name__} has no bulk path")
+
     def insert_tracking(self, tracking: Tracking) -> None:
         """An event the view has nothing to write for: only its position, and in the batch if there is one.
 
@@ -129,25 +156,29 @@ class ReadModelView(PostgresTrackingRecorder):
 
 
 @contextmanager
-def batch(views: Sequence[ReadModelView], notifications: Sequence[Notification]) -> Iterator[None]:
+def batch(
+    views: Sequence[ReadModelView], notifications: Sequence[Notification], *, pipelined: bool = True
+) -> Iterator[Cursor[DictRow] | None]:
     """One transaction for many events and views: a replay commits once per batch, not once per event.
 
     Each view records only the last position it reached, which is all its tracking table needs; a
     waiting mutation compares positions, so hearing of the last one also answers for those before it.
     If any event fails, the whole batch rolls back and is applied again from the same position.
+    `pipelined=False` is the bulk path's: it writes a few statements per table, which need no pipeline,
+    and uses one (`pipeline`) only around the events it applies one by one.
     """
     if not views:
-        yield
+        yield None
         return
     # Every write runs on the first view's connection, role and search_path: all must share them.
     assert all(view.datastore is views[0].datastore for view in views), "a batch spans one datastore"
-    with views[0].writing() as curs, curs.connection.pipeline():
+    with views[0].writing() as curs, pipeline(curs) if pipelined else nullcontext():
         # Pipeline mode sends each write without waiting for its answer; a read waits only for itself.
         try:
             for view in views:
                 view._batch, view._pending, view._first = curs, None, None
                 view.prepare(curs, notifications)
-            yield
+            yield curs
             for view in views:
                 if view._pending is not None:
                     view._record(curs, view._pending)
@@ -155,6 +186,60 @@ def batch(views: Sequence[ReadModelView], notifications: Sequence[Notification])
             for view in views:
                 view._batch, view._pending, view._first = None, None, None
                 view.forget()
+
+
+V = TypeVar("V", bound=ReadModelView)
+
+
+class StoredEventsProjection(Projection[V]):
+    """A projection fed each event as the event store holds it (its bytes), not decoded."""
+
+    def process_event(self, domain_event: object, tracking: Tracking) -> None:
+        raise TypeError(f"{self.name} is fed stored notifications, not domain events")
+
+    def process_stored(self, notification: Notification, tracking: Tracking) -> None:
+        raise NotImplementedError
+
+
+def staged(
+    curs: Cursor[DictRow], table: str, columns: Sequence[str], rows: Iterable[Sequence[object]]
+) -> Identifier:
+    """Rows copied (COPY) into a temporary table of `table`'s columns, gone when the transaction ends.
+
+    The bulk path writes a read model's table from there in one statement. COPY straight into the table
+    is refused: PostgreSQL does not COPY into a table under row-level security, as every read model is.
+    """
+    stage = Identifier(f"staged_{table}_{next(_stages)}")
+    names = SQL(", ").join(map(Identifier, columns))
+    curs.execute(
+        SQL("CREATE TEMPORARY TABLE {} ON COMMIT DROP AS SELECT {} FROM {} WITH NO DATA").format(
+            stage, names, Identifier(table)
+        )
+    )
+    with curs.copy(SQL("COPY {} ({}) FROM STDIN").format(stage, names)) as copy:
+        for row in rows:
+            copy.write_row(row)
+    return stage
+
+
+def insert_staged(
+    curs: Cursor[DictRow], table: str, columns: Sequence[str], rows: Iterable[Sequence[object]]
+) -> None:
+    """New rows, many at once: COPY, then one INSERT (see `staged`)."""
+    stage = staged(curs, table, columns, rows)
+    names = SQL(", ").join(map(Identifier, columns))
+    curs.execute(SQL("INSERT INTO {} ({}) SELECT {} FROM {}").format(Identifier(table), names, names, stage))
+
+
+# Numbers the temporary tables, so that one transaction may stage a table more than once.
+_stages = itertools.count()
+
+
+@contextmanager
+def pipeline(curs: Cursor[DictRow]) -> Iterator[None]:
+    """Statements sent without waiting for each answer, until the block ends (psycopg's pipeline mode)."""
+    with curs.connection.pipeline():
+        yield
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -11,11 +11,24 @@ from eventsourcing.dispatch import singledispatchmethod
 from eventsourcing.persistence import Tracking
 from eventsourcing.projection import Projection
 from eventsourcing.utils import get_topic
+from psycopg import Cursor
+from psycopg.rows import DictRow
+from psycopg.sql import SQL
 
 from domain.events import tenant_of
 from domain.register import Register, party_key
 from infra.personal import ERASED, open_with
-from projections.base import LATEST, MEMBERS, ProjectionSpec, ReadModelView, Table
+from projections.base import (
+    LATEST,
+    MEMBERS,
+    BatchItem,
+    OneByOne,
+    ProjectionSpec,
+    ReadModelView,
+    Table,
+    insert_staged,
+    staged,
+)
 
 NAME = "register_of_parties"
 
@@ -67,8 +80,140 @@ FROM champion_appointments WHERE tenant_id = %(tenant)s AND party_key = %(key)s
 """
 
 
+# The bulk path's statements (RegisterView.apply_bulk): one each for a whole batch, one array per column.
+# The memberships a batch's signatures and withdrawals touch, as they stand before it: each party's
+# highest membership, and those not withdrawn.
+MEMBERSHIPS = """
+SELECT tenant_id, party_key, max(membership) AS last,
+       coalesce(array_agg(membership) FILTER (WHERE withdrawn_on IS NULL), '{}') AS open
+FROM party_memberships
+WHERE (tenant_id, party_key) IN (SELECT * FROM unnest(%s::text[], %s::text[]))
+GROUP BY tenant_id, party_key
+"""
+MEMBERSHIP_COLUMNS = (
+    "tenant_id", "party_key", "membership", "name", "sector", "kind", "signed_on", "signed_recorded_at",
+    "withdrawn_on", "withdrawn_recorded_at", "withdrawal_reason",
+)  # fmt: skip
+WITHDRAWAL_COLUMNS = (
+    "tenant_id", "party_key", "membership", "withdrawn_on", "withdrawn_recorded_at", "withdrawal_reason"
+)  # fmt: skip
+# WITHDRAWN for rows there before the batch, each by its key, from a staged table.
+WITHDRAWN_STAGED = """
+UPDATE party_memberships AS m
+SET withdrawn_on = w.withdrawn_on, withdrawn_recorded_at = w.withdrawn_recorded_at,
+    withdrawal_reason = w.withdrawal_reason
+FROM {} AS w
+WHERE m.tenant_id = w.tenant_id AND m.party_key = w.party_key AND m.membership = w.membership
+"""
+# CHAMPION_ENDS_WITH_PARTY for many parties, each at most once, from a staged table.
+ENDING_COLUMNS = ("tenant_id", "party_key", "ended_on", "ended_recorded_at")
+CHAMPIONS_END_STAGED = """
+UPDATE champion_appointments AS c SET ended_on = e.ended_on, ended_recorded_at = e.ended_recorded_at
+FROM {} AS e
+WHERE c.tenant_id = e.tenant_id AND c.party_key = e.party_key AND c.ended_on IS NULL
+"""
+# The events after which champion_appointments must hold every party's withdrawal that came before.
+CHAMPION_EVENTS = (Register.ChampionAppointed, Register.ChampionStoodDown, Register.PersonErased)
+
+Party = tuple[str, str]  # tenant, party key
+
+
+@dataclass
+class _Standing:
+    """A party's memberships as a batch has left them so far."""
+
+    last: int
+    open: list[int]
+
+
+class _Memberships:
+    """party_memberships in memory for one batch: signatures and withdrawals as SIGNED and WITHDRAWN
+    would apply them, written at the end in two statements."""
+
+    def __init__(self, curs: Cursor[DictRow], parties: list[Party]) -> None:
+        self.standing = {party: _Standing(0, []) for party in parties}
+        if parties:
+            curs.execute(MEMBERSHIPS, ([t for t, _ in parties], [k for _, k in parties]))
+            for row in curs.fetchall():
+                self.standing[(row["tenant_id"], row["party_key"])] = _Standing(
+                    row["last"], list(row["open"])
+                )
+        # New rows by (tenant, key, membership), and the withdrawals of rows that were there before.
+        self.new: dict[tuple[str, str, int], list[object]] = {}
+        self.withdrawn: dict[tuple[str, str, int], tuple[str, datetime, str]] = {}
+
+    def signed(self, party: Party, event: Register.PartySigned) -> None:
+        standing = self.standing[party]
+        standing.last += 1
+        standing.open.append(standing.last)
+        self.new[(*party, standing.last)] = [
+            *party, standing.last, event.party, event.sector, event.kind, event.signed_on, event.timestamp,
+            None, None, None,
+        ]  # fmt: skip
+
+    def withdraw(self, party: Party, event: Register.PartyWithdrawn) -> None:
+        standing = self.standing[party]
+        for membership in standing.open:
+            row = self.new.get((*party, membership))
+            if row is not None:
+                row[8:11] = [event.on, event.timestamp, event.reason]
+            else:
+                self.withdrawn[(*party, membership)] = (event.on, event.timestamp, event.reason)
+        standing.open = []
+
+    def write(self, curs: Cursor[DictRow]) -> None:
+        if self.new:
+            insert_staged(curs, "party_memberships", MEMBERSHIP_COLUMNS, self.new.values())
+        if self.withdrawn:
+            rows = [(*key, *change) for key, change in self.withdrawn.items()]
+            stage = staged(curs, "party_memberships", WITHDRAWAL_COLUMNS, rows)
+            curs.execute(SQL(WITHDRAWN_STAGED).format(stage))
+
+
 class RegisterView(ReadModelView):
     projection_name = NAME
+    bulk = True
+
+    def apply_bulk(self, curs: Cursor[DictRow], items: Sequence[BatchItem], one_by_one: OneByOne) -> None:
+        """Signatures and withdrawals in memory; champions, contacts and erasures as the live path does,
+        each after the withdrawals before it have ended their parties' champions."""
+        self.track(curs, items[0].tracking)
+        memberships = _Memberships(
+            curs,
+            sorted(
+                {
+                    (tenant_of(item.event.originator_id), party_key(item.event.party))
+                    for item in items
+                    if isinstance(item.event, Register.PartySigned | Register.PartyWithdrawn)
+                }
+            ),
+        )
+        # Parties withdrawn since champion_appointments was last brought up to date: the first withdrawal
+        # of each, which is the one CHAMPION_ENDS_WITH_PARTY would have ended its champions on.
+        ending: dict[Party, tuple[str, datetime]] = {}
+        for item in items:
+            event = item.event
+            if isinstance(event, Register.PartySigned):
+                memberships.signed((tenant_of(event.originator_id), party_key(event.party)), event)
+            elif isinstance(event, Register.PartyWithdrawn):
+                party = (tenant_of(event.originator_id), party_key(event.party))
+                memberships.withdraw(party, event)
+                ending.setdefault(party, (event.on, event.timestamp))
+            else:
+                if isinstance(event, CHAMPION_EVENTS):
+                    self._end_champions(curs, ending)
+                one_by_one(item)
+        self._end_champions(curs, ending)
+        memberships.write(curs)
+        self.track(curs, items[-1].tracking)
+
+    @staticmethod
+    def _end_champions(curs: Cursor[DictRow], ending: dict[Party, tuple[str, datetime]]) -> None:
+        if ending:
+            rows = [(*party, *when) for party, when in ending.items()]
+            stage = staged(curs, "champion_appointments", ENDING_COLUMNS, rows)
+            curs.execute(SQL(CHAMPIONS_END_STAGED).format(stage))
+            ending.clear()
 
     def signed(self, event: Register.PartySigned, tracking: Tracking) -> None:
         params = {

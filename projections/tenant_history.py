@@ -10,13 +10,22 @@ from typing import Any
 
 import asyncpg
 from eventsourcing.persistence import Notification, Tracking
-from eventsourcing.projection import Projection
 from psycopg import Cursor
 from psycopg.rows import DictRow
 
 from domain.events import tenant_of
+from domain.payloads import JSONValue
 from infra.chain import GENESIS, StoredFact, link
-from projections.base import MEMBERS, ProjectionSpec, ReadModelView, Table
+from projections.base import (
+    MEMBERS,
+    BatchItem,
+    OneByOne,
+    ProjectionSpec,
+    ReadModelView,
+    StoredEventsProjection,
+    Table,
+    insert_staged,
+)
 
 NAME = "tenant_history"
 
@@ -33,6 +42,10 @@ INSERT INTO tenant_events (tenant_id, position, notification_id, originator_id, 
                            recorded_at, actor, payload, hash, previous_hash)
 VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
 """
+COLUMNS = (
+    "tenant_id", "position", "notification_id", "originator_id", "originator_version", "type",
+    "recorded_at", "actor", "payload", "hash", "previous_hash",
+)  # fmt: skip
 # The library's own keys in an event's stored state: shown as fields of their own, not in the payload.
 ENVELOPE = ("timestamp", "actor", "originator_topic")
 
@@ -53,6 +66,7 @@ def recorded_at(state: Mapping[str, object]) -> datetime:
 
 class TenantHistoryView(ReadModelView):
     projection_name = NAME
+    bulk = True
     # While batching: each tenant's last position and hash, as this view wrote them.
     tails: dict[str, tuple[int, str]] = {}  # noqa: RUF012 (replaced per instance by `prepare`)
 
@@ -68,53 +82,63 @@ class TenantHistoryView(ReadModelView):
         self.tails = {}
 
     def append(self, notification: Notification, tracking: Tracking) -> None:
-        originator_id = str(notification.originator_id)
-        tenant = tenant_of(originator_id)
-        fact = StoredFact(
-            originator_id,
-            notification.originator_version,
-            notification.topic,
-            notification.state,
-        )
-        state: dict[str, object] = json.loads(notification.state)
+        tenant = tenant_of(str(notification.originator_id))
         with self.writing() as curs:
             tail = self.tails.get(tenant) if self.batching else None
             if tail is None:
                 curs.execute(LAST, (tenant,))
                 last = curs.fetchone()
                 tail = (int(last["position"]), str(last["hash"])) if last else (0, GENESIS)
-            position, previous = tail[0] + 1, tail[1]
-            hashed = link(previous, position, fact)
-            curs.execute(
-                INSERT,
-                (
-                    tenant,
-                    position,
-                    notification.id,
-                    originator_id,
-                    notification.originator_version,
-                    event_type(notification.topic),
-                    recorded_at(state),
-                    state.get("actor"),
-                    json.dumps({k: v for k, v in state.items() if k not in ENVELOPE}),
-                    hashed,
-                    previous,
-                ),
-            )
+            row = linked(notification, tail)
+            curs.execute(INSERT, row)
             if self.batching:
-                self.tails[tenant] = (position, hashed)
+                self.tails[tenant] = (row[1], row[9])
             self.track(curs, tracking)
 
+    def apply_bulk(self, curs: Cursor[DictRow], items: Sequence[BatchItem], one_by_one: OneByOne) -> None:
+        """Every link of the batch chained in memory from the tails `prepare` read, then one INSERT."""
+        self.track(curs, items[0].tracking)
+        rows: list[HistoryInsert] = []
+        for item in items:
+            tenant = tenant_of(str(item.notification.originator_id))
+            row = linked(item.notification, self.tails[tenant])
+            rows.append(row)
+            self.tails[tenant] = (row[1], row[9])
+        insert_staged(curs, "tenant_events", COLUMNS, rows)
+        self.track(curs, items[-1].tracking)
 
-class TenantHistory(Projection[TenantHistoryView]):
+
+# A tenant_events row, in INSERT's order.
+HistoryInsert = tuple[str, int, int, str, int, str, datetime, object, str, str, str]
+
+
+def linked(notification: Notification, tail: tuple[int, str]) -> HistoryInsert:
+    """The event's row: the next position after its tenant's last, and its link chained to that one's."""
+    originator_id = str(notification.originator_id)
+    fact = StoredFact(originator_id, notification.originator_version, notification.topic, notification.state)
+    # Parsed once, for the row and for the link.
+    state: dict[str, JSONValue] = json.loads(notification.state)
+    position, previous = tail[0] + 1, tail[1]
+    return (
+        tenant_of(originator_id),
+        position,
+        notification.id,
+        originator_id,
+        notification.originator_version,
+        event_type(notification.topic),
+        recorded_at(state),
+        state.get("actor"),
+        json.dumps({k: v for k, v in state.items() if k not in ENVELOPE}),
+        link(previous, position, fact, state),
+        previous,
+    )
+
+
+class TenantHistory(StoredEventsProjection[TenantHistoryView]):
     """Takes every event, as the event store holds it: its hash must be of the stored bytes."""
 
     name = NAME
     topics = ()
-    wants_stored = True
-
-    def process_event(self, domain_event: object, tracking: Tracking) -> None:
-        raise TypeError("the tenant history is fed stored notifications, not domain events")
 
     def process_stored(self, notification: Notification, tracking: Tracking) -> None:
         self.view.append(notification, tracking)
