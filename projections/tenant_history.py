@@ -15,7 +15,8 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 
 from domain.events import tenant_of
-from infra.chain import GENESIS, StoredFact, link
+from infra.audit_store import link_formats
+from infra.chain import GENESIS, LinkFormats, StoredFact, link
 from projections.base import MEMBERS, ProjectionSpec, ReadModelView, Table
 
 NAME = "tenant_history"
@@ -55,6 +56,13 @@ class TenantHistoryView(ReadModelView):
     projection_name = NAME
     # While batching: each tenant's last position and hash, as this view wrote them.
     tails: dict[str, tuple[int, str]] = {}  # noqa: RUF012 (replaced per instance by `prepare`)
+    # Which link format each event gets, by its notification id: fixed by the migrations, read once.
+    formats: LinkFormats | None = None
+
+    def _formats(self, curs: Cursor[DictRow]) -> LinkFormats:
+        if self.formats is None:
+            self.formats = link_formats(curs.connection)
+        return self.formats
 
     def prepare(self, curs: Cursor[DictRow], notifications: Sequence[Notification]) -> None:
         """Each tenant's last link, for the tenants in the batch; a tenant new to the history has none."""
@@ -70,14 +78,15 @@ class TenantHistoryView(ReadModelView):
     def append(self, notification: Notification, tracking: Tracking) -> None:
         originator_id = str(notification.originator_id)
         tenant = tenant_of(originator_id)
-        fact = StoredFact(
-            originator_id,
-            notification.originator_version,
-            notification.topic,
-            notification.state,
-        )
         state: dict[str, object] = json.loads(notification.state)
         with self.writing() as curs:
+            fact = StoredFact(
+                originator_id,
+                notification.originator_version,
+                notification.topic,
+                notification.state,
+                self._formats(curs).at(notification.id),
+            )
             tail = self.tails.get(tenant) if self.batching else None
             if tail is None:
                 curs.execute(LAST, (tenant,))
