@@ -289,13 +289,31 @@ def witness(slug: str) -> None:
 
 
 @main.command()
-@click.argument("slug")
-def verify(slug: str) -> None:
+@click.argument("slug", required=False)
+@click.option("--all", "every", is_flag=True, help="Every tenant, in parallel; one JSON line per tenant.")
+@click.option(
+    "--jobs",
+    type=click.IntRange(1, 256),
+    help="Processes verifying at once with --all (default: one per core).",
+)
+def verify(slug: str | None, every: bool, jobs: int | None) -> None:
     """Recompute the tenant's chain from the event store; exit 1 when anything does not hold."""
-    with _audit() as audit:
-        result = audit.verify_history(OPERATOR, slug)
-    click.echo(json.dumps(asdict(result), indent=2))
-    sys.exit(0 if result.ok else 1)
+    if (slug is None) != every:
+        raise click.UsageError(
+            "Name one tenant (compacts verify SLUG) or verify them all (compacts verify --all)."
+        )
+    if slug is not None:
+        with _audit() as audit:
+            result = audit.verify_history(OPERATOR, slug)
+        click.echo(json.dumps(asdict(result), indent=2))
+        sys.exit(0 if result.ok else EXIT_FAILED)
+    from api.parallel_verify import default_jobs, verify_all
+
+    failed = 0
+    for tenant, found in verify_all(_settings(), jobs or default_jobs()):
+        failed += not found.ok
+        click.echo(json.dumps({"tenant": tenant, **asdict(found)}))
+    sys.exit(EXIT_FAILED if failed else 0)
 
 
 @main.command()
