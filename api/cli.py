@@ -757,7 +757,12 @@ def config(check: bool, as_json: bool) -> None:
 @click.option(
     "--out", type=click.Path(dir_okay=False, path_type=Path), help="Write the metrics as JSON here."
 )
-def bench(quick: bool, out: Path | None) -> None:
+@click.option(
+    "--only",
+    type=click.Choice(["append", "lag", "scale", "replay", "verify"]),
+    help="One benchmark and its baseline alone (mutation and lookup need append's run).",
+)
+def bench(quick: bool, out: Path | None, only: str | None) -> None:
     """Measure against baselines in one run (its own scratch database; never inside the tests)."""
     from api.tools import bench as benchmarks
     from infra.database import resolve_database
@@ -768,7 +773,7 @@ def bench(quick: bool, out: Path | None) -> None:
     settings = _settings()
     server = resolve_database(settings.database_url, settings.home)
     metrics = benchmarks.run(
-        server, settings.home, quick=quick, out=out, say=lambda m: click.echo(m, err=True)
+        server, settings, quick=quick, out=out, say=lambda m: click.echo(m, err=True), only=only
     )
     click.echo(benchmarks.as_table(metrics))
 
