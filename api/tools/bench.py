@@ -225,7 +225,7 @@ def run(
 ) -> list[Metric]:
     from api.tools.bench_http import bench_http
     from api.tools.bench_replay import bench_replay
-    from api.tools.bench_verify import bench_verify, bench_verify_store
+    from api.tools.bench_verify import bench_verify, bench_verify_all, bench_verify_store
 
     home = settings.home
     alone: dict[str, Callable[[], list[Metric]]] = {
@@ -234,7 +234,9 @@ def run(
         "scale": lambda: bench_lookup_scale(server, home, quick=quick, say=say),
         "replay": lambda: bench_replay(server, quick=quick, say=say),
         "verify": lambda: (
-            bench_verify(quick=quick, say=say) + bench_verify_store(server, settings, quick=quick, say=say)
+            bench_verify(quick=quick, say=say)
+            + bench_verify_store(server, quick=quick, say=say)
+            + bench_verify_all(server, settings, quick=quick, say=say)
         ),
     }
     if only is not None:

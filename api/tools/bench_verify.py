@@ -156,27 +156,23 @@ def raw_hash_stream(db: Database, tenant: str) -> int:
         return seen
 
 
-def bench_verify_store(
-    server: Database, settings: Settings, *, quick: bool, say: Callable[[str], None]
-) -> list[Metric]:
-    """`compacts verify` as it runs: a tenant's chain read from the event store and its published hashes,
-    against streaming the same rows and hashing their states; then four tenants in one process and in
-    one per core (`compacts verify --all`)."""
-    from api.parallel_verify import default_jobs, verify_all
+def tenants_row(conn: psycopg.Connection[tuple[object, ...]], tenant: str) -> None:
+    """The tenant directory's row, which `compacts verify --all` lists tenants from."""
+    conn.execute(
+        "INSERT INTO tenants (tenant_id, name, tier, created_at, created_by, position)"
+        " VALUES (%s, %s, 'NATIONAL', now(), 'bench', 0)",
+        (tenant, tenant),
+    )
 
+
+def bench_verify_store(server: Database, *, quick: bool, say: Callable[[str], None]) -> list[Metric]:
+    """`compacts verify SLUG` as it runs: a tenant's chain read from the event store with its published
+    hashes, against streaming the same rows and hashing each state."""
     count = 100_000 if quick else 1_000_000
     with scratch_database(server, "verify") as db:
         migrate(db)
-        say(f"storing a chain of {count:,} events, and four of {count // 4:,}")
-        quarters = {f"quarter-{n}": stored_tenant(f"quarter-{n}", count // 4) for n in range(4)}
-        store_chains(db, {"bench": stored_tenant("bench", count), **quarters})
-        with psycopg.connect(db.psycopg_conninfo(), autocommit=True) as conn:
-            for tenant in ("bench", *quarters):
-                conn.execute(
-                    "INSERT INTO tenants (tenant_id, name, tier, created_at, created_by, position)"
-                    " VALUES (%s, %s, 'NATIONAL', now(), 'bench', 0)",
-                    (tenant, tenant),
-                )
+        say(f"storing a tenant's chain of {count:,} events")
+        store_chains(db, {"bench": stored_tenant("bench", count)})
         registry = Registry.connect(db)
         store = audit_store_of(registry)
         try:
@@ -194,21 +190,7 @@ def bench_verify_store(
             chain_seconds, plain_seconds = fastest(chain, plain)
         finally:
             registry.close()
-        scratch = msgspec.structs.replace(settings, database_url=db.url)
-        jobs = default_jobs()
-        say(f"verifying four tenants of {count // 4:,} events with one process, then with {jobs}")
-
-        def every(processes: int) -> Callable[[], None]:
-            def run() -> None:
-                found = dict(verify_all(scratch, processes))
-                if set(found) != {"bench", *quarters} or not all(r.ok for r in found.values()):
-                    raise RuntimeError(f"verify --all did not verify every tenant: {found}")
-
-            return run
-
-        # Both runs verify every tenant, "bench" (the longest, started first) included.
-        one_seconds, all_seconds = fastest(every(1), every(jobs))
-    store_ratio = plain_seconds / chain_seconds
+    ratio = plain_seconds / chain_seconds
     return [
         Metric(
             name="verify store",
@@ -216,18 +198,54 @@ def bench_verify_store(
             unit="events/s",
             baseline="streaming the same rows and SHA-256 of each state",
             baseline_value=round(count / plain_seconds),
-            ratio=round(store_ratio, 4),
+            ratio=round(ratio, 4),
             target="reported",
             met=True,
-        ),
+        )
+    ]
+
+
+def bench_verify_all(
+    server: Database, settings: Settings, *, quick: bool, say: Callable[[str], None]
+) -> list[Metric]:
+    """`compacts verify --all`: four tenants verified by one process, then by one process per core.
+
+    Each run starts its processes afresh (spawned, as the command does), so their start-up is counted.
+    """
+    from api.parallel_verify import default_jobs, verify_all
+
+    each = 25_000 if quick else 125_000
+    tenants = {f"quarter-{n}": stored_tenant(f"quarter-{n}", each) for n in range(4)}
+    with scratch_database(server, "verify-all") as db:
+        migrate(db)
+        say(f"storing four tenants' chains of {each:,} events")
+        store_chains(db, tenants)
+        with psycopg.connect(db.psycopg_conninfo(), autocommit=True) as conn:
+            for tenant in tenants:
+                tenants_row(conn, tenant)
+        scratch = msgspec.structs.replace(settings, database_url=db.url)
+        jobs = default_jobs()
+        say(f"verifying them with one process, then with {jobs}, {ROUNDS} rounds")
+
+        def every(processes: int) -> Callable[[], None]:
+            def run() -> None:
+                found = dict(verify_all(scratch, processes))
+                if set(found) != set(tenants) or not all(r.ok for r in found.values()):
+                    raise RuntimeError(f"verify --all did not verify every tenant: {found}")
+
+            return run
+
+        one_seconds, all_seconds = fastest(every(1), every(jobs))
+    total = each * len(tenants)
+    return [
         Metric(
             name="verify all",
-            value=round(2 * count / all_seconds),
+            value=round(total / all_seconds),
             unit="events/s",
-            baseline="the same tenants verified by one process (events/s)",
-            baseline_value=round(2 * count / one_seconds),
+            baseline="the same tenants verified by one process, start-up included (events/s)",
+            baseline_value=round(total / one_seconds),
             ratio=round(one_seconds / all_seconds, 3),
             target="reported",
             met=True,
-        ),
+        )
     ]
