@@ -111,7 +111,7 @@ def store_chains(db: Database, tenants: dict[str, list[StoredFact]]) -> None:
             for facts in tenants.values():
                 await conn.copy_records_to_table(
                     "registry_events",
-                    records=[f[:4] for f in facts],
+                    records=[(f.originator_id, f.originator_version, f.topic, f.state) for f in facts],
                     columns=["originator_id", "originator_version", "topic", "state"],
                 )
             ids = await conn.fetch(
