@@ -337,13 +337,31 @@ def witness(slug: str) -> None:
 
 
 @main.command()
-@click.argument("slug")
-def verify(slug: str) -> None:
+@click.argument("slug", required=False)
+@click.option("--all", "every", is_flag=True, help="Every tenant, in parallel; one JSON line per tenant.")
+@click.option(
+    "--jobs",
+    type=click.IntRange(1, 256),
+    help="Processes verifying at once with --all (default: one per core).",
+)
+def verify(slug: str | None, every: bool, jobs: int | None) -> None:
     """Recompute the tenant's chain from the event store; exit 1 when anything does not hold."""
-    with _audit() as audit:
-        result = audit.verify_history(OPERATOR, slug)
-    click.echo(json.dumps(asdict(result), indent=2))
-    sys.exit(0 if result.ok else 1)
+    if (slug is None) != every:
+        raise click.UsageError(
+            "Name one tenant (compacts verify SLUG) or verify them all (compacts verify --all)."
+        )
+    if slug is not None:
+        with _audit() as audit:
+            result = audit.verify_history(OPERATOR, slug)
+        click.echo(json.dumps(asdict(result), indent=2))
+        sys.exit(0 if result.ok else EXIT_FAILED)
+    from api.parallel_verify import default_jobs, verify_all
+
+    failed = 0
+    for tenant, found in verify_all(_settings(), jobs or default_jobs()):
+        failed += not found.ok
+        click.echo(json.dumps({"tenant": tenant, **asdict(found)}))
+    sys.exit(EXIT_FAILED if failed else 0)
 
 
 @main.command()
@@ -798,7 +816,12 @@ def config(check: bool, as_json: bool) -> None:
 @click.option(
     "--out", type=click.Path(dir_okay=False, path_type=Path), help="Write the metrics as JSON here."
 )
-def bench(quick: bool, out: Path | None) -> None:
+@click.option(
+    "--only",
+    type=click.Choice(["append", "lag", "scale", "replay", "verify"]),
+    help="One benchmark and its baseline alone (mutation and lookup need append's run).",
+)
+def bench(quick: bool, out: Path | None, only: str | None) -> None:
     """Measure against baselines in one run (its own scratch database; never inside the tests)."""
     _require_extra("bench")
     from api.tools import bench as benchmarks
@@ -810,7 +833,7 @@ def bench(quick: bool, out: Path | None) -> None:
     settings = _settings()
     server = resolve_database(settings.database_url, settings.home)
     metrics = benchmarks.run(
-        server, settings.home, quick=quick, out=out, say=lambda m: click.echo(m, err=True)
+        server, settings, quick=quick, out=out, say=lambda m: click.echo(m, err=True), only=only
     )
     click.echo(benchmarks.as_table(metrics))
 

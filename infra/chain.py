@@ -1,16 +1,19 @@
-"""A tenant's hash chain: each event hash commits to its canonical bytes, position and predecessor."""
+"""A tenant's hash chain: each event hash commits to its stored bytes, position and predecessor."""
 
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import json
+import struct
 import sys
 import zipfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from itertools import islice, repeat
 from pathlib import Path
-from typing import TYPE_CHECKING, TypedDict
+from typing import TYPE_CHECKING, NamedTuple, TypedDict
 
 import rfc8785
 from cryptography.exceptions import InvalidSignature
@@ -20,19 +23,69 @@ if TYPE_CHECKING:
     # Only the type checker reads it: a bundle is checked with this module alone.
     from domain.payloads import JSONValue
 
-# Domain separation: these hashes can never be confused with a hash of anything else.
+# How a link is computed. A link keeps the format it was made with, so chains made before v2 still
+# verify; each event says which format its link uses (ADR 0005).
+# v1: the RFC 8785 canonical JSON of the event's envelope, its state parsed from the stored JSON.
+LINK_V1 = 1
+# v2: the stored bytes as they are, framed with the event's id, version and topic; nothing is parsed.
+LINK_V2 = 2
+LINK_FORMATS = (LINK_V1, LINK_V2)
+LATEST_LINK = LINK_V2
+
+# Domain separation: these hashes can never be confused with a hash of anything else, nor one format's
+# with the other's.
 PREFIX = b"compact-registry/event/v1\x00"
+PREFIX_V2 = b"compact-registry/event/v2\x00"
 GENESIS = "0" * 64
+# v2's fixed-width head: the previous hash (32 bytes), the position and the originator version (8 bytes
+# each, big-endian). The id and the topic follow, each after its length (4 bytes); the state is the rest.
+_V2_HEAD = struct.Struct(">32sQQ")
+_LENGTH = struct.Struct(">I")
+_V2_VERSIONS = 2**64
+# Events hashed between two comparisons with the published hashes: large enough that the comparison is
+# a small part of the work, small enough that memory stays flat however long the chain.
+_CHUNK = 8192
 
 
-@dataclass(frozen=True)
-class StoredFact:
-    """An event as the event store holds it: enough to recompute its hash with nothing else."""
+class StoredFact(NamedTuple):
+    """An event as the event store holds it: enough to recompute its hash with nothing else.
+
+    A tuple rather than a dataclass: verification makes and unpacks one per event, millions at a time.
+    """
 
     originator_id: str
     originator_version: int
     topic: str
     state: bytes
+    link_format: int = LATEST_LINK
+
+
+@dataclass(frozen=True)
+class LinkFormats:
+    """From which notification id on each link format is used: `(first notification id, format)` pairs.
+
+    Notification ids order every tenant's events, so each tenant's chain is a run of v1 links (the
+    events stored before the release that brought v2) followed by v2 links.
+    """
+
+    starts: tuple[tuple[int, int], ...]
+
+    def __post_init__(self) -> None:
+        if not self.starts:
+            raise ValueError(
+                "No link formats are recorded (table chain_link_formats): run `compacts migrate`."
+            )
+        unknown = sorted({form for _, form in self.starts} - set(LINK_FORMATS))
+        if unknown:
+            raise ValueError(f"Unknown link formats {unknown}: this release knows {list(LINK_FORMATS)}.")
+
+    def at(self, notification_id: int) -> int:
+        """The format of the link of the event stored with this notification id."""
+        found = LINK_V1
+        for first, form in sorted(self.starts):
+            if notification_id >= first:
+                found = form
+        return found
 
 
 # JSON integers that RFC 8785 writes as they are (beyond, it would write them as doubles).
@@ -83,8 +136,8 @@ def canonical_json(value: JSONValue) -> bytes:
 
 
 def canonical(position: int, fact: StoredFact, state: JSONValue = None) -> bytes:
-    """RFC 8785 bytes of the event; its state is the JSON the event store holds, parsed (`state`, where
-    the caller has parsed it already: a stored state is always an object, never null)."""
+    """A v1 link's RFC 8785 bytes of the event; its state is the JSON the event store holds, parsed
+    (`state`, where the caller has parsed it already: a stored state is always an object, never null)."""
     document: dict[str, JSONValue] = {
         "position": position,
         "originator_id": fact.originator_id,
@@ -95,14 +148,35 @@ def canonical(position: int, fact: StoredFact, state: JSONValue = None) -> bytes
     return canonical_json(document)
 
 
-def link(previous_hash: str, position: int, fact: StoredFact, state: JSONValue = None) -> str:
-    """The hash of one event, chained to the hash before it (`state`: as for `canonical`)."""
+def _names(originator_id: str, topic: str) -> bytes:
+    """A v2 link's id and topic, each after its length, so no two pairs frame to the same bytes."""
+    oid, top = originator_id.encode("utf-8"), topic.encode("utf-8")
+    return _LENGTH.pack(len(oid)) + oid + _LENGTH.pack(len(top)) + top
+
+
+def _link_v1(previous: bytes, position: int, fact: StoredFact, state: JSONValue = None) -> bytes:
     digest = hashlib.sha256()
     digest.update(PREFIX)
-    digest.update(bytes.fromhex(previous_hash))
+    digest.update(previous)
     digest.update(position.to_bytes(8, "big"))
     digest.update(canonical(position, fact, state))
-    return digest.hexdigest()
+    return digest.digest()
+
+
+def _link_v2(previous: bytes, position: int, fact: StoredFact) -> bytes:
+    head = _V2_HEAD.pack(previous, position, fact.originator_version)
+    return hashlib.sha256(PREFIX_V2 + head + _names(fact.originator_id, fact.topic) + fact.state).digest()
+
+
+def link(previous_hash: str, position: int, fact: StoredFact, state: JSONValue = None) -> str:
+    """The hash of one event, chained to the hash before it, in the event's own link format (`state`: a v1
+    link's parsed state, as for `canonical`, where the caller has it already)."""
+    previous = bytes.fromhex(previous_hash)
+    if fact.link_format == LINK_V2:
+        return _link_v2(previous, position, fact).hex()
+    if fact.link_format == LINK_V1:
+        return _link_v1(previous, position, fact, state).hex()
+    raise ValueError(f"unknown link format {fact.link_format!r}: this release knows {list(LINK_FORMATS)}")
 
 
 @dataclass(frozen=True)
@@ -157,9 +231,21 @@ def signature_holds(checkpoint: Checkpoint, keys: dict[str, Ed25519PublicKey]) -
     return True
 
 
+def _link_slowly(previous: bytes, position: int, fact: StoredFact) -> bytes | None:
+    """A link that is not v2, or that v2 cannot make; None when no link can be made of the event."""
+    try:
+        if fact.link_format == LINK_V1:
+            return _link_v1(previous, position, fact)
+        if fact.link_format == LINK_V2:
+            return _link_v2(previous, position, fact)
+    except (ValueError, struct.error):  # stored bytes that are not JSON, a version no event can have
+        return None
+    return None  # a link format this release does not know
+
+
 def verify(
     facts: Iterable[StoredFact],
-    published: dict[int, str],
+    published: Mapping[int, str],
     checkpoints: Iterable[Checkpoint] = (),
     keys: dict[str, Ed25519PublicKey] | None = None,
 ) -> Verified:
@@ -169,17 +255,45 @@ def verify(
     deleted or reordered event), or that exists on one side only, is named.
     """
     signed = list(checkpoints)
-    at_checkpoints = {c.position for c in signed}
+    at_checkpoints = sorted({c.position for c in signed})
     recomputed: dict[int, str] = {}
-    previous = GENESIS
-    position = 0
     bad: list[int] = []
-    for position, fact in enumerate(facts, start=1):
-        previous = link(previous, position, fact)
-        if position in at_checkpoints:
-            recomputed[position] = previous
-        if not bad and published.get(position) != previous:
-            bad.append(position)
+    previous = bytes(32)  # GENESIS
+    position = 0
+    # The inner loop runs once per event, millions of times, so it does as little as Python allows: a v2
+    # link is one SHA-256 call over bytes joined once, with the id and topic framed once per aggregate,
+    # and the events are taken in chunks whose hashes are compared with the published ones as one string.
+    sha256, head, v2_prefix, join = hashlib.sha256, _V2_HEAD.pack, PREFIX_V2, b"".join
+    framed: dict[tuple[str, str], bytes] = {}
+    events = iter(facts)
+    while chunk := list(islice(events, _CHUNK)):
+        start, unlinkable = position + 1, None
+        digests: list[bytes] = []
+        add = digests.append
+        for position, fact in enumerate(chunk, start=start):
+            originator_id, version, topic, state, form = fact
+            if form == LINK_V2 and 0 <= version < _V2_VERSIONS:
+                names = framed.get((originator_id, topic))
+                if names is None:
+                    names = framed[originator_id, topic] = _names(originator_id, topic)
+                previous = sha256(join((v2_prefix, head(previous, position, version), names, state))).digest()
+            else:
+                made = _link_slowly(previous, position, fact)
+                if made is None and unlinkable is None:
+                    unlinkable = position
+                previous = made if made is not None else bytes(32)
+            add(previous)
+        if not bad:
+            hashes = join(digests).hex()
+            expected = "".join(map(published.get, range(start, position + 1), repeat("")))
+            if hashes != expected or unlinkable is not None:
+                for at, digest in enumerate(digests, start=start):
+                    if at == unlinkable or published.get(at) != digest.hex():
+                        bad.append(at)
+                        break
+        for at in at_checkpoints:
+            if start <= at <= position:
+                recomputed[at] = digests[at - start].hex()
     if not bad and len(published) > position:
         bad.append(position + 1)  # events were published that the store no longer holds
     for checkpoint in signed:
@@ -191,12 +305,14 @@ def verify(
         ):
             bad.append(checkpoint.position)
     first_bad = min(bad) if bad else None
-    return Verified(first_bad is None, position, first_bad, previous if position else None)
+    return Verified(first_bad is None, position, first_bad, previous.hex() if position else None)
 
 
 # The export bundle: a zip anyone can check with this module alone (standard library, rfc8785 and
-# cryptography), no database and nothing else of the registry.
-BUNDLE_FORMAT = "compact-registry-bundle/v1"
+# cryptography), no database and nothing else of the registry. v2 bundles give each event's link format
+# and its exact stored bytes; v1 bundles (every link v1, every state UTF-8 text) are still read.
+BUNDLE_FORMAT = "compact-registry-bundle/v2"
+READABLE_BUNDLES = ("compact-registry-bundle/v1", BUNDLE_FORMAT)
 
 
 @dataclass(frozen=True)
@@ -255,8 +371,9 @@ def write_bundle(
             "originator_id": fact.originator_id,
             "originator_version": fact.originator_version,
             "topic": fact.topic,
-            "state": fact.state.decode("utf-8"),
+            "link_format": fact.link_format,
             "hash": published_hash,
+            **_stored_state(fact.state),
         }
         lines.append(json.dumps(record, ensure_ascii=False, sort_keys=True))
         head = published_hash
@@ -280,6 +397,37 @@ def write_bundle(
     return manifest
 
 
+def _stored_state(state: bytes) -> dict[str, str]:
+    """The exact stored bytes for a bundle's line: as text when they are UTF-8 (as the registry's JSON
+    always is, and readable so), otherwise in base64. UTF-8 text decodes and encodes back byte for byte."""
+    try:
+        return {"state": state.decode("utf-8")}
+    except UnicodeDecodeError:
+        return {"state_base64": base64.b64encode(state).decode("ascii")}
+
+
+def _fact_of(record: Mapping[str, object], bundle_format: str) -> StoredFact:
+    """One line of events.jsonl as the event it stands for; a line of the wrong shape raises ValueError."""
+    originator_id, version, topic = record["originator_id"], record["originator_version"], record["topic"]
+    if not isinstance(originator_id, str) or not isinstance(topic, str):
+        raise ValueError("an event's originator_id and topic must be text")
+    originator_id.encode("utf-8"), topic.encode("utf-8")  # a lone surrogate raises UnicodeEncodeError
+    if not isinstance(version, int) or isinstance(version, bool) or not 0 <= version < 2**63:
+        raise ValueError(f"an event's originator_version must be a whole number, not {version!r}")
+    # A v1 bundle predates link formats: all its links are v1.
+    form = record.get("link_format", LINK_V1) if bundle_format != BUNDLE_FORMAT else record["link_format"]
+    if form not in LINK_FORMATS or isinstance(form, bool) or not isinstance(form, int):
+        raise ValueError(f"unknown link format {form!r}: this release knows {list(LINK_FORMATS)}")
+    text, encoded = record.get("state"), record.get("state_base64")
+    if isinstance(text, str) and encoded is None:
+        state = text.encode("utf-8")
+    elif isinstance(encoded, str) and text is None and bundle_format == BUNDLE_FORMAT:
+        state = base64.b64decode(encoded, validate=True)
+    else:
+        raise ValueError("each event holds its stored state once: as text in 'state', or in 'state_base64'")
+    return StoredFact(originator_id, version, topic, state, form)
+
+
 def verify_bundle(path: Path, trusted_keys: Mapping[str, object] | None = None) -> BundleReport:
     """Check a bundle offline: files against the manifest, the chain from the events, every checkpoint.
 
@@ -298,7 +446,7 @@ def verify_bundle(path: Path, trusted_keys: Mapping[str, object] | None = None) 
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
         return fail(f"not a readable bundle: {error}")
     tenant = manifest.get("tenant")
-    if manifest.get("format") != BUNDLE_FORMAT:
+    if manifest.get("format") not in READABLE_BUNDLES:
         return fail(f"unknown bundle format {manifest.get('format')!r}", tenant)
     for name, data in files.items():
         if manifest.get("files", {}).get(name) != hashlib.sha256(data).hexdigest():
@@ -323,11 +471,11 @@ def verify_bundle(path: Path, trusted_keys: Mapping[str, object] | None = None) 
         if record.get("position") != expected:
             problems.append(f"event {expected} is out of order or missing")
             break
-    facts = [
-        StoredFact(r["originator_id"], int(r["originator_version"]), r["topic"], r["state"].encode("utf-8"))
-        for r in records
-    ]
-    published = {int(r["position"]): str(r["hash"]) for r in records}
+    try:
+        facts = [_fact_of(r, manifest["format"]) for r in records]
+        published = {int(r["position"]): str(r["hash"]) for r in records}
+    except (ValueError, TypeError, KeyError, binascii.Error) as error:
+        return fail(f"the bundle's contents are malformed: {error}", tenant)
     result = verify(facts, published, checkpoints, keys)
     if manifest.get("events") != len(records):
         problems.append(

@@ -31,6 +31,8 @@ EXCEPTION WHEN OTHERS THEN NULL;  -- already a member, or a superuser who needs 
 END
 $$;
 GRANT USAGE ON SCHEMA public TO compacts_worker;
+-- The tenant history links each event in the format chain_link_formats gives it (infra/chain.py).
+GRANT SELECT ON chain_link_formats TO compacts_worker;
 
 -- Row-level security: ENABLE and FORCE on every table the reading role may see, so no query can forget a
 -- tenant filter (the read models' own policies are projections/catalogue.py's). The API reads as

@@ -27,11 +27,15 @@ LOCK_WAIT_SECONDS = 60.0
 
 # Every read model's table, with the columns that order its rows for a comparison.
 READ_MODELS: dict[str, str] = {table.name: table.order_by for table in TABLES}
-# The event store and the keys the projections need to open sealed personal data.
+# The event store, the keys the projections need to open sealed personal data, and from which event on
+# each link format of the hash chains is used (the replay must link each event as the live history did).
 COPIED = {
     "registry_events": "originator_id, originator_version, topic, state, notification_id",
     "person_keys": "subject, key, created_at",
+    "chain_link_formats": "link_format, from_notification_id",
 }
+# Tables the scratch database's own migration filled, which the live database's rows replace.
+REPLACED = ("chain_link_formats",)
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,8 @@ def _copy(source: Database, target: Database) -> int:
     """Stream the event store (and person keys) into the scratch database, in order."""
     copied = 0
     with psycopg.connect(source.psycopg_conninfo()) as src, psycopg.connect(target.psycopg_conninfo()) as dst:
+        for table in REPLACED:
+            dst.execute(sql.SQL("DELETE FROM {}").format(sql.Identifier(table)))
         for table, columns in COPIED.items():
             cols = sql.SQL(columns)
             out = sql.SQL("COPY (SELECT {} FROM {} ORDER BY 1, 2) TO STDOUT (FORMAT BINARY)").format(

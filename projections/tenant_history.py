@@ -15,7 +15,8 @@ from psycopg.rows import DictRow
 
 from domain.events import tenant_of
 from domain.payloads import JSONValue
-from infra.chain import GENESIS, StoredFact, link
+from infra.audit_store import link_formats
+from infra.chain import GENESIS, LinkFormats, StoredFact, link
 from projections.base import (
     MEMBERS,
     BatchItem,
@@ -69,6 +70,13 @@ class TenantHistoryView(ReadModelView):
     bulk = True
     # While batching: each tenant's last position and hash, as this view wrote them.
     tails: dict[str, tuple[int, str]] = {}  # noqa: RUF012 (replaced per instance by `prepare`)
+    # Which link format each event gets, by its notification id: fixed by the migrations, read once.
+    formats: LinkFormats | None = None
+
+    def _formats(self, curs: Cursor[DictRow]) -> LinkFormats:
+        if self.formats is None:
+            self.formats = link_formats(curs.connection)
+        return self.formats
 
     def prepare(self, curs: Cursor[DictRow], notifications: Sequence[Notification]) -> None:
         """Each tenant's last link, for the tenants in the batch; a tenant new to the history has none."""
@@ -89,7 +97,7 @@ class TenantHistoryView(ReadModelView):
                 curs.execute(LAST, (tenant,))
                 last = curs.fetchone()
                 tail = (int(last["position"]), str(last["hash"])) if last else (0, GENESIS)
-            row = linked(notification, tail)
+            row = linked(notification, tail, self._formats(curs).at(notification.id))
             curs.execute(INSERT, row)
             if self.batching:
                 self.tails[tenant] = (row[1], row[9])
@@ -99,9 +107,10 @@ class TenantHistoryView(ReadModelView):
         """Every link of the batch chained in memory from the tails `prepare` read, then one INSERT."""
         self.track(curs, items[0].tracking)
         rows: list[HistoryInsert] = []
+        formats = self._formats(curs)
         for item in items:
             tenant = tenant_of(str(item.notification.originator_id))
-            row = linked(item.notification, self.tails[tenant])
+            row = linked(item.notification, self.tails[tenant], formats.at(item.notification.id))
             rows.append(row)
             self.tails[tenant] = (row[1], row[9])
         insert_staged(curs, "tenant_events", COLUMNS, rows)
@@ -112,10 +121,13 @@ class TenantHistoryView(ReadModelView):
 HistoryInsert = tuple[str, int, int, str, int, str, datetime, object, str, str, str]
 
 
-def linked(notification: Notification, tail: tuple[int, str]) -> HistoryInsert:
-    """The event's row: the next position after its tenant's last, and its link chained to that one's."""
+def linked(notification: Notification, tail: tuple[int, str], link_format: int) -> HistoryInsert:
+    """The event's row: the next position after its tenant's last, and its link, in `link_format`, chained
+    to that one's."""
     originator_id = str(notification.originator_id)
-    fact = StoredFact(originator_id, notification.originator_version, notification.topic, notification.state)
+    fact = StoredFact(
+        originator_id, notification.originator_version, notification.topic, notification.state, link_format
+    )
     # Parsed once, for the row and for the link.
     state: dict[str, JSONValue] = json.loads(notification.state)
     position, previous = tail[0] + 1, tail[1]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import shutil
@@ -13,7 +14,15 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from infra import chain
-from infra.chain import GENESIS, StoredFact, link, sign_checkpoint, verify_bundle, write_bundle
+from infra.chain import (
+    GENESIS,
+    LINK_V1,
+    StoredFact,
+    link,
+    sign_checkpoint,
+    verify_bundle,
+    write_bundle,
+)
 from infra.tokens import KeyRing, key_id
 
 KEY = Ed25519PrivateKey.generate()
@@ -148,3 +157,90 @@ def test_an_extra_file_listed_in_the_manifest_is_checked_too(tmp_path: Path) -> 
         for name, data in kept.items():
             bundle.writestr(name, data)
     assert "amendments.md is listed in the manifest but missing" in verify_bundle(path).problems
+
+
+def lines_of(path: Path) -> list[dict[str, object]]:
+    with zipfile.ZipFile(path) as bundle:
+        return [json.loads(line) for line in bundle.read("events.jsonl").decode().splitlines()]
+
+
+def with_lines(path: Path, lines: list[dict[str, object]]) -> None:
+    text = "".join(json.dumps(line, ensure_ascii=False, sort_keys=True) + "\n" for line in lines)
+    rewrite(path, {"events.jsonl": text.encode()}, fix_manifest=True)
+
+
+def mixed() -> list[StoredFact]:
+    """Two events linked before v2, then two after; the last one's stored bytes are not UTF-8."""
+    made = facts(["a", "b", "c", "d"])
+    return [
+        made[0]._replace(link_format=LINK_V1),
+        made[1]._replace(link_format=LINK_V1),
+        made[2],
+        made[3]._replace(state=b"\x00\xff sealed bytes"),
+    ]
+
+
+def test_a_bundle_carries_each_links_format_and_the_exact_stored_bytes(tmp_path: Path) -> None:
+    path = tmp_path / "b.zip"
+    events = chained(mixed())
+    checkpoint = sign_checkpoint(KEY, KID, "harlow", 4, events[-1][1], "2026-01-01T00:00:00+00:00")
+    write_bundle(path, "harlow", events, [checkpoint], RING.jwks())
+    lines = lines_of(path)
+    assert [line["link_format"] for line in lines] == [1, 1, 2, 2]
+    assert lines[0]["state"] == mixed()[0].state.decode()
+    assert "state" not in lines[3]
+    assert base64.b64decode(str(lines[3]["state_base64"])) == b"\x00\xff sealed bytes"
+    report = verify_bundle(path, RING.jwks())
+    assert (report.ok, report.checked, report.head_hash) == (True, 4, events[-1][1])
+
+
+def test_a_bundle_exported_before_link_formats_still_verifies(tmp_path: Path) -> None:
+    """Such a bundle says `compact-registry-bundle/v1` and its lines have no link format: all are v1."""
+    path = tmp_path / "old.zip"
+    events = chained([f._replace(link_format=LINK_V1) for f in facts(["a", "b", "c"])])
+    checkpoint = sign_checkpoint(KEY, KID, "harlow", 3, events[-1][1], "2026-01-01T00:00:00+00:00")
+    write_bundle(path, "harlow", events, [checkpoint], RING.jwks())
+    lines = lines_of(path)
+    for line in lines:
+        del line["link_format"]
+    with zipfile.ZipFile(path) as bundle:
+        manifest = json.loads(bundle.read("manifest.json"))
+    manifest["format"] = "compact-registry-bundle/v1"
+    rewrite(path, {"manifest.json": json.dumps(manifest).encode()}, fix_manifest=False)
+    with_lines(path, lines)
+    report = verify_bundle(path, RING.jwks())
+    assert (report.ok, report.checked, report.problems) == (True, 3, ())
+    # In a v1 bundle nothing can be base64: it predates them.
+    lines[0]["state_base64"] = base64.b64encode(str(lines[0].pop("state")).encode()).decode()
+    with_lines(path, lines)
+    assert not verify_bundle(path, RING.jwks()).ok
+
+
+def test_a_bundle_whose_link_formats_were_switched_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "b.zip"
+    events = chained(mixed())
+    checkpoint = sign_checkpoint(KEY, KID, "harlow", 4, events[-1][1], "2026-01-01T00:00:00+00:00")
+    write_bundle(path, "harlow", events, [checkpoint], RING.jwks())
+    lines = lines_of(path)
+    lines[2]["link_format"] = 1
+    with_lines(path, lines)
+    report = verify_bundle(path, RING.jwks())
+    assert (report.ok, report.first_bad_position) == (False, 3)
+    assert "the chain does not hold from position 3" in report.problems
+
+
+def test_a_bundle_with_an_unknown_link_format_or_its_state_given_twice_is_refused(tmp_path: Path) -> None:
+    path = honest(tmp_path / "b.zip")
+    for change, problem in (
+        ({"link_format": 3}, "unknown link format 3"),
+        ({"link_format": None}, "unknown link format None"),
+        ({"state_base64": "e30="}, "each event holds its stored state once"),
+        ({"originator_version": "1"}, "originator_version must be a whole number"),
+    ):
+        lines = lines_of(honest(tmp_path / "b.zip"))
+        lines[1].update(change)
+        with_lines(path, lines)
+        report = verify_bundle(path)
+        assert not report.ok
+        assert report.problems[-1].startswith("the bundle's contents are malformed"), report.problems
+        assert problem in report.problems[-1]

@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 from dataclasses import replace
 from typing import Any
 
+import pytest
 import rfc8785
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from infra.chain import GENESIS, StoredFact, canonical_json, link, sign_checkpoint, verify
+from infra.chain import (
+    GENESIS,
+    LINK_V1,
+    LINK_V2,
+    LinkFormats,
+    StoredFact,
+    canonical_json,
+    link,
+    sign_checkpoint,
+    verify,
+)
 
 
 def fact(n: int, text: str = "x") -> StoredFact:
@@ -129,3 +141,123 @@ def test_the_fast_canonical_json_is_byte_for_byte_rfc_8785() -> None:
     for _ in range(5000):
         document = value()
         assert outcome(canonical_json, document) == outcome(rfc8785.dumps, document), document
+
+
+def v1(f: StoredFact) -> StoredFact:
+    return f._replace(link_format=LINK_V1)
+
+
+def test_a_v1_link_is_sha_256_of_the_canonical_envelope_as_chains_before_v2_were_made() -> None:
+    f = v1(EVENTS[0])
+    envelope = {
+        "position": 1,
+        "originator_id": f.originator_id,
+        "originator_version": f.originator_version,
+        "topic": f.topic,
+        "state": json.loads(f.state),
+    }
+    expected = hashlib.sha256(
+        b"compact-registry/event/v1\x00" + bytes(32) + (1).to_bytes(8, "big") + rfc8785.dumps(envelope)
+    ).hexdigest()
+    assert link(GENESIS, 1, f) == expected
+
+
+def test_a_v2_link_is_sha_256_of_the_stored_bytes_framed_with_the_event_and_its_place() -> None:
+    f = EVENTS[1]
+    previous = PUBLISHED[1]
+    oid, topic = f.originator_id.encode(), f.topic.encode()
+    framed = (
+        b"compact-registry/event/v2\x00"
+        + bytes.fromhex(previous)
+        + (2).to_bytes(8, "big")
+        + f.originator_version.to_bytes(8, "big")
+        + len(oid).to_bytes(4, "big")
+        + oid
+        + len(topic).to_bytes(4, "big")
+        + topic
+        + f.state
+    )
+    assert f.link_format == LINK_V2
+    assert link(previous, 2, f) == hashlib.sha256(framed).hexdigest()
+
+
+def test_a_v2_link_commits_to_the_id_version_and_topic_as_well_as_the_state() -> None:
+    f = EVENTS[0]
+    changed = [
+        f._replace(originator_id="harlow:thing-9"),
+        f._replace(originator_version=2),
+        f._replace(topic="domain.x:X.Other"),
+        # The boundary between id and topic is framed: moving a character across it changes the hash.
+        f._replace(originator_id=f.originator_id + "d", topic=f.topic[1:]),
+    ]
+    for other in changed:
+        assert link(GENESIS, 1, other) != PUBLISHED[1], other
+
+
+def test_a_v2_link_commits_to_the_stored_bytes_not_only_to_what_they_mean() -> None:
+    f = EVENTS[0]
+    respaced = f._replace(state=json.dumps(json.loads(f.state), indent=1).encode())
+    assert link(GENESIS, 1, respaced) != link(GENESIS, 1, f)
+    # A v1 link parsed the JSON: it could not tell the two apart.
+    assert link(GENESIS, 1, v1(respaced)) == link(GENESIS, 1, v1(f))
+
+
+def test_a_chain_of_v1_links_then_v2_links_verifies_and_names_an_edit_on_either_side() -> None:
+    mixed = [v1(f) for f in EVENTS[:3]] + EVENTS[3:]
+    hashes = published(mixed)
+    assert verify(mixed, hashes).ok
+    assert hashes[1] == link(GENESIS, 1, v1(EVENTS[0])) != PUBLISHED[1]
+    for position in (2, 5):
+        edited = list(mixed)
+        edited[position - 1] = fact(position, text="y")._replace(link_format=mixed[position - 1].link_format)
+        assert verify(edited, hashes).first_bad_position == position
+
+
+def test_an_event_whose_link_format_was_changed_is_named() -> None:
+    mixed = [v1(f) for f in EVENTS[:3]] + EVENTS[3:]
+    hashes = published(mixed)
+    switched = list(mixed)
+    switched[3] = v1(switched[3])
+    assert verify(switched, hashes).first_bad_position == 4
+
+
+def test_stored_bytes_that_no_link_can_be_made_of_are_named_not_a_crash() -> None:
+    chain = [v1(EVENTS[0]), *EVENTS[1:]]
+    hashes = published(chain)
+    for position, unlinkable in (
+        (1, v1(EVENTS[0])._replace(state=b"\xff not json")),
+        (3, EVENTS[2]._replace(link_format=7)),
+        (4, EVENTS[3]._replace(originator_version=-1)),
+    ):
+        events = list(chain)
+        events[position - 1] = unlinkable
+        result = verify(events, hashes)
+        assert (result.ok, result.first_bad_position) == (False, position)
+    # The v2 link hashes bytes: they need not be JSON, nor even text.
+    binary = [EVENTS[0]._replace(state=b"\xff\x00 sealed")]
+    assert verify(binary, published(binary)).ok
+
+
+def test_a_long_chain_is_checked_across_its_chunks() -> None:
+    long = [fact(n) for n in range(1, 3 * 8192 + 10)]
+    hashes = published(long)
+    at = 8192 + 5
+    checkpoint = sign_checkpoint(KEY, "k1", "harlow", at, hashes[at], "2026-01-01T00:00:00+00:00")
+    result = verify(long, hashes, [checkpoint], KEYS)
+    assert (result.ok, result.checked, result.head_hash) == (True, len(long), hashes[len(long)])
+    for position in (8192, 8193, 2 * 8192 + 1, len(long)):
+        edited = list(long)
+        edited[position - 1] = fact(position, text="y")
+        assert verify(edited, hashes).first_bad_position == position
+    forged = dict(hashes)
+    forged[at + 1] = "0" * 64
+    assert verify(long, forged).first_bad_position == at + 1
+
+
+def test_each_event_takes_the_link_format_in_force_from_its_notification_id() -> None:
+    formats = LinkFormats(((70, LINK_V2),))
+    assert [formats.at(n) for n in (1, 69, 70, 71)] == [LINK_V1, LINK_V1, LINK_V2, LINK_V2]
+    with pytest.raises(ValueError, match="run `compacts migrate`"):
+        LinkFormats(())
+    with pytest.raises(ValueError, match=r"Unknown link formats \[3\]"):
+        LinkFormats(((1, 3),))
