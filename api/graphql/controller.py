@@ -82,8 +82,9 @@ def error_answer(message: str, code: str, status: int, media_type: str) -> Respo
     return Response(body, status_code=status, media_type=CONTENT_TYPE[media_type], headers=headers)
 
 
-def graphql_controller(schema: Schema, **options: Any) -> type[GraphQLController]:
-    """strawberry's controller for `schema`, with `options` as `make_graphql_controller` takes them.
+class Conventions(GraphQLController):
+    """What the registry's GraphQL endpoint does beyond strawberry's controller; `graphql_controller` puts it
+    in front of the controller strawberry makes for a schema.
 
     strawberry took `null`, `123`, `"x"` or `true` for a body and failed on it with a 500, as it did on
     a body that is not UTF-8; and it answered its own refusals in plain text. Here each is a 400 with the
@@ -93,123 +94,154 @@ def graphql_controller(schema: Schema, **options: Any) -> type[GraphQLController
     fails before its operation runs (parse, validation, variables) is then a 400 with no `data`; with
     `application/json` such a request keeps the contract's 200 and `"data": null`.
     """
+
+    persisted: PersistedQueries
+    sdl: str
+    sdl_etag: str
+
+    def decode_json(self, data: str | bytes) -> object:
+        return decode_body(data)
+
+    def parse_query_params(self, params: Any) -> dict[str, Any]:
+        # decode_json's reasons speak of a body, which a GET request does not have.
+        try:
+            parsed: dict[str, Any] = super().parse_query_params(params)
+        except HTTPException as error:
+            raise HTTPException(HTTP_400_BAD_REQUEST, NOT_JSON_PARAMETER) from error
+        return parsed
+
+    def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
+        # A persisted query sent by GET has no `query`; it is still a request, not a browser's visit.
+        return super().should_render_graphql_ide(request) and "extensions" not in request.query_params
+
+    async def execute_request(
+        self, request: Request[Any, Any, Any], context: Any, root_value: Any
+    ) -> Response[GraphQLResource | str]:
+        media_type = response_media_type(request.headers.get("accept"))
+        # strawberry copies this per-request response's headers onto the answer it makes.
+        self.temporal_response.headers["content-type"] = CONTENT_TYPE[media_type]
+        try:
+            response: Response[GraphQLResource | str] = await self.run(
+                request, context=context, root_value=root_value
+            )
+        except PersistedQueryRefused as refused:
+            # A request error like a document that does not validate: 200 in the contract's JSON.
+            status = HTTP_400_BAD_REQUEST if media_type == GRAPHQL_RESPONSE else HTTP_200_OK
+            return error_answer(refused.message, refused.code, status, media_type)
+        except HTTPException as error:
+            return error_answer(error.reason, "BAD_USER_INPUT", error.status_code, media_type)
+        return response
+
+    async def execute_single(
+        self,
+        request: Request[Any, Any, Any],
+        request_adapter: Any,
+        sub_response: Response[Any],
+        context: Any,
+        root_value: Any,
+        request_data: GraphQLRequestData,
+    ) -> ExecutionResult:
+        resolved = self.persisted.resolve(request_data.query, request_data.extensions)
+        request_data = replace(request_data, query=resolved.query)
+        try:
+            result = await self.execute_on_standby_or_primary(
+                request, request_adapter, sub_response, context, root_value, request_data
+            )
+        except HTTPException as error:
+            # GraphQL over HTTP: a mutation sent by GET is 405, where strawberry says 400.
+            if isinstance(error.__cause__, InvalidOperationTypeError) and request.method == "GET":
+                raise HTTPException(HTTP_405_METHOD_NOT_ALLOWED, BY_GET) from error
+            raise
+        if resolved.register is not None and resolved.query is not None and not is_request_error(result):
+            self.persisted.store(resolved.register, resolved.query)
+        return result
+
+    async def execute_on_standby_or_primary(
+        self,
+        request: Request[Any, Any, Any],
+        request_adapter: Any,
+        sub_response: Response[Any],
+        context: Any,
+        root_value: Any,
+        request_data: GraphQLRequestData,
+    ) -> ExecutionResult:
+        """The operation, answered again from the primary if the standby stopped under one of its reads."""
+        status = sub_response.status_code
+        result: ExecutionResult = await super().execute_single(
+            request, request_adapter, sub_response, context, root_value, request_data
+        )
+        reads = getattr(getattr(context, "loaders", None), "reads", None)
+        if isinstance(reads, RequestReads) and reads.answer_again():
+            # The standby stopped under a read, and no command ran: answer from the primary, as if the
+            # standby had been down from the start, rather than with a 503.
+            log.warning(ANSWERED_AGAIN)
+            context.loaders = Loaders(reads.on_primary(), context.actor)
+            sub_response.status_code = status
+            sub_response.headers.pop("Retry-After", None)
+            result = await super().execute_single(
+                request, request_adapter, sub_response, context, root_value, request_data
+            )
+            reads = context.loaders.reads
+        if isinstance(reads, RequestReads) and reads.standby is not None and reads.sources:
+            sub_response.headers[READ_FROM_HEADER] = ", ".join(sorted(reads.sources))
+        return result
+
+    async def process_result(
+        self, request: Request[Any, Any, Any], result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        answer: GraphQLHTTPResponse = await super().process_result(request, result)
+        if (
+            is_request_error(result)
+            and response_media_type(request.headers.get("accept")) == GRAPHQL_RESPONSE
+        ):
+            del answer["data"]
+        return answer
+
+    def create_response(
+        self,
+        response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse],
+        sub_response: Response[bytes],
+    ) -> Response[bytes]:
+        if isinstance(response_data, dict) and "data" not in response_data:
+            sub_response.status_code = HTTP_400_BAD_REQUEST
+        return super().create_response(response_data, sub_response)
+
+    @get("/schema.graphql", operation_id="graphqlSchema", media_type=SDL_TYPE)
+    async def schema_sdl(self, request: Request[Any, Any, Any]) -> Response[str]:
+        """The whole schema as SDL, in every mode: clients generate code from it without introspection."""
+        headers = {"ETag": self.sdl_etag, "Content-Disposition": 'inline; filename="schema.graphql"'}
+        if request.headers.get("if-none-match") == self.sdl_etag:
+            return Response("", status_code=HTTP_304_NOT_MODIFIED, headers=headers)
+        return Response(self.sdl, media_type=SDL_TYPE, headers=headers)
+
+
+def decode_body(data: str | bytes) -> object:
+    """A request body as JSON: an object (a request) or a list (a batch, which strawberry refuses itself).
+
+    The standard library's decoder, not orjson: it keeps an escaped lone surrogate ("\\ud800") as text,
+    which RefuseUnstorableText then names precisely.
+    """
+    try:
+        value = json.loads(data)
+    except UnicodeDecodeError as error:
+        raise HTTPException(HTTP_400_BAD_REQUEST, NOT_UTF8) from error
+    except json.JSONDecodeError as error:
+        raise HTTPException(
+            HTTP_400_BAD_REQUEST, f"The body is not JSON: {error}. {NOT_A_REQUEST}"
+        ) from error
+    if not isinstance(value, dict | list):
+        raise HTTPException(HTTP_400_BAD_REQUEST, NOT_A_REQUEST)
+    return value
+
+
+def graphql_controller(schema: Schema, **options: Any) -> type[GraphQLController]:
+    """strawberry's controller for `schema`, with `options` as `make_graphql_controller` takes them, behind
+    the registry's `Conventions`: persisted queries of its own, and the schema's SDL with its ETag."""
     base = make_graphql_controller(schema, **options)
-    persisted = PersistedQueries()
     sdl = schema.as_str() + "\n"
-    sdl_etag = f'"{hashlib.sha256(sdl.encode()).hexdigest()[:32]}"'
-
-    class Controller(base):  # type: ignore[valid-type,misc]
-        def decode_json(self, data: str | bytes) -> object:
-            # The standard library's decoder, not orjson: it keeps an escaped lone surrogate ("\ud800") as
-            # text, which RefuseUnstorableText then names precisely.
-            try:
-                value = json.loads(data)
-            except UnicodeDecodeError as error:
-                raise HTTPException(HTTP_400_BAD_REQUEST, NOT_UTF8) from error
-            except json.JSONDecodeError as error:
-                raise HTTPException(
-                    HTTP_400_BAD_REQUEST, f"The body is not JSON: {error}. {NOT_A_REQUEST}"
-                ) from error
-            # A list is a batch, which strawberry refuses with its own reason.
-            if not isinstance(value, dict | list):
-                raise HTTPException(HTTP_400_BAD_REQUEST, NOT_A_REQUEST)
-            return value
-
-        def parse_query_params(self, params: Any) -> dict[str, Any]:
-            # decode_json's reasons speak of a body, which a GET request does not have.
-            try:
-                parsed: dict[str, Any] = super().parse_query_params(params)
-            except HTTPException as error:
-                raise HTTPException(HTTP_400_BAD_REQUEST, NOT_JSON_PARAMETER) from error
-            return parsed
-
-        def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
-            # A persisted query sent by GET has no `query`; it is still a request, not a browser's visit.
-            return super().should_render_graphql_ide(request) and "extensions" not in request.query_params
-
-        async def execute_request(
-            self, request: Request[Any, Any, Any], context: Any, root_value: Any
-        ) -> Response[GraphQLResource | str]:
-            media_type = response_media_type(request.headers.get("accept"))
-            # strawberry copies this per-request response's headers onto the answer it makes.
-            self.temporal_response.headers["content-type"] = CONTENT_TYPE[media_type]
-            try:
-                response: Response[GraphQLResource | str] = await self.run(
-                    request, context=context, root_value=root_value
-                )
-            except PersistedQueryRefused as refused:
-                # A request error like a document that does not validate: 200 in the contract's JSON.
-                status = HTTP_400_BAD_REQUEST if media_type == GRAPHQL_RESPONSE else HTTP_200_OK
-                return error_answer(refused.message, refused.code, status, media_type)
-            except HTTPException as error:
-                return error_answer(error.reason, "BAD_USER_INPUT", error.status_code, media_type)
-            return response
-
-        async def execute_single(
-            self,
-            request: Request[Any, Any, Any],
-            request_adapter: Any,
-            sub_response: Response[Any],
-            context: Any,
-            root_value: Any,
-            request_data: GraphQLRequestData,
-        ) -> ExecutionResult:
-            resolved = persisted.resolve(request_data.query, request_data.extensions)
-            status, request_data = sub_response.status_code, replace(request_data, query=resolved.query)
-            try:
-                result: ExecutionResult = await super().execute_single(
-                    request, request_adapter, sub_response, context, root_value, request_data
-                )
-                reads = getattr(getattr(context, "loaders", None), "reads", None)
-                if isinstance(reads, RequestReads) and reads.answer_again():
-                    # The standby stopped under a read, and no command ran: answer from the primary, as if
-                    # the standby had been down from the start, rather than with a 503.
-                    log.warning(ANSWERED_AGAIN)
-                    context.loaders = Loaders(reads.on_primary(), context.actor)
-                    sub_response.status_code = status
-                    sub_response.headers.pop("Retry-After", None)
-                    result = await super().execute_single(
-                        request, request_adapter, sub_response, context, root_value, request_data
-                    )
-                    reads = context.loaders.reads
-                if isinstance(reads, RequestReads) and reads.standby is not None and reads.sources:
-                    sub_response.headers[READ_FROM_HEADER] = ", ".join(sorted(reads.sources))
-            except HTTPException as error:
-                # GraphQL over HTTP: a mutation sent by GET is 405, where strawberry says 400.
-                if isinstance(error.__cause__, InvalidOperationTypeError) and request.method == "GET":
-                    raise HTTPException(HTTP_405_METHOD_NOT_ALLOWED, BY_GET) from error
-                raise
-            if resolved.register is not None and resolved.query is not None and not is_request_error(result):
-                persisted.store(resolved.register, resolved.query)
-            return result
-
-        async def process_result(
-            self, request: Request[Any, Any, Any], result: ExecutionResult
-        ) -> GraphQLHTTPResponse:
-            answer: GraphQLHTTPResponse = await super().process_result(request, result)
-            if is_request_error(result) and self.answers_in(GRAPHQL_RESPONSE, request):
-                del answer["data"]
-            return answer
-
-        def create_response(
-            self,
-            response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse],
-            sub_response: Response[bytes],
-        ) -> Response[bytes]:
-            if isinstance(response_data, dict) and "data" not in response_data:
-                sub_response.status_code = HTTP_400_BAD_REQUEST
-            return super().create_response(response_data, sub_response)  # type: ignore[no-any-return]
-
-        @staticmethod
-        def answers_in(media_type: str, request: Request[Any, Any, Any]) -> bool:
-            return response_media_type(request.headers.get("accept")) == media_type
-
-        @get("/schema.graphql", operation_id="graphqlSchema", media_type=SDL_TYPE)
-        async def schema_sdl(self, request: Request[Any, Any, Any]) -> Response[str]:
-            """The whole schema as SDL, in every mode: clients generate code from it without introspection."""
-            headers = {"ETag": sdl_etag, "Content-Disposition": 'inline; filename="schema.graphql"'}
-            if request.headers.get("if-none-match") == sdl_etag:
-                return Response("", status_code=HTTP_304_NOT_MODIFIED, headers=headers)
-            return Response(sdl, media_type=SDL_TYPE, headers=headers)
-
-    return Controller
+    attributes = {
+        "persisted": PersistedQueries(),
+        "sdl": sdl,
+        "sdl_etag": f'"{hashlib.sha256(sdl.encode()).hexdigest()[:32]}"',
+    }
+    return type("Controller", (Conventions, base), attributes)
