@@ -11,6 +11,7 @@ from opentelemetry import trace
 from api.graphql.context import Context, Loaders
 from domain.actors import Actor
 from domain.errors import NotFound
+from infra.spans import span
 from services.registry import Recorded
 
 TRACER = trace.get_tracer(__name__)
@@ -25,7 +26,7 @@ async def run(ctx: Context, handle: Callable[[Actor, C], Recorded], command: C) 
     # No read connection is held while the command and the wait run; the reads after it begin anew.
     await ctx.loaders.reads.end()
     # The command's span holds the service's and the event store's; the thread inherits it (contextvars).
-    with TRACER.start_as_current_span(f"command {type(command).__name__}"):
+    with span(TRACER, f"command {type(command).__name__}"):
         recorded = await sync_to_thread(handle, ctx.actor, command)
     await ctx.services.waiter.wait_for(recorded, ctx.services.read_your_writes_timeout)
     # What the request's loaders read before this write is stale now: a document with two mutations
