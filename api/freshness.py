@@ -11,6 +11,7 @@ from opentelemetry import trace
 
 from domain.errors import DomainError
 from infra.event_store import APPLICATION_NAME
+from infra.spans import span
 from projections.base import PROJECTED_CHANNEL, ProjectionSpec
 from projections.catalogue import projections_for
 from services.registry import Recorded
@@ -74,14 +75,16 @@ class ReadModelWaiter:
             await self.start()
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
-        with TRACER.start_as_current_span("wait for read models") as span:
-            span.set_attribute("compacts.position", recorded.notification_id)
+        with span(TRACER, "wait for read models") as waiting:
+            if waiting is not None:
+                waiting.set_attribute("compacts.position", recorded.notification_id)
             for spec in projections_for(recorded.topics):
                 handled = [recorded.positions[t] for t in spec.topics if t in recorded.positions]
                 target = max(handled) if spec.topics else recorded.notification_id
-                with TRACER.start_as_current_span(f"read model {spec.name}") as waited:
-                    waited.set_attribute("compacts.read_model", spec.name)
-                    waited.set_attribute("compacts.position", target)
+                with span(TRACER, f"read model {spec.name}") as waited:
+                    if waited is not None:
+                        waited.set_attribute("compacts.read_model", spec.name)
+                        waited.set_attribute("compacts.position", target)
                     await self._wait_for_one(spec, target, deadline, recorded, timeout)
 
     async def _wait_for_one(

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
+import os
 import re
-import uuid
 from collections.abc import Iterable
 
 from litestar.enums import ScopeType
@@ -15,6 +16,11 @@ HEADER = b"x-request-id"
 # Ids a proxy or client commonly sends (UUIDs, hex, ULIDs, "trace:span" forms); anything else is replaced,
 # so that no header can write arbitrary text into the logs.
 WELL_FORMED = re.compile(rb"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
+# A fresh id is this process's random prefix and a count: unique across processes without asking the system
+# for randomness on every request (uuid4 cost 18 us a request on a loaded machine, this 2 us; ADR 0012). It
+# is a correlation id, not a secret.
+_PREFIX = os.urandom(8).hex()
+_COUNT = itertools.count(1)
 
 
 def request_id_of(headers: Iterable[tuple[bytes, bytes]]) -> bytes:
@@ -22,7 +28,7 @@ def request_id_of(headers: Iterable[tuple[bytes, bytes]]) -> bytes:
     given = [value for name, value in headers if name == HEADER]
     if len(given) == 1 and WELL_FORMED.fullmatch(given[0]):
         return given[0]
-    return uuid.uuid4().hex.encode()
+    return f"{_PREFIX}{next(_COUNT):016x}".encode()
 
 
 def request_ids(app: ASGIApp) -> ASGIApp:

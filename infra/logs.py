@@ -8,7 +8,7 @@ from contextvars import ContextVar
 from typing import TextIO
 
 from opentelemetry import trace
-from pythonjsonlogger.json import JsonFormatter
+from pythonjsonlogger.orjson import OrjsonFormatter
 
 # The request being answered: set by the API's outermost middleware, read by every log line it causes.
 REQUEST_ID: ContextVar[str | None] = ContextVar("request_id", default=None)
@@ -27,9 +27,13 @@ class RequestContext(logging.Filter):
         return True
 
 
-def json_formatter() -> JsonFormatter:
-    """time, level, logger, message, request_id, trace_id, span_id; a traceback goes in `exc_info`."""
-    return JsonFormatter(
+def json_formatter() -> OrjsonFormatter:
+    """time, level, logger, message, request_id, trace_id, span_id; a traceback goes in `exc_info`.
+
+    orjson, which the registry already uses for its answers: a third faster than the standard library's
+    encoder on an access line (docs/adr/0012).
+    """
+    return OrjsonFormatter(
         "%(levelname)s %(name)s %(message)s %(request_id)s %(trace_id)s %(span_id)s",
         rename_fields={"levelname": "level", "name": "logger"},
         # ISO 8601 in UTC, to the microsecond.

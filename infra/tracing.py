@@ -17,6 +17,7 @@ from opentelemetry.trace import Link, SpanKind
 from opentelemetry.trace.span import TraceState
 from opentelemetry.util.types import Attributes
 
+from infra import spans
 from infra.settings import Settings
 
 SERVICE_NAME = "compact-registry"
@@ -68,6 +69,7 @@ def start_tracing(provider: TracerProvider) -> None:
     without their parameters, which may hold personal data.
     """
     trace.set_tracer_provider(provider)
+    spans.tracing = True
     asyncpg_instrumentor = AsyncPGInstrumentor()
     if not asyncpg_instrumentor.is_instrumented_by_opentelemetry:
         asyncpg_instrumentor.instrument(tracer_provider=provider)
@@ -77,6 +79,7 @@ def start_tracing(provider: TracerProvider) -> None:
 
 def stop_tracing() -> None:
     """Trace the drivers no more (the process's provider stays: OpenTelemetry sets it once)."""
+    spans.tracing = False
     asyncpg_instrumentor = AsyncPGInstrumentor()
     if asyncpg_instrumentor.is_instrumented_by_opentelemetry:
         asyncpg_instrumentor.uninstrument()

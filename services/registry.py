@@ -20,6 +20,7 @@ from domain.events import RegistryAggregate
 from domain.tenancy import check_slug, tenant_id
 from infra.database import Database
 from infra.event_store import APPLICATION_NAME, in_memory_env, store_env
+from infra.spans import span
 
 # A command that loses the race for an aggregate's next version runs again for up to this long: two API
 # processes writing one busy register lose to each other many times in a row under load.
@@ -126,7 +127,7 @@ class Registry(Application[str]):
         """
         if any(holds_unstorable(e) for aggregate in aggregates for e in aggregate.pending_events):
             raise InvalidInput(UNSTORABLE_TEXT)
-        with TRACER.start_as_current_span("record events") as span:
+        with span(TRACER, "record events") as recording:
             try:
                 recordings = self.save(*aggregates)
             except IntegrityError as error:
@@ -136,8 +137,9 @@ class Registry(Application[str]):
             if not recordings:
                 raise ValueError("a command recorded no event")
             positions = {get_topic(type(r.domain_event)): r.notification.id for r in recordings}
-            span.set_attribute("compacts.events", len(recordings))
-            span.set_attribute("compacts.position", recordings[-1].notification.id)
+            if recording is not None:
+                recording.set_attribute("compacts.events", len(recordings))
+                recording.set_attribute("compacts.position", recordings[-1].notification.id)
         return Recorded(recordings[-1].notification.id, positions)
 
     def update(

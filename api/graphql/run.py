@@ -12,6 +12,7 @@ from api.graphql.context import Context, Loaders
 from api.standby import READ_AFTER_HEADER, Standby, client_of, format_lsn
 from domain.actors import Actor
 from domain.errors import NotFound
+from infra.spans import span
 from services.registry import Recorded
 
 TRACER = trace.get_tracer(__name__)
@@ -27,7 +28,7 @@ async def run(ctx: Context, handle: Callable[[Actor, C], Recorded], command: C) 
     # primary, whose read models the wait is about.
     await ctx.loaders.reads.writing()
     # The command's span holds the service's and the event store's; the thread inherits it (contextvars).
-    with TRACER.start_as_current_span(f"command {type(command).__name__}"):
+    with span(TRACER, f"command {type(command).__name__}"):
         recorded = await sync_to_thread(handle, ctx.actor, command)
     await ctx.services.waiter.wait_for(recorded, ctx.services.read_your_writes_timeout)
     if ctx.services.standby is not None:
