@@ -62,3 +62,17 @@ def test_a_position_that_is_not_one_is_refused_with_what_to_send(standby_down: S
         "The Compacts-Read-After header must be a position as a mutation's answer gave it, such as 0/3000148; "
         "send it back unchanged or leave it out ('yesterday' is not one)."
     )
+
+
+def test_a_mutation_with_a_position_that_is_not_one_is_refused_and_records_nothing(
+    standby_down: Server,
+) -> None:
+    admin = standby_down.token("platform-admin")
+    create = 'mutation { createTenant(slug: "standby-refused", name: "Refused", tier: NATIONAL) { slug } }'
+    answer = post(standby_down, create, admin, "0/zz")
+    assert answer.json()["data"] is None
+    assert answer.json()["errors"][0]["extensions"] == {"code": "BAD_USER_INPUT"}
+    assert "Compacts-Read-After" in answer.json()["errors"][0]["message"]
+    assert post(standby_down, '{ tenant(slug: "standby-refused") { slug } }').json() == {
+        "data": {"tenant": None}
+    }
