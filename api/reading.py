@@ -197,7 +197,12 @@ class RequestReads:
 
     async def writing(self) -> None:
         """A mutation's command is about to run: end the transaction, and read from the primary from now on,
-        which the mutation's wait for the read models is about (a standby replays them later)."""
+        which the mutation's wait for the read models is about (a standby replays them later).
+
+        A Compacts-Read-After that is not a position is refused here, before the command can record anything.
+        """
+        if self.read_after:
+            parse_lsn(self.read_after)
         async with self._lock:
             self.wrote = True
             await self._end()

