@@ -262,7 +262,7 @@ def verify(
     position = 0
     # The inner loop runs once per event, millions of times, so it does as little as Python allows: a v2
     # link is one SHA-256 call over bytes joined once, with the id and topic framed once per aggregate,
-    # and the events are taken in chunks whose hashes are compared with the published ones as one string.
+    # and the events are taken in chunks whose hashes are compared with the published ones as one text.
     sha256, head, v2_prefix, join = hashlib.sha256, _V2_HEAD.pack, PREFIX_V2, b"".join
     framed: dict[tuple[str, str], bytes] = {}
     events = iter(facts)
@@ -284,8 +284,10 @@ def verify(
                 previous = made if made is not None else bytes(32)
             add(previous)
         if not bad:
-            hashes = join(digests).hex()
-            expected = "".join(map(published.get, range(start, position + 1), repeat("")))
+            # One line per link on both sides: hex has no newline, so the two texts are equal only if
+            # every published hash equals its link (no hash can borrow characters from its neighbour).
+            hashes = "\n".join(map(bytes.hex, digests))
+            expected = "\n".join(map(published.get, range(start, position + 1), repeat("")))
             if hashes != expected or unlinkable is not None:
                 for at, digest in enumerate(digests, start=start):
                     if at == unlinkable or published.get(at) != digest.hex():

@@ -261,3 +261,12 @@ def test_each_event_takes_the_link_format_in_force_from_its_notification_id() ->
         LinkFormats(())
     with pytest.raises(ValueError, match=r"Unknown link formats \[3\]"):
         LinkFormats(((1, 3),))
+
+
+def test_published_hashes_that_only_add_up_to_the_chain_are_named() -> None:
+    """Two published hashes run together, the next one empty: the whole text matches, each hash does not."""
+    merged = dict(PUBLISHED)
+    merged[2], merged[3] = PUBLISHED[2] + PUBLISHED[3], ""
+    assert verify(EVENTS, merged).first_bad_position == 2
+    merged[2], merged[3] = PUBLISHED[2] + "\n" + PUBLISHED[3], ""
+    assert verify(EVENTS, merged).first_bad_position == 2
