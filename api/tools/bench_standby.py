@@ -8,6 +8,7 @@ one reading from the primary only, one with DATABASE_READ_URL set to the standby
 from __future__ import annotations
 
 import argparse
+import shutil
 import statistics
 import tempfile
 import threading
@@ -124,6 +125,7 @@ def main() -> None:
         if standby is not None:
             standby.remove()
         primary.remove()
+        shutil.rmtree(home, ignore_errors=True)
 
 
 if __name__ == "__main__":
