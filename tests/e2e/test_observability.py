@@ -7,13 +7,17 @@ import os
 import re
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 
 import httpx
 import psycopg
 import pytest
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.samples import Sample
 
@@ -256,3 +260,61 @@ def test_the_worker_serves_its_own_metrics_and_health_on_its_own_port(tmp_path: 
             json.loads(line) for line in (tmp_path / "worker.err").read_text().splitlines() if line.strip()
         ]
         assert any(line["message"] == "projection tenant_directory: holding its lock" for line in lines)
+
+
+class Collector(BaseHTTPRequestHandler):
+    """An OTLP/HTTP collector that keeps the names and trace ids of the spans it is sent."""
+
+    spans: ClassVar[list[tuple[str, str]]] = []
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        sent = ExportTraceServiceRequest.FromString(body)
+        for resource in sent.resource_spans:
+            for scope in resource.scope_spans:
+                Collector.spans += [(span.name, span.trace_id.hex()) for span in scope.spans]
+        self.send_response(200)
+        self.send_header("Content-Type", "application/x-protobuf")
+        self.end_headers()
+        self.wfile.write(b"")
+
+    def log_message(self, format: str, *args: object) -> None:
+        return
+
+
+def test_with_a_collector_configured_spans_reach_it_and_each_log_line_names_its_trace(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    collector = ThreadingHTTPServer(("127.0.0.1", free_port()), Collector)
+    threading.Thread(target=collector.serve_forever, daemon=True).start()
+    endpoint = f"http://127.0.0.1:{collector.server_address[1]}"
+    with fresh_database() as db:
+        env = {"DATABASE_URL": db.url, "OTEL_EXPORTER_OTLP_ENDPOINT": endpoint}
+        server = start_server(tmp_path_factory.mktemp("traced"), env, apart=True)
+        try:
+            admin = server.token("platform-admin")
+            assert post(server, MAKE_ENGLAND, admin, **{"X-Request-Id": "traced-0"}).status_code == 200
+            refused = post(server, MAKE_ENGLAND, admin, **{"X-Request-Id": "traced-1"})
+            assert refused.json()["errors"][0]["extensions"]["code"] == "CONFLICT"
+            wait_until(
+                lambda: sum(name == "command CreateTenant" for name, _ in Collector.spans) == 2, timeout=30
+            )
+        finally:
+            stop_server(server)
+            collector.shutdown()
+
+    def trace_of(request_id: str) -> set[str]:
+        """The names of the spans the collector received for the request's trace, as its log lines name it."""
+        lines = [line for line in log_lines(server) if line.get("request_id") == request_id]
+        traces = {str(line["trace_id"]) for line in lines}
+        assert len(traces) == 1, lines
+        (trace_id,) = traces
+        assert re.fullmatch(r"[0-9a-f]{32}", trace_id)
+        return {name for name, sent_trace in Collector.spans if sent_trace == trace_id}
+
+    recorded = {"POST /graphql", "GraphQL Query: MakeEngland", "command CreateTenant", "record events"}
+    assert recorded | {"wait for read models", "read model tenant_directory"} <= trace_of("traced-0")
+    # Refused by the rule before anything was recorded: no write, no wait.
+    refusal = trace_of("traced-1")
+    assert {"POST /graphql", "GraphQL Query: MakeEngland", "command CreateTenant"} <= refusal
+    assert not {"record events", "wait for read models"} & refusal
