@@ -13,6 +13,7 @@ from litestar.types import Middleware
 
 from api.auth import invalid_token_response
 from api.cors import cors_config
+from api.feeds import platform_feed, tenant_deadlines, tenant_feed
 from api.graphql.context import Context, Loaders
 from api.graphql.controller import graphql_controller
 from api.graphql.errors import RETRY_AFTER_SECONDS, UNAVAILABLE_ERRORS
@@ -65,7 +66,13 @@ def create_app(settings: Settings, db: Database, keys: KeyRing, *, run_worker: b
     )
 
     return Litestar(
-        route_handlers=[graphql, *ROUTES],
+        route_handlers=[
+            graphql,
+            *ROUTES,
+            tenant_feed,
+            platform_feed,
+            tenant_deadlines,
+        ],
         lifespan=[lifespan],
         exception_handlers={
             InvalidToken: invalid_token_response,
