@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import asyncpg
 
-from api.bootstrap import audit_store_of, vault_of
+from api.bootstrap import audit_store_of, vault_of, webhook_service_of
 from api.freshness import ReadModelWaiter
 from api.graphql.context import Services
 from infra.database import Database
@@ -68,6 +68,7 @@ def services_of(
         consultations=ConsultationService(registry),
         notices=FundingNoticeService(registry),
         audit=audit,
+        webhooks=webhook_service_of(registry, settings),
         read_your_writes_timeout=settings.read_your_writes_timeout,
     )
 

@@ -43,6 +43,7 @@ from services.consultations import ConsultationService, FundingNoticeService
 from services.disputes import DisputeService
 from services.steering_group import SteeringGroupService
 from services.tenants import TenantService
+from services.webhooks import WebhookService
 
 
 @dataclass
@@ -59,6 +60,7 @@ class Services:
     consultations: ConsultationService
     notices: FundingNoticeService
     audit: AuditService
+    webhooks: WebhookService
     read_your_writes_timeout: float
 
 
