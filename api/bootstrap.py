@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from infra.audit_store import PostgresAuditStore
+from infra.database import Database
 from infra.event_store import datastore_of
 from infra.personal import KeyVault
 from infra.settings import Settings
 from infra.tokens import KeyRing
+from infra.webhook_sender import Sender
 from infra.webhook_targets import PublicTargets
+from projections.webhook_delivery import DeliveryWorker
 from services.audit import AuditService
 from services.codes import CodeService
 from services.compacts import CompactService
@@ -32,6 +36,12 @@ def webhook_service_of(registry: Registry, settings: Settings) -> WebhookService
     return WebhookService(
         registry, vault_of(registry), PublicTargets(allow_private=settings.webhook_allow_private)
     )
+
+
+def delivery_worker_of(db: Database, settings: Settings) -> DeliveryWorker:
+    """The webhook delivery worker, sending only where the operator allows, retrying as configured."""
+    sender = Sender(PublicTargets(allow_private=settings.webhook_allow_private))
+    return DeliveryWorker(db, sender, timedelta(seconds=settings.webhook_retry_seconds))
 
 
 def audit_store_of(registry: Registry) -> PostgresAuditStore:

@@ -8,12 +8,13 @@ from dataclasses import dataclass
 
 import asyncpg
 
-from api.bootstrap import audit_store_of, vault_of, webhook_service_of
+from api.bootstrap import audit_store_of, delivery_worker_of, vault_of, webhook_service_of
 from api.freshness import ReadModelWaiter
 from api.graphql.context import Services
 from infra.database import Database
 from infra.settings import Settings
 from infra.tokens import KeyRing
+from projections.webhook_delivery import DeliveryWorker
 from projections.worker import ProjectionWorker
 from services.audit import AuditService
 from services.checkpoints import CheckpointScheduler
@@ -33,6 +34,7 @@ class Runtime:
     services: Services
     registry: Registry
     worker: ProjectionWorker | None
+    deliveries: DeliveryWorker | None
     keys: KeyRing
     issuer: str
     audience: str
@@ -83,6 +85,8 @@ async def running(
     await waiter.start()
     registry = Registry.connect(db)
     worker = ProjectionWorker(db) if run_worker else None
+    # Webhooks are delivered where the projections run.
+    deliveries = delivery_worker_of(db, settings) if run_worker else None
     audit = AuditService(registry, audit_store_of(registry), keys)
     # Checkpoints are signed where the worker runs, on the interval the operator chose.
     scheduler = (
@@ -92,6 +96,8 @@ async def running(
     )
     if worker:
         worker.start()
+    if deliveries:
+        deliveries.start()
     if scheduler:
         scheduler.start()
     try:
@@ -99,6 +105,7 @@ async def running(
             services=services_of(settings, registry, pool, waiter, audit),
             registry=registry,
             worker=worker,
+            deliveries=deliveries,
             keys=keys,
             issuer=settings.jwt_issuer,
             audience=settings.jwt_audience,
@@ -106,6 +113,8 @@ async def running(
     finally:
         if scheduler:
             scheduler.stop()
+        if deliveries:
+            deliveries.stop()
         if worker:
             worker.stop()
         await waiter.close()

@@ -9,6 +9,8 @@ CREATE TABLE webhook_targets (
     url text NOT NULL,
     events text[] NOT NULL,
     include_private boolean NOT NULL,
+    -- The signing secret as the event holds it, sealed; its key is in person_keys. Never granted to readers.
+    sealed_secret text NOT NULL,
     created_position bigint NOT NULL,
     deleted boolean NOT NULL DEFAULT false,
     failures int NOT NULL DEFAULT 0,
