@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -24,6 +25,8 @@ class Receiver:
         self.received: list[Received] = []
         self.failing = False
         self.fail_next = 0
+        # Seconds each answer takes: deliveries are then still going on when a worker is killed.
+        self.delay = 0.0
         self._lock = threading.Lock()
         receiver = self
 
@@ -31,6 +34,8 @@ class Receiver:
             def do_POST(self) -> None:
                 length = int(self.headers.get("content-length") or 0)
                 body = self.rfile.read(length).decode("utf-8")
+                if receiver.delay:
+                    time.sleep(receiver.delay)
                 with receiver._lock:
                     fail = receiver.failing or receiver.fail_next > 0
                     receiver.fail_next = max(0, receiver.fail_next - 1)
