@@ -119,14 +119,17 @@ INSERT INTO webhook_deliveries (webhook_id, notification_id, tenant_id, id, even
 VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (webhook_id, notification_id) DO NOTHING
 """
 # Each live subscription's oldest pending delivery: a later one waits until it is delivered or given up.
+# One probe of the pending index per subscription, however many deliveries are waiting.
 HEADS = """
-SELECT DISTINCT ON (d.webhook_id) d.webhook_id, d.notification_id, d.id, d.body, d.attempts,
-       d.next_attempt_at, t.url, t.sealed_secret, k.key
-FROM webhook_deliveries d
-JOIN webhook_targets t ON t.webhook_id = d.webhook_id
-LEFT JOIN person_keys k ON k.subject = d.webhook_id
-WHERE d.status = 'PENDING' AND NOT t.deleted AND t.disabled_at IS NULL
-ORDER BY d.webhook_id, d.notification_id
+SELECT t.webhook_id, d.notification_id, d.id, d.body, d.attempts, d.next_attempt_at, t.url, t.sealed_secret,
+       k.key
+FROM webhook_targets t
+CROSS JOIN LATERAL (
+    SELECT notification_id, id, body, attempts, next_attempt_at FROM webhook_deliveries d
+    WHERE d.webhook_id = t.webhook_id AND d.status = 'PENDING' ORDER BY d.notification_id LIMIT 1
+) AS d
+LEFT JOIN person_keys k ON k.subject = t.webhook_id
+WHERE NOT t.deleted AND t.disabled_at IS NULL
 """
 DELIVERED = """
 UPDATE webhook_deliveries SET status = 'DELIVERED', attempts = attempts + 1, last_attempt_at = %s,
@@ -246,6 +249,8 @@ class DeliveryWorker:
             targets[r["tenant_id"]][r["webhook_id"]] = Target(
                 r["webhook_id"], r["tenant_id"], r["url"], list(r["events"]), r["include_private"]
             )
+        due_at = self.clock()
+        made: list[tuple[object, ...]] = []
         for n in notifications:
             originator = str(n.originator_id)
             tenant = tenant_of(originator)
@@ -281,7 +286,6 @@ class DeliveryWorker:
             wanting = list(targets[tenant].values())
             if not wanting:
                 continue
-            due_at = self.clock()
             at = recorded_at(state)
             payload = {k: v for k, v in state.items() if k not in ENVELOPE}
             private = is_private(kind, payload, at.astimezone(LONDON).date())
@@ -300,20 +304,15 @@ class DeliveryWorker:
                 separators=(",", ":"),
                 ensure_ascii=False,
             )
-            for target in wanting:
-                if wants(target.events, target.include_private, kind, private):
-                    conn.execute(
-                        ADD_DELIVERY,
-                        (
-                            target.webhook_id,
-                            n.id,
-                            tenant,
-                            delivery_id(target.webhook_id, n.id),
-                            kind,
-                            body,
-                            due_at,
-                        ),
-                    )
+            made += [
+                (target.webhook_id, n.id, tenant, delivery_id(target.webhook_id, n.id), kind, body, due_at)
+                for target in wanting
+                if wants(target.events, target.include_private, kind, private)
+            ]
+        if made:
+            # In one pipeline rather than a round trip each.
+            with conn.cursor() as curs:
+                curs.executemany(ADD_DELIVERY, made)
 
     def due(self, conn: psycopg.Connection[DictRow]) -> list[Due]:
         """Each live subscription's oldest pending delivery whose time has come."""
@@ -338,8 +337,10 @@ class DeliveryWorker:
             return 0
         with ThreadPoolExecutor(max_workers=min(SENDERS, len(due))) as pool:
             outcomes = list(pool.map(self._send, due))
-        for delivery, (outcome, at) in zip(due, outcomes, strict=True):
-            self.record(conn, delivery, outcome, at)
+        # Every outcome of the round in one transaction: one commit, not one per subscription.
+        with conn.transaction():
+            for delivery, (outcome, at) in zip(due, outcomes, strict=True):
+                self.record(conn, delivery, outcome, at)
         return len(due)
 
     def _send(self, delivery: Due) -> tuple[Outcome, datetime]:
@@ -350,7 +351,7 @@ class DeliveryWorker:
     def record(
         self, conn: psycopg.Connection[DictRow], delivery: Due, outcome: Outcome, at: datetime
     ) -> None:
-        """The attempt's outcome, and the subscription's health, in one transaction."""
+        """The attempt's outcome and the subscription's health, together (in the round's transaction)."""
         attempts = delivery.attempts + 1
         key = (delivery.webhook_id, delivery.notification_id)
         with conn.transaction():

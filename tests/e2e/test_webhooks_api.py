@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from api.tools.webhook_receiver import Receiver, verified
 from infra.database import Database
-from tests.conftest import count_events, fresh_database
-from tests.e2e.conftest import Server, start_server, stop_server
+from tests.conftest import count_events
+from tests.e2e.conftest import Server
 
 WEBHOOK = (
     "id url events includePrivate status deliveries { id event status attempts lastAttemptAt responseStatus }"
@@ -31,35 +30,6 @@ def error(
 ) -> tuple[str, str]:
     first = server.graphql(query, variables, token=token).json()["errors"][0]
     return str(first["extensions"]["code"]), str(first["message"])
-
-
-@pytest.fixture(scope="module")
-def hooked(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, Database]]:
-    """A server of its own that may send to loopback receivers, retrying within a fraction of a second."""
-    with fresh_database() as database:
-        running = start_server(
-            tmp_path_factory.mktemp("hooks"),
-            {
-                "DATABASE_URL": database.url,
-                "COMPACTS_WEBHOOK_ALLOW_PRIVATE": "true",
-                "COMPACTS_WEBHOOK_RETRY_SECONDS": "0.05",
-            },
-        )
-        admin = running.token("platform-admin")
-        ok(
-            running,
-            'mutation { createTenant(slug: "harlow", name: "Harlow", tier: NATIONAL) { slug } }',
-            admin,
-        )
-        ok(
-            running,
-            'mutation { createTenant(slug: "harrow", name: "Harrow", tier: NATIONAL) { slug } }',
-            admin,
-        )
-        ok(running, """mutation { publishCompact(tenant: "harlow", title: "Harlow Compact", effectiveOn: "2020-01-01",
-            sections: [{key: "1", heading: "Principles", text: "We work together.", matters: ["partnership"]}]) { version } }""", admin)  # fmt: skip
-        yield running, database
-        stop_server(running)
 
 
 CREATE = (
