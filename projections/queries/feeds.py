@@ -7,7 +7,7 @@ from datetime import date, datetime
 import asyncpg
 
 from domain.commitments import CommitmentKind
-from domain.compliance import CodeFact, annual_review_due, code_review_due
+from domain.compliance import CodeFact, Facts, annual_review_due, code_review_due
 from domain.feeds import (
     CLOSING_SOON_DAYS,
     Deadline,
@@ -17,7 +17,7 @@ from domain.feeds import (
     newest_first,
     start_of,
 )
-from projections.queries.compliance import compliance_facts
+from projections.queries.compliance import IN_FORCE_SINCE, governed, governing
 
 # Each kind of fact is read newest first and at most this many times the feed's length, then merged.
 VERSIONS = """
@@ -249,9 +249,20 @@ async def deadlines(conn: asyncpg.Connection, tenant: str, today: date) -> list[
                 f"{r['rationale']}",
             )
         )
-    facts = await compliance_facts(conn, tenant, today, members=False)
-    governed = facts.governing.get(CommitmentKind.CODE_REVIEW)
-    period = governed.by.period if governed is not None else None
+    # Only what the two review dates need: the commitments that govern them, and the compact's own dates.
+    facts = Facts(
+        as_of=today,
+        governing={
+            kind: governed(await governing(conn, tenant, kind, today))
+            for kind in (CommitmentKind.CODE_REVIEW, CommitmentKind.ANNUAL_REVIEW)
+        },
+        in_force_since=await conn.fetchval(IN_FORCE_SINCE, tenant),
+        last_review_on=await conn.fetchval(
+            "SELECT max(held_on) FROM annual_reviews WHERE tenant_id = $1 AND held_on <= $2", tenant, today
+        ),
+    )
+    code_review = facts.governing.get(CommitmentKind.CODE_REVIEW)
+    period = code_review.by.period if code_review is not None else None
     for r in await conn.fetch(
         "SELECT key, title, adopted_on, reviewed_on, next_review_due FROM codes WHERE tenant_id = $1"
         " AND adopted_on IS NOT NULL AND superseded_on IS NULL AND withdrawn_on IS NULL",
