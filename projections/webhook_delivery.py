@@ -17,7 +17,6 @@ import json
 import logging
 import random
 import threading
-import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -379,19 +378,3 @@ class DeliveryWorker:
             later = at + backoff(attempts, self.first_retry, self.rng)
             conn.execute(RETRYING, (attempts, at, later, outcome.status, outcome.error, *key))
             _count("retrying")
-
-
-def wait_until_fanned_out(db: Database, timeout: float = 30.0) -> None:
-    """Block until the delivery worker's position reaches the event store's last event (for tests, tools)."""
-    deadline = time.monotonic() + timeout
-    with psycopg.connect(db.psycopg_conninfo(), autocommit=True) as conn:
-        while True:
-            row = conn.execute(
-                "SELECT (SELECT notification_id FROM webhook_position WHERE id = 1),"
-                " (SELECT coalesce(max(notification_id), 0) FROM registry_events)"
-            ).fetchone()
-            if row is not None and row[0] >= row[1]:
-                return
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"webhook deliveries did not catch up: {row}")
-            time.sleep(0.05)
