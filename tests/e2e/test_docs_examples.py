@@ -1,4 +1,4 @@
-"""Every GraphQL example in docs/ runs against the demo and answers what its guide says it does."""
+"""Every GraphQL example in docs/ runs and answers as its guide says (webhooks: with a real receiver)."""
 
 from __future__ import annotations
 
