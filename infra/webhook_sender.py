@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ssl
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 from standardwebhooks.webhooks import Webhook as Signer
@@ -44,19 +46,32 @@ class Outcome:
 class Sender:
     """POSTs deliveries; redirects are not followed (a redirect could lead into a private network)."""
 
-    def __init__(self, targets: PublicTargets, timeout: float = TIMEOUT_SECONDS) -> None:
+    def __init__(
+        self, targets: PublicTargets, timeout: float = TIMEOUT_SECONDS, verify: ssl.SSLContext | bool = True
+    ) -> None:
         self.targets = targets
-        self.client = httpx.Client(timeout=timeout, follow_redirects=False)
+        # `verify`: the system's certificate authorities, or (tests) a context trusting a test authority.
+        self.client = httpx.Client(timeout=timeout, follow_redirects=False, verify=verify)
 
     def send(self, url: str, secret: str, message_id: str, body: str, now: datetime) -> Outcome:
         try:
             # Checked again at each attempt: the name may resolve elsewhere than when it was subscribed.
-            self.targets.check(url)
+            address = self.targets.address(url)
         except InvalidInput as refused:
             return Outcome(False, None, str(refused)[:MAX_ERROR_TEXT])
+        parts = urlsplit(url)
         headers = signed_headers(secret, message_id, int(now.timestamp()), body)
+        # Connect to the address just checked; the receiver still sees its own name (Host, and SNI and the
+        # certificate's name over TLS).
+        headers["host"] = parts.netloc
+        host = f"[{address}]" if ":" in address else address
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        pinned = urlunsplit(parts._replace(netloc=f"{host}:{port}"))
+        extensions = {"sni_hostname": parts.hostname or ""} if parts.scheme == "https" else {}
         try:
-            response = self.client.post(url, content=body.encode("utf-8"), headers=headers)
+            response = self.client.post(
+                pinned, content=body.encode("utf-8"), headers=headers, extensions=extensions
+            )
         except httpx.HTTPError as error:
             return Outcome(False, None, f"{type(error).__name__}: {error}"[:MAX_ERROR_TEXT])
         if 200 <= response.status_code < 300:

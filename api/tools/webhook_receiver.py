@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ssl
 import threading
 import time
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ class Received:
 class Receiver:
     """Answers 204, or 503 while `failing` (or for the next `fail_next` requests)."""
 
-    def __init__(self) -> None:
+    def __init__(self, tls: ssl.SSLContext | None = None) -> None:
         self.received: list[Received] = []
         self.failing = False
         self.fail_next = 0
@@ -51,7 +52,10 @@ class Receiver:
                 pass  # quiet: the tests read what was received
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks"
+        if tls is not None:
+            self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
+        scheme = "https" if tls is not None else "http"
+        self.url = f"{scheme}://127.0.0.1:{self.server.server_address[1]}/hooks"
         self._thread = threading.Thread(
             target=self.server.serve_forever, name="webhook-receiver", daemon=True
         )

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -33,8 +35,8 @@ from services.codes import CodeService
 from services.compacts import CompactService
 from services.registry import Registry
 from services.tenants import TenantService
-from services.webhooks import CreatedWebhook, WebhookService
-from tests.support import rows
+from services.webhooks import CreatedWebhook, WebhookService, new_secret
+from tests.support import certificates, rows
 
 ADMIN = Actor(sub="admin", roles=frozenset({Role.PLATFORM_ADMIN}))
 
@@ -306,3 +308,61 @@ def test_private_events_reach_only_a_subscription_that_asked_for_them_and_deleti
         "SELECT count(*) AS n FROM person_keys WHERE subject = %s", (private.id,)
     ).fetchone() == {"n": 0}
     worker.sender.close()
+
+
+def test_a_delivery_goes_to_the_address_that_was_checked_never_to_a_second_lookup(receiver: Receiver) -> None:
+    port = receiver.server.server_address[1]
+    lookups: list[str] = []
+
+    def resolve(host: str, _port: int) -> list[str]:
+        lookups.append(host)
+        # The first answer is the receiver; any later lookup would point elsewhere (rebinding).
+        return ["127.0.0.1"] if len(lookups) == 1 else ["127.0.0.2"]
+
+    sender = Sender(PublicTargets(allow_private=True, resolve=resolve), timeout=5)
+    secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+    outcome = sender.send(
+        f"http://receiver.invalid:{port}/hooks", secret, "msg_1", '{"a":1}', datetime.now(UTC)
+    )
+    sender.close()
+    assert outcome.delivered
+    assert lookups == ["receiver.invalid"]
+    [received] = receiver.all()
+    assert received.headers["host"] == f"receiver.invalid:{port}"
+    assert verified(secret, received) == {"a": 1}
+
+
+def test_a_name_that_resolves_to_a_private_address_at_sending_time_is_not_sent_to(receiver: Receiver) -> None:
+    answers = iter([["93.184.215.14"], ["93.184.215.14", "127.0.0.1"]])
+    targets = PublicTargets(allow_private=False, resolve=lambda _host, _port: next(answers))
+    targets.check("https://hooks.example.org/x")  # public when the webhook was made
+    sender = Sender(targets, timeout=5)
+    outcome = sender.send(
+        receiver.url, "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "msg_1", "{}", datetime.now(UTC)
+    )
+    sender.close()
+    assert (outcome.delivered, outcome.status) == (False, None)
+    assert outcome.error is not None
+    assert "resolves to 127.0.0.1, a loopback address" in outcome.error
+    assert receiver.all() == []
+
+
+def test_over_tls_the_pinned_address_is_verified_against_the_urls_own_name(tmp_path: Path) -> None:
+    made = certificates(tmp_path)  # for localhost and 127.0.0.1 only
+    tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    tls.load_cert_chain(made.cert, made.key)
+    trust = ssl.create_default_context(cafile=str(made.ca))
+    targets = PublicTargets(allow_private=True, resolve=lambda _host, _port: ["127.0.0.1"])
+    with Receiver(tls) as receiver:
+        port = receiver.server.server_address[1]
+        sender = Sender(targets, timeout=5, verify=trust)
+        now = datetime.now(UTC)
+        named = sender.send(f"https://localhost:{port}/hooks", new_secret(), "msg_1", "{}", now)
+        # The same address under a name the certificate does not hold: refused, though it holds the address.
+        other = sender.send(f"https://other.invalid:{port}/hooks", new_secret(), "msg_2", "{}", now)
+        sender.close()
+    assert named.delivered
+    assert not other.delivered
+    assert other.error is not None
+    assert "certificate" in other.error.lower()
+    assert [r.headers["host"] for r in receiver.all()] == [f"localhost:{port}"]
