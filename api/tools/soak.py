@@ -123,6 +123,23 @@ class Cluster:
         self.workers.append(process)
         return process
 
+    def wait_for_workers(self, timeout: float = 90.0) -> None:
+        """Until every read model's lock is held: on a loaded machine a worker takes seconds to start, and a
+        write made before then waits for read models that nothing projects yet."""
+        from projections.catalogue import PROJECTIONS
+        from projections.worker import LOCK_NAMESPACE
+
+        deadline = time.monotonic() + timeout
+        while count(
+            self.db,
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = %s AND objsubid = 2"
+            " AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+            LOCK_NAMESPACE,
+        ) < len(PROJECTIONS):
+            if time.monotonic() > deadline:
+                raise RuntimeError("the workers did not take the read models' locks in time")
+            time.sleep(0.1)
+
     def stop(self) -> None:
         for process in [p for p, _ in self.apis] + self.workers:
             if process.poll() is None:
@@ -865,6 +882,7 @@ def run(
         urls = [cluster.start_api(), cluster.start_api()]
         cluster.start_worker()
         cluster.start_worker()
+        cluster.wait_for_workers()
         setup_tenants(urls[0], cluster.admin, tenants)
         scenarios: list[Callable[[], Outcome]] = [
             lambda: conflicting_commands(cluster, urls[0], 8 if quick else 32),
