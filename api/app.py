@@ -15,6 +15,7 @@ from opentelemetry.sdk.trace import TracerProvider
 
 from api.auth import invalid_token_response
 from api.cors import cors_config
+from api.feeds import platform_feed, tenant_deadlines, tenant_feed
 from api.graphql.context import Context, Loaders
 from api.graphql.controller import graphql_controller
 from api.graphql.errors import RETRY_AFTER_SECONDS, UNAVAILABLE_ERRORS
@@ -85,7 +86,13 @@ def create_app(
     )
 
     return Litestar(
-        route_handlers=[graphql, *ROUTES],
+        route_handlers=[
+            graphql,
+            *ROUTES,
+            tenant_feed,
+            platform_feed,
+            tenant_deadlines,
+        ],
         lifespan=[lifespan],
         exception_handlers={
             InvalidToken: invalid_token_response,

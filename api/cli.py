@@ -242,9 +242,10 @@ def serve(
 @main.command()
 @click.option("--verbose", is_flag=True, help="Log at debug level.")
 def worker(verbose: bool) -> None:
-    """Run the projection worker alone (several may run at once; each read model has one holder)."""
+    """Run the projection worker and webhook deliveries alone (several may run; each has one holder)."""
     from prometheus_client import REGISTRY
 
+    from api.bootstrap import delivery_worker_of
     from api.worker_http import serve_worker_http, worker_app
     from infra.database import resolve_database
     from projections.state import ReadSideCollector, ReadSideState
@@ -256,6 +257,7 @@ def worker(verbose: bool) -> None:
     db = resolve_database(settings.database_url, settings.home)
     _migrated(db, settings)
     runner = ProjectionWorker(db)
+    deliveries = delivery_worker_of(db, settings)
     scheduler = _scheduler(db, settings)
     read_side = ReadSideState(db)
     REGISTRY.register(ReadSideCollector(read_side))
@@ -266,6 +268,7 @@ def worker(verbose: bool) -> None:
 
     def stop(_signum: int, _frame: FrameType | None) -> None:
         runner.stopping.set()
+        deliveries.stopping.set()
         if scheduler:
             scheduler.stop()
 
@@ -274,7 +277,11 @@ def worker(verbose: bool) -> None:
     click.echo("projection worker running; stop with Ctrl-C")
     if scheduler:
         scheduler.start()
-    runner.run_forever()
+    deliveries.start()
+    try:
+        runner.run_forever()
+    finally:
+        deliveries.stop()
 
 
 def _load_demo(db: Database, documents: Path | None = None) -> None:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import asyncpg
 from prometheus_client import REGISTRY
 
-from api.bootstrap import audit_store_of, vault_of
+from api.bootstrap import audit_store_of, delivery_worker_of, vault_of, webhook_service_of
 from api.freshness import ReadModelWaiter
 from api.graphql.context import Services
 from api.standby import CONNECT_TIMEOUT_SECONDS, Standby
@@ -17,6 +17,7 @@ from infra.database import Database
 from infra.settings import Settings
 from infra.tokens import KeyRing
 from projections.state import ReadSideCollector, ReadSideState
+from projections.webhook_delivery import DeliveryWorker
 from projections.worker import ProjectionWorker
 from services.audit import AuditService
 from services.checkpoints import CheckpointScheduler
@@ -36,6 +37,7 @@ class Runtime:
     services: Services
     registry: Registry
     worker: ProjectionWorker | None
+    deliveries: DeliveryWorker | None
     keys: KeyRing
     issuer: str
     audience: str
@@ -92,6 +94,7 @@ def services_of(
         consultations=ConsultationService(registry),
         notices=FundingNoticeService(registry),
         audit=audit,
+        webhooks=webhook_service_of(registry, settings),
         read_your_writes_timeout=settings.read_your_writes_timeout,
         standby=standby,
     )
@@ -108,6 +111,8 @@ async def running(
     await waiter.start()
     registry = Registry.connect(db)
     worker = ProjectionWorker(db) if run_worker else None
+    # Webhooks are delivered where the projections run.
+    deliveries = delivery_worker_of(db, settings) if run_worker else None
     audit = AuditService(registry, audit_store_of(registry), keys)
     # Checkpoints are signed where the worker runs, on the interval the operator chose.
     scheduler = (
@@ -120,6 +125,8 @@ async def running(
     REGISTRY.register(collector)
     if worker:
         worker.start()
+    if deliveries:
+        deliveries.start()
     if scheduler:
         scheduler.start()
     try:
@@ -127,6 +134,7 @@ async def running(
             services=services_of(settings, registry, pool, waiter, audit, standby),
             registry=registry,
             worker=worker,
+            deliveries=deliveries,
             keys=keys,
             issuer=settings.jwt_issuer,
             audience=settings.jwt_audience,
@@ -137,6 +145,8 @@ async def running(
         REGISTRY.unregister(collector)
         if scheduler:
             scheduler.stop()
+        if deliveries:
+            deliveries.stop()
         if worker:
             worker.stop()
         await waiter.close()

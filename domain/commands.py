@@ -340,3 +340,19 @@ class RecordExceptionalCircumstances:
     tenant: str
     key: str
     circumstances: str
+
+
+# Webhooks
+
+
+@dataclass(frozen=True)
+class CreateWebhook:
+    tenant: str
+    url: str
+    events: tuple[str, ...]
+    include_private: bool = False
+
+
+@dataclass(frozen=True)
+class DeleteWebhook:
+    id: str

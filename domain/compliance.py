@@ -150,6 +150,19 @@ def _champions(facts: Facts, not_checked: list[str]) -> list[Finding]:
     ]
 
 
+def code_review_due(code: CodeFact, period: Period) -> date:
+    """When a code's next review falls due under the period the governing CODE_REVIEW commitment sets."""
+    return period.after(code.reviewed_on or code.adopted_on)
+
+
+def annual_review_due(facts: Facts) -> date | None:
+    """When the next annual review falls due: a year after the last (or after the compact came into force),
+    only where an ANNUAL_REVIEW commitment governs; None where none does."""
+    if facts.governing.get(CommitmentKind.ANNUAL_REVIEW) is None or facts.in_force_since is None:
+        return None
+    return YEAR.after(facts.last_review_on or facts.in_force_since)
+
+
 def _code_reviews(facts: Facts) -> list[Finding]:
     governed = facts.governing.get(CommitmentKind.CODE_REVIEW)
     period = governed.by.period if governed else None
@@ -158,7 +171,7 @@ def _code_reviews(facts: Facts) -> list[Finding]:
     found = []
     for code in facts.codes:
         last = code.reviewed_on or code.adopted_on
-        due = period.after(last)
+        due = code_review_due(code, period)
         if due < facts.as_of:
             found.append(
                 Finding(
@@ -251,10 +264,9 @@ def _stages(facts: Facts) -> list[Finding]:
 
 def _annual_review(facts: Facts) -> list[Finding]:
     governed = facts.governing.get(CommitmentKind.ANNUAL_REVIEW)
-    if governed is None or facts.in_force_since is None or facts.in_force_since > facts.as_of:
+    due = annual_review_due(facts)
+    if governed is None or due is None or facts.in_force_since is None or facts.in_force_since > facts.as_of:
         return []
-    since = facts.last_review_on or facts.in_force_since
-    due = YEAR.after(since)
     if due >= facts.as_of:
         return []
     last = (

@@ -35,8 +35,11 @@ IDEMPOTENCY_REPLAYS = Counter(
     ["answer"],
 )
 
-# Webhook deliveries are counted here once the registry delivers webhooks, as
-# compacts_webhook_deliveries{outcome}, beside a row in docs/getting-started/operator.md's metrics table.
+WEBHOOK_DELIVERIES = Counter(
+    "compacts_webhook_deliveries",
+    "Webhook delivery attempts by outcome: delivered, retrying (to be tried again), failed (given up)",
+    ["outcome"],
+)
 
 # The metrics the database answers for (read-model lag, holders, checkpoint age) are read at each scrape:
 # projections/state.py.

@@ -50,7 +50,7 @@ DO $$
 DECLARE
     t text;
 BEGIN
-    FOREACH t IN ARRAY ARRAY['checkpoints', 'idempotent_requests'] LOOP
+    FOREACH t IN ARRAY ARRAY['checkpoints', 'idempotent_requests', 'webhook_targets', 'webhook_deliveries'] LOOP
         EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
         EXECUTE format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', t);
         -- The owner (migrations, the auditors' store) keeps every row: FORCE applies to it too.
@@ -66,3 +66,10 @@ CREATE POLICY reader ON checkpoints FOR SELECT TO compacts_reader USING (true);
 CREATE POLICY reader ON idempotent_requests FOR ALL TO compacts_reader
     USING (actor = current_setting('compacts.actor', true))
     WITH CHECK (actor = current_setting('compacts.actor', true));
+-- A tenant's webhooks' health and delivery log: its members' business. Not the sealed secret: readers are
+-- granted the other columns only.
+GRANT SELECT (webhook_id, tenant_id, url, events, include_private, created_position, deleted, failures,
+              disabled_at) ON webhook_targets TO compacts_reader;
+GRANT SELECT ON webhook_deliveries TO compacts_reader;
+CREATE POLICY reader ON webhook_targets FOR SELECT TO compacts_reader USING (compacts_member(tenant_id));
+CREATE POLICY reader ON webhook_deliveries FOR SELECT TO compacts_reader USING (compacts_member(tenant_id));

@@ -380,6 +380,28 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             "an http(s) URL such as http://otel-collector:4318",
         ),
     ] = None
+    webhook_allow_private: Annotated[
+        bool,
+        _env(
+            "COMPACTS_WEBHOOK_ALLOW_PRIVATE",
+            "let webhooks be sent to private, loopback and link-local addresses (tests, on-premises "
+            "receivers); "
+            "otherwise such URLs are refused, so that no tenant editor can probe the platform's network",
+            "true or false",
+        ),
+    ] = False
+
+    webhook_retry_seconds: Annotated[
+        float,
+        _env(
+            "COMPACTS_WEBHOOK_RETRY_SECONDS",
+            "how long a failed webhook delivery waits before its first retry; each later wait doubles (with "
+            "jitter), up to an hour, for 8 attempts in all",
+            "a number of seconds from 0.01 to 3600",
+            ge=0.01,
+            le=3600,
+        ),
+    ] = 5.0
 
     given: frozenset[str] = frozenset()
     """The variables the environment set (the rest are defaults): production insists on some."""

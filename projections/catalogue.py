@@ -21,6 +21,7 @@ from projections import (
     steering_group,
     tenant_directory,
     tenant_history,
+    webhooks,
 )
 from projections.base import WORKER_ROLE, ProjectionSpec, Table
 from projections.views import create_view_tables
@@ -40,6 +41,7 @@ PROJECTIONS: tuple[ProjectionSpec, ...] = (
     consultations.READ_MODEL,
     funding_notices.READ_MODEL,
     tenant_history.READ_MODEL,
+    webhooks.READ_MODEL,
 )
 # Every read model's tables, in the order a worker writes them: its projections in the order above, each
 # projection's tables in the order it declares them. Whatever locks many of them (a truncation, a rebuild's

@@ -44,6 +44,7 @@ from services.consultations import ConsultationService, FundingNoticeService
 from services.disputes import DisputeService
 from services.steering_group import SteeringGroupService
 from services.tenants import TenantService
+from services.webhooks import WebhookService
 
 
 @dataclass
@@ -60,6 +61,7 @@ class Services:
     consultations: ConsultationService
     notices: FundingNoticeService
     audit: AuditService
+    webhooks: WebhookService
     read_your_writes_timeout: float
     # The streaming standby the reads use, when DATABASE_READ_URL names one.
     standby: Standby | None = None

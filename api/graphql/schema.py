@@ -27,6 +27,7 @@ from api.graphql import (
     reports,
     steering,
     tenant,
+    webhooks,
 )
 from api.graphql.errors import UNAVAILABLE_ERRORS, ErrorCodes
 from api.graphql.input_text import RefuseUnstorableText
@@ -48,6 +49,7 @@ Query = merge_types(
         compliance.Query,
         codes.Query,
         compliance.ReviewQuery,
+        webhooks.Query,
     ),
 )
 Mutation = merge_types(
@@ -61,6 +63,7 @@ Mutation = merge_types(
         disputes.Mutation,
         consultations.Mutation,
         notices.Mutation,
+        webhooks.Mutation,
     ),
 )
 

@@ -150,3 +150,37 @@ def server(db: Database, tmp_path_factory: pytest.TempPathFactory) -> Iterator[S
     yield running
     PROJECTED.discard(db.url)
     stop_server(running)
+
+
+def _ok(server: Server, query: str, token: str) -> None:
+    body = server.graphql(query, token=token).json()
+    assert "errors" not in body, body
+
+
+@pytest.fixture(scope="session")
+def hooked(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, Database]]:
+    """A server of its own that may send to loopback receivers, retrying within a fraction of a second."""
+    with fresh_database() as database:
+        running = start_server(
+            tmp_path_factory.mktemp("hooks"),
+            {
+                "DATABASE_URL": database.url,
+                "COMPACTS_WEBHOOK_ALLOW_PRIVATE": "true",
+                "COMPACTS_WEBHOOK_RETRY_SECONDS": "0.05",
+            },
+        )
+        admin = running.token("platform-admin")
+        _ok(
+            running,
+            'mutation { createTenant(slug: "harlow", name: "Harlow", tier: NATIONAL) { slug } }',
+            admin,
+        )
+        _ok(
+            running,
+            'mutation { createTenant(slug: "harrow", name: "Harrow", tier: NATIONAL) { slug } }',
+            admin,
+        )
+        _ok(running, """mutation { publishCompact(tenant: "harlow", title: "Harlow Compact", effectiveOn: "2020-01-01",
+            sections: [{key: "1", heading: "Principles", text: "We work together.", matters: ["partnership"]}]) { version } }""", admin)  # fmt: skip
+        yield running, database
+        stop_server(running)

@@ -1,12 +1,21 @@
-"""Every GraphQL example in docs/ runs against the demo and answers what its guide says it does."""
+"""Every GraphQL example in docs/ runs and answers as its guide says (webhooks: with a real receiver)."""
 
 from __future__ import annotations
 
 import re
+import time
+from datetime import date
 from pathlib import Path
 from typing import Any
 
+import feedparser
+import httpx
+import icalendar
+
 from api.demo import DEMO_NOTES
+from api.tools.webhook_receiver import Receiver
+from domain.webhooks import EVENT_TYPES
+from infra.database import Database
 from tests.conftest import ROOT
 from tests.e2e.conftest import Server
 
@@ -41,7 +50,11 @@ def keys(items: list[dict[str, Any]], *path: str) -> list[Any]:
 
 def test_every_doc_with_graphql_has_its_examples_run_here() -> None:
     with_examples = sorted(p.relative_to(DOCS).as_posix() for p in DOCS.rglob("*.md") if examples(p))
-    assert with_examples == ["getting-started/council-officer.md", "getting-started/integrator.md"]
+    assert with_examples == [
+        "getting-started/council-officer.md",
+        "getting-started/integrator.md",
+        "getting-started/webhooks.md",
+    ]
 
 
 def test_the_integrator_guide_lists_every_choice_the_demo_made() -> None:
@@ -245,3 +258,70 @@ def test_the_officer_guide_runs_in_order(demo: Server) -> None:
         ("CHAMPIONS", "Epping Forest District Council", "essex")
     ]
     assert compliance["ungoverned"] == ["DISPUTE_PROCESS", "CODE_REVIEW"]
+
+
+CURL = re.compile(r"curl -s http://127\.0\.0\.1:8000(/\S+)")
+
+
+def test_every_feed_and_calendar_the_feeds_guide_names_parses_from_the_demo(demo: Server) -> None:
+    paths = CURL.findall((DOCS / "getting-started/feeds.md").read_text(encoding="utf-8"))
+    assert paths == ["/compacts/havering/feed.atom", "/feed.atom", "/compacts/havering/deadlines.ics"]
+    for path in paths:
+        response = httpx.get(f"{demo.url}{path}")
+        assert response.status_code == 200, path
+        if path.endswith(".atom"):
+            feed = feedparser.parse(response.content)
+            assert feed.bozo == 0, (path, feed.bozo_exception)
+            assert feed.entries, path
+        else:
+            events = icalendar.Calendar.from_ical(response.content).walk("VEVENT")
+            # Havering's draft was out for consultation until 7 March 2010, as the demo records.
+            assert date(2010, 3, 7) in [e.decoded("dtstart") for e in events]
+
+
+def test_the_webhooks_guide_names_every_event_a_webhook_may_ask_for() -> None:
+    guide = " ".join((DOCS / "getting-started/webhooks.md").read_text(encoding="utf-8").split())
+    assert f"{', '.join(EVENT_TYPES[:-1])}, {EVENT_TYPES[-1]}." in guide
+
+
+PYTHON = re.compile(r"```python\n(.*?)```", re.DOTALL)
+STAND_IN = "https://receiver.example.org/hooks"
+
+
+def test_the_webhooks_guide_runs_in_order_and_its_code_verifies_a_real_delivery(
+    hooked: tuple[Server, Database],
+) -> None:
+    server, _db = hooked
+    text = (DOCS / "getting-started/webhooks.md").read_text(encoding="utf-8")
+    create, status, delete = examples(DOCS / "getting-started/webhooks.md")
+    editor = server.token("editor", tenants=("harlow",))
+    namespace: dict[str, Any] = {}
+    exec(PYTHON.findall(text)[0], namespace)  # noqa: S102 - the guide's own example, run as a reader would
+    handle = namespace["handle"]
+    with Receiver() as receiver:
+        made = run(server, create.replace(STAND_IN, receiver.url), editor)["createWebhook"]
+        secret, hook = made["secret"], made["webhook"]
+        assert (hook["url"], hook["status"], hook["includePrivate"]) == (receiver.url, "ACTIVE", False)
+        body = server.graphql(
+            """mutation { amendCompact(tenant: "harlow", effectiveOn: "2022-01-01", rationale: "Guide",
+            upsertSections: [{key: "1", heading: "Principles", text: "Guide.", matters: ["partnership"]}])
+            { version } }""",
+            token=editor,
+        ).json()
+        assert "errors" not in body, body
+        deadline = time.monotonic() + 30
+        while not receiver.accepted():
+            assert time.monotonic() < deadline, "no delivery arrived"
+            time.sleep(0.05)
+        delivered = receiver.accepted()[0]
+        assert handle(secret, delivered.headers, delivered.body.encode()) == 204
+        assert handle(secret, delivered.headers, delivered.body.replace("Guide", "Forged").encode()) == 400
+        while run(server, status, editor)["webhooks"][0]["deliveries"][0]["status"] != "DELIVERED":
+            assert time.monotonic() < deadline, "the delivery was not logged"
+            time.sleep(0.05)
+    logged = run(server, status, editor)["webhooks"]
+    assert [(w["id"], w["status"]) for w in logged] == [(hook["id"], "ACTIVE")]
+    assert logged[0]["deliveries"][0]["id"] == delivered.headers["webhook-id"]
+    answer = server.graphql(delete, {"id": hook["id"]}, token=editor).json()
+    assert answer == {"data": {"deleteWebhook": True}}
+    assert run(server, status, editor) == {"webhooks": []}

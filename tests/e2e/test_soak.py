@@ -1,5 +1,5 @@
-"""The soak scenarios, short: conflicts, writes, retries, kills, load, restart, bad input, backup and restore,
-and reads on a standby."""
+"""The soak scenarios, short: conflicts, writes, retries, kills, webhooks, load, restart, bad input, backup and
+restore, and reads on a standby."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ def test_every_soak_scenario_passes_against_real_processes(db: Database, tmp_pat
         "idempotency retries",
         "worker kill -9",
         "API kill -9",
+        "webhooks kill -9",
         "mixed load",
         "PostgreSQL restart",
         "bad input at volume",
@@ -30,17 +31,22 @@ def test_every_soak_scenario_passes_against_real_processes(db: Database, tmp_pat
     assert failed == [], "\n".join(said)
     conflicts = outcomes[0]
     assert (conflicts.acknowledged, conflicts.stored, dict(conflicts.errors)) == (1, 1, {"CONFLICT": 7})
-    assert all(o.stored == o.acknowledged for o in [outcomes[1], outcomes[3], outcomes[5], outcomes[8]])
+    assert all(o.stored == o.acknowledged for o in [outcomes[1], outcomes[3], outcomes[6], outcomes[9]])
     killed = outcomes[4]
     assert killed.stored >= killed.acknowledged > 0
-    restarted = outcomes[6]
+    hooked = outcomes[5]
+    # Every acknowledged event reached the receiver and verified, though it refused the first attempts and
+    # every worker was killed while delivering.
+    assert hooked.stored == hooked.figures["recorded"] == 30
+    assert hooked.figures["failed_attempts"] >= 3
+    restarted = outcomes[7]
     # While PostgreSQL was down the API answered 503 at once, and afterwards it recovered by itself.
     assert restarted.figures["outage_503"] >= 1
     assert set(restarted.errors) == {"HTTP 503"}
     assert restarted.figures["outage_longest_seconds"] < 5
     assert restarted.figures["recovery_seconds"] < 30
     assert restarted.stored >= restarted.acknowledged > 0
-    bad = outcomes[7]
+    bad = outcomes[8]
     # Hundreds of generated requests and commands, every one refused or done cleanly, none half-done.
     assert bad.figures["http_requests"] >= 200
     assert bad.figures["commands"] >= 200

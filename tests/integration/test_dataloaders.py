@@ -87,7 +87,7 @@ async def connections_taken(db: Database) -> tuple[int, int]:
         unused: Any = None
         services = Services(
             pool=counting, waiter=unused, tenants=unused, compacts=unused, codes=unused, steering=unused,
-            audit=unused, disputes=unused, consultations=unused, notices=unused,
+            audit=unused, disputes=unused, consultations=unused, notices=unused, webhooks=unused,
             read_your_writes_timeout=1,
         )  # fmt: skip
         reads = RequestReads(counting, ADMIN)

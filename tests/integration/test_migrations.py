@@ -176,6 +176,7 @@ def test_a_database_with_an_event_store_but_not_the_rest_of_0_1_0s_tables_is_ref
 
 
 def test_migration_files_are_numbered_without_gaps(tmp_path: Path) -> None:
+    # One past the next number this release would take.
     skipped = f"{len(migrations()) + 2:04d}_skipped_one.sql"
     release = release_with(tmp_path / "gap", **{skipped: "SELECT 1;"})
     with pytest.raises(ValueError, match="no gap"):

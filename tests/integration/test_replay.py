@@ -18,6 +18,8 @@ from domain.commands import (
     AssignSteeringRole,
     CloseConsultation,
     CreateTenant,
+    CreateWebhook,
+    DeleteWebhook,
     EndorseCode,
     EraseDataSubject,
     EscalateDispute,
@@ -56,6 +58,7 @@ from domain.register import Contact, Register, Sector, register_id
 from domain.steering_group import SteeringRole
 from domain.tenancy import Tier
 from infra.database import Database
+from infra.webhook_targets import PublicTargets
 from projections.catalogue import PROJECTIONS
 from projections.worker import ProjectionWorker
 from services.codes import CodeService
@@ -65,6 +68,7 @@ from services.disputes import DisputeService
 from services.registry import Registry
 from services.steering_group import SteeringGroupService
 from services.tenants import TenantService
+from services.webhooks import WebhookService
 from tests.conftest import READ_MODEL_TABLES, count_events
 from tests.support import all_due, all_tracked, paused, rows, wait_until
 
@@ -289,6 +293,13 @@ def script_history(registry: Registry) -> None:
                     tenant=tenant, role=SteeringRole.CHAIR, holder=holder, party=None, code=None, since=since
                 ),
             )
+    # Webhooks: one kept, one deleted. No host is resolved: allowed as an on-premises operator would.
+    hooks = WebhookService(registry, vault_of(registry), PublicTargets(allow_private=True))
+    hooks.create(ADMIN, CreateWebhook(tenant="essex", url="https://hooks.example.org/essex", events=("*",)))
+    gone = hooks.create(
+        ADMIN, CreateWebhook(tenant="essex", url="https://hooks.example.org/old", events=("*",))
+    )
+    hooks.delete(ADMIN, DeleteWebhook(id=gone.id))
 
 
 def snapshot(db: Database) -> dict[str, list[tuple[object, ...]]]:

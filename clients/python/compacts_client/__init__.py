@@ -6,6 +6,7 @@ from .enums import (
     CodeStatus,
     CommitmentKind,
     CompactStatus,
+    DeliveryStatus,
     DisputeStage,
     DisputeStatus,
     Firmness,
@@ -15,6 +16,7 @@ from .enums import (
     ShortPeriodReason,
     SteeringRole,
     Tier,
+    WebhookStatus,
 )
 from .exceptions import (
     GraphQLClientError,
@@ -49,6 +51,7 @@ __all__ = [
     "CommitmentKind",
     "CompactStatus",
     "ContactInput",
+    "DeliveryStatus",
     "DisputeStage",
     "DisputeStatus",
     "DisputeStepInput",
@@ -75,4 +78,5 @@ __all__ = [
     "SteeringRole",
     "Tier",
     "Upload",
+    "WebhookStatus",
 ]

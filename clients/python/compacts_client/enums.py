@@ -40,6 +40,12 @@ class CompactStatus(str, Enum):
     IN_FORCE = "IN_FORCE"
 
 
+class DeliveryStatus(str, Enum):
+    PENDING = "PENDING"
+    DELIVERED = "DELIVERED"
+    FAILED = "FAILED"
+
+
 class DisputeStage(str, Enum):
     BETWEEN_PARTIES = "BETWEEN_PARTIES"
     INVESTIGATION = "INVESTIGATION"
@@ -96,3 +102,8 @@ class Tier(str, Enum):
     REGIONAL = "REGIONAL"
     COUNTY = "COUNTY"
     DISTRICT = "DISTRICT"
+
+
+class WebhookStatus(str, Enum):
+    ACTIVE = "ACTIVE"
+    DISABLED = "DISABLED"
