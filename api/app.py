@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 
 from litestar import Litestar, Request, Response
 from litestar.datastructures import State
+from litestar.exceptions import NotFoundException
 from litestar.status_codes import HTTP_503_SERVICE_UNAVAILABLE
 from litestar.types import Middleware
 
@@ -24,6 +25,8 @@ from api.reading import RequestReads
 from api.responses import ErrorBody, json_error, security_headers
 from api.routes import ROUTES
 from api.runtime import Runtime, running
+from api.site import site_handlers, site_not_found, template_config
+from api.site.cache import PageCache
 from infra.availability import UNAVAILABLE_MESSAGE
 from infra.database import Database
 from infra.settings import Settings
@@ -65,10 +68,14 @@ def create_app(settings: Settings, db: Database, keys: KeyRing, *, run_worker: b
     )
 
     return Litestar(
-        route_handlers=[graphql, *ROUTES],
+        route_handlers=[graphql, *ROUTES, *site_handlers()],
         lifespan=[lifespan],
+        # The public site's pages are kept until a read model they show moves on (api/site/cache.py).
+        state=State({"pages": PageCache()}),
+        template_config=template_config(),
         exception_handlers={
             InvalidToken: invalid_token_response,
+            NotFoundException: site_not_found,
             **{kind: unavailable_response for kind in UNAVAILABLE_ERRORS},
         },
         middleware=middleware(settings, keys),
