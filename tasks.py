@@ -19,6 +19,18 @@ LOCK = ROOT / "requirements.lock"
 STAMP = VENV / ".installed"
 CLIENTS = ROOT / "clients"
 CODEGEN = CLIENTS / "python" / ".codegen"
+# Browser assets from npm at pinned versions: GraphiQL (vendored) and axe-core (for the browser tests).
+WEB = ROOT / "web"
+GRAPHIQL = ROOT / "api" / "static" / "graphiql"
+# What GraphiQL's page loads, from web/node_modules, as its own UMD builds: no bundler, no CDN.
+GRAPHIQL_FILES = {
+    "graphiql/graphiql.min.js": "graphiql.min.js",
+    "graphiql/graphiql.min.css": "graphiql.min.css",
+    "graphiql/LICENSE": "LICENSE.graphiql",
+    "react/umd/react.production.min.js": "react.production.min.js",
+    "react/LICENSE": "LICENSE.react",
+    "react-dom/umd/react-dom.production.min.js": "react-dom.production.min.js",
+}
 
 
 def run(*args: str | Path, cwd: Path = ROOT, env: dict[str, str] | None = None) -> None:
@@ -144,6 +156,40 @@ def clients(_args: list[str]) -> None:
     codegen_typescript()
 
 
+def graphiql(_args: list[str]) -> None:
+    """Vendor GraphiQL and React from web/package-lock.json's pinned versions into api/static/graphiql."""
+    node_packages(WEB)
+    for source, target in GRAPHIQL_FILES.items():
+        shutil.copyfile(WEB / "node_modules" / source, GRAPHIQL / target)
+        print(f"  {target}")
+
+
+def chromium() -> str:
+    """Where Debian's Chromium is; installed with apt-get when missing and this runs as root, else one line
+    saying how to install it (the browser tests need it)."""
+    for name in ("chromium", "chromium-browser"):
+        found = shutil.which(name)
+        if found:
+            return found
+    apt = shutil.which("apt-get")
+    if apt and hasattr(os, "geteuid") and os.geteuid() == 0:
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        run(apt, "update", "-q", env=env)
+        run(apt, "install", "-y", "-q", "chromium", env=env)
+        found = shutil.which("chromium")
+        if found:
+            return found
+    sys.exit(
+        "Chromium is not installed: run `sudo apt-get install -y chromium` (Debian) for the browser tests."
+    )
+
+
+def browser(_args: list[str]) -> None:
+    """Find (or, as root with apt-get, install) Chromium and the browser tests' npm packages."""
+    print(chromium())
+    node_packages(WEB)
+
+
 def imports(_args: list[str]) -> None:
     """Draw the packages' import graph (Mermaid) and fail on any module cycle."""
     bootstrap()
@@ -165,6 +211,8 @@ JOBS = {
     "clients": clients,
     "lock": lock,
     "imports": imports,
+    "graphiql": graphiql,
+    "browser": browser,
     "help": help_,
 }
 JOBS["setup"].__doc__ = "Only create .venv and install (serve and test do it themselves)."

@@ -14,6 +14,7 @@ from litestar.types import Middleware
 
 from api.auth import invalid_token_response
 from api.cors import cors_config
+from api.graphiql import graphiql_assets
 from api.graphql.context import Context, Loaders
 from api.graphql.controller import graphql_controller
 from api.graphql.errors import RETRY_AFTER_SECONDS, UNAVAILABLE_ERRORS
@@ -68,7 +69,12 @@ def create_app(settings: Settings, db: Database, keys: KeyRing, *, run_worker: b
     )
 
     return Litestar(
-        route_handlers=[graphql, *ROUTES, *site_handlers()],
+        route_handlers=[
+            graphql,
+            *ROUTES,
+            *site_handlers(),
+            *([] if settings.production else [graphiql_assets()]),
+        ],
         lifespan=[lifespan],
         # The public site's pages are kept until a read model they show moves on (api/site/cache.py).
         state=State({"pages": PageCache()}),

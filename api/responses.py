@@ -67,11 +67,14 @@ async def send_error(
     await send_json(send, status, error_body(message, code), headers)
 
 
-# On every response: no content sniffing, no referrer leaving the platform, never framed by another site.
+# On every response: no content sniffing, no referrer leaving the platform, never framed by another site,
+# and a Content-Security-Policy that lets an answer load nothing. The pages that load anything (the public
+# site's, GraphiQL's) send a policy of their own, which this one never replaces.
 ALWAYS = (
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"no-referrer"),
     (b"x-frame-options", b"DENY"),
+    (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'; base-uri 'none'"),
 )
 NO_STORE = (b"cache-control", b"no-store")
 

@@ -13,7 +13,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 from litestar.types import ControllerRouterHandler
 
-from api.site.labels import label, long_date
+from api.site.labels import dates_in_words, label, long_date
 from api.site.pages import PAGES, error_page, not_found_page
 
 HERE = Path(__file__).parent
@@ -24,7 +24,7 @@ def _filters(engine: JinjaTemplateEngine) -> None:
     environment: Environment = engine.engine
     environment.filters["label"] = label
     environment.filters["long_date"] = long_date
-    # A template that names a value it was not given fails here, in the tests, never as an empty gap.
+    environment.filters["dates_in_words"] = dates_in_words
     environment.globals["STATIC"] = STATIC_PATH
 
 

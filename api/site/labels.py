@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import date, datetime
 from enum import StrEnum
@@ -150,3 +151,11 @@ def long_date(value: object) -> str:
     else:
         return "" if value is None else str(value)
     return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+ISO_DATE = re.compile(r"\b(\d{4}-\d{2}-\d{2})\b")
+
+
+def dates_in_words(text: object) -> str:
+    """The API's sentences name dates as 2012-01-01; a page says "1 January 2012"."""
+    return ISO_DATE.sub(lambda m: long_date(m.group(1)), "" if text is None else str(text))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated
 
 from litestar import MediaType, Request, Response, get
@@ -26,7 +26,8 @@ from api.runtime import Runtime
 from api.site import queries
 from api.site.cache import PageCache
 from api.site.data import Data, PageError, ask, items, mapping
-from domain.clock import today
+from api.site.labels import long_date
+from domain.clock import LONDON, today
 from domain.tenancy import SLUG_PATTERN, Tier
 from infra.availability import UNAVAILABLE_MESSAGE
 from projections import (
@@ -325,12 +326,15 @@ async def history(request: Request[object, object, State], slug: str) -> Respons
         data = await read(request, queries.HISTORY, slug=checked_slug(slug))
         tenant = tenant_of(data, slug)
         verified = await sync_to_thread(runtime.services.audit.verify_public, slug)
+        checked = datetime.now(LONDON)
         checkpoints = sorted(items(data.get("checkpoints")), key=lambda c: int(str(c["position"])))
         return "history.html", {
             "tenant": tenant,
             "versions": items(tenant.get("compactVersions")),
             "proposals": items(tenant.get("amendmentProposals")),
             "verified": verified,
+            # Checked when the page was last rendered: when the history last moved on.
+            "checked_at": f"{checked:%H:%M} on {long_date(checked)}",
             "checkpoint": checkpoints[-1] if checkpoints else None,
         }
 

@@ -7,7 +7,7 @@ from datetime import date, datetime
 import pytest
 
 from api.graphql.schema import schema
-from api.site.labels import LABELS, label, long_date
+from api.site.labels import LABELS, dates_in_words, label, long_date
 
 
 def test_every_member_of_every_labelled_enum_has_a_label() -> None:
@@ -64,3 +64,8 @@ def test_a_value_without_a_label_shows_as_it_is_rather_than_failing_the_page() -
 )
 def test_dates_read_as_day_month_year(value: object, words: str) -> None:
     assert long_date(value) == words
+
+
+def test_dates_inside_the_apis_sentences_read_as_words() -> None:
+    said = "East of England had no compact in force on 2012-01-01."
+    assert dates_in_words(said) == "East of England had no compact in force on 1 January 2012."
