@@ -254,6 +254,7 @@ def run(
     server: Database, home: Path, *, quick: bool, out: Path | None, say: Callable[[str], None]
 ) -> list[Metric]:
     from api.tools.bench_http import bench_http
+    from api.tools.bench_page import bench_page
     from api.tools.bench_replay import bench_replay
 
     append = bench_append(server, quick=quick, say=say)
@@ -262,6 +263,7 @@ def run(
         + bench_http(server, home, append[0].value, quick=quick, say=say)
         + bench_lag(server, quick=quick, say=say)
         + bench_lookup_scale(server, home, quick=quick, say=say)
+        + bench_page(server, home, quick=quick, say=say)
         + bench_replay(server, quick=quick, say=say)
         + bench_verify(quick=quick, say=say)
     )
