@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from jinja2 import Environment
@@ -32,13 +33,18 @@ def template_config() -> TemplateConfig[JinjaTemplateEngine]:
     return TemplateConfig(directory=HERE / "templates", engine=JinjaTemplateEngine, engine_callback=_filters)
 
 
-def site_handlers() -> list[ControllerRouterHandler]:
-    """The pages, under a router whose errors are pages too, and the site's own stylesheet."""
-    pages = Router(
+def site_router(handlers: Sequence[ControllerRouterHandler]) -> Router:
+    """Pages whose failures are pages too: what to do for a missing one, an apology for a fault."""
+    return Router(
         path="/",
-        route_handlers=PAGES,
+        route_handlers=handlers,
         exception_handlers={NotFoundException: not_found_page, Exception: error_page},
     )
+
+
+def site_handlers() -> list[ControllerRouterHandler]:
+    """The pages, under a router whose errors are pages too, and the site's own stylesheet."""
+    pages = site_router(PAGES)
     static = create_static_files_router(
         path=STATIC_PATH, directories=[HERE / "static"], include_in_schema=False, name="site-static"
     )
