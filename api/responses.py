@@ -60,6 +60,23 @@ async def send_json(
     await send(chunk)
 
 
+async def send_text(send: Send, status: int, text: str, headers: Iterable[tuple[bytes, bytes]] = ()) -> None:
+    """Plain words for a person, where no JSON is expected (a page of the public site)."""
+    body = text.encode()
+    start: HTTPResponseStartEvent = {
+        "type": "http.response.start",
+        "status": status,
+        "headers": [
+            (b"content-type", b"text/plain; charset=utf-8"),
+            (b"content-length", str(len(body)).encode()),
+            *headers,
+        ],
+    }
+    await send(start)
+    chunk: HTTPResponseBodyEvent = {"type": "http.response.body", "body": body, "more_body": False}
+    await send(chunk)
+
+
 async def send_error(
     send: Send, status: int, message: str, code: str, headers: Iterable[tuple[bytes, bytes]] = ()
 ) -> None:

@@ -111,15 +111,17 @@ async def cached(
     shows: Iterable[ProjectionSpec],
     build: Callable[[], Awaitable[tuple[str, Mapping[str, object]]]],
     *,
+    asked: tuple[str | None, ...] = (),
     dated: bool = True,
 ) -> Response[str]:
-    """The page for this URL from the cache, or `build` (a template and its context) rendered afresh.
+    """The page for this path and the parameters it reads (`asked`), from the cache or built afresh.
 
-    A page that shows "today" keys on today's date in Europe/London, so it moves on at midnight too.
+    Parameters the page does not read are no part of the key, so they cannot crowd the cache out. A page that
+    shows "today" keys on today's date in Europe/London, so it moves on at midnight too.
     """
     runtime: Runtime = request.app.state.runtime
     pages: PageCache = request.app.state.pages
-    key = (request.url.path, str(sorted(request.query_params.items())), today().isoformat() if dated else "")
+    key = (request.url.path, *(a or "" for a in asked), today().isoformat() if dated else "")
 
     async def rendered() -> tuple[int, str]:
         try:
@@ -197,7 +199,7 @@ async def directory(request: Request[object, object, State], q: str | None = Non
         found = [t for t in tenants if needle in str(t["name"]).casefold() or needle in str(t["slug"])]
         return "directory.html", {"tiers": by_tier(found), "q": wanted, "count": len(found)}
 
-    return await cached(request, DIRECTORY_SHOWS, build)
+    return await cached(request, DIRECTORY_SHOWS, build, asked=(wanted,))
 
 
 @get("/compacts/{slug:str}", operation_id="siteCompact", media_type=MediaType.HTML, include_in_schema=False)
@@ -249,7 +251,7 @@ async def compact(
             "version_count": len(versions),
         }
 
-    return await cached(request, COMPACT_SHOWS, build)
+    return await cached(request, COMPACT_SHOWS, build, asked=(as_of,))
 
 
 @get(
@@ -417,7 +419,13 @@ async def lookup(
             "names": {str(t["slug"]): t["name"] for t in tenants},
         }
 
-    return await cached(request, LOOKUP_SHOWS, build)
+    # None (not asked) and "" (asked, left empty) differ: the second shows what is missing.
+    return await cached(
+        request,
+        LOOKUP_SHOWS,
+        build,
+        asked=tuple("-" if v is None else f"={v}" for v in (locality, matter, as_of)),
+    )
 
 
 def error_page(request: Request[object, object, State], error: Exception) -> Response[str]:

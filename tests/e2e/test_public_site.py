@@ -12,7 +12,7 @@ import pytest
 from api.site.pages import SITE_CSP
 from domain.clock import today
 from infra.database import Database
-from tests.e2e.conftest import Server
+from tests.e2e.conftest import Server, start_server, stop_server
 
 
 class Outline(HTMLParser):
@@ -245,3 +245,22 @@ def test_private_data_never_appears_on_any_page(server: Server, clean_db: Databa
     assert "Example Council" in shown["/compacts/privacyshire?asOf=2005-03-02"]
     leaks = {path: [s for s in SECRETS if s in words] for path, words in shown.items()}
     assert leaks == {path: [] for path in pages}
+
+
+def test_pages_that_read_the_database_are_rate_limited_per_address_in_plain_words(
+    db: Database, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    throttled = start_server(
+        tmp_path_factory.mktemp("throttled-site"), {"DATABASE_URL": db.url, "COMPACTS_RATE_PER_ADDRESS": "20"}
+    )
+    try:
+        # A burst of 10, refilled at one every 3 s: 30 requests outrun it however slowly the machine answers.
+        answers = [httpx.get(f"{throttled.url}/compacts/nowhere", timeout=30) for _ in range(30)]
+    finally:
+        stop_server(throttled)
+    assert [a.status_code for a in answers[:10]] == [404] * 10
+    limited = [a for a in answers[10:] if a.status_code == 429]
+    assert limited
+    assert limited[0].headers["content-type"] == "text/plain; charset=utf-8"
+    assert limited[0].headers["retry-after"] == "5"
+    assert limited[0].text == "Too many requests; slow down and retry in a few seconds."
