@@ -249,6 +249,7 @@ async def compact(
             "first_effective": first,
             "years": years,
             "version_count": len(versions),
+            "matter_titles": {str(m["key"]): str(m["title"]) for m in items(data.get("matters"))},
         }
 
     return await cached(request, COMPACT_SHOWS, build, asked=(as_of,))

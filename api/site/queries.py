@@ -43,6 +43,7 @@ query CompactPage($slug: String!, $asOf: Date!) {
     consultations { key title consulted opensOn closesOn closedOn }
     compactVersions { version effectiveOn }
   }
+  matters { key title }
 """
     + GOVERNING
     + """
