@@ -53,7 +53,9 @@ def axe_source() -> str:
     return (tasks.WEB / "node_modules" / "axe-core" / "axe.min.js").read_text(encoding="utf-8")
 
 
-@pytest.fixture(scope="session")
+# Module-scoped: the browser, its driver's event loop and the server end with the browser tests, before any
+# other test (pytest-asyncio's loops among them) runs.
+@pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """`compacts serve --demo` of the browser tests' own, with one amendment to Harlow's compact recorded by
     the tests (so that it has two versions to compare); the demo itself records none."""
@@ -78,13 +80,13 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         stop_server(running)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def playwright() -> Iterator[Playwright]:
     with sync_playwright() as driver:
         yield driver
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(playwright: Playwright, chromium: str) -> Iterator[Browser]:
     # No sandbox: CI runs as root, where Chromium's sandbox refuses to start.
     launched = playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox"])

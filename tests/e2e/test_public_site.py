@@ -9,6 +9,7 @@ from html.parser import HTMLParser
 import httpx
 import pytest
 
+from api.graphiql import GRAPHIQL_CSP
 from api.site.pages import SITE_CSP
 from domain.clock import today
 from infra.database import Database
@@ -264,3 +265,24 @@ def test_pages_that_read_the_database_are_rate_limited_per_address_in_plain_word
     assert limited[0].headers["content-type"] == "text/plain; charset=utf-8"
     assert limited[0].headers["retry-after"] == "5"
     assert limited[0].text == "Too many requests; slow down and retry in a few seconds."
+
+
+def test_graphiql_comes_from_the_platform_under_a_policy_of_its_own(demo: Server) -> None:
+    response = httpx.get(f"{demo.url}/graphql", headers={"Accept": "text/html"}, timeout=30)
+    assert response.status_code == 200
+    assert response.headers["content-security-policy"] == GRAPHIQL_CSP
+    outline = Outline()
+    outline.feed(response.text)
+    assert outline.sources == [
+        "/static/site/favicon.svg",
+        "/static/graphiql/graphiql.min.css",
+        "/static/graphiql/page.css",
+        "/static/graphiql/react.production.min.js",
+        "/static/graphiql/react-dom.production.min.js",
+        "/static/graphiql/graphiql.min.js",
+        "/static/graphiql/start.js",
+    ]
+    for source in outline.sources:
+        asset = httpx.get(f"{demo.url}{source}", timeout=30)
+        assert asset.status_code == 200, source
+    assert "unpkg.com" not in response.text
