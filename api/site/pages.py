@@ -22,11 +22,14 @@ from litestar.status_codes import (
 )
 
 from api.graphql.schema import schema
+from api.reading import reading
+from api.routes import CHECKPOINTS
 from api.runtime import Runtime
 from api.site import queries
 from api.site.cache import PageCache
 from api.site.data import Data, PageError, ask, items, mapping
 from api.site.labels import long_date
+from domain.actors import ANONYMOUS
 from domain.clock import LONDON, today
 from domain.tenancy import SLUG_PATTERN, Tier
 from infra.availability import UNAVAILABLE_MESSAGE
@@ -341,7 +344,12 @@ async def history(request: Request[object, object, State], slug: str) -> Respons
             "checkpoint": checkpoints[-1] if checkpoints else None,
         }
 
-    return await cached(request, HISTORY_SHOWS, build, dated=False)
+    # A checkpoint is signed without an event: the page keys on how many there are, too.
+    signed = 0
+    if SLUG_PATTERN.fullmatch(slug):
+        async with reading(runtime.services.pool, ANONYMOUS) as conn:
+            signed = len(await conn.fetch(CHECKPOINTS, slug))
+    return await cached(request, HISTORY_SHOWS, build, asked=(str(signed),), dated=False)
 
 
 @get(

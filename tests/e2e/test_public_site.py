@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import re
+import subprocess
+import sys
 from datetime import date
 from html.parser import HTMLParser
 
@@ -286,3 +289,26 @@ def test_graphiql_comes_from_the_platform_under_a_policy_of_its_own(demo: Server
         asset = httpx.get(f"{demo.url}{source}", timeout=30)
         assert asset.status_code == 200, source
     assert "unpkg.com" not in response.text
+
+
+def test_the_history_page_shows_a_checkpoint_as_soon_as_it_is_signed(
+    server: Server, clean_db: Database
+) -> None:
+    admin = server.token("platform-admin")
+    server.graphql('mutation { createTenant(slug: "signedtown", name: "Signedtown", tier: NATIONAL) { slug } }', token=admin)  # fmt: skip
+    before = page(server, "/compacts/signedtown/history")
+    assert "No checkpoint has been signed for this compact yet." in before.words
+    env = {"COMPACTS_HOME": str(server.home), "DATABASE_URL": clean_db.url, "PATH": "/usr/bin:/bin"}
+    signed = subprocess.run(
+        [sys.executable, "-m", "api.cli", "checkpoint", "signedtown"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert signed.returncode == 0, signed.stderr
+    checkpoint = json.loads(signed.stdout)
+    after = page(server, "/compacts/signedtown/history")
+    assert f"At event {checkpoint['position']}" in after.words
+    assert checkpoint["head_hash"] in after.words
+    assert "/checkpoints/signedtown" in after.links
