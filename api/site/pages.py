@@ -412,7 +412,22 @@ async def lookup(
             except PageError as error:
                 if error.code not in ("NOT_FOUND", "BAD_USER_INPUT"):
                     raise
-                errors.append(("locality" if "tenant" in error.message else "matter", error.message))
+                # GraphQL's sentence names its own terms (a tenant, the `matters` query); a person chose from
+                # the form's lists, so the page says which list.
+                if "tenant" in error.message:
+                    errors.append(
+                        (
+                            "locality",
+                            f"Choose an area from the list: there is none called '{(locality or '')[:60]}'.",
+                        )
+                    )
+                else:
+                    errors.append(
+                        (
+                            "matter",
+                            f"Choose a matter from the list: '{(matter or '')[:60]}' is not one of them.",
+                        )
+                    )
         if not answer:
             data = await read(request, queries.LOOKUP_FORM)
         tenants = items(data.get("tenants"))

@@ -183,6 +183,10 @@ def test_the_lookup_form_says_what_is_missing(demo: Server) -> None:
     assert "Choose the matter you want to know about." in empty.words
     bad = page(demo, "/lookup?locality=harlow&matter=funding&asOf=13/13/2010")
     assert "Enter the date as year, month and day" in bad.words
+    nowhere = page(demo, "/lookup?locality=nowhere&matter=funding")
+    assert "Choose an area from the list: there is none called 'nowhere'." in nowhere.words
+    nonsense = page(demo, "/lookup?locality=harlow&matter=nonsense")
+    assert "Choose a matter from the list: 'nonsense' is not one of them." in nonsense.words
 
 
 def test_versions_history_and_report_pages_read_for_people(demo: Server) -> None:
