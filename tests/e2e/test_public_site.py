@@ -88,6 +88,9 @@ def test_the_directory_search_keeps_the_tenants_whose_name_matches(demo: Server)
     assert {"/compacts/harlow", "/compacts/harrow"} <= set(found.links)
     assert "/compacts/essex" not in found.links
     assert "2 compacts found for \u2018Har\u2019" in found.words
+    # What a person types is shown as text, never as markup (page() refuses any <script in the answer).
+    typed = page(demo, "/?q=%3Cscript%3Ealert(1)%3C/script%3E")
+    assert "No compact matches \u2018<script>alert(1)</script>\u2019" in typed.words
     nothing = page(demo, "/?q=Nowhere")
     assert "No compact matches \u2018Nowhere\u2019" in nothing.words
 
