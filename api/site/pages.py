@@ -3,6 +3,7 @@ moves on."""
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import date, datetime
@@ -46,6 +47,8 @@ from projections import (
     tenant_history,
 )
 from projections.base import ProjectionSpec
+
+log = logging.getLogger(__name__)
 
 # Strict: only this platform's own files, no script at all (no page needs one), no inline style, no framing.
 SITE_CSP = (
@@ -460,6 +463,11 @@ def error_page(request: Request[object, object, State], error: Exception) -> Res
         body = render(request, "not_found.html", {"title": "We could not find that", "advice": error.message})
         return html(body, HTTP_404_NOT_FOUND)
     unavailable = isinstance(error, PageError) and UNAVAILABLE_MESSAGE in error.message
+    if unavailable:
+        log.warning("page %s: the database is unavailable", request.url.path)
+    else:
+        # The page tells the person the fault was recorded: here it is.
+        log.error("page %s failed", request.url.path, exc_info=error)
     status = HTTP_503_SERVICE_UNAVAILABLE if unavailable else HTTP_500_INTERNAL_SERVER_ERROR
     body = render(request, "error.html", {"unavailable": unavailable})
     response = html(body, status)
