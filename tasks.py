@@ -21,6 +21,18 @@ RUNTIME_LOCK = ROOT / "requirements-runtime.lock"
 STAMP = VENV / ".installed"
 CLIENTS = ROOT / "clients"
 CODEGEN = CLIENTS / "python" / ".codegen"
+# Browser assets from npm at pinned versions: GraphiQL (vendored) and axe-core (for the browser tests).
+WEB = ROOT / "web"
+GRAPHIQL = ROOT / "api" / "static" / "graphiql"
+# What GraphiQL's page loads, from web/node_modules, as its own UMD builds: no bundler, no CDN.
+GRAPHIQL_FILES = {
+    "graphiql/graphiql.min.js": "graphiql.min.js",
+    "graphiql/graphiql.min.css": "graphiql.min.css",
+    "graphiql/LICENSE": "LICENSE.graphiql",
+    "react/umd/react.production.min.js": "react.production.min.js",
+    "react/LICENSE": "LICENSE.react",
+    "react-dom/umd/react-dom.production.min.js": "react-dom.production.min.js",
+}
 
 
 def run(*args: str | Path, cwd: Path = ROOT, env: dict[str, str] | None = None) -> None:
@@ -59,6 +71,9 @@ def test(args: list[str]) -> None:
     run(BIN / "ruff", "format", "--check", ".")
     run(BIN / "mypy")
     run(BIN / "lint-imports")
+    # The browser tests' Chromium, where this machine can install it; elsewhere they say how, and CI fails.
+    if shutil.which("chromium") is None and _can_install():
+        chromium()
     run(BIN / "pytest", *args)
 
 
@@ -90,6 +105,11 @@ def _stamp(*files: Path) -> str:
     return hashlib.sha256(b"".join(f.read_bytes() for f in files)).hexdigest()
 
 
+def _can_install() -> bool:
+    """Whether Debian packages can be installed from here: root, with apt-get (as on CI's machines)."""
+    return shutil.which("apt-get") is not None and hasattr(os, "geteuid") and os.geteuid() == 0
+
+
 def system_tool(name: str, package: str, hint: str) -> str:
     """Where the program `name` is; installed from Debian's `package` if missing where that is possible.
 
@@ -98,7 +118,7 @@ def system_tool(name: str, package: str, hint: str) -> str:
     """
     found = shutil.which(name)
     apt = shutil.which("apt-get")
-    if found is None and apt is not None and hasattr(os, "geteuid") and os.geteuid() == 0:
+    if found is None and apt is not None and _can_install():
         print(f"{name} is missing: installing Debian's {package}", flush=True)
         quiet = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
         install = [apt, "install", "-y", "--no-install-recommends", *package.split()]
@@ -166,6 +186,28 @@ def clients(_args: list[str]) -> None:
     codegen_typescript()
 
 
+def graphiql(_args: list[str]) -> None:
+    """Vendor GraphiQL and React from web/package-lock.json's pinned versions into api/static/graphiql."""
+    node_packages(WEB)
+    for source, target in GRAPHIQL_FILES.items():
+        shutil.copyfile(WEB / "node_modules" / source, GRAPHIQL / target)
+        print(f"  {target}")
+
+
+def chromium() -> str:
+    """Where Debian's Chromium is; installed with apt-get when missing and this runs as root, else one line
+    saying how to install it (the browser tests need it)."""
+    return shutil.which("chromium-browser") or system_tool(
+        "chromium", "chromium", "run `sudo apt-get install -y chromium` (Debian) for the browser tests."
+    )
+
+
+def browser(_args: list[str]) -> None:
+    """Find (or, as root with apt-get, install) Chromium and the browser tests' npm packages."""
+    print(chromium())
+    node_packages(WEB)
+
+
 def imports(_args: list[str]) -> None:
     """Draw the packages' import graph (Mermaid) and fail on any module cycle."""
     bootstrap()
@@ -187,6 +229,8 @@ JOBS = {
     "clients": clients,
     "lock": lock,
     "imports": imports,
+    "graphiql": graphiql,
+    "browser": browser,
     "help": help_,
 }
 JOBS["setup"].__doc__ = "Only create .venv and install (serve and test do it themselves)."

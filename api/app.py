@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 
 from litestar import Litestar, Request, Response
 from litestar.datastructures import State
+from litestar.exceptions import NotFoundException
 from litestar.plugins.opentelemetry import OpenTelemetryConfig, OpenTelemetryPlugin
 from litestar.status_codes import HTTP_503_SERVICE_UNAVAILABLE
 from litestar.types import Middleware
@@ -16,6 +17,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from api.auth import invalid_token_response
 from api.cors import cors_config
 from api.feeds import platform_feed, tenant_deadlines, tenant_feed
+from api.graphiql import graphiql_assets
 from api.graphql.context import Context, Loaders
 from api.graphql.controller import graphql_controller
 from api.graphql.errors import RETRY_AFTER_SECONDS, UNAVAILABLE_ERRORS
@@ -28,6 +30,8 @@ from api.request_ids import request_ids
 from api.responses import ErrorBody, json_error, security_headers
 from api.routes import ROUTES
 from api.runtime import Runtime, running
+from api.site import site_handlers, site_not_found, template_config
+from api.site.cache import PageCache
 from api.standby import READ_AFTER_HEADER
 from infra import tracing
 from infra.availability import UNAVAILABLE_MESSAGE
@@ -92,10 +96,16 @@ def create_app(
             tenant_feed,
             platform_feed,
             tenant_deadlines,
+            *site_handlers(),
+            *([] if settings.production else [graphiql_assets()]),
         ],
         lifespan=[lifespan],
+        # The public site's pages are kept until a read model they show moves on (api/site/cache.py).
+        state=State({"pages": PageCache()}),
+        template_config=template_config(),
         exception_handlers={
             InvalidToken: invalid_token_response,
+            NotFoundException: site_not_found,
             **{kind: unavailable_response for kind in UNAVAILABLE_ERRORS},
         },
         middleware=middleware(settings, keys),

@@ -12,7 +12,7 @@ from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from api.identity import request_identity
-from api.responses import send_error
+from api.responses import send_error, send_text
 from domain.actors import Actor
 from infra.metrics import RATE_LIMITED
 from infra.tokens import InvalidToken
@@ -52,6 +52,9 @@ class TokenBuckets:
 LIMITED = "Too many requests; slow down and retry in a few seconds."
 # What the limits apply to: GraphQL and the checkpoints, which read the database for anyone who asks.
 LIMITED_PATHS = ("/graphql", "/checkpoints/")
+# The public site's pages that read the database (the directory reads one small list): a person over the
+# limit gets HTTP's own 429 in plain words, not GraphQL's error.
+PAGE_PATHS = ("/compacts/", "/lookup")
 
 
 def caller_key(identity: Actor | InvalidToken, scope: Scope) -> tuple[bool, str]:
@@ -76,7 +79,8 @@ def rate_limit_middleware(per_token: TokenBuckets, per_address: TokenBuckets) ->
 
         async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
             path = scope.get("path", "") if scope["type"] == ScopeType.HTTP else ""
-            if not path.startswith(LIMITED_PATHS):
+            page = path.startswith(PAGE_PATHS)
+            if not (page or path.startswith(LIMITED_PATHS)):
                 await self.app(scope, receive, send)
                 return
             signed_in, key = caller_key(request_identity(scope), scope)
@@ -84,6 +88,9 @@ def rate_limit_middleware(per_token: TokenBuckets, per_address: TokenBuckets) ->
                 await self.app(scope, receive, send)
                 return
             RATE_LIMITED.labels("token" if signed_in else "address").inc()
+            if page:
+                await send_text(send, 429, LIMITED, [(b"retry-after", b"5")])
+                return
             await send_error(send, 200, LIMITED, "RATE_LIMITED", [(b"retry-after", b"5")])
 
     return RateLimit

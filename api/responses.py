@@ -60,6 +60,23 @@ async def send_json(
     await send(chunk)
 
 
+async def send_text(send: Send, status: int, text: str, headers: Iterable[tuple[bytes, bytes]] = ()) -> None:
+    """Plain words for a person, where no JSON is expected (a page of the public site)."""
+    body = text.encode()
+    start: HTTPResponseStartEvent = {
+        "type": "http.response.start",
+        "status": status,
+        "headers": [
+            (b"content-type", b"text/plain; charset=utf-8"),
+            (b"content-length", str(len(body)).encode()),
+            *headers,
+        ],
+    }
+    await send(start)
+    chunk: HTTPResponseBodyEvent = {"type": "http.response.body", "body": body, "more_body": False}
+    await send(chunk)
+
+
 async def send_error(
     send: Send, status: int, message: str, code: str, headers: Iterable[tuple[bytes, bytes]] = ()
 ) -> None:
@@ -67,11 +84,14 @@ async def send_error(
     await send_json(send, status, error_body(message, code), headers)
 
 
-# On every response: no content sniffing, no referrer leaving the platform, never framed by another site.
+# On every response: no content sniffing, no referrer leaving the platform, never framed by another site,
+# and a Content-Security-Policy that lets an answer load nothing. The pages that load anything (the public
+# site's, GraphiQL's) send a policy of their own, which this one never replaces.
 ALWAYS = (
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"no-referrer"),
     (b"x-frame-options", b"DENY"),
+    (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'; base-uri 'none'"),
 )
 NO_STORE = (b"cache-control", b"no-store")
 

@@ -62,6 +62,12 @@ class AuditService:
         self.registry.require_tenant(tenant)
         return self._verify(tenant)
 
+    def verify_public(self, tenant: str) -> Verified:
+        """The same recomputation for anyone: its result names positions and hashes, never an event's content,
+        as the public checkpoints already do."""
+        self.registry.require_tenant(tenant)
+        return self._verify(tenant)
+
     def _verify(self, tenant: str) -> Verified:
         checkpoints = [*self.checkpoints(tenant), *self.witnessed(tenant)]
         return verify(self._events(tenant), self._published(tenant), checkpoints, self.keys.verifying_keys)

@@ -25,6 +25,7 @@ from strawberry.litestar.controller import GraphQLController, GraphQLResource
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 
+from api.graphiql import graphiql_page
 from api.graphql.context import Loaders
 from api.graphql.persisted import PersistedQueries, PersistedQueryRefused
 from api.reading import RequestReads
@@ -109,6 +110,10 @@ class Conventions(GraphQLController):
         except HTTPException as error:
             raise HTTPException(HTTP_400_BAD_REQUEST, NOT_JSON_PARAMETER) from error
         return parsed
+
+    async def render_graphql_ide(self, request: Request[Any, Any, Any]) -> Response[str]:
+        # GraphiQL from the platform's own files, not strawberry's page, which loads it from a CDN.
+        return graphiql_page()
 
     def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
         # A persisted query sent by GET has no `query`; it is still a request, not a browser's visit.

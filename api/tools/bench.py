@@ -211,7 +211,7 @@ def bench_lag(server: Database, *, quick: bool, say: Callable[[str], None]) -> l
 
 
 # What `--only` may pick: the benchmarks that stand on their own (mutation needs append's figure).
-ALONE = ("append", "lag", "scale", "replay", "verify")
+ALONE = ("append", "lag", "scale", "page", "replay", "verify")
 
 
 def run(
@@ -224,6 +224,7 @@ def run(
     only: str | None = None,
 ) -> list[Metric]:
     from api.tools.bench_http import bench_http
+    from api.tools.bench_page import bench_page
     from api.tools.bench_replay import bench_replay
     from api.tools.bench_verify import bench_verify, bench_verify_all, bench_verify_store
 
@@ -232,6 +233,7 @@ def run(
         "append": lambda: bench_append(server, quick=quick, say=say),
         "lag": lambda: bench_lag(server, quick=quick, say=say),
         "scale": lambda: bench_lookup_scale(server, home, quick=quick, say=say),
+        "page": lambda: bench_page(server, home, quick=quick, say=say),
         "replay": lambda: bench_replay(server, quick=quick, say=say),
         "verify": lambda: (
             bench_verify(quick=quick, say=say)
@@ -248,6 +250,7 @@ def run(
             + bench_http(server, home, append[0].value, quick=quick, say=say)
             + alone["lag"]()
             + alone["scale"]()
+            + alone["page"]()
             + alone["replay"]()
             + alone["verify"]()
         )

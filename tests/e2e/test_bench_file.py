@@ -25,7 +25,7 @@ def test_the_quick_benchmark_writes_every_metric_it_measures(tmp_path: Path) -> 
     metrics = json.loads(out.read_text())
     assert {m["name"] for m in metrics} >= {
         "append", "mutation", "lookup", "lookup p99 at half peak", "lag p50", "lag p99", "replay", "verify",
-        "scale", "memory", "api peak rss",
+        "scale", "memory", "api peak rss", "page", "page rendered",
     }  # fmt: skip
     for m in metrics:
         assert set(m) == FIELDS, m

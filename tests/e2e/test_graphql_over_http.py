@@ -192,5 +192,5 @@ def test_production_serves_the_sdl_while_introspection_graphiql_and_openapi_stay
     assert (
         httpx.get(f"{production.url}/graphql", headers={"Accept": "text/html"}, timeout=30).status_code == 404
     )
-    for path in ("/schema", "/schema/swagger", "/schema/openapi.json"):
+    for path in ("/schema", "/schema/swagger", "/schema/openapi.json", "/static/graphiql/graphiql.min.js"):
         assert httpx.get(f"{production.url}{path}", timeout=30).status_code == 404, path

@@ -317,6 +317,10 @@ def test_every_response_carries_the_security_headers_and_no_server_banner(server
     for answer in (public, signed, httpx.get(f"{server.url}/health", timeout=10)):
         assert answer.headers["x-content-type-options"] == "nosniff"
         assert answer.headers["referrer-policy"] == "no-referrer"
+        assert (
+            answer.headers["content-security-policy"]
+            == "default-src 'none'; frame-ancestors 'none'; base-uri 'none'"
+        )
         assert "server" not in answer.headers
     assert signed.headers["cache-control"] == "no-store"
 
