@@ -33,6 +33,14 @@ $$;
 GRANT USAGE ON SCHEMA public TO compacts_worker;
 -- The tenant history links each event in the format chain_link_formats gives it (infra/chain.py).
 GRANT SELECT ON chain_link_formats TO compacts_worker;
+-- A catch-up batch stages its rows in temporary tables (COPY is refused into a table under row-level
+-- security; ADR 0017). PostgreSQL gives TEMPORARY to PUBLIC by default; this holds where that was revoked.
+DO $$
+BEGIN
+    EXECUTE format('GRANT TEMPORARY ON DATABASE %I TO compacts_worker', current_database());
+EXCEPTION WHEN insufficient_privilege THEN NULL;  -- not the database's owner: PUBLIC's grant must do
+END
+$$;
 
 -- Row-level security: ENABLE and FORCE on every table the reading role may see, so no query can forget a
 -- tenant filter (the read models' own policies are projections/catalogue.py's). The API reads as

@@ -135,7 +135,11 @@ class ReadModelView(PostgresTrackingRecorder):
 
     def track(self, curs: Cursor[DictRow], tracking: Tracking) -> None:
         if self._batch is not None and self._first is not None:
-            self._pending = tracking
+            # The bulk path records a batch's first position before its events (`apply_bulk`), and
+            # may hand that first event on to be applied one by one: a position already recorded is not
+            # recorded again, which the tracking row would refuse.
+            if tracking.notification_id > self._first.notification_id:
+                self._pending = tracking
             return
         # Outside a batch, and for a batch's first event: the tracking row refuses a position it has
         # passed (IntegrityError), so a worker that lost its lock mid-batch cannot apply again what

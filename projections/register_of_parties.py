@@ -80,7 +80,7 @@ FROM champion_appointments WHERE tenant_id = %(tenant)s AND party_key = %(key)s
 """
 
 
-# The bulk path's statements (RegisterView.apply_bulk): one each for a whole batch, one array per column.
+# The bulk path's statements (RegisterView.apply_bulk), each for a whole batch, its rows staged by COPY.
 # The memberships a batch's signatures and withdrawals touch, as they stand before it: each party's
 # highest membership, and those not withdrawn.
 MEMBERSHIPS = """

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Sequence
 from datetime import date
 
 import psycopg
 import pytest
-from eventsourcing.persistence import IntegrityError, Notification
+from eventsourcing.persistence import IntegrityError, Mapper, Notification
+from eventsourcing.projection import Projection
 
 from api.bootstrap import vault_of
 from domain.actors import Actor, Role
@@ -16,9 +18,10 @@ from domain.compact import Section
 from domain.register import Sector
 from domain.tenancy import Tenant, Tier
 from infra.chain import GENESIS
+from projections.base import ReadModelView
 from projections.catalogue import PROJECTIONS
 from projections.views import _factory, construct_view
-from projections.worker import apply_notifications
+from projections.worker import apply_in_bulk, apply_notifications
 from services.compacts import CompactService
 from services.registry import Registry
 from services.tenants import TenantService
@@ -36,7 +39,14 @@ def rows(conn: psycopg.Connection[tuple[object, ...]], query: str) -> list[tuple
     return list(conn.execute(query))
 
 
-def test_a_batch_commits_every_event_or_none_and_records_one_position_per_read_model() -> None:
+# The live path (event by event) and the bulk path (a worker catching up) keep the same guarantees.
+Apply = Callable[
+    [Mapper[str], dict[str, Projection[ReadModelView]], dict[str, int], Sequence[Notification]], None
+]
+
+
+@pytest.mark.parametrize("apply", [apply_notifications, apply_in_bulk], ids=["live", "bulk"])
+def test_a_batch_commits_every_event_or_none_and_records_one_position_per_read_model(apply: Apply) -> None:
     with fresh_database() as db:
         registry = Registry.connect(db)
         factory = _factory(db)
@@ -74,14 +84,14 @@ def test_a_batch_commits_every_event_or_none_and_records_one_position_per_read_m
                            (("tenant_directory", DIRECTORY), ("tenant_history", HISTORY))}  # fmt: skip
             scanned = dict.fromkeys(projections, 0)
             with pytest.raises(IntegrityError, match="tenants_parent_id_fkey"):
-                apply_notifications(registry.mapper, projections, scanned, [*stored, ghost])
+                apply(registry.mapper, projections, scanned, [*stored, ghost])
             with psycopg.connect(db.psycopg_conninfo()) as conn:
                 assert rows(conn, "SELECT tenant_id FROM tenants") == []
                 assert rows(conn, "SELECT count(*) FROM tenant_events") == [(0,)]
                 assert rows(conn, f"SELECT * FROM tenant_directory_tracking {OURS}") == []
             assert scanned == dict.fromkeys(projections, 0)
 
-            apply_notifications(registry.mapper, projections, scanned, stored)
+            apply(registry.mapper, projections, scanned, stored)
             last = stored[-1].id
             with psycopg.connect(db.psycopg_conninfo()) as conn:
                 assert rows(conn, "SELECT tenant_id FROM tenants ORDER BY 1") == [
@@ -113,10 +123,10 @@ def test_a_batch_commits_every_event_or_none_and_records_one_position_per_read_m
             # (Memberships are numbered per party, so no key would stop a second copy.)
             register = {"register_of_parties": REGISTER.projection(view=construct_view(factory, REGISTER))}
             # The worker that took over has applied the opening and the first signature...
-            apply_notifications(registry.mapper, register, {"register_of_parties": 0}, signing[:-1])
+            apply(registry.mapper, register, {"register_of_parties": 0}, signing[:-1])
             # ...and the one that lost its lock comes back with a batch from the start that goes further.
             with pytest.raises(IntegrityError, match="Failed to record tracking"):
-                apply_notifications(registry.mapper, register, {"register_of_parties": 0}, signing)
+                apply(registry.mapper, register, {"register_of_parties": 0}, signing)
             with psycopg.connect(db.psycopg_conninfo()) as conn:
                 assert rows(conn, "SELECT party_key, membership FROM party_memberships") == [("cvs", 1)]
             assert registry.get_or_none("essex:tenant").__class__ is Tenant
