@@ -16,6 +16,7 @@ from api.cors import cors_config
 from api.graphql.context import Context, Loaders
 from api.graphql.controller import graphql_controller
 from api.graphql.errors import RETRY_AFTER_SECONDS, UNAVAILABLE_ERRORS
+from api.graphql.response_cache import ResponseCache, response_cache_middleware
 from api.graphql.schema import build_schema
 from api.idempotency import idempotency_middleware
 from api.identity import identity_middleware, request_identity
@@ -92,7 +93,7 @@ async def context_getter(request: Request[object, object, State]) -> Context:
 
 def middleware(settings: Settings, keys: KeyRing) -> list[Middleware]:
     """Outermost first: every response gets its headers, then the caller is identified once, then counted,
-    then a keyed mutation is run once."""
+    then a keyed mutation is run once, and a public read is answered from the response cache if it can be."""
     return [
         security_headers,
         identity_middleware(keys, issuer=settings.jwt_issuer, audience=settings.jwt_audience),
@@ -101,4 +102,5 @@ def middleware(settings: Settings, keys: KeyRing) -> list[Middleware]:
             TokenBuckets(settings.rate_per_address, max(10, settings.rate_per_address // 10)),
         ),
         idempotency_middleware(settings.max_body_bytes),
+        response_cache_middleware(ResponseCache()),
     ]

@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from typing import Any
 
 import asyncpg
 from asyncpg.transaction import Transaction
@@ -80,6 +81,13 @@ class RequestReads:
         # The connection and its open transaction, from the first read until the reads end.
         self._held: tuple[asyncpg.Connection, Transaction] | None = None
         self._closed = False
+        # Told each statement's text once it has run (by the driver, on the loop's next turn): the response
+        # cache learns from it which read models an answer read.
+        self.on_query: Callable[[str], None] | None = None
+
+    def _logged(self, record: Any) -> None:
+        if self.on_query is not None:
+            self.on_query(record.query)
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[asyncpg.Connection]:
@@ -111,6 +119,8 @@ class RequestReads:
             transaction = conn.transaction(isolation="read_committed", readonly=True)
             await transaction.start()
             await conn.execute(SET_READER, *reader_settings(self.actor))
+            if self.on_query is not None:
+                conn.add_query_logger(self._logged)
         except BaseException as error:
             broken = _gone(conn)
             await self._release(conn)
@@ -133,6 +143,8 @@ class RequestReads:
         if held is None:
             return
         conn, transaction = held
+        if self.on_query is not None:
+            conn.remove_query_logger(self._logged)
         try:
             await transaction.rollback()  # it only read: nothing to keep
         except Exception:

@@ -30,6 +30,7 @@ from api.graphql import (
 from api.graphql.errors import UNAVAILABLE_ERRORS, ErrorCodes
 from api.graphql.input_text import RefuseUnstorableText
 from api.graphql.limits import BoundedValidation
+from api.graphql.response_cache import ResponseCacheTicket
 
 # Each feature brings its own queries and mutations; the order is the order integrators see them in.
 Query = merge_types(
@@ -112,6 +113,7 @@ def build_schema(*, production: bool) -> strawberry.Schema:
         lambda: DocumentCache(maxsize=DOCUMENT_CACHE),
         # Measures the expanded document before validating it; DisableIntrospection adds its rule first.
         BoundedValidation,
+        ResponseCacheTicket,
     ]
     if production:
         extensions.append(DisableIntrospection)
