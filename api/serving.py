@@ -10,13 +10,16 @@ from contextlib import contextmanager
 from enum import StrEnum
 from typing import Any, cast
 
-from litestar.types import ASGIApp
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from infra.database import Database
 from infra.settings import Settings
 
-# Each process builds its own app from this factory; the processes share nothing but the database.
+# Each process builds its own app from one of these factories; the processes share nothing but the database.
 FACTORY = "api.serving:served"
+GRANIAN_FACTORY = "api.serving:served_by_granian"
+# granian names itself in a `server` header unless the app sends one; uvicorn's banner is off (server_header).
+BANNER = (b"server", b"compact-registry")
 
 
 class HTTPServer(StrEnum):
@@ -25,6 +28,9 @@ class HTTPServer(StrEnum):
     UVICORN = "uvicorn"
     GRANIAN = "granian"
 
+
+# How long an API process may take to start before its supervisor gives up on it.
+STARTUP_SECONDS = 60
 
 # The faster of the two in `compacts bench` on this project's machine (docs/performance.md).
 DEFAULT_SERVER = HTTPServer.GRANIAN
@@ -82,6 +88,21 @@ def checkpoint_scheduler(db: Database, settings: Settings) -> Any:
     )
 
 
+def served_by_granian() -> ASGIApp:
+    """`served`, answering with the registry's own name in place of granian's banner."""
+    app = served()
+
+    async def named(scope: Scope, receive: Receive, send: Send) -> None:
+        async def send_named(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), BANNER]
+            await send(message)
+
+        await app(scope, receive, send_named)
+
+    return named
+
+
 @contextmanager
 def projecting(settings: Settings, db: Database, *, run_worker: bool) -> Iterator[None]:
     """The projection worker (and the checkpoint scheduler) in this process, while the API processes run.
@@ -136,6 +157,9 @@ def _uvicorn(settings: Settings, workers: int, verbose: bool) -> None:
         log_level="debug" if verbose else "info",
         server_header=False,
         proxy_headers=False,  # `served` adds them, from the same list, for either server
+        # A process still importing the app cannot answer the supervisor's ping; on a busy machine that
+        # took longer than uvicorn's 5 s, and it killed and restarted its processes over and over.
+        timeout_worker_healthcheck=STARTUP_SECONDS,
         ssl_certfile=settings.tls_cert_file,
         ssl_keyfile=settings.tls_key_file,
     )
@@ -147,7 +171,7 @@ def _granian(settings: Settings, workers: int, verbose: bool) -> None:
     from granian.server import Server
 
     Server(
-        FACTORY,
+        GRANIAN_FACTORY,
         factory=True,
         address=settings.host,
         port=settings.port,
