@@ -11,6 +11,7 @@ import asyncpg
 from api.bootstrap import audit_store_of, vault_of
 from api.freshness import ReadModelWaiter
 from api.graphql.context import Services
+from api.reading import STATEMENT_TIMEOUT_MS
 from infra.database import Database
 from infra.settings import Settings
 from infra.tokens import KeyRing
@@ -48,7 +49,10 @@ async def read_pool(settings: Settings, db: Database) -> asyncpg.Pool:
     """
     pool: asyncpg.Pool = await asyncpg.create_pool(
         **db.reader(settings.reader_password).asyncpg_kwargs(), min_size=1, max_size=10,
-        server_settings={"plan_cache_mode": "force_generic_plan"},
+        # The statement timeout also bounds a public reader's reads, which run outside a transaction.
+        server_settings={
+            "plan_cache_mode": "force_generic_plan", "statement_timeout": str(STATEMENT_TIMEOUT_MS),
+        },
     )  # fmt: skip
     return pool
 

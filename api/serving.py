@@ -156,6 +156,9 @@ def _uvicorn(settings: Settings, workers: int, verbose: bool) -> None:
         port=settings.port,
         log_level="debug" if verbose else "info",
         server_header=False,
+        # No line per request, as under granian: a proxy in front logs requests, and here it cost a share of
+        # the lookup's time in a profile.
+        access_log=False,
         proxy_headers=False,  # `served` adds them, from the same list, for either server
         # A process still importing the app cannot answer the supervisor's ping; on a busy machine that
         # took longer than uvicorn's 5 s, and it killed and restarted its processes over and over.

@@ -8,6 +8,7 @@ import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Protocol
 from urllib.parse import parse_qs
 
@@ -54,9 +55,10 @@ _TABLES = re.compile(
 )
 
 
-def read_models_in(sql: str) -> set[str]:
-    """The read models whose tables a statement names."""
-    return {_READ_MODEL_OF[name] for name in _TABLES.findall(sql)}
+@lru_cache(maxsize=1024)
+def read_models_in(sql: str) -> frozenset[str]:
+    """The read models whose tables a statement names (the API's statements are a few fixed texts)."""
+    return frozenset(_READ_MODEL_OF[name] for name in _TABLES.findall(sql))
 
 
 class Positions(Protocol):
