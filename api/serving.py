@@ -8,12 +8,14 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
-from typing import Any, cast
-
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from typing import TYPE_CHECKING, Any, cast
 
 from infra.database import Database
 from infra.settings import Settings
+
+if TYPE_CHECKING:
+    # Only types: the command line imports this module, and litestar need not load for every command.
+    from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 # Each process builds its own app from one of these factories; the processes share nothing but the database.
 FACTORY = "api.serving:served"
@@ -60,9 +62,8 @@ def served() -> ASGIApp:
         # uvicorn reads X-Forwarded-For itself; under granian the same middleware does it, from the same list.
         from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-        app = cast(
-            ASGIApp, ProxyHeadersMiddleware(cast(Any, app), trusted_hosts=settings.forwarded_allow_ips)
-        )
+        trusted = settings.forwarded_allow_ips
+        app = cast("ASGIApp", ProxyHeadersMiddleware(cast(Any, app), trusted_hosts=trusted))
     return app
 
 
