@@ -11,7 +11,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any, cast
 
 from infra.database import Database
-from infra.settings import Settings
+from infra.settings import Settings, pass_on_database
 
 if TYPE_CHECKING:
     # Only types: the command line imports this module, and litestar need not load for every command.
@@ -135,7 +135,7 @@ def serve_processes(
     """Run `workers` API processes under `server`, each building its app with `served`, until stopped."""
     # The API processes read their settings from the environment: they get the database this one resolved
     # (the embedded server's socket when none is configured), so they connect to it rather than start one.
-    os.environ["DATABASE_URL"] = db.url
+    pass_on_database(db.url)
     with projecting(settings, db, run_worker=run_worker):
         if server is HTTPServer.GRANIAN:
             _granian(settings, workers, verbose)
