@@ -21,6 +21,7 @@ from api.graphiql import graphiql_assets
 from api.graphql.context import Context, Loaders
 from api.graphql.controller import graphql_controller
 from api.graphql.errors import RETRY_AFTER_SECONDS, UNAVAILABLE_ERRORS
+from api.graphql.response_cache import ResponseCache, response_cache_middleware
 from api.graphql.schema import build_schema
 from api.idempotency import idempotency_middleware
 from api.identity import identity_middleware, request_identity
@@ -140,7 +141,8 @@ async def context_getter(request: Request[object, object, State]) -> Context:
 
 def middleware(settings: Settings, keys: KeyRing) -> list[Middleware]:
     """Outermost first: every request gets its id and every response its headers, then the caller is
-    identified once, then counted, then a keyed mutation is run once."""
+    identified once, then counted, then a keyed mutation is run once, and a public read is answered from the
+    response cache if it can be."""
     return [
         request_ids,
         security_headers,
@@ -150,4 +152,5 @@ def middleware(settings: Settings, keys: KeyRing) -> list[Middleware]:
             TokenBuckets(settings.rate_per_address, max(10, settings.rate_per_address // 10)),
         ),
         idempotency_middleware(settings.max_body_bytes),
+        response_cache_middleware(ResponseCache()),
     ]

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import click
 
 from api.bootstrap import audit_store_of, vault_of
+from api.serving import DEFAULT_SERVER, HTTPServer, processes_for
 from domain import clock
 from domain.actors import Actor, Role
 from domain.commands import CreateTenant
@@ -190,16 +191,40 @@ def main() -> None:
 @click.option("--host", help="Address to listen on.  [default: COMPACTS_HOST, else 127.0.0.1]")
 @click.option("--port", type=int, help="Port to listen on.  [default: COMPACTS_PORT, else 8000]")
 @click.option("--no-worker", is_flag=True, help="Leave projections to separate `compacts worker` processes.")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=0),
+    default=1,
+    show_default=True,
+    help="API processes; 0 is one per core. With more than one, or under granian, the projection worker "
+    "runs in this parent process.",
+)
+@click.option(
+    "--server",
+    "http_server",
+    type=click.Choice([s.value for s in HTTPServer]),
+    default=None,
+    help=f"The HTTP server: uvicorn, or granian.  [default: {DEFAULT_SERVER.value} with --workers other "
+    "than 1, else uvicorn]",
+)
 @click.option("--demo", is_flag=True, help="Record the demo localities first (once; skipped if present).")
 @DOCUMENTS
 @click.option("--verbose", is_flag=True, help="Log at debug level.")
 def serve(
-    host: str | None, port: int | None, no_worker: bool, demo: bool, documents: Path | None, verbose: bool
+    host: str | None,
+    port: int | None,
+    no_worker: bool,
+    workers: int,
+    http_server: str | None,
+    demo: bool,
+    documents: Path | None,
+    verbose: bool,
 ) -> None:
     """Serve the GraphQL API, with the projection worker in the same process unless --no-worker."""
     import uvicorn
 
     from api.app import create_app
+    from api.serving import serve_processes
     from infra.database import resolve_database
     from infra.tokens import load_keys
 
@@ -212,12 +237,22 @@ def serve(
         # Answer the first request with the demo already in the read models.
         _current(db)
     keys = load_keys(settings)
-    app = create_app(settings, db, keys, run_worker=not no_worker)
     where = "DATABASE_URL" if settings.database_url else f"embedded PostgreSQL in {settings.home}"
     address = f"{settings.scheme}://{settings.host}:{settings.port}"
+    processes = processes_for(workers)
+    chosen = (
+        HTTPServer(http_server) if http_server else (DEFAULT_SERVER if workers != 1 else HTTPServer.UVICORN)
+    )
     click.echo(f"Compact Registry on {address}/graphql (data: {where})")
     click.echo(f"Health: {address}/health")
     click.echo("A token for writing: compacts token --sub you@example.org --role platform-admin")
+    if processes > 1 or chosen is not HTTPServer.UVICORN:
+        click.echo(f"{processes} API processes under {chosen.value}")
+        serve_processes(
+            settings, db, workers=processes, server=chosen, run_worker=not no_worker, verbose=verbose
+        )
+        return
+    app = create_app(settings, db, keys, run_worker=not no_worker)
     # uvicorn re-raises SIGTERM after its graceful shutdown; exiting normally instead lets the
     # embedded server's exit hook stop PostgreSQL rather than leave it running.
     signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(0))
@@ -751,25 +786,9 @@ def check_read_models() -> None:
 
 
 def _scheduler(db: Database, settings: Settings) -> Any:
-    """The checkpoint scheduler, where this process has a key to sign with."""
-    from api.bootstrap import audit_store_of
-    from infra.tokens import load_keys
-    from services.audit import AuditService
-    from services.checkpoints import CheckpointScheduler
-    from services.registry import Registry
+    from api.serving import checkpoint_scheduler
 
-    if settings.checkpoint_seconds <= 0:
-        return None
-    try:
-        keys = load_keys(settings)
-    except SystemExit:
-        return None  # a production worker without a signing key still projects
-    if keys.signing_key is None:
-        return None
-    registry = Registry.connect(db)
-    return CheckpointScheduler(
-        AuditService(registry, audit_store_of(registry), keys), settings.checkpoint_seconds
-    )
+    return checkpoint_scheduler(db, settings)
 
 
 @main.command()

@@ -36,16 +36,44 @@ class ReadModelWaiter:
         self.positions: dict[str, int] = {}
         self.changed = asyncio.Condition()
         self._listener: asyncpg.Connection | None = None
+        # Moves on whenever a notification may have gone unheard (the listener lost, or listening anew), so
+        # that the response cache drops every answer it could no longer know to be current.
+        self.epoch = 0
+        self._again: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
+        self.epoch += 1
         try:
             self._listener = await asyncpg.connect(**self.connect_kwargs)
+            self._listener.add_termination_listener(self._lost)
             await self._listener.add_listener(PROJECTED_CHANNEL, self._heard)
         except (OSError, asyncpg.PostgresError):
             log.warning("cannot LISTEN for projections yet; waiting mutations will re-check")
             self._listener = None
+        self.epoch += 1
+
+    @property
+    def listening(self) -> bool:
+        return self._listener is not None and not self._listener.is_closed()
+
+    def _lost(self, _conn: asyncpg.Connection) -> None:
+        self.epoch += 1
+
+    def listen_again(self) -> None:
+        """Start listening again in the background, once at a time, if the listener is lost."""
+        if self.listening or (self._again is not None and not self._again.done()):
+            return
+        self._again = asyncio.get_running_loop().create_task(self._listen_again())
+
+    async def _listen_again(self) -> None:
+        await self.start()
+        if not self.listening:
+            # The database is away: ask again in a while, not on every request meanwhile.
+            await asyncio.sleep(RECHECK_SECONDS)
 
     async def close(self) -> None:
+        if self._again is not None:
+            self._again.cancel()
         if self._listener is not None:
             await self._listener.close()
 

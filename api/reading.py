@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from typing import Any
 
 import asyncpg
 from asyncpg.transaction import Transaction
@@ -97,9 +98,23 @@ class RequestReads:
         self.standby_failed = False
         self._lock = asyncio.Lock()
         # The connection and its open transaction, from the first read until the reads end.
-        self._held: tuple[asyncpg.Connection, Transaction] | None = None
+        self._held: tuple[asyncpg.Connection, Transaction | None] | None = None
         self._on_standby = False
+        members, admin, _, _ = reader_settings(actor)
+        # A reader who sees only public rows needs no transaction: row-level security shows the public rows
+        # to a session that names no tenant and no admin (no reader setting outlives its transaction, and
+        # the pool resets each connection given back), and each READ COMMITTED statement saw only what was
+        # committed before it began anyway. The statement timeout is the pool's (api.runtime.read_pool).
+        # Three round trips fewer (BEGIN, the settings, ROLLBACK) for every anonymous request.
+        self._public = not members and admin == "off"
         self._closed = False
+        # Told each statement's text once it has run (by the driver, on the loop's next turn): the response
+        # cache learns from it which read models an answer read.
+        self.on_query: Callable[[str], None] | None = None
+
+    def _logged(self, record: Any) -> None:
+        if self.on_query is not None:
+            self.on_query(record.query)
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[asyncpg.Connection]:
@@ -127,7 +142,7 @@ class RequestReads:
                     raise DatabaseUnavailable() from error
                 raise
 
-    async def _begin(self) -> tuple[asyncpg.Connection, Transaction]:
+    async def _begin(self) -> tuple[asyncpg.Connection, Transaction | None]:
         echoed = parse_lsn(self.read_after) if self.read_after else 0
         standby = self.standby
         if standby is not None and not self.wrote and standby.usable():
@@ -146,13 +161,17 @@ class RequestReads:
         self.sources.add("primary")
         return held
 
-    async def _begin_on(self, pool: asyncpg.Pool) -> tuple[asyncpg.Connection, Transaction]:
+    async def _begin_on(self, pool: asyncpg.Pool) -> tuple[asyncpg.Connection, Transaction | None]:
         try:
             conn = await pool.acquire()
         except OSError as error:
             # Refused, reset or unresolvable: asyncpg raises the socket's own error (several at once
             # when a name resolves to more than one address, as a plain OSError).
             raise DatabaseUnavailable() from error
+        if self.on_query is not None:
+            conn.add_query_logger(self._logged)
+        if self._public:
+            return conn, None
         try:
             transaction = conn.transaction(isolation="read_committed", readonly=True)
             await transaction.start()
@@ -179,8 +198,11 @@ class RequestReads:
         if held is None:
             return
         conn, transaction = held
+        if self.on_query is not None:
+            conn.remove_query_logger(self._logged)
         try:
-            await transaction.rollback()  # it only read: nothing to keep
+            if transaction is not None:
+                await transaction.rollback()  # it only read: nothing to keep
         except Exception:
             log.warning("a read transaction could not be rolled back; its connection is dropped")
             # Closed first, so the pool takes back a dead connection (and opens another when next

@@ -12,6 +12,7 @@ from prometheus_client import REGISTRY
 from api.bootstrap import audit_store_of, delivery_worker_of, vault_of, webhook_service_of
 from api.freshness import ReadModelWaiter
 from api.graphql.context import Services
+from api.reading import STATEMENT_TIMEOUT_MS
 from api.standby import CONNECT_TIMEOUT_SECONDS, Standby
 from infra.database import Database
 from infra.settings import Settings
@@ -56,7 +57,10 @@ async def read_pool(settings: Settings, db: Database) -> asyncpg.Pool:
     """
     pool: asyncpg.Pool = await asyncpg.create_pool(
         **db.reader(settings.reader_password).asyncpg_kwargs(), min_size=1, max_size=10,
-        server_settings={"plan_cache_mode": "force_generic_plan"},
+        # The statement timeout also bounds a public reader's reads, which run outside a transaction.
+        server_settings={
+            "plan_cache_mode": "force_generic_plan", "statement_timeout": str(STATEMENT_TIMEOUT_MS),
+        },
     )  # fmt: skip
     return pool
 

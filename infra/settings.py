@@ -653,3 +653,12 @@ def _production_problems(settings: Settings) -> list[str]:
             "TLS in front of it."
         )
     return found
+
+
+def pass_on_database(url: str) -> None:
+    """Processes started from this one from now on read DATABASE_URL as `url`: the server this one resolved.
+
+    `compacts serve --workers` starts its API processes with its own environment; given the embedded
+    server's address, they connect to the server their parent started instead of starting another.
+    """
+    os.environ["DATABASE_URL"] = url

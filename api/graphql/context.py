@@ -5,6 +5,7 @@ from __future__ import annotations
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cached_property
 from typing import Any
 
 import asyncpg
@@ -81,41 +82,80 @@ class Loaders:
     def __init__(self, reads: RequestReads, actor: Actor) -> None:
         self.reads = reads
         self.actor = actor
-        self.tenant: DataLoader[str, TenantRow | None] = DataLoader(self._tenants)
-        self.children: DataLoader[str, list[TenantRow]] = DataLoader(self._children)
-        # Keyed by (tenant, in force on, as recorded at): one query per distinct moment, however many
-        # tenants are asked for.
-        self.compact: DataLoader[Moment, CompactRow | None] = DataLoader(self._compacts)
-        self.parties: DataLoader[Moment, list[PartyRow]] = DataLoader(self._parties)
-        self.champions: DataLoader[Moment, list[ChampionRow]] = DataLoader(self._champions)
-        self.codes: DataLoader[Moment, list[CodeRow]] = DataLoader(self._codes)
-        self.steering: DataLoader[tuple[str, date], list[TermRow]] = DataLoader(self._steering)
-        self.proposals: DataLoader[str, list[ProposalRow]] = DataLoader(
-            self._per_tenant(amendment_proposals.proposals_of)
-        )
-        self.reviews: DataLoader[str, list[ReviewRow]] = DataLoader(
-            self._per_tenant(annual_reviews.reviews_of)
-        )
-        self.versions: DataLoader[str, list[VersionRow]] = DataLoader(
-            self._per_tenant(compact_text.versions_of)
-        )
-        self.contacts: DataLoader[str, dict[str, ContactRow]] = DataLoader(self._contacts)
-        self.drafts: DataLoader[Moment, CompactRow | None] = DataLoader(self._drafts)
-        # Commitments by (tenant, version, key): those records were judged by when they were made.
-        self.commitment: DataLoader[tuple[str, int, str], CommitmentRow | None] = DataLoader(
-            self._commitments
-        )
-        self.referrals: DataLoader[str, list[ReferralRow]] = DataLoader(
-            self._per_tenant(disputes.referrals_of)
-        )
-        # Row-level security leaves these empty for readers who are not the tenant's members.
-        self.disputes: DataLoader[str, list[DisputeRow]] = DataLoader(self._per_tenant(disputes.disputes_of))
-        self.consultations: DataLoader[str, list[ConsultationRow]] = DataLoader(
-            self._per_tenant(consultations.consultations_of)
-        )
-        self.notices: DataLoader[str, list[NoticeRow]] = DataLoader(
-            self._per_tenant(funding_notices.notices_of)
-        )
+
+    # Each made when a resolver first asks for it: a lookup uses two of the nineteen, and making all of
+    # them for every request showed in its profile.
+    @cached_property
+    def tenant(self) -> DataLoader[str, TenantRow | None]:
+        return DataLoader(self._tenants)
+
+    @cached_property
+    def children(self) -> DataLoader[str, list[TenantRow]]:
+        return DataLoader(self._children)
+
+    # Keyed by (tenant, in force on, as recorded at): one query per distinct moment, however many
+    # tenants are asked for.
+    @cached_property
+    def compact(self) -> DataLoader[Moment, CompactRow | None]:
+        return DataLoader(self._compacts)
+
+    @cached_property
+    def parties(self) -> DataLoader[Moment, list[PartyRow]]:
+        return DataLoader(self._parties)
+
+    @cached_property
+    def champions(self) -> DataLoader[Moment, list[ChampionRow]]:
+        return DataLoader(self._champions)
+
+    @cached_property
+    def codes(self) -> DataLoader[Moment, list[CodeRow]]:
+        return DataLoader(self._codes)
+
+    @cached_property
+    def steering(self) -> DataLoader[tuple[str, date], list[TermRow]]:
+        return DataLoader(self._steering)
+
+    @cached_property
+    def proposals(self) -> DataLoader[str, list[ProposalRow]]:
+        return DataLoader(self._per_tenant(amendment_proposals.proposals_of))
+
+    @cached_property
+    def reviews(self) -> DataLoader[str, list[ReviewRow]]:
+        return DataLoader(self._per_tenant(annual_reviews.reviews_of))
+
+    @cached_property
+    def versions(self) -> DataLoader[str, list[VersionRow]]:
+        return DataLoader(self._per_tenant(compact_text.versions_of))
+
+    @cached_property
+    def contacts(self) -> DataLoader[str, dict[str, ContactRow]]:
+        return DataLoader(self._contacts)
+
+    @cached_property
+    def drafts(self) -> DataLoader[Moment, CompactRow | None]:
+        return DataLoader(self._drafts)
+
+    # Commitments by (tenant, version, key): those records were judged by when they were made.
+    @cached_property
+    def commitment(self) -> DataLoader[tuple[str, int, str], CommitmentRow | None]:
+        return DataLoader(self._commitments)
+
+    @cached_property
+    def referrals(self) -> DataLoader[str, list[ReferralRow]]:
+        return DataLoader(self._per_tenant(disputes.referrals_of))
+
+    # Row-level security leaves these empty for readers who are not the tenant's members.
+    @cached_property
+    def disputes(self) -> DataLoader[str, list[DisputeRow]]:
+        return DataLoader(self._per_tenant(disputes.disputes_of))
+
+    @cached_property
+    def consultations(self) -> DataLoader[str, list[ConsultationRow]]:
+        return DataLoader(self._per_tenant(consultations.consultations_of))
+
+    @cached_property
+    def notices(self) -> DataLoader[str, list[NoticeRow]]:
+        return DataLoader(self._per_tenant(funding_notices.notices_of))
 
     def _per_tenant(self, fetch: Any) -> Any:
         """A batch function answering every tenant asked for in one query."""

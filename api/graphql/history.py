@@ -13,6 +13,7 @@ from strawberry.types import Info
 
 from api.graphql.common import DEFAULT_PAGE, PageInfo, page_asked
 from api.graphql.context import Context
+from api.graphql.response_cache import answered_elsewhere
 from domain.errors import InvalidInput, NotFound
 from projections import tenant_history
 from services.audit import require_auditor
@@ -118,11 +119,13 @@ class Query:
 
     @strawberry.field(description="The tenant's signed checkpoints (public: copy them out of the system).")
     async def checkpoints(self, info: Info[Context, None], tenant: str) -> list[Checkpoint]:
+        answered_elsewhere(info.context)
         made = await sync_to_thread(info.context.services.audit.checkpoints, tenant)
         return [Checkpoint(**asdict(c)) for c in made]
 
     @strawberry.field(description="Recompute the tenant's hash chain from the event store and compare.")
     async def verify_history(self, info: Info[Context, None], tenant: str) -> Verification:
+        answered_elsewhere(info.context)
         result = await sync_to_thread(info.context.services.audit.verify_history, info.context.actor, tenant)
         return Verification(
             ok=result.ok,

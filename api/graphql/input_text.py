@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from graphql import ExecutionResult, GraphQLError, StringValueNode, Visitor, visit
+from cachetools import LRUCache
+from graphql import DocumentNode, ExecutionResult, GraphQLError, StringValueNode, Visitor, visit
 from strawberry.extensions import SchemaExtension
 
 from services.registry import UNSTORABLE_TEXT, holds_unstorable, unstorable
@@ -20,6 +21,21 @@ class _FindUnstorable(Visitor):
         self.found = self.found or unstorable(node.value)
 
 
+# Whether a document's text holds such text, by the text: integrators send the same few documents again
+# and again, and walking the document on every request showed in a profile of the lookup.
+_searched: LRUCache[str, bool] = LRUCache(maxsize=512)
+
+
+def _holds_unstorable(query: str | None, document: DocumentNode) -> bool:
+    if query is not None and (known := _searched.get(query)) is not None:
+        return known
+    finder = _FindUnstorable()
+    visit(document, finder)
+    if query is not None:
+        _searched[query] = finder.found
+    return finder.found
+
+
 class RefuseUnstorableText(SchemaExtension):
     """Such text in an argument or a variable is BAD_USER_INPUT.
 
@@ -30,10 +46,9 @@ class RefuseUnstorableText(SchemaExtension):
 
     def on_execute(self) -> Iterator[None]:
         context = self.execution_context
-        finder = _FindUnstorable()
-        if context.graphql_document is not None:
-            visit(context.graphql_document, finder)
-        if finder.found or holds_unstorable(context.variables):
+        document = context.graphql_document
+        unstorable_document = document is not None and _holds_unstorable(context.query, document)
+        if unstorable_document or holds_unstorable(context.variables):
             # With a result already set, the operation is not executed at all.
             context.result = ExecutionResult(
                 data=None, errors=[GraphQLError(UNSTORABLE_TEXT, extensions={"code": "BAD_USER_INPUT"})]

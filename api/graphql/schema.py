@@ -33,6 +33,7 @@ from api.graphql.errors import UNAVAILABLE_ERRORS, ErrorCodes
 from api.graphql.input_text import RefuseUnstorableText
 from api.graphql.limits import BoundedValidation
 from api.graphql.metrics import OperationMetrics
+from api.graphql.response_cache import ResponseCacheTicket
 from api.graphql.tracing import TracedOperations
 from domain.errors import DomainError
 
@@ -134,6 +135,7 @@ def build_schema(*, production: bool, traced: bool = False) -> strawberry.Schema
         lambda: DocumentCache(maxsize=DOCUMENT_CACHE),
         # Measures the expanded document before validating it; DisableIntrospection adds its rule first.
         BoundedValidation,
+        ResponseCacheTicket,
     ]
     if production:
         extensions.append(DisableIntrospection)

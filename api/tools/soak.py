@@ -104,9 +104,10 @@ class Cluster:
             [sys.executable, "-m", "api.cli", *args], env=self.env, stdout=log, stderr=subprocess.STDOUT
         )
 
-    def start_api(self) -> str:
+    def start_api(self, *options: str) -> str:
+        """`compacts serve --no-worker` with `options` (e.g. `--workers 2 --server granian`); its URL."""
         port = free_port()
-        process = self._spawn("serve", "--no-worker", "--port", str(port))
+        process = self._spawn("serve", "--no-worker", "--port", str(port), *options)
         url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:

@@ -33,7 +33,7 @@ AUDITOR_A = Actor(sub="a", roles=frozenset({Role.AUDITOR}), tenants=frozenset({"
 AUDITOR_B = Actor(sub="b", roles=frozenset({Role.AUDITOR}), tenants=frozenset({"beta"}))
 PUBLIC = Actor(sub=None)
 # Tables the reading role is granted nothing on.
-INFRA_ONLY = ("registry_events", "person_keys", "schema_migrations", "webhook_position")
+INFRA_ONLY = ("registry_events", "person_keys", "schema_migrations", "chain_link_formats", "webhook_position")
 
 
 @pytest.fixture
@@ -232,3 +232,23 @@ def test_a_consultation_announced_ahead_is_private_until_its_opening_day(
     assert asyncio.run(consultations_seen(two_tenants, AUDITOR_A)) == ["announced", "open-now"]
     assert asyncio.run(consultations_seen(two_tenants, AUDITOR_B)) == ["open-now"]
     assert asyncio.run(consultations_seen(two_tenants, PUBLIC)) == ["open-now"]
+
+
+async def admin_then_public(db: Database) -> tuple[set[str], set[str], bool]:
+    pool = await asyncpg.create_pool(**db.reader(None).asyncpg_kwargs(), min_size=1, max_size=1)
+    try:
+        async with reading(pool, ADMIN) as conn:
+            seen_by_admin = {r[0] for r in await conn.fetch("SELECT tenant_id FROM party_contacts")}
+        # The public reader's reads run outside a transaction, on the connection the admin just gave back.
+        async with reading(pool, PUBLIC) as conn:
+            seen_by_public = {r[0] for r in await conn.fetch("SELECT tenant_id FROM party_contacts")}
+            in_transaction = bool(conn.is_in_transaction())
+        return seen_by_admin, seen_by_public, in_transaction
+    finally:
+        await pool.close()
+
+
+def test_a_public_reader_after_an_admin_on_one_connection_sees_only_public_rows(
+    two_tenants: Database,
+) -> None:
+    assert asyncio.run(admin_then_public(two_tenants)) == ({"alpha", "beta"}, set(), False)
