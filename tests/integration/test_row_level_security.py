@@ -33,7 +33,7 @@ AUDITOR_A = Actor(sub="a", roles=frozenset({Role.AUDITOR}), tenants=frozenset({"
 AUDITOR_B = Actor(sub="b", roles=frozenset({Role.AUDITOR}), tenants=frozenset({"beta"}))
 PUBLIC = Actor(sub=None)
 # Tables the reading role is granted nothing on.
-INFRA_ONLY = ("registry_events", "person_keys", "schema_migrations")
+INFRA_ONLY = ("registry_events", "person_keys", "schema_migrations", "chain_link_formats")
 
 
 @pytest.fixture
