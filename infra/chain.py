@@ -42,6 +42,7 @@ GENESIS = "0" * 64
 # the rest. A version outside 0..2**64-1, which no stored event has, cannot be packed (struct.error).
 _V2_HEAD = struct.Struct(f">{len(PREFIX_V2)}s32sQQ")
 _LENGTH = struct.Struct(">I")
+_HEX = 64  # characters of a SHA-256 hash written in hex
 # Events hashed between two comparisons with the published hashes: large enough that the comparison is
 # a small part of the work, small enough that memory stays flat however long the chain.
 _CHUNK = 8192
@@ -284,11 +285,13 @@ def verify(
                 previous = made
             add(previous)
         if not bad:
-            # One line per link on both sides: hex has no newline, so the two texts are equal only if
-            # every published hash equals its link (no hash can borrow characters from its neighbour).
-            hashes = "\n".join(map(bytes.hex, digests))
-            expected = "\n".join(map(published.get, range(start, position + 1), repeat("")))
-            if hashes != expected or unlinkable is not None:
+            # The chunk's hashes as one text against the published ones run together. Every published
+            # hash must also be 64 characters: then equal texts mean equal hashes, none borrowing
+            # characters from its neighbour (the texts' lengths are equal, so no hash can be shorter
+            # unless another is longer).
+            expected = list(map(published.get, range(start, position + 1), repeat("")))
+            same = join(digests).hex() == "".join(expected) and max(map(len, expected)) == _HEX
+            if not same or unlinkable is not None:
                 for at, digest in enumerate(digests, start=start):
                     if at == unlinkable or published.get(at) != digest.hex():
                         bad.append(at)
