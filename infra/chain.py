@@ -37,11 +37,12 @@ LATEST_LINK = LINK_V2
 PREFIX = b"compact-registry/event/v1\x00"
 PREFIX_V2 = b"compact-registry/event/v2\x00"
 GENESIS = "0" * 64
-# v2's fixed-width head: the previous hash (32 bytes), the position and the originator version (8 bytes
-# each, big-endian). The id and the topic follow, each after its length (4 bytes); the state is the rest.
-_V2_HEAD = struct.Struct(">32sQQ")
+# v2's fixed-width head: the prefix, the previous hash (32 bytes), the position and the originator version
+# (8 bytes each, big-endian). The id and the topic follow, each after its length (4 bytes); the state is
+# the rest. A version outside 0..2**64-1, which no stored event has, cannot be packed (struct.error).
+_V2_HEAD = struct.Struct(f">{len(PREFIX_V2)}s32sQQ")
 _LENGTH = struct.Struct(">I")
-_V2_VERSIONS = 2**64
+_HEX = 64  # characters of a SHA-256 hash written in hex
 # Events hashed between two comparisons with the published hashes: large enough that the comparison is
 # a small part of the work, small enough that memory stays flat however long the chain.
 _CHUNK = 8192
@@ -164,8 +165,8 @@ def _link_v1(previous: bytes, position: int, fact: StoredFact, state: JSONValue 
 
 
 def _link_v2(previous: bytes, position: int, fact: StoredFact) -> bytes:
-    head = _V2_HEAD.pack(previous, position, fact.originator_version)
-    return hashlib.sha256(PREFIX_V2 + head + _names(fact.originator_id, fact.topic) + fact.state).digest()
+    head = _V2_HEAD.pack(PREFIX_V2, previous, position, fact.originator_version)
+    return hashlib.sha256(head + _names(fact.originator_id, fact.topic) + fact.state).digest()
 
 
 def link(previous_hash: str, position: int, fact: StoredFact, state: JSONValue = None) -> str:
@@ -263,7 +264,7 @@ def verify(
     # The inner loop runs once per event, millions of times, so it does as little as Python allows: a v2
     # link is one SHA-256 call over bytes joined once, with the id and topic framed once per aggregate,
     # and the events are taken in chunks whose hashes are compared with the published ones as one text.
-    sha256, head, v2_prefix, join = hashlib.sha256, _V2_HEAD.pack, PREFIX_V2, b"".join
+    sha256, head, prefix, join, v2 = hashlib.sha256, _V2_HEAD.pack, PREFIX_V2, b"".join, LINK_V2
     framed: dict[tuple[str, str], bytes] = {}
     events = iter(facts)
     while chunk := list(islice(events, _CHUNK)):
@@ -272,23 +273,29 @@ def verify(
         add = digests.append
         for position, fact in enumerate(chunk, start=start):
             originator_id, version, topic, state, form = fact
-            if form == LINK_V2 and 0 <= version < _V2_VERSIONS:
+            if form == v2:
                 names = framed.get((originator_id, topic))
                 if names is None:
                     names = framed[originator_id, topic] = _names(originator_id, topic)
-                previous = sha256(join((v2_prefix, head(previous, position, version), names, state))).digest()
+                try:  # free unless raised (Python 3.11)
+                    fixed = head(prefix, previous, position, version)
+                    previous = sha256(join((fixed, names, state))).digest()
+                except struct.error:
+                    previous, unlinkable = bytes(32), unlinkable or position
             else:
                 made = _link_slowly(previous, position, fact)
-                if made is None and unlinkable is None:
-                    unlinkable = position
-                previous = made if made is not None else bytes(32)
+                if made is None:
+                    made, unlinkable = bytes(32), unlinkable or position
+                previous = made
             add(previous)
         if not bad:
-            # One line per link on both sides: hex has no newline, so the two texts are equal only if
-            # every published hash equals its link (no hash can borrow characters from its neighbour).
-            hashes = "\n".join(map(bytes.hex, digests))
-            expected = "\n".join(map(published.get, range(start, position + 1), repeat("")))
-            if hashes != expected or unlinkable is not None:
+            # The chunk's hashes as one text against the published ones run together. Every published
+            # hash must also be 64 characters: then equal texts mean equal hashes, none borrowing
+            # characters from its neighbour (the texts' lengths are equal, so no hash can be shorter
+            # unless another is longer).
+            expected = list(map(published.get, range(start, position + 1), repeat("")))
+            same = join(digests).hex() == "".join(expected) and max(map(len, expected)) == _HEX
+            if not same or unlinkable is not None:
                 for at, digest in enumerate(digests, start=start):
                     if at == unlinkable or published.get(at) != digest.hex():
                         bad.append(at)
