@@ -259,19 +259,49 @@ def verify(
     at_checkpoints = sorted({c.position for c in signed})
     recomputed: dict[int, str] = {}
     bad: list[int] = []
-    previous = bytes(32)  # GENESIS
-    position = 0
-    # The inner loop runs once per event, millions of times, so it does as little as Python allows: a v2
-    # link is one SHA-256 call over bytes joined once, with the id and topic framed once per aggregate,
-    # and the events are taken in chunks whose hashes are compared with the published ones as one text.
-    sha256, head, prefix, join, v2 = hashlib.sha256, _V2_HEAD.pack, PREFIX_V2, b"".join, LINK_V2
-    framed: dict[tuple[str, str], bytes] = {}
+    chain = _Chain()
     events = iter(facts)
+    # The events are taken in chunks whose hashes are compared with the published ones as one text.
     while chunk := list(islice(events, _CHUNK)):
-        start, unlinkable = position + 1, None
+        start = chain.position + 1
+        digests, unlinkable = chain.extend(chunk)
+        if not bad:
+            bad += _first_unpublished(digests, start, published, unlinkable)
+        for at in at_checkpoints:
+            if start <= at <= chain.position:
+                recomputed[at] = digests[at - start].hex()
+    position = chain.position
+    if not bad and len(published) > position:
+        bad.append(position + 1)  # events were published that the store no longer holds
+    for checkpoint in signed:
+        # A checkpoint that does not hold (altered, signed by another key, or beyond the chain now)
+        # marks its own position as the first one that cannot be trusted.
+        if (
+            not signature_holds(checkpoint, keys or {})
+            or recomputed.get(checkpoint.position) != checkpoint.head_hash
+        ):
+            bad.append(checkpoint.position)
+    first_bad = min(bad) if bad else None
+    return Verified(first_bad is None, position, first_bad, chain.previous.hex() if position else None)
+
+
+class _Chain:
+    """A chain as far as it is recomputed: its last position and link, and each aggregate's framed names."""
+
+    def __init__(self) -> None:
+        self.previous = bytes(32)  # GENESIS
+        self.position = 0
+        self.framed: dict[tuple[str, str], bytes] = {}
+
+    def extend(self, chunk: list[StoredFact]) -> tuple[list[bytes], int | None]:
+        """Each event's link, in order, and the first position that could not be linked at all."""
+        # The inner loop runs once per event, millions of times, so it does as little as Python allows: a
+        # v2 link is one SHA-256 call over bytes joined once, with the id and topic framed once per aggregate.
+        sha256, head, prefix, join, v2 = hashlib.sha256, _V2_HEAD.pack, PREFIX_V2, b"".join, LINK_V2
+        framed, previous, position, unlinkable = self.framed, self.previous, self.position, None
         digests: list[bytes] = []
         add = digests.append
-        for position, fact in enumerate(chunk, start=start):
+        for position, fact in enumerate(chunk, start=self.position + 1):
             originator_id, version, topic, state, form = fact
             if form == v2:
                 names = framed.get((originator_id, topic))
@@ -288,33 +318,25 @@ def verify(
                     made, unlinkable = bytes(32), unlinkable or position
                 previous = made
             add(previous)
-        if not bad:
-            # The chunk's hashes as one text against the published ones run together. Every published
-            # hash must also be 64 characters: then equal texts mean equal hashes, none borrowing
-            # characters from its neighbour (the texts' lengths are equal, so no hash can be shorter
-            # unless another is longer).
-            expected = list(map(published.get, range(start, position + 1), repeat("")))
-            same = join(digests).hex() == "".join(expected) and max(map(len, expected)) == _HEX
-            if not same or unlinkable is not None:
-                for at, digest in enumerate(digests, start=start):
-                    if at == unlinkable or published.get(at) != digest.hex():
-                        bad.append(at)
-                        break
-        for at in at_checkpoints:
-            if start <= at <= position:
-                recomputed[at] = digests[at - start].hex()
-    if not bad and len(published) > position:
-        bad.append(position + 1)  # events were published that the store no longer holds
-    for checkpoint in signed:
-        # A checkpoint that does not hold (altered, signed by another key, or beyond the chain now)
-        # marks its own position as the first one that cannot be trusted.
-        if (
-            not signature_holds(checkpoint, keys or {})
-            or recomputed.get(checkpoint.position) != checkpoint.head_hash
-        ):
-            bad.append(checkpoint.position)
-    first_bad = min(bad) if bad else None
-    return Verified(first_bad is None, position, first_bad, previous.hex() if position else None)
+        self.previous, self.position = previous, position
+        return digests, unlinkable
+
+
+def _first_unpublished(
+    digests: list[bytes], start: int, published: Mapping[int, str], unlinkable: int | None
+) -> list[int]:
+    """The first position of a chunk whose link is not the one published, if any."""
+    # The chunk's hashes as one text against the published ones run together. Every published hash must
+    # also be 64 characters: then equal texts mean equal hashes, none borrowing characters from its
+    # neighbour (the texts' lengths are equal, so no hash can be shorter unless another is longer).
+    expected = list(map(published.get, range(start, start + len(digests)), repeat("")))
+    same = b"".join(digests).hex() == "".join(expected) and max(map(len, expected)) == _HEX
+    if same and unlinkable is None:
+        return []
+    for at, digest in enumerate(digests, start=start):
+        if at == unlinkable or published.get(at) != digest.hex():
+            return [at]
+    return []
 
 
 # The export bundle: a zip anyone can check with this module alone (standard library, rfc8785 and
@@ -457,11 +479,33 @@ def verify_bundle(path: Path, trusted_keys: Mapping[str, object] | None = None) 
     tenant = manifest.get("tenant")
     if manifest.get("format") not in READABLE_BUNDLES:
         return fail(f"unknown bundle format {manifest.get('format')!r}", tenant)
+    problems += _files_against_manifest(path, manifest.get("files", {}), files)
+    try:
+        records = [json.loads(line) for line in files["events.jsonl"].decode("utf-8").splitlines() if line]
+        checkpoints = [Checkpoint(**c) for c in json.loads(files["checkpoints.json"])]
+        keys = _jwk_keys(trusted_keys if trusted_keys is not None else json.loads(files["keys.json"]))
+        facts = [_fact_of(r, manifest["format"]) for r in records]
+        published = {int(r["position"]): str(r["hash"]) for r in records}
+    except (ValueError, TypeError, KeyError, binascii.Error) as error:
+        return fail(f"the bundle's contents are malformed: {error}", tenant)
+    problems += _out_of_order(records)
+    result = verify(facts, published, checkpoints, keys)
+    claimed = (manifest.get("events"), manifest.get("head_hash"), tenant)
+    problems += _against_the_chain(claimed, len(records), result, [c.tenant for c in checkpoints])
+    return BundleReport(
+        not problems, tenant, result.checked, result.first_bad_position, result.head_hash, tuple(problems)
+    )
+
+
+def _files_against_manifest(path: Path, listed: object, files: dict[str, bytes]) -> list[str]:
+    """Each file the manifest lists, read and hashed: those that differ from it, or are missing."""
+    problems = []
+    if not isinstance(listed, dict):
+        listed = {}
     for name, data in files.items():
-        if manifest.get("files", {}).get(name) != hashlib.sha256(data).hexdigest():
+        if listed.get(name) != hashlib.sha256(data).hexdigest():
             problems.append(f"{name} does not match the manifest")
-    listed = manifest.get("files", {})
-    for name in sorted(set(listed) - set(files)) if isinstance(listed, dict) else ():
+    for name in sorted(set(listed) - set(files)):
         try:
             with zipfile.ZipFile(path) as bundle:
                 data = bundle.read(name)
@@ -470,36 +514,32 @@ def verify_bundle(path: Path, trusted_keys: Mapping[str, object] | None = None) 
             continue
         if listed[name] != hashlib.sha256(data).hexdigest():
             problems.append(f"{name} does not match the manifest")
-    try:
-        records = [json.loads(line) for line in files["events.jsonl"].decode("utf-8").splitlines() if line]
-        checkpoints = [Checkpoint(**c) for c in json.loads(files["checkpoints.json"])]
-        keys = _jwk_keys(trusted_keys if trusted_keys is not None else json.loads(files["keys.json"]))
-    except (ValueError, TypeError, KeyError) as error:
-        return fail(f"the bundle's contents are malformed: {error}", tenant)
+    return problems
+
+
+def _out_of_order(records: list[dict[str, object]]) -> list[str]:
+    """The first event whose position is not the one after the event before it."""
     for expected, record in enumerate(records, start=1):
         if record.get("position") != expected:
-            problems.append(f"event {expected} is out of order or missing")
-            break
-    try:
-        facts = [_fact_of(r, manifest["format"]) for r in records]
-        published = {int(r["position"]): str(r["hash"]) for r in records}
-    except (ValueError, TypeError, KeyError, binascii.Error) as error:
-        return fail(f"the bundle's contents are malformed: {error}", tenant)
-    result = verify(facts, published, checkpoints, keys)
-    if manifest.get("events") != len(records):
-        problems.append(
-            f"the manifest lists {manifest.get('events')} events, the bundle holds {len(records)}"
-        )
-    if manifest.get("head_hash") != result.head_hash:
+            return [f"event {expected} is out of order or missing"]
+    return []
+
+
+def _against_the_chain(
+    claimed: tuple[object, object, object], held: int, result: Verified, tenants: list[str]
+) -> list[str]:
+    """What the manifest (its events, head hash and tenant) and the checkpoints claim that the recomputed
+    chain does not bear out."""
+    events, head_hash, tenant = claimed
+    problems = []
+    if events != held:
+        problems.append(f"the manifest lists {events} events, the bundle holds {held}")
+    if head_hash != result.head_hash:
         problems.append("the manifest's head hash is not the chain's")
-    for checkpoint in checkpoints:
-        if checkpoint.tenant != tenant:
-            problems.append(f"a checkpoint is for another tenant ({checkpoint.tenant})")
+    problems += [f"a checkpoint is for another tenant ({t})" for t in tenants if t != tenant]
     if not result.ok:
         problems.append(f"the chain does not hold from position {result.first_bad_position}")
-    return BundleReport(
-        not problems, tenant, result.checked, result.first_bad_position, result.head_hash, tuple(problems)
-    )
+    return problems
 
 
 def main(argv: list[str] | None = None) -> int:

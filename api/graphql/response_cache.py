@@ -254,6 +254,39 @@ def _positions_of(scope: Scope) -> Positions:
     return positions
 
 
+def _may_use_the_cache(scope: Scope) -> bool:
+    """A GET or POST to /graphql by a reader who sees only public rows, not waiting for its own write."""
+    if scope["type"] != ScopeType.HTTP or scope.get("path") != "/graphql":
+        return False
+    actor = request_identity(scope)
+    if scope.get("method") not in ("GET", "POST") or not isinstance(actor, Actor) or not public_reader(actor):
+        return False
+    # A client waiting to read its own write on a standby: its reads go where that write is, and a malformed
+    # position must be refused, so the cache neither answers nor keeps this read.
+    return READ_AFTER not in dict(scope.get("headers", []))
+
+
+async def _graphql_request(
+    scope: Scope, headers: dict[bytes, bytes], receive: Receive
+) -> tuple[dict[str, Any] | None, Receive]:
+    """The request from its query string or its body (a body too large, or not a JSON object, is None), and
+    the `receive` that hands the app the body again."""
+    if scope.get("method") == "GET":
+        return _from_query_string(scope.get("query_string", b"")), receive
+    declared = headers.get(b"content-length", b"").strip()
+    if declared.isdigit() and int(declared) > LARGEST_REQUEST:
+        return None, receive
+    chunks, complete = await _read_some(receive, LARGEST_REQUEST)
+    receive = _then(chunks, complete, receive)
+    if not complete:
+        return None, receive
+    try:
+        parsed = orjson.loads(b"".join(chunks))
+    except orjson.JSONDecodeError:
+        return None, receive
+    return (parsed if isinstance(parsed, dict) else None), receive
+
+
 def response_cache_middleware(cache: ResponseCache) -> Callable[[ASGIApp], ASGIApp]:
     """Answers a public reader's query from `cache` when the same one was answered since its rows last moved.
 
@@ -265,12 +298,7 @@ def response_cache_middleware(cache: ResponseCache) -> Callable[[ASGIApp], ASGIA
 
     def wrap(app: ASGIApp) -> ASGIApp:
         async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-            if scope["type"] != ScopeType.HTTP or scope.get("path") != "/graphql":
-                await app(scope, receive, send)
-                return
-            method = scope.get("method")
-            actor = request_identity(scope)
-            if method not in ("GET", "POST") or not isinstance(actor, Actor) or not public_reader(actor):
+            if not _may_use_the_cache(scope):
                 await app(scope, receive, send)
                 return
             positions = _positions_of(scope)
@@ -280,27 +308,7 @@ def response_cache_middleware(cache: ResponseCache) -> Callable[[ASGIApp], ASGIA
                 await app(scope, receive, send)
                 return
             headers = dict(scope.get("headers", []))
-            if READ_AFTER in headers:
-                # A client waiting to read its own write on a standby: its reads go where that write is, and
-                # a malformed position must be refused, so the cache neither answers nor keeps this read.
-                await app(scope, receive, send)
-                return
-            request: dict[str, Any] | None = None
-            if method == "GET":
-                request = _from_query_string(scope.get("query_string", b""))
-            else:
-                declared = headers.get(b"content-length", b"").strip()
-                if declared.isdigit() and int(declared) > LARGEST_REQUEST:
-                    await app(scope, receive, send)
-                    return
-                chunks, complete = await _read_some(receive, LARGEST_REQUEST)
-                receive = _then(chunks, complete, receive)
-                if complete:
-                    try:
-                        parsed = orjson.loads(b"".join(chunks))
-                    except orjson.JSONDecodeError:
-                        parsed = None
-                    request = parsed if isinstance(parsed, dict) else None
+            request, receive = await _graphql_request(scope, headers, receive)
             accept = headers.get(b"accept")
             media_type = response_media_type(accept.decode("latin-1") if accept else None)
             key = None if request is None else cache_key(request, media_type, today().isoformat())

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -56,7 +56,7 @@ def test_a_value_without_a_label_shows_as_it_is_rather_than_failing_the_page() -
     [
         ("2010-03-07", "7 March 2010"),
         (date(2004, 1, 14), "14 January 2004"),
-        (datetime(2026, 12, 1, 7, 30), "1 December 2026"),
+        (datetime(2026, 12, 1, 7, 30, tzinfo=UTC), "1 December 2026"),
         ("2026-12-01T07:30:00+00:00", "1 December 2026"),
         (None, ""),
         ("not a date", "not a date"),
