@@ -7,13 +7,13 @@ import json
 import logging
 import signal
 import sys
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import date, datetime
 from pathlib import Path
 from types import FrameType
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
@@ -27,8 +27,15 @@ from infra.settings import ConfigurationError, Settings
 from services.compacts import CompactService
 
 if TYPE_CHECKING:
+    import asyncpg
+
     from domain.diff import CompactDiff
     from domain.document import ParsedDocument
+    from projections.tenant_directory import TenantRow
+    from services.audit import AuditService
+    from services.checkpoints import CheckpointScheduler
+
+T = TypeVar("T")
 
 
 def _logging(verbose: bool) -> None:
@@ -107,7 +114,7 @@ def _refuse(problems: list[str]) -> NoReturn:
     sys.exit(EXIT_CONFIGURATION)
 
 
-def _emit(as_json: bool, data: Any, text: str) -> None:
+def _emit(as_json: bool, data: object, text: str) -> None:
     click.echo(json.dumps(data, indent=2, default=str) if as_json else text)
 
 
@@ -146,10 +153,8 @@ def _database() -> Database:
     return db
 
 
-async def _read(db: Database, fetch: Any) -> Any:
+async def _read(db: Database, fetch: Callable[[asyncpg.Connection], Awaitable[T]]) -> T:
     """Run `fetch(conn)` in a read transaction that sees what a platform admin sees."""
-    import asyncpg
-
     from api.reading import reading
 
     pool = await asyncpg.create_pool(**db.asyncpg_kwargs(), min_size=1, max_size=1)
@@ -342,7 +347,7 @@ def demo(documents: Path | None) -> None:
 
 
 @contextmanager
-def _audit() -> Iterator[Any]:
+def _audit() -> Iterator[AuditService]:
     """The audit service as the operator: the command line runs with platform-admin rights."""
     from infra.database import resolve_database
     from infra.tokens import load_keys
@@ -444,7 +449,7 @@ def report(slug: str, year: int, form: str, out: Path | None) -> None:
     from projections.queries.annual_report import annual_report
     from projections.tenant_directory import tenants_by_slug
 
-    async def fetch(conn: Any) -> str | None:
+    async def fetch(conn: asyncpg.Connection) -> str | None:
         found = (await tenants_by_slug(conn, [slug])).get(slug)
         if found is None:
             return None
@@ -473,7 +478,7 @@ def tenants() -> None:
     """List, show and create tenants (the tiers: national, regional, county, district)."""
 
 
-def _tenant_dict(row: Any) -> dict[str, Any]:
+def _tenant_dict(row: TenantRow) -> dict[str, str | None]:
     return {"slug": row.slug, "name": row.name, "tier": row.tier, "parent": row.parent}
 
 
@@ -511,7 +516,7 @@ def tenants_show(slug: str, as_json: bool) -> None:
     _current(db)
     today = clock.today()
 
-    async def fetch(conn: Any) -> dict[str, Any] | None:
+    async def fetch(conn: asyncpg.Connection) -> dict[str, Any] | None:
         found = (await tenants_by_slug(conn, [slug])).get(slug)
         if found is None:
             return None
@@ -785,7 +790,7 @@ def check_read_models() -> None:
     sys.exit(1)
 
 
-def _scheduler(db: Database, settings: Settings) -> Any:
+def _scheduler(db: Database, settings: Settings) -> CheckpointScheduler | None:
     from api.serving import checkpoint_scheduler
 
     return checkpoint_scheduler(db, settings)

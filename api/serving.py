@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     # Only types: the command line imports this module, and litestar need not load for every command.
     from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+    from services.checkpoints import CheckpointScheduler
+
 # Each process builds its own app from one of these factories; the processes share nothing but the database.
 FACTORY = "api.serving:served"
 GRANIAN_FACTORY = "api.serving:served_by_granian"
@@ -67,12 +69,12 @@ def served() -> ASGIApp:
     return app
 
 
-def checkpoint_scheduler(db: Database, settings: Settings) -> Any:
+def checkpoint_scheduler(db: Database, settings: Settings) -> CheckpointScheduler | None:
     """The checkpoint scheduler, where this process has a key to sign with."""
     from api.bootstrap import audit_store_of
     from infra.tokens import load_keys
     from services.audit import AuditService
-    from services.checkpoints import CheckpointScheduler
+    from services.checkpoints import CheckpointScheduler as Scheduler
     from services.registry import Registry
 
     if settings.checkpoint_seconds <= 0:
@@ -84,9 +86,7 @@ def checkpoint_scheduler(db: Database, settings: Settings) -> Any:
     if keys.signing_key is None:
         return None
     registry = Registry.connect(db)
-    return CheckpointScheduler(
-        AuditService(registry, audit_store_of(registry), keys), settings.checkpoint_seconds
-    )
+    return Scheduler(AuditService(registry, audit_store_of(registry), keys), settings.checkpoint_seconds)
 
 
 def served_by_granian() -> ASGIApp:

@@ -28,7 +28,6 @@ from strawberry.types import ExecutionResult
 from api.graphiql import graphiql_page
 from api.graphql.context import Loaders
 from api.graphql.persisted import PersistedQueries, PersistedQueryRefused
-from api.reading import RequestReads
 from api.responses import json_error
 from api.standby import READ_FROM_HEADER
 
@@ -52,6 +51,8 @@ OFFERED = [JSON, GRAPHQL_RESPONSE]
 CONTENT_TYPE = {JSON: JSON, GRAPHQL_RESPONSE: f"{GRAPHQL_RESPONSE}; charset=utf-8"}
 # litestar adds the charset to a text type.
 SDL_TYPE = MediaType.TEXT
+# strawberry's controller takes litestar's requests untyped in their user, auth and state.
+HTTPRequest = Request[Any, Any, Any]
 
 
 def response_media_type(accept: str | None) -> str:
@@ -111,7 +112,7 @@ class Conventions(GraphQLController):
             raise HTTPException(HTTP_400_BAD_REQUEST, NOT_JSON_PARAMETER) from error
         return parsed
 
-    async def render_graphql_ide(self, request: Request[Any, Any, Any]) -> Response[str]:
+    async def render_graphql_ide(self, request: HTTPRequest) -> Response[str]:
         # GraphiQL from the platform's own files, not strawberry's page, which loads it from a CDN.
         return graphiql_page()
 
@@ -120,7 +121,7 @@ class Conventions(GraphQLController):
         return super().should_render_graphql_ide(request) and "extensions" not in request.query_params
 
     async def execute_request(
-        self, request: Request[Any, Any, Any], context: Any, root_value: Any
+        self, request: HTTPRequest, context: Any, root_value: Any
     ) -> Response[GraphQLResource | str]:
         media_type = response_media_type(request.headers.get("accept"))
         # strawberry copies this per-request response's headers onto the answer it makes.
@@ -139,7 +140,7 @@ class Conventions(GraphQLController):
 
     async def execute_single(
         self,
-        request: Request[Any, Any, Any],
+        request: HTTPRequest,
         request_adapter: Any,
         sub_response: Response[Any],
         context: Any,
@@ -163,7 +164,7 @@ class Conventions(GraphQLController):
 
     async def execute_on_standby_or_primary(
         self,
-        request: Request[Any, Any, Any],
+        request: HTTPRequest,
         request_adapter: Any,
         sub_response: Response[Any],
         context: Any,
@@ -175,25 +176,26 @@ class Conventions(GraphQLController):
         result: ExecutionResult = await super().execute_single(
             request, request_adapter, sub_response, context, root_value, request_data
         )
-        reads = getattr(getattr(context, "loaders", None), "reads", None)
-        if isinstance(reads, RequestReads) and reads.answer_again():
+        loaders = getattr(context, "loaders", None)
+        if not isinstance(loaders, Loaders):
+            return result
+        reads = loaders.reads
+        if reads.answer_again():
             # The standby stopped under a read, and no command ran: answer from the primary, as if the
             # standby had been down from the start, rather than with a 503.
             log.warning(ANSWERED_AGAIN)
-            context.loaders = Loaders(reads.on_primary(), context.actor)
+            context.loaders = Loaders(reads.on_primary(), loaders.actor)
             sub_response.status_code = status
             sub_response.headers.pop("Retry-After", None)
             result = await super().execute_single(
                 request, request_adapter, sub_response, context, root_value, request_data
             )
             reads = context.loaders.reads
-        if isinstance(reads, RequestReads) and reads.standby is not None and reads.sources:
+        if reads.standby is not None and reads.sources:
             sub_response.headers[READ_FROM_HEADER] = ", ".join(sorted(reads.sources))
         return result
 
-    async def process_result(
-        self, request: Request[Any, Any, Any], result: ExecutionResult
-    ) -> GraphQLHTTPResponse:
+    async def process_result(self, request: HTTPRequest, result: ExecutionResult) -> GraphQLHTTPResponse:
         answer: GraphQLHTTPResponse = await super().process_result(request, result)
         if (
             is_request_error(result)
@@ -212,7 +214,7 @@ class Conventions(GraphQLController):
         return super().create_response(response_data, sub_response)
 
     @get("/schema.graphql", operation_id="graphqlSchema", media_type=SDL_TYPE)
-    async def schema_sdl(self, request: Request[Any, Any, Any]) -> Response[str]:
+    async def schema_sdl(self, request: HTTPRequest) -> Response[str]:
         """The whole schema as SDL, in every mode: clients generate code from it without introspection."""
         headers = {"ETag": self.sdl_etag, "Content-Disposition": 'inline; filename="schema.graphql"'}
         if request.headers.get("if-none-match") == self.sdl_etag:

@@ -9,22 +9,24 @@ import re
 import types
 import typing
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 import orjson
 import psycopg
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
+from psycopg.rows import TupleRow
 
 from api.bootstrap import vault_of
 from domain.actors import ANONYMOUS, Actor, Role
 from domain.errors import DomainError
 from infra.database import Database
+
+T = TypeVar("T")
 
 CONTRACT_CODES = frozenset(
     {"UNAUTHENTICATED", "FORBIDDEN", "NOT_FOUND", "CONFLICT", "BAD_USER_INPUT", "RATE_LIMITED", "INTERNAL"}
@@ -68,32 +70,28 @@ class Tally:
             self.failures.append(what[:500])
 
 
-def event_count(conn: psycopg.Connection[tuple[Any, ...]]) -> int:
+def event_count(conn: psycopg.Connection[TupleRow]) -> int:
     row = conn.execute("SELECT count(*) FROM registry_events").fetchone()
     return int(row[0]) if row else 0
 
 
-def _sample(draws: int) -> Callable[[st.SearchStrategy[Any]], list[Any]]:
+def _sample(strategy: st.SearchStrategy[T], draws: int) -> list[T]:
     """Draw up to `draws` values from a strategy, generating only (nothing here is ever shrunk)."""
+    drawn: list[T] = []
 
-    def sample(strategy: st.SearchStrategy[Any]) -> list[Any]:
-        drawn: list[Any] = []
+    @given(strategy)
+    @settings(
+        max_examples=draws,
+        database=None,
+        deadline=None,
+        phases=[Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
+    def collect(value: T) -> None:
+        drawn.append(value)
 
-        @given(strategy)
-        @settings(
-            max_examples=draws,
-            database=None,
-            deadline=None,
-            phases=[Phase.generate],
-            suppress_health_check=list(HealthCheck),
-        )
-        def collect(value: Any) -> None:
-            drawn.append(value)
-
-        collect()
-        return drawn[:draws]
-
-    return sample
+    collect()
+    return drawn[:draws]
 
 
 def fuzz_graphql(url: str, token: str, db: Database, tenants: list[str], per_operation: int) -> Tally:
@@ -131,14 +129,14 @@ def fuzz_graphql(url: str, token: str, db: Database, tenants: list[str], per_ope
             tally.fail(f"schemathesis cannot generate for part of the schema: {result.err()}")
     # Two requests whose arguments fit the types to each that breaks them: the rules behind the types
     # are where a mistake would hide.
-    positive, negative = _sample(per_operation), _sample(max(1, per_operation // 2))
+    positive, negative = per_operation, max(1, per_operation // 2)
     with (
         httpx.Client(headers=headers, timeout=30) as client,
         psycopg.connect(db.psycopg_conninfo(), autocommit=True) as conn,
     ):
         for operation in operations:
-            cases = positive(operation.as_strategy(generation_mode=GenerationMode.POSITIVE))
-            cases += negative(operation.as_strategy(generation_mode=GenerationMode.NEGATIVE))
+            cases = _sample(operation.as_strategy(generation_mode=GenerationMode.POSITIVE), positive)
+            cases += _sample(operation.as_strategy(generation_mode=GenerationMode.NEGATIVE), negative)
             for case in cases:
                 before = event_count(conn)
                 tally.requests += 1
@@ -156,7 +154,7 @@ def fuzz_graphql(url: str, token: str, db: Database, tenants: list[str], per_ope
     return tally
 
 
-def _judge(tally: Tally, label: str, document: str, status: int, body: object) -> bool:
+def _judge(tally: Tally, label: str, document: object, status: int, body: object) -> bool:
     """Counts one answer and fails the tally on a 5xx, a code outside the contract, or a leaked detail.
 
     Whether the request was refused (answered with errors): if so it must have stored nothing.
@@ -310,10 +308,11 @@ def fuzz_commands(db: Database, tenants: list[str], per_command: int) -> Tally:
     from services.tenants import TenantService
 
     tally = Tally()
-    sample = _sample(per_command)
     # Arguments are drawn before any connection is opened: the pool's threads use `random`, which
     # hypothesis would take for a strategy using it while it draws.
-    plans = [(label, name, sample(_calls(command, tenants))) for label, name, command in signatures()]
+    plans = [
+        (label, name, _sample(_calls(command, tenants), per_command)) for label, name, command in signatures()
+    ]
     registry = Registry.connect(db)
     try:
         services: dict[str, object] = {
@@ -351,7 +350,7 @@ def fuzz_commands(db: Database, tenants: list[str], per_command: int) -> Tally:
     return tally
 
 
-def _forged(home: Path, **claims: Any) -> str:
+def _forged(home: Path, **claims: object) -> str:
     """A token signed with the instance's own key, carrying whatever an identity provider might put in it."""
     import time
 
@@ -392,7 +391,7 @@ def hostile_requests(home: Path, tenants: list[str]) -> list[Hostile]:
     private = tenants[-1]
     disputes = orjson.dumps({"query": f'{{ tenant(slug: "{private}") {{ disputes {{ summary }} }} }}'})
 
-    def bearer(**claims: Any) -> tuple[str, str]:
+    def bearer(**claims: object) -> tuple[str, str]:
         return ("authorization", f"Bearer {_forged(home, **claims)}")
 
     fragments = orjson.dumps({"query": _doubling_fragments(24)})

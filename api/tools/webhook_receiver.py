@@ -48,7 +48,7 @@ class Receiver:
                 self.send_header("content-length", "0")
                 self.end_headers()
 
-            def log_message(self, format: str, *args: Any) -> None:
+            def log_message(self, format: str, *args: object) -> None:
                 pass  # quiet: the tests read what was received
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
