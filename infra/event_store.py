@@ -88,6 +88,12 @@ Outcome = Sequence[int] | BaseException
 GroupWriter = Callable[[Sequence[Sequence[StoredEvent]]], Sequence[Outcome]]
 
 
+def held_lock() -> threading.Lock:
+    lock = threading.Lock()
+    lock.acquire()
+    return lock
+
+
 @dataclass
 class Pending:
     """One command's events, waiting for a leader to write them; then their ids, or why they failed."""
@@ -96,6 +102,9 @@ class Pending:
     done: threading.Event = field(default_factory=threading.Event)
     ids: Sequence[int] = ()
     error: BaseException | None = None
+    # Released once for each reason the command's thread must wake: its outcome is known, or it is its turn
+    # to lead the next group. Only that thread waits on it, so a group's end wakes no thread in vain.
+    wake: threading.Lock = field(default_factory=held_lock)
 
 
 def version_taken(event: StoredEvent) -> IntegrityError:
@@ -127,21 +136,34 @@ class GroupCommit:
         self._write = write or self._all_or_nothing
         self._queue: list[Pending] = []
         self._queue_lock = threading.Lock()
-        self._writing = threading.Lock()
+        self._leading = False  # whether some thread is writing a group; the queue waits for it
         self.transactions = 0  # how many transactions wrote events: fewer than commands under load
 
     def put(self, stored: Sequence[StoredEvent]) -> Sequence[int]:
         mine = Pending(stored)
         with self._queue_lock:
             self._queue.append(mine)
-        while not mine.done.is_set():
-            # Whoever holds the lock writes for everyone queued; the others find their work done.
-            with self._writing:
-                if not mine.done.is_set():
-                    self._write_queued()
+            leads = not self._leading
+            self._leading = True
+        if not leads:
+            mine.wake.acquire()  # until its outcome is known, or it is handed the next group
+        if not mine.done.is_set():
+            self._lead()
         if mine.error is not None:
             raise mine.error
         return mine.ids
+
+    def _lead(self) -> None:
+        """Write everyone queued, then hand the commands that queued meanwhile to the first of them."""
+        try:
+            self._write_queued()
+        finally:
+            with self._queue_lock:
+                if self._queue:
+                    # That thread wakes to lead; the rest of the group's threads sleep on until it is done.
+                    self._queue[0].wake.release()
+                else:
+                    self._leading = False
 
     def _write_queued(self) -> None:
         """Write every queued command; each learns its own outcome, and only its own."""
@@ -160,6 +182,7 @@ class GroupCommit:
                 if pending.error is None and len(pending.ids) != len(pending.stored):
                     pending.error = RuntimeError("the write was interrupted before this command was stored")
                 pending.done.set()
+                pending.wake.release()
 
     def _write_together(self, group: list[Pending]) -> bool:
         try:
