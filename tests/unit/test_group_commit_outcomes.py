@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Sequence
 
 from eventsourcing.persistence import IntegrityError, StoredEvent
@@ -115,3 +117,47 @@ def test_a_group_is_cut_before_each_command_that_holds_a_version_an_earlier_one_
     ]
     assert segments(commands) == [[0, 1], [2, 3, 4], [5]]
     assert segments([]) == []
+
+
+def test_commands_queued_while_a_group_is_written_are_the_next_group_led_by_the_first_of_them() -> None:
+    writing_first = threading.Event()
+    others_queued = threading.Event()
+    leaders: list[tuple[list[str], str]] = []
+    store = Store()
+
+    def write(commands: Sequence[Sequence[StoredEvent]]) -> list[Outcome]:
+        names = [str(stored[0].originator_id) for stored in commands]
+        leaders.append((names, threading.current_thread().name))
+        if names == ["a"]:
+            writing_first.set()
+            assert others_queued.wait(5)
+        return [store.insert(stored) for stored in commands]
+
+    group = GroupCommit(store.insert, write)
+    results: dict[str, Sequence[int]] = {}
+
+    def command(name: str) -> None:
+        results[name] = group.put([event(name)])
+
+    first = threading.Thread(target=command, args=("a",), name="a")
+    first.start()
+    assert writing_first.wait(5)
+    later = [threading.Thread(target=command, args=(name,), name=name) for name in ("b", "c")]
+    later[0].start()
+    wait_until_queued(group, 1)
+    later[1].start()
+    wait_until_queued(group, 2)
+    others_queued.set()
+    for thread in (first, *later):
+        thread.join(5)
+    # "b" and "c" queued while "a" was written: one group, written by the thread of "b", the first queued.
+    assert leaders == [(["a"], "a"), (["b", "c"], "b")]
+    assert results == {"a": [1], "b": [2], "c": [3]}
+    assert group.transactions == 2
+
+
+def wait_until_queued(group: GroupCommit, count: int) -> None:
+    deadline = time.monotonic() + 5
+    while len(group._queue) < count:
+        assert time.monotonic() < deadline, "the command never queued"
+        time.sleep(0.001)
