@@ -255,8 +255,8 @@ class GroupCommittingRecorder(PostgresApplicationRecorder):
             SQL("SET LOCAL lock_timeout = '{}s'").format(self.datastore.lock_timeout).as_bytes(),
             # The lock eventsourcing takes (_lock_table): notification ids are issued in commit order.
             SQL("LOCK TABLE {} IN EXCLUSIVE MODE").format(table).as_bytes(),
+            SQL("NOTIFY {}").format(Identifier(self.channel_name)).as_bytes(),
         ]
-        self._notify = SQL("NOTIFY {}").format(Identifier(self.channel_name)).as_bytes()
         self._insert_segment = (
             SQL(
                 "WITH batch AS ("
@@ -296,9 +296,11 @@ class GroupCommittingRecorder(PostgresApplicationRecorder):
             inserts = []
             try:
                 with conn.pipeline() as pipeline:
+                    # Statements whose results nobody reads share one cursor: a cursor each cost more than
+                    # sending them.
+                    control = conn.cursor()
                     for statement in self._begin:
-                        conn.execute(statement, prepare=True)
-                    conn.execute(self._notify)
+                        control.execute(statement, prepare=True)
                     for cut in cuts:
                         numbered = [(n, s) for n in cut for s in commands[n]]
                         cursor = conn.cursor()
@@ -314,7 +316,7 @@ class GroupCommittingRecorder(PostgresApplicationRecorder):
                             prepare=True,
                         )
                         inserts.append(cursor)
-                    conn.execute(b"COMMIT")
+                    control.execute(b"COMMIT")
                     pipeline.sync()
                     rows = [cursor.fetchall() for cursor in inserts]
             except Exception as error:
