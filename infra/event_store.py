@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+import psycopg
 from eventsourcing.application import Application
 from eventsourcing.persistence import (
     ApplicationRecorder,
@@ -322,8 +324,11 @@ class GroupCommittingRecorder(PostgresApplicationRecorder):
             except Exception as error:
                 failure = error  # raised below, once the pipeline is closed (psycopg warns otherwise)
             if failure is not None:
-                if conn.info.transaction_status != TransactionStatus.IDLE:
-                    conn.rollback()
+                if conn.info.transaction_status in (TransactionStatus.INTRANS, TransactionStatus.INERROR):
+                    # A connection that broke meanwhile cannot roll back: the pool drops it, and the
+                    # caller hears the failure itself, not the rollback's.
+                    with contextlib.suppress(psycopg.Error):
+                        conn.rollback()
                 raise failure
         outcomes: dict[int, Outcome] = {}
         for cut, returned in zip(cuts, rows, strict=True):
