@@ -297,7 +297,9 @@ class GroupCommittingRecorder(PostgresApplicationRecorder):
         with self.datastore.get_connection() as conn:
             inserts = []
             try:
-                with conn.pipeline() as pipeline:
+                # The pipeline's end sends the one Sync and reads every result: a sync() inside it would
+                # cost a second round trip, for the end's own Sync.
+                with conn.pipeline():
                     # Statements whose results nobody reads share one cursor: a cursor each cost more than
                     # sending them.
                     control = conn.cursor()
@@ -319,10 +321,9 @@ class GroupCommittingRecorder(PostgresApplicationRecorder):
                         )
                         inserts.append(cursor)
                     control.execute(b"COMMIT")
-                    pipeline.sync()
-                    rows = [cursor.fetchall() for cursor in inserts]
+                rows = [cursor.fetchall() for cursor in inserts]
             except Exception as error:
-                failure = error  # raised below, once the pipeline is closed (psycopg warns otherwise)
+                failure = error
             if failure is not None:
                 if conn.info.transaction_status in (TransactionStatus.INTRANS, TransactionStatus.INERROR):
                     # A connection that broke meanwhile cannot roll back: the pool drops it, and the
