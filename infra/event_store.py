@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+import psycopg
 from eventsourcing.application import Application
 from eventsourcing.persistence import (
     ApplicationRecorder,
     DatetimeAsISO,
     DecimalAsStr,
     InfrastructureFactory,
+    IntegrityError,
     JSONTranscoder,
     Mapper,
     Notification,
@@ -21,6 +24,8 @@ from eventsourcing.persistence import (
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore, PostgresFactory
 from eventsourcing.utils import Environment, EnvType
 from psycopg.conninfo import make_conninfo
+from psycopg.pq import TransactionStatus
+from psycopg.sql import SQL, Identifier
 
 from infra.availability import Availability, guard
 from infra.database import EXTRA_CONNINFO, Database
@@ -78,6 +83,19 @@ def aggregate_cache() -> dict[str, str]:
     }
 
 
+# A command's outcome in a group: its events' notification ids, or why it was not stored.
+Outcome = Sequence[int] | BaseException
+# Writes several commands' events in one transaction and tells each command its own outcome; raises when the
+# transaction as a whole failed, and then nothing was stored.
+GroupWriter = Callable[[Sequence[Sequence[StoredEvent]]], Sequence[Outcome]]
+
+
+def held_lock() -> threading.Lock:
+    lock = threading.Lock()
+    lock.acquire()
+    return lock
+
+
 @dataclass
 class Pending:
     """One command's events, waiting for a leader to write them; then their ids, or why they failed."""
@@ -86,6 +104,16 @@ class Pending:
     done: threading.Event = field(default_factory=threading.Event)
     ids: Sequence[int] = ()
     error: BaseException | None = None
+    # Released once for each reason the command's thread must wake: its outcome is known, or it is its turn
+    # to lead the next group. Only that thread waits on it, so a group's end wakes no thread in vain.
+    wake: threading.Lock = field(default_factory=held_lock)
+
+
+def version_taken(event: StoredEvent) -> IntegrityError:
+    """What a command hears when another command already holds one of its aggregates' versions."""
+    return IntegrityError(
+        f"duplicate key: version {event.originator_version} of {event.originator_id} is already recorded"
+    )
 
 
 class GroupCommit:
@@ -94,31 +122,50 @@ class GroupCommit:
     The event store serialises writers (a table lock keeps notification ids gapless), so commands from
     many threads would otherwise commit one after another, one transaction each. Here a command that
     finds the store free leads: it takes every command queued meanwhile and writes all their events in
-    one transaction. If that transaction fails (most often a version constraint: some command lost a
-    race for an aggregate's next version), the leader writes the group's commands one by one, so each
-    gets the outcome it would have had alone: the losers their IntegrityError, the rest stored. Every
-    command's thread raises only its own error; the leader never answers for the others.
+    one transaction, while the next group queues behind it. `write` answers each command in the group on
+    its own: a command that lost a race for an aggregate's next version hears IntegrityError, the others
+    are stored. Without such a writer, and whenever the group's transaction fails as a whole, the leader
+    writes the group's commands one by one with `insert`, so each gets the outcome it would have had alone.
+    Every command's thread raises only its own error; the leader never answers for the others.
     """
 
-    def __init__(self, insert: Callable[[Sequence[StoredEvent]], Sequence[int] | None]) -> None:
+    def __init__(
+        self,
+        insert: Callable[[Sequence[StoredEvent]], Sequence[int] | None],
+        write: GroupWriter | None = None,
+    ) -> None:
         self._insert = insert
+        self._write = write or self._all_or_nothing
         self._queue: list[Pending] = []
         self._queue_lock = threading.Lock()
-        self._writing = threading.Lock()
+        self._leading = False  # whether some thread is writing a group; the queue waits for it
         self.transactions = 0  # how many transactions wrote events: fewer than commands under load
 
     def put(self, stored: Sequence[StoredEvent]) -> Sequence[int]:
         mine = Pending(stored)
         with self._queue_lock:
             self._queue.append(mine)
-        while not mine.done.is_set():
-            # Whoever holds the lock writes for everyone queued; the others find their work done.
-            with self._writing:
-                if not mine.done.is_set():
-                    self._write_queued()
+            leads = not self._leading
+            self._leading = True
+        if not leads:
+            mine.wake.acquire()  # until its outcome is known, or it is handed the next group
+        if not mine.done.is_set():
+            self._lead()
         if mine.error is not None:
             raise mine.error
         return mine.ids
+
+    def _lead(self) -> None:
+        """Write everyone queued, then hand the commands that queued meanwhile to the first of them."""
+        try:
+            self._write_queued()
+        finally:
+            with self._queue_lock:
+                if self._queue:
+                    # That thread wakes to lead; the rest of the group's threads sleep on until it is done.
+                    self._queue[0].wake.release()
+                else:
+                    self._leading = False
 
     def _write_queued(self) -> None:
         """Write every queued command; each learns its own outcome, and only its own."""
@@ -126,10 +173,10 @@ class GroupCommit:
         try:
             with self._queue_lock:
                 group, self._queue = self._queue, []
-            if len(group) > 1 and self._write_together(group):
+            if group and self._write_together(group):
                 return
-            # Alone, or after the group failed: a race loser gets its IntegrityError, a command whose
-            # events break nothing is stored, and an outage reaches each command that was not stored.
+            # The group's transaction failed as a whole: a command whose events break nothing is stored,
+            # and an outage reaches each command that was not stored.
             for pending in group:
                 self._write_one(pending)
         finally:
@@ -137,19 +184,34 @@ class GroupCommit:
                 if pending.error is None and len(pending.ids) != len(pending.stored):
                     pending.error = RuntimeError("the write was interrupted before this command was stored")
                 pending.done.set()
+                pending.wake.release()
 
     def _write_together(self, group: list[Pending]) -> bool:
         try:
-            ids = self._insert([s for p in group for s in p.stored]) or []
+            outcomes = self._write([p.stored for p in group])
         except Exception:
             return False
         self.transactions += 1
         GROUP_COMMIT_SIZE.observe(len(group))
-        start = 0
-        for pending in group:
-            pending.ids = ids[start : start + len(pending.stored)]
-            start += len(pending.stored)
+        for pending, outcome in zip(group, outcomes, strict=True):
+            if isinstance(outcome, BaseException):
+                pending.error = outcome
+            else:
+                pending.ids = outcome
         return True
+
+    def _all_or_nothing(self, commands: Sequence[Sequence[StoredEvent]]) -> list[Outcome]:
+        """Every command's events in one insert: all stored, or the insert's error for the whole group."""
+        if len(commands) > 1:
+            ids = self._insert([s for stored in commands for s in stored]) or []
+        else:
+            ids = self._insert(commands[0]) or []
+        outcomes: list[Outcome] = []
+        start = 0
+        for stored in commands:
+            outcomes.append(ids[start : start + len(stored)])
+            start += len(stored)
+        return outcomes
 
     def _write_one(self, pending: Pending) -> None:
         try:
@@ -160,12 +222,61 @@ class GroupCommit:
             pending.error = error
 
 
+def segments(commands: Sequence[Sequence[StoredEvent]]) -> list[list[int]]:
+    """The commands in order, cut wherever one holds an (aggregate, version) that an earlier one in the
+    same segment holds: within a segment no two commands can clash, so one statement decides each."""
+    cuts: list[list[int]] = [[]]
+    keys: set[tuple[str, int]] = set()
+    for index, stored in enumerate(commands):
+        mine = {(str(s.originator_id), s.originator_version) for s in stored}
+        if keys & mine:
+            cuts.append([])
+            keys = set()
+        cuts[-1].append(index)
+        keys |= mine
+    return [cut for cut in cuts if cut]
+
+
 class GroupCommittingRecorder(PostgresApplicationRecorder):
-    """eventsourcing's PostgreSQL recorder, writing concurrent commands' events together (GroupCommit)."""
+    """eventsourcing's PostgreSQL recorder, writing concurrent commands' events together (GroupCommit).
+
+    A group is one transaction in one round trip: the table lock, the NOTIFY, and one INSERT per segment
+    of the group (segments()), pipelined. Each INSERT leaves out the commands that would break an
+    (aggregate, version) key already stored, by the events before it in the table or in earlier segments,
+    and those commands hear IntegrityError, as each would have written alone. The table lock is taken
+    before the INSERT reads the table, so no other writer can store a clashing version in between.
+    """
 
     def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events") -> None:
         super().__init__(datastore, events_table_name=events_table_name)
-        self.group = GroupCommit(self._insert_alone)
+        self.group = GroupCommit(self._insert_alone, self.write_group)
+        table = SQL("{}.{}").format(Identifier(self.datastore.schema), Identifier(self.events_table_name))
+        # Rendered once: composing statements for every group cost as much Python as the rest of a write.
+        self._begin = [
+            b"BEGIN",
+            SQL("SET LOCAL lock_timeout = '{}s'").format(self.datastore.lock_timeout).as_bytes(),
+            # The lock eventsourcing takes (_lock_table): notification ids are issued in commit order.
+            SQL("LOCK TABLE {} IN EXCLUSIVE MODE").format(table).as_bytes(),
+            SQL("NOTIFY {}").format(Identifier(self.channel_name)).as_bytes(),
+        ]
+        self._insert_segment = (
+            SQL(
+                "WITH batch AS ("
+                " SELECT * FROM unnest(%s::{id_type}[], %s::bigint[], %s::text[], %s::bytea[], %s::integer[])"
+                " WITH ORDINALITY AS b (originator_id, originator_version, topic, state, command, position)"
+                ") "
+                "INSERT INTO {table} (originator_id, originator_version, topic, state) "
+                "SELECT originator_id, originator_version, topic, state FROM batch "
+                "WHERE command <> ALL (ARRAY("
+                " SELECT b.command FROM batch b JOIN {table} e"
+                " ON e.originator_id = b.originator_id AND e.originator_version = b.originator_version"
+                ")) "
+                "ORDER BY position "
+                "RETURNING originator_id, originator_version, notification_id"
+            )
+            .format(table=table, id_type=Identifier(self.datastore.originator_id_type))
+            .as_bytes()
+        )
 
     def _insert_alone(self, stored_events: Sequence[StoredEvent]) -> Sequence[int] | None:
         ids: Sequence[int] | None = super().insert_events(stored_events)
@@ -178,6 +289,59 @@ class GroupCommittingRecorder(PostgresApplicationRecorder):
             ids: Sequence[int] | None = super().insert_events(stored_events, **kwargs)
             return ids
         return self.group.put(stored_events)
+
+    def write_group(self, commands: Sequence[Sequence[StoredEvent]]) -> list[Outcome]:
+        """Store the commands in one transaction and one round trip; each learns its own outcome."""
+        cuts = segments(commands)
+        failure: Exception | None = None
+        with self.datastore.get_connection() as conn:
+            inserts = []
+            try:
+                # The pipeline's end sends the one Sync and reads every result: a sync() inside it would
+                # cost a second round trip, for the end's own Sync.
+                with conn.pipeline():
+                    # Statements whose results nobody reads share one cursor: a cursor each cost more than
+                    # sending them.
+                    control = conn.cursor()
+                    for statement in self._begin:
+                        control.execute(statement, prepare=True)
+                    for cut in cuts:
+                        numbered = [(n, s) for n in cut for s in commands[n]]
+                        cursor = conn.cursor()
+                        cursor.execute(
+                            self._insert_segment,
+                            (
+                                [s.originator_id for _, s in numbered],
+                                [s.originator_version for _, s in numbered],
+                                [s.topic for _, s in numbered],
+                                [s.state for _, s in numbered],
+                                [n for n, _ in numbered],
+                            ),
+                            prepare=True,
+                        )
+                        inserts.append(cursor)
+                    control.execute(b"COMMIT")
+                rows = [cursor.fetchall() for cursor in inserts]
+            except Exception as error:
+                failure = error
+            if failure is not None:
+                if conn.info.transaction_status in (TransactionStatus.INTRANS, TransactionStatus.INERROR):
+                    # A connection that broke meanwhile cannot roll back: the pool drops it, and the
+                    # caller hears the failure itself, not the rollback's.
+                    with contextlib.suppress(psycopg.Error):
+                        conn.rollback()
+                raise failure
+        outcomes: dict[int, Outcome] = {}
+        for cut, returned in zip(cuts, rows, strict=True):
+            # Each segment's own rows: a later segment's command may hold the key an earlier one stored.
+            stored = {
+                (str(r["originator_id"]), r["originator_version"]): r["notification_id"] for r in returned
+            }
+            for n in cut:
+                ids = [stored.get((str(s.originator_id), s.originator_version)) for s in commands[n]]
+                taken = next((s for s, i in zip(commands[n], ids, strict=True) if i is None), None)
+                outcomes[n] = version_taken(taken) if taken is not None else [i for i in ids if i is not None]
+        return [outcomes[n] for n in range(len(commands))]
 
 
 class EventStoreFactory(PostgresFactory):

@@ -114,9 +114,26 @@ class Registry(Application[str]):
         assert isinstance(aggregate, RegistryAggregate)
         return aggregate
 
+    def known(self, aggregate_id: str) -> bool:
+        """Whether the aggregate cache holds the aggregate: then it exists, and no round trip need ask.
+
+        Events are only ever appended, so an aggregate once loaded exists for good. The cache cannot say
+        that an aggregate is missing: another process may have created it since.
+        """
+        cache = self.repository.cache
+        if cache is None:
+            return False
+        try:
+            cache.get(aggregate_id)
+        except KeyError:
+            return False
+        return True
+
     def exists(self, aggregate_id: str) -> bool:
         if unstorable(aggregate_id):
             return False
+        if self.known(aggregate_id):
+            return True
         return self.recorder.select_events(aggregate_id, desc=True, limit=1) != []
 
     def record(self, *aggregates: RegistryAggregate, conflict: str | None = None) -> Recorded:

@@ -26,7 +26,10 @@ class TenantService:
                 raise NotFound(f"There is no tenant '{command.parent}' to be the parent; create it first.")
             parent_tenant = found
         taken = f"The slug '{command.slug}' is already taken by another tenant; choose another."
-        if self.registry.exists(tenant_id(command.slug)):
+        # No round trip to ask whether the slug is free: the event store's key on (id, version 1) answers
+        # as the events are written, in the same transaction. Only a tenant this process has loaded is
+        # refused before any event is made.
+        if self.registry.known(tenant_id(command.slug)):
             raise Conflict(taken)
         tenant = new_tenant(
             slug=command.slug, name=command.name, tier=command.tier, parent=parent_tenant, actor=who

@@ -7,11 +7,13 @@ import threading
 from collections import Counter
 
 import psycopg
+import pytest
+from eventsourcing.persistence import IntegrityError, StoredEvent
 
 from domain.actors import Actor, Role
 from domain.commands import CreateTenant
 from domain.errors import Conflict
-from domain.tenancy import Tier
+from domain.tenancy import Tier, new_tenant
 from infra.database import Database
 from infra.event_store import GroupCommit, GroupCommittingRecorder
 from services.registry import Registry
@@ -88,3 +90,83 @@ def test_in_a_group_only_the_commands_that_lost_a_race_fail(clean_db: Database) 
         registry.close()
     assert count_events(clean_db) == 5 * (1 + CALLERS // 2)
     assert outcomes == Counter({"own": 5 * CALLERS // 2, "contested": 5, "conflict": 5 * (CALLERS // 2 - 1)})
+
+
+def stored_tenant(registry: Registry, slug: str) -> list[StoredEvent]:
+    """A new tenant's events as the store keeps them, not yet written."""
+    tenant = new_tenant(slug=slug, name="T", tier=Tier.NATIONAL, parent=None, actor="admin@example.org")
+    return [registry.mapper.to_stored_event(e) for e in tenant.collect_events()]
+
+
+def recorder_of(registry: Registry) -> GroupCommittingRecorder:
+    recorder = registry.recorder
+    assert isinstance(recorder, GroupCommittingRecorder)
+    return recorder
+
+
+def test_a_group_stores_every_command_that_clashes_with_nothing_and_refuses_the_rest_in_one_go(
+    clean_db: Database,
+) -> None:
+    registry = Registry.connect(clean_db)
+    try:
+        recorder = recorder_of(registry)
+        [first] = recorder.write_group([stored_tenant(registry, "stored")])
+        assert not isinstance(first, BaseException)
+        again = stored_tenant(registry, "stored")
+        a, b = stored_tenant(registry, "ay"), stored_tenant(registry, "bee")
+        twin = stored_tenant(registry, "ay")  # a second command for a's first version, in the same group
+        # One command holds a version already stored (with one of a's): written alone, it would fail, and
+        # then its other event would not block the command after it either.
+        mixed = [*stored_tenant(registry, "stored"), *stored_tenant(registry, "cee")]
+        c = stored_tenant(registry, "cee")
+        outcomes = recorder.write_group([again, a, b, twin, mixed, c])
+    finally:
+        registry.close()
+    refused = [n for n, o in enumerate(outcomes) if isinstance(o, IntegrityError)]
+    assert refused == [0, 3, 4]
+    assert "version 1 of stored:tenant is already recorded" in str(outcomes[0])
+    assert "version 1 of ay:tenant is already recorded" in str(outcomes[3])
+    # The stored commands have the next positions, in the group's order, with no gap.
+    [start] = first
+    assert [outcomes[1], outcomes[2], outcomes[5]] == [[start + 1], [start + 2], [start + 3]]
+    with psycopg.connect(clean_db.psycopg_conninfo()) as conn:
+        rows = conn.execute(
+            "SELECT notification_id, originator_id FROM registry_events ORDER BY 1"
+        ).fetchall()
+    assert rows == [
+        (start, "stored:tenant"),
+        (start + 1, "ay:tenant"),
+        (start + 2, "bee:tenant"),
+        (start + 3, "cee:tenant"),
+    ]
+
+
+def test_a_group_that_breaks_nothing_but_fails_stores_nothing_and_leaves_the_connection_usable(
+    clean_db: Database,
+) -> None:
+    registry = Registry.connect(clean_db)
+    try:
+        recorder = recorder_of(registry)
+        # One command repeating a version within itself: the INSERT itself fails, and the whole group with it.
+        broken = stored_tenant(registry, "twice") * 2
+        with pytest.raises(IntegrityError):
+            recorder.write_group([stored_tenant(registry, "kept-out"), broken])
+        assert count_events(clean_db) == 0
+        [after] = recorder.write_group([stored_tenant(registry, "after")])
+    finally:
+        registry.close()
+    assert not isinstance(after, BaseException)
+    assert count_events(clean_db) == 1
+
+
+def test_a_group_announces_new_events_on_the_event_store_channel(clean_db: Database) -> None:
+    registry = Registry.connect(clean_db)
+    try:
+        recorder = recorder_of(registry)
+        with psycopg.connect(clean_db.psycopg_conninfo(), autocommit=True) as listener:
+            listener.execute(f"LISTEN {recorder.channel_name}")
+            recorder.write_group([stored_tenant(registry, "heard")])
+            heard = [n.channel for n in listener.notifies(timeout=5, stop_after=1)]
+    finally:
+        registry.close()
+    assert heard == [recorder.channel_name]
