@@ -285,8 +285,7 @@ async def _amendment_deadlines(conn: asyncpg.Connection, tenant: str, today: dat
 
 
 async def _review_facts(conn: asyncpg.Connection, tenant: str, today: date) -> Facts:
-    """The facts the two review dates are worked out from."""
-    # Only what the two review dates need: the commitments that govern them, and the compact's own dates.
+    """Only what the two review dates need: the commitments that govern them, and the compact's own dates."""
     return Facts(
         as_of=today,
         governing={
