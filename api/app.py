@@ -13,6 +13,7 @@ from litestar.plugins.opentelemetry import OpenTelemetryConfig, OpenTelemetryPlu
 from litestar.status_codes import HTTP_503_SERVICE_UNAVAILABLE
 from litestar.types import Middleware
 from opentelemetry.sdk.trace import TracerProvider
+from strawberry.litestar.controller import GraphQLController
 
 from api.auth import invalid_token_response
 from api.cors import cors_config
@@ -77,22 +78,9 @@ def create_app(
             app.state.runtime = runtime
             yield
 
-    graphql = graphql_controller(
-        build_schema(production=settings.production, traced=provider is not None),
-        path="/graphql",
-        context_getter=context_getter,
-        graphql_ide=None if settings.production else "graphiql",
-        # Queries (never mutations) by GET too, as GraphQL over HTTP allows: a persisted query then
-        # travels as a short URL.
-        allow_queries_via_get=True,
-        # No WebSocket transport: the schema has no subscriptions, and over a socket one context (token,
-        # dataloaders, reads) would outlive its request and the HTTP limits would not apply.
-        subscription_protocols=(),
-    )
-
     return Litestar(
         route_handlers=[
-            graphql,
+            _graphql(settings, traced=provider is not None),
             *ROUTES,
             tenant_feed,
             platform_feed,
@@ -118,6 +106,22 @@ def create_app(
         logging_config=None,
         cors_config=cors_config(settings.cors_origins),
         plugins=[] if provider is None else [OpenTelemetryPlugin(traced_requests(provider))],
+    )
+
+
+def _graphql(settings: Settings, *, traced: bool) -> type[GraphQLController]:
+    """The controller that serves the schema at /graphql."""
+    return graphql_controller(
+        build_schema(production=settings.production, traced=traced),
+        path="/graphql",
+        context_getter=context_getter,
+        graphql_ide=None if settings.production else "graphiql",
+        # Queries (never mutations) by GET too, as GraphQL over HTTP allows: a persisted query then
+        # travels as a short URL.
+        allow_queries_via_get=True,
+        # No WebSocket transport: the schema has no subscriptions, and over a socket one context (token,
+        # dataloaders, reads) would outlive its request and the HTTP limits would not apply.
+        subscription_protocols=(),
     )
 
 

@@ -149,6 +149,75 @@ WHERE webhook_id = %s AND notification_id = %s AND status = 'PENDING'
 """
 
 
+def _targets(conn: psycopg.Connection[DictRow], tenants: list[str]) -> dict[str, dict[str, Target]]:
+    """Each tenant's live subscriptions, by webhook id."""
+    targets: dict[str, dict[str, Target]] = {t: {} for t in tenants}
+    for r in conn.execute(TARGETS, (tenants,)).fetchall():
+        targets[r["tenant_id"]][r["webhook_id"]] = Target(
+            r["webhook_id"], r["tenant_id"], r["url"], list(r["events"]), r["include_private"]
+        )
+    return targets
+
+
+def _add_target(conn: psycopg.Connection[DictRow], n: Notification, state: dict[str, object]) -> Target:
+    """Records the subscription a WebhookCreated event made, and returns it."""
+    originator = str(n.originator_id)
+    events = state.get("events")
+    target = Target(
+        originator,
+        tenant_of(originator),
+        str(state["url"]),
+        [str(e) for e in events] if isinstance(events, list) else [],
+        bool(state.get("include_private")),
+    )
+    conn.execute(
+        ADD_TARGET,
+        (
+            originator,
+            target.tenant,
+            target.url,
+            target.events,
+            target.include_private,
+            state["secret"],
+            n.id,
+        ),
+    )
+    return target
+
+
+def _deliveries(
+    n: Notification, kind: str, state: dict[str, object], wanting: list[Target], due_at: datetime
+) -> list[tuple[object, ...]]:
+    """The delivery rows for one event: one for each of its tenant's subscriptions that wants it."""
+    if not wanting:
+        return []
+    originator = str(n.originator_id)
+    tenant = tenant_of(originator)
+    at = recorded_at(state)
+    payload = {k: v for k, v in state.items() if k not in ENVELOPE}
+    private = is_private(kind, payload, at.astimezone(LONDON).date())
+    body = json.dumps(
+        {
+            "type": kind,
+            "timestamp": at.isoformat(),
+            "data": {
+                "tenant": tenant,
+                "position": n.id,
+                "aggregate": originator,
+                "version": n.originator_version,
+                "event": _withheld(payload),
+            },
+        },
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+    return [
+        (target.webhook_id, n.id, tenant, delivery_id(target.webhook_id, n.id), kind, body, due_at)
+        for target in wanting
+        if wants(target.events, target.include_private, kind, private)
+    ]
+
+
 class DeliveryWorker:
     """Fans events out into deliveries and sends them, until told to stop."""
 
@@ -244,12 +313,9 @@ class DeliveryWorker:
         return len(notifications)
 
     def _fan_out(self, conn: psycopg.Connection[DictRow], notifications: Sequence[Notification]) -> None:
+        """Writes a delivery row for each event and live subscription that wants it."""
         tenants = sorted({tenant_of(str(n.originator_id)) for n in notifications})
-        targets: dict[str, dict[str, Target]] = {t: {} for t in tenants}
-        for r in conn.execute(TARGETS, (tenants,)).fetchall():
-            targets[r["tenant_id"]][r["webhook_id"]] = Target(
-                r["webhook_id"], r["tenant_id"], r["url"], list(r["events"]), r["include_private"]
-            )
+        targets = _targets(conn, tenants)
         due_at = self.clock()
         made: list[tuple[object, ...]] = []
         for n in notifications:
@@ -257,59 +323,14 @@ class DeliveryWorker:
             tenant = tenant_of(originator)
             kind = event_type(n.topic)
             state: dict[str, object] = json.loads(n.state)
+            # A subscription made or ended earlier in the batch applies to the events after it.
             if kind == "WebhookCreated":
-                events = state.get("events")
-                target = Target(
-                    originator,
-                    tenant,
-                    str(state["url"]),
-                    [str(e) for e in events] if isinstance(events, list) else [],
-                    bool(state.get("include_private")),
-                )
-                conn.execute(
-                    ADD_TARGET,
-                    (
-                        originator,
-                        tenant,
-                        target.url,
-                        target.events,
-                        target.include_private,
-                        state["secret"],
-                        n.id,
-                    ),
-                )
-                targets[tenant][originator] = target
-                continue
-            if kind == "WebhookDeleted":
+                targets[tenant][originator] = _add_target(conn, n, state)
+            elif kind == "WebhookDeleted":
                 conn.execute("UPDATE webhook_targets SET deleted = true WHERE webhook_id = %s", (originator,))
                 targets[tenant].pop(originator, None)
-                continue
-            wanting = list(targets[tenant].values())
-            if not wanting:
-                continue
-            at = recorded_at(state)
-            payload = {k: v for k, v in state.items() if k not in ENVELOPE}
-            private = is_private(kind, payload, at.astimezone(LONDON).date())
-            body = json.dumps(
-                {
-                    "type": kind,
-                    "timestamp": at.isoformat(),
-                    "data": {
-                        "tenant": tenant,
-                        "position": n.id,
-                        "aggregate": originator,
-                        "version": n.originator_version,
-                        "event": _withheld(payload),
-                    },
-                },
-                separators=(",", ":"),
-                ensure_ascii=False,
-            )
-            made += [
-                (target.webhook_id, n.id, tenant, delivery_id(target.webhook_id, n.id), kind, body, due_at)
-                for target in wanting
-                if wants(target.events, target.include_private, kind, private)
-            ]
+            else:
+                made += _deliveries(n, kind, state, list(targets[tenant].values()), due_at)
         if made:
             # In one pipeline rather than a round trip each.
             with conn.cursor() as curs:

@@ -384,6 +384,32 @@ async def report(request: Request[object, object, State], slug: str, year: str) 
     return await cached(request, REPORT_SHOWS, build)
 
 
+def _lookup_form(
+    asked: bool, locality: str | None, matter: str | None, as_of: str | None
+) -> tuple[date, list[tuple[str, str]]]:
+    """The day asked about (today when the date is unreadable), and each field the person must put right."""
+    errors: list[tuple[str, str]] = []
+    if asked and not locality:
+        errors.append(("locality", "Choose the area your organisation works in."))
+    if asked and not matter:
+        errors.append(("matter", "Choose the matter you want to know about."))
+    day = today()
+    try:
+        day = as_of_date(as_of)
+    except NotHere:
+        errors.append(("asOf", "Enter the date as year, month and day, for example 2010-03-07."))
+    return day, errors
+
+
+def _not_in_list(error: PageError, locality: str | None, matter: str | None) -> tuple[str, str]:
+    """The field, and what to do, when the lookup knows no such area or matter."""
+    # GraphQL's sentence names its own terms (a tenant, the `matters` query); a person chose from the form's
+    # lists, so the page says which list.
+    if "tenant" in error.message:
+        return ("locality", f"Choose an area from the list: there is none called '{(locality or '')[:60]}'.")
+    return ("matter", f"Choose a matter from the list: '{(matter or '')[:60]}' is not one of them.")
+
+
 @get("/lookup", operation_id="siteLookup", media_type=MediaType.HTML, include_in_schema=False)
 async def lookup(
     request: Request[object, object, State],
@@ -395,16 +421,7 @@ async def lookup(
 
     async def build() -> tuple[str, Mapping[str, object]]:
         asked = locality is not None or matter is not None
-        errors: list[tuple[str, str]] = []
-        if asked and not locality:
-            errors.append(("locality", "Choose the area your organisation works in."))
-        if asked and not matter:
-            errors.append(("matter", "Choose the matter you want to know about."))
-        day = today()
-        try:
-            day = as_of_date(as_of)
-        except NotHere:
-            errors.append(("asOf", "Enter the date as year, month and day, for example 2010-03-07."))
+        day, errors = _lookup_form(asked, locality, matter, as_of)
         answer: Data = {}
         if asked and not errors:
             try:
@@ -415,22 +432,7 @@ async def lookup(
             except PageError as error:
                 if error.code not in ("NOT_FOUND", "BAD_USER_INPUT"):
                     raise
-                # GraphQL's sentence names its own terms (a tenant, the `matters` query); a person chose from
-                # the form's lists, so the page says which list.
-                if "tenant" in error.message:
-                    errors.append(
-                        (
-                            "locality",
-                            f"Choose an area from the list: there is none called '{(locality or '')[:60]}'.",
-                        )
-                    )
-                else:
-                    errors.append(
-                        (
-                            "matter",
-                            f"Choose a matter from the list: '{(matter or '')[:60]}' is not one of them.",
-                        )
-                    )
+                errors.append(_not_in_list(error, locality, matter))
         if not answer:
             data = await read(request, queries.LOOKUP_FORM)
         tenants = items(data.get("tenants"))

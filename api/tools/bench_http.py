@@ -153,9 +153,6 @@ def bench_http(
     The API runs under each HTTP server in turn; the figures of the default one (`compacts serve`'s) are the
     mutation and lookup metrics, the other's are reported beside them.
     """
-    from projections.worker import wait_until_current
-    from services.registry import Registry
-
     seconds = 10 if quick else 30
     processes = processes_for(0)
     measured: dict[HTTPServer, Served] = {}
@@ -164,14 +161,7 @@ def bench_http(
         cluster = Cluster(db, home / "http")
         try:
             cluster.start_worker()
-            registry = Registry.connect(db)
-            try:
-                tree = Tree(registry)
-                tree.grow_to(50)
-            finally:
-                registry.close()
-            wait_until_current(db)
-            locality = tree.parents[next(t for t in reversed(list(tree.parents)) if tree.parents[t])][-1]
+            locality = _grown_tree_locality(db)
             # The default server last: the repeated-query and half-peak runs follow on the same processes.
             for http_server in sorted(HTTPServer, key=lambda s: s is DEFAULT_SERVER):
                 url = cluster.start_api("--workers", str(processes), "--server", http_server.value)
@@ -199,6 +189,33 @@ def bench_http(
         with bare_server(db) as bare:
             say("the bare route, with the distinct lookups' load")
             baseline = locust(bare, BARE % (locality, DISTINCT), seconds=seconds, path="/lookup")
+    return _metrics(measured, cached, half, api_rss, baseline, append_rate)
+
+
+def _grown_tree_locality(db: Database) -> str:
+    """Grows a tree of 50 tenants, waits for the read models: a tenant of its lowest tier, to look up."""
+    from projections.worker import wait_until_current
+    from services.registry import Registry
+
+    registry = Registry.connect(db)
+    try:
+        tree = Tree(registry)
+        tree.grow_to(50)
+    finally:
+        registry.close()
+    wait_until_current(db)
+    return tree.parents[next(t for t in reversed(list(tree.parents)) if tree.parents[t])][-1]
+
+
+def _metrics(
+    measured: dict[HTTPServer, Served],
+    cached: Load,
+    half: Load,
+    api_rss: float,
+    baseline: Load,
+    append_rate: float,
+) -> list[Metric]:
+    """The default server's figures against their baselines and bounds; the other servers' beside them."""
     kept = measured[DEFAULT_SERVER]
     mutation_ratio, lookup_ratio = kept.mutation.rate / append_rate, kept.lookup.rate / baseline.rate
     cached_ratio = cached.rate / baseline.rate

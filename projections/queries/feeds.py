@@ -71,73 +71,88 @@ async def feed_entries(
     for r in await conn.fetch(VERSIONS, tenant, limit):
         entries += _version_entries(r)
     for r in await conn.fetch(PROPOSALS, tenant, limit, today):
-        closes = r["consultation_closes_on"]
-        entries.append(
-            FeedEntry(
-                r["tenant_id"],
-                r["name"],
-                "amendment-proposed",
-                r["key"],
-                f"{r['name']}: amendment proposed",
-                f"{r['rationale']} Proposed on {long_date(r['proposed_on'])} to take effect on "
-                f"{long_date(r['effective_on'])}"
-                + (f"; the consultation on it closes on {long_date(closes)}." if closes else "."),
-                start_of(r["proposed_on"]),
-            )
-        )
+        entries.append(_proposal_entry(r))
     for r in await conn.fetch(CONSULTATIONS, tenant, limit, today, CLOSING_SOON_DAYS):
-        entries.append(
-            FeedEntry(
-                r["tenant_id"],
-                r["name"],
-                "consultation-opened",
-                r["key"],
-                f"{r['name']}: consultation opened: {r['title']}",
-                f"The consultation '{r['title']}' opened on {long_date(r['opens_on'])} and closes on "
-                f"{long_date(r['closes_on'])}.",
-                start_of(r["opens_on"]),
-            )
-        )
-        soon = closing_soon_from(r["closes_on"])
-        if r["closed_on"] is None and soon <= today <= r["closes_on"]:
-            entries.append(
-                FeedEntry(
-                    r["tenant_id"],
-                    r["name"],
-                    "consultation-closing",
-                    r["key"],
-                    f"{r['name']}: consultation closing on {long_date(r['closes_on'])}: {r['title']}",
-                    f"The consultation '{r['title']}' closes on {long_date(r['closes_on'])}.",
-                    max(start_of(soon), start_of(r["opens_on"])),
-                )
-            )
+        entries += _consultation_entries(r, today)
     for r in await conn.fetch(CODES, tenant, limit):
-        entries.append(
+        entries += _code_entries(r)
+    return newest_first(entries, limit)
+
+
+def _proposal_entry(r: asyncpg.Record) -> FeedEntry:
+    """The entry for a proposed amendment."""
+    closes = r["consultation_closes_on"]
+    return FeedEntry(
+        r["tenant_id"],
+        r["name"],
+        "amendment-proposed",
+        r["key"],
+        f"{r['name']}: amendment proposed",
+        f"{r['rationale']} Proposed on {long_date(r['proposed_on'])} to take effect on "
+        f"{long_date(r['effective_on'])}"
+        + (f"; the consultation on it closes on {long_date(closes)}." if closes else "."),
+        start_of(r["proposed_on"]),
+    )
+
+
+def _consultation_entries(r: asyncpg.Record, today: date) -> list[FeedEntry]:
+    """The entry for a consultation's opening, and one more while it is open and closing soon."""
+    found = [
+        FeedEntry(
+            r["tenant_id"],
+            r["name"],
+            "consultation-opened",
+            r["key"],
+            f"{r['name']}: consultation opened: {r['title']}",
+            f"The consultation '{r['title']}' opened on {long_date(r['opens_on'])} and closes on "
+            f"{long_date(r['closes_on'])}.",
+            start_of(r["opens_on"]),
+        )
+    ]
+    soon = closing_soon_from(r["closes_on"])
+    if r["closed_on"] is None and soon <= today <= r["closes_on"]:
+        found.append(
             FeedEntry(
                 r["tenant_id"],
                 r["name"],
-                "code-adopted",
+                "consultation-closing",
                 r["key"],
-                f"{r['name']}: code of practice adopted: {r['title']}",
-                f"The code of good practice '{r['title']}' was adopted on {long_date(r['adopted_on'])}.",
-                r["adopted_recorded_at"],
+                f"{r['name']}: consultation closing on {long_date(r['closes_on'])}: {r['title']}",
+                f"The consultation '{r['title']}' closes on {long_date(r['closes_on'])}.",
+                max(start_of(soon), start_of(r["opens_on"])),
             )
         )
-        if r["reviewed_on"] is not None:
-            due = r["next_review_due"]
-            entries.append(
-                FeedEntry(
-                    r["tenant_id"],
-                    r["name"],
-                    "code-reviewed",
-                    f"{r['key']}/{r['reviewed_on'].isoformat()}",
-                    f"{r['name']}: code of practice reviewed: {r['title']}",
-                    f"The code of good practice '{r['title']}' was reviewed on {long_date(r['reviewed_on'])}"
-                    + (f"; its next review is due by {long_date(due)}." if due else "."),
-                    start_of(r["reviewed_on"]),
-                )
+    return found
+
+
+def _code_entries(r: asyncpg.Record) -> list[FeedEntry]:
+    """The entry for a code of practice's adoption, and one for its latest review if it has had one."""
+    found = [
+        FeedEntry(
+            r["tenant_id"],
+            r["name"],
+            "code-adopted",
+            r["key"],
+            f"{r['name']}: code of practice adopted: {r['title']}",
+            f"The code of good practice '{r['title']}' was adopted on {long_date(r['adopted_on'])}.",
+            r["adopted_recorded_at"],
+        )
+    ]
+    if r["reviewed_on"] is not None:
+        due = r["next_review_due"]
+        found.append(
+            FeedEntry(
+                r["tenant_id"],
+                r["name"],
+                "code-reviewed",
+                f"{r['key']}/{r['reviewed_on'].isoformat()}",
+                f"{r['name']}: code of practice reviewed: {r['title']}",
+                f"The code of good practice '{r['title']}' was reviewed on {long_date(r['reviewed_on'])}"
+                + (f"; its next review is due by {long_date(due)}." if due else "."),
+                start_of(r["reviewed_on"]),
             )
-    return newest_first(entries, limit)
+        )
+    return found
 
 
 def _version_entries(r: asyncpg.Record) -> list[FeedEntry]:
@@ -200,57 +215,78 @@ def _version_entries(r: asyncpg.Record) -> list[FeedEntry]:
 
 async def deadlines(conn: asyncpg.Connection, tenant: str, today: date) -> list[Deadline]:
     """Every date the tenant's read models hold, or its governing commitments set, in date order."""
-    found: list[Deadline] = []
-    for r in await conn.fetch(
-        "SELECT key, title, opens_on, closes_on FROM consultations WHERE tenant_id = $1 AND opens_on <= $2",
-        tenant,
-        today,
-    ):
-        found.append(
-            Deadline(
-                tenant,
-                "consultation-closes",
-                r["key"],
-                r["closes_on"],
-                f"Consultation closes: {r['title']}",
-                f"The consultation '{r['title']}', open since {long_date(r['opens_on'])}, "
-                "closes on this day.",
-            )
+    found = await _consultation_deadlines(conn, tenant, today)
+    found += await _draft_deadlines(conn, tenant)
+    found += await _amendment_deadlines(conn, tenant, today)
+    facts = await _review_facts(conn, tenant, today)
+    found += await _code_review_deadlines(conn, tenant, facts)
+    found += await _funding_deadlines(conn, tenant)
+    found += _annual_review_deadline(tenant, facts)
+    return sorted(found, key=lambda d: (d.on, d.kind, d.key))
+
+
+async def _consultation_deadlines(conn: asyncpg.Connection, tenant: str, today: date) -> list[Deadline]:
+    """The closing day of each consultation opened by `today`."""
+    return [
+        Deadline(
+            tenant,
+            "consultation-closes",
+            r["key"],
+            r["closes_on"],
+            f"Consultation closes: {r['title']}",
+            f"The consultation '{r['title']}', open since {long_date(r['opens_on'])}, closes on this day.",
         )
-    for r in await conn.fetch(
-        "SELECT version, title, consultation_closes_on FROM compact_versions"
-        " WHERE tenant_id = $1 AND draft AND consultation_closes_on IS NOT NULL",
-        tenant,
-    ):
-        found.append(
-            Deadline(
-                tenant,
-                "draft-consultation-closes",
-                str(r["version"]),
-                r["consultation_closes_on"],
-                f"Consultation on the draft compact closes: {r['title']}",
-                f"The consultation on the draft of '{r['title']}' closes on this day.",
-            )
+        for r in await conn.fetch(
+            "SELECT key, title, opens_on, closes_on FROM consultations"
+            " WHERE tenant_id = $1 AND opens_on <= $2",
+            tenant,
+            today,
         )
-    for r in await conn.fetch(
-        "SELECT key, rationale, consultation_closes_on FROM amendment_proposals"
-        " WHERE tenant_id = $1 AND consultation_closes_on IS NOT NULL AND proposed_on <= $2",
-        tenant,
-        today,
-    ):
-        found.append(
-            Deadline(
-                tenant,
-                "amendment-consultation-closes",
-                r["key"],
-                r["consultation_closes_on"],
-                "Consultation on a proposed amendment closes",
-                f"The consultation on the proposed amendment '{r['key']}' closes on this day. "
-                f"{r['rationale']}",
-            )
+    ]
+
+
+async def _draft_deadlines(conn: asyncpg.Connection, tenant: str) -> list[Deadline]:
+    """The closing day of the consultation on each draft compact that has one."""
+    return [
+        Deadline(
+            tenant,
+            "draft-consultation-closes",
+            str(r["version"]),
+            r["consultation_closes_on"],
+            f"Consultation on the draft compact closes: {r['title']}",
+            f"The consultation on the draft of '{r['title']}' closes on this day.",
         )
-    # Only what the two review dates need: the commitments that govern them, and the compact's own dates.
-    facts = Facts(
+        for r in await conn.fetch(
+            "SELECT version, title, consultation_closes_on FROM compact_versions"
+            " WHERE tenant_id = $1 AND draft AND consultation_closes_on IS NOT NULL",
+            tenant,
+        )
+    ]
+
+
+async def _amendment_deadlines(conn: asyncpg.Connection, tenant: str, today: date) -> list[Deadline]:
+    """The closing day of the consultation on each amendment proposed by `today` that has one."""
+    return [
+        Deadline(
+            tenant,
+            "amendment-consultation-closes",
+            r["key"],
+            r["consultation_closes_on"],
+            "Consultation on a proposed amendment closes",
+            f"The consultation on the proposed amendment '{r['key']}' closes on this day. {r['rationale']}",
+        )
+        for r in await conn.fetch(
+            "SELECT key, rationale, consultation_closes_on FROM amendment_proposals"
+            " WHERE tenant_id = $1 AND consultation_closes_on IS NOT NULL AND proposed_on <= $2",
+            tenant,
+            today,
+        )
+    ]
+
+
+async def _review_facts(conn: asyncpg.Connection, tenant: str, today: date) -> Facts:
+    """Only what the two review dates need: the commitments that govern them, and the compact's own dates."""
+    return Facts(
         as_of=today,
         governing={
             kind: governed(await governing(conn, tenant, kind, today))
@@ -261,8 +297,13 @@ async def deadlines(conn: asyncpg.Connection, tenant: str, today: date) -> list[
             "SELECT max(held_on) FROM annual_reviews WHERE tenant_id = $1 AND held_on <= $2", tenant, today
         ),
     )
+
+
+async def _code_review_deadlines(conn: asyncpg.Connection, tenant: str, facts: Facts) -> list[Deadline]:
+    """When each code of practice in use is next due for review, as recorded or as its commitment sets."""
     code_review = facts.governing.get(CommitmentKind.CODE_REVIEW)
     period = code_review.by.period if code_review is not None else None
+    found: list[Deadline] = []
     for r in await conn.fetch(
         "SELECT key, title, adopted_on, reviewed_on, next_review_due FROM codes WHERE tenant_id = $1"
         " AND adopted_on IS NOT NULL AND superseded_on IS NULL AND withdrawn_on IS NULL",
@@ -282,6 +323,12 @@ async def deadlines(conn: asyncpg.Connection, tenant: str, today: date) -> list[
                     f"The code of good practice '{r['title']}' is due for review by this day.",
                 )
             )
+    return found
+
+
+async def _funding_deadlines(conn: asyncpg.Connection, tenant: str) -> list[Deadline]:
+    """The day each funding notice's change takes effect."""
+    found: list[Deadline] = []
     for r in await conn.fetch(
         "SELECT key, public_body, voluntary_body, change, effective_on FROM funding_notices"
         " WHERE tenant_id = $1",
@@ -299,17 +346,22 @@ async def deadlines(conn: asyncpg.Connection, tenant: str, today: date) -> list[
                 f"{change} on this day.",
             )
         )
+    return found
+
+
+def _annual_review_deadline(tenant: str, facts: Facts) -> list[Deadline]:
+    """The day the compact's next annual review falls due, if the facts set one."""
     review_due = annual_review_due(facts)
-    if review_due is not None:
-        found.append(
-            Deadline(
-                tenant,
-                "annual-review-due",
-                review_due.isoformat(),
-                review_due,
-                "Annual review of the compact due",
-                "The compact's annual review falls due by this day, a year after the last one (or after the "
-                "compact came into force), as the commitment that governs annual reviews sets.",
-            )
+    if review_due is None:
+        return []
+    return [
+        Deadline(
+            tenant,
+            "annual-review-due",
+            review_due.isoformat(),
+            review_due,
+            "Annual review of the compact due",
+            "The compact's annual review falls due by this day, a year after the last one (or after the "
+            "compact came into force), as the commitment that governs annual reviews sets.",
         )
-    return sorted(found, key=lambda d: (d.on, d.kind, d.key))
+    ]
