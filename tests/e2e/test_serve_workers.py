@@ -13,7 +13,11 @@ from tests.conftest import fresh_database
 from tests.e2e.conftest import start_server, stop_server
 
 CREATE = 'mutation { createTenant(slug: "%s", name: "Spread", tier: NATIONAL) { slug } }'
-HOLDERS = "SELECT DISTINCT pid FROM pg_locks WHERE locktype = 'advisory' AND classid = %s AND granted"
+# This database's holders only: other tests' servers hold the same locks in databases of their own.
+HOLDERS = (
+    "SELECT DISTINCT pid FROM pg_locks WHERE locktype = 'advisory' AND classid = %s AND granted"
+    " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+)
 
 
 def api_processes(pid: int) -> list[int]:
