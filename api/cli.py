@@ -155,6 +155,8 @@ def _database() -> Database:
 
 async def _read(db: Database, fetch: Callable[[asyncpg.Connection], Awaitable[T]]) -> T:
     """Run `fetch(conn)` in a read transaction that sees what a platform admin sees."""
+    import asyncpg
+
     from api.reading import reading
 
     pool = await asyncpg.create_pool(**db.asyncpg_kwargs(), min_size=1, max_size=1)
