@@ -32,8 +32,18 @@ SELECT set_config('compacts.tenants', $1::text[]::text, true),
 """
 
 
-# How a standby that is stopped, starting, unreachable or too slow to connect fails a read's start.
-STANDBY_DOWN = (DatabaseUnavailable, OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError)
+# How a standby that is stopped, starting, unreachable or too slow to connect fails a read's start. A
+# connection the standby dropped in the middle of the shared replay-position poll can also leave asyncpg's
+# client state confused (InternalClientError, "another operation is in progress"): the primary answers then
+# too, rather than the request failing.
+STANDBY_DOWN = (
+    DatabaseUnavailable,
+    OSError,
+    TimeoutError,
+    asyncpg.PostgresError,
+    asyncpg.InterfaceError,
+    asyncpg.InternalClientError,
+)
 
 
 def reader_settings(actor: Actor) -> tuple[list[str], str, str, str]:

@@ -192,7 +192,10 @@ class GroupCommit:
         except Exception:
             return False
         self.transactions += 1
-        GROUP_COMMIT_SIZE.observe(len(group))
+        # The commands whose events the transaction wrote: one that lost a version race wrote nothing.
+        written = sum(1 for outcome in outcomes if not isinstance(outcome, BaseException))
+        if written:
+            GROUP_COMMIT_SIZE.observe(written)
         for pending, outcome in zip(group, outcomes, strict=True):
             if isinstance(outcome, BaseException):
                 pending.error = outcome

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from api.tools.webhook_receiver import Receiver, verified
+from domain.clock import today
 from infra.database import Database
 from tests.conftest import count_events
 from tests.e2e.conftest import Server
@@ -47,7 +48,8 @@ def wait_for(predicate: Any, timeout: float = 30.0) -> None:
 
 
 def amend(server: Server, token: str, text: str) -> None:
-    ok(server, f"""mutation {{ amendCompact(tenant: "harlow", effectiveOn: "2021-01-01", rationale: "{text}",
+    # Today: the session's other tests amend Harlow on this server too, and an amendment never goes back.
+    ok(server, f"""mutation {{ amendCompact(tenant: "harlow", effectiveOn: "{today().isoformat()}", rationale: "{text}",
         upsertSections: [{{key: "1", heading: "Principles", text: "{text}", matters: ["partnership"]}}]) {{ version }} }}""", token)  # fmt: skip
 
 
