@@ -38,11 +38,11 @@ class ReadModelWaiter:
         self._listener: asyncpg.Connection | None = None
         # Moves on whenever a notification may have gone unheard (the listener lost, or listening anew), so
         # that the response cache drops every answer it could no longer know to be current.
-        self.epoch = 0
+        self._epoch = 0
         self._again: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
-        self.epoch += 1
+        self._epoch += 1
         try:
             self._listener = await asyncpg.connect(**self.connect_kwargs)
             self._listener.add_termination_listener(self._lost)
@@ -50,14 +50,21 @@ class ReadModelWaiter:
         except (OSError, asyncpg.PostgresError):
             log.warning("cannot LISTEN for projections yet; waiting mutations will re-check")
             self._listener = None
-        self.epoch += 1
+        self._epoch += 1
 
     @property
     def listening(self) -> bool:
         return self._listener is not None and not self._listener.is_closed()
 
+    @property
+    def epoch(self) -> int:
+        """The listener's generation; -1 while it is not listening. A connection the server ended reads as
+        closed before its termination callback has run, so the callback alone would leave a moment in which
+        the old generation still looked current."""
+        return self._epoch if self.listening else -1
+
     def _lost(self, _conn: asyncpg.Connection) -> None:
-        self.epoch += 1
+        self._epoch += 1
 
     def listen_again(self) -> None:
         """Start listening again in the background, once at a time, if the listener is lost."""

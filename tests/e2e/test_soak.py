@@ -29,31 +29,33 @@ def test_every_soak_scenario_passes_against_real_processes(db: Database, tmp_pat
     ]
     failed = [o.row() for o in outcomes if not o.passed]
     assert failed == [], "\n".join(said)
-    conflicts = outcomes[0]
+    by_name = {o.scenario: o for o in outcomes}
+    conflicts = by_name["conflicting commands"]
     assert (conflicts.acknowledged, conflicts.stored, dict(conflicts.errors)) == (1, 1, {"CONFLICT": 7})
-    assert all(o.stored == o.acknowledged for o in [outcomes[1], outcomes[3], outcomes[6], outcomes[9]])
-    killed = outcomes[4]
+    steady = ["acknowledged writes", "worker kill -9", "mixed load", "backup and restore"]
+    assert all(by_name[name].stored == by_name[name].acknowledged for name in steady)
+    killed = by_name["API kill -9"]
     assert killed.stored >= killed.acknowledged > 0
-    hooked = outcomes[5]
+    hooked = by_name["webhooks kill -9"]
     # Every acknowledged event reached the receiver and verified, though it refused the first attempts and
     # every worker was killed while delivering.
     assert hooked.stored == hooked.figures["recorded"] == 30
     assert hooked.figures["failed_attempts"] >= 3
-    restarted = outcomes[7]
+    restarted = by_name["PostgreSQL restart"]
     # While PostgreSQL was down the API answered 503 at once, and afterwards it recovered by itself.
     assert restarted.figures["outage_503"] >= 1
     assert set(restarted.errors) == {"HTTP 503"}
     assert restarted.figures["outage_longest_seconds"] < 5
     assert restarted.figures["recovery_seconds"] < 30
     assert restarted.stored >= restarted.acknowledged > 0
-    bad = outcomes[8]
+    bad = by_name["bad input at volume"]
     # Hundreds of generated requests and commands, every one refused or done cleanly, none half-done.
     assert bad.figures["http_requests"] >= 200
     assert bad.figures["commands"] >= 200
     assert (bad.figures["http_5xx"], bad.figures["internal"], bad.figures["leaks"]) == (0, 0, 0)
     assert (bad.figures["stored_though_refused"], bad.figures["unexpected_exceptions"]) == (0, 0)
     assert {"BAD_USER_INPUT", "NOT_FOUND"} <= set(bad.errors)
-    on_standby, standby_stopped = outcomes[9], outcomes[10]
+    on_standby, standby_stopped = by_name["standby reads"], by_name["standby stopped"]
     # Every write was read back at once from both API processes and each read included it, though the
     # standby had not replayed it when it was answered: the patient process waited for the standby, the
     # impatient one read the primary.
