@@ -74,7 +74,7 @@ def bench_verify(*, quick: bool, say: Callable[[str], None]) -> list[Metric]:
     The chain is compared with its published hashes, as `compacts verify` compares it: each recomputed
     link is checked, not merely computed.
     """
-    count = 100_000 if quick else 1_000_000
+    count = 30_000 if quick else 1_000_000
     say(f"verifying a chain of {count:,} events in memory, {MEMORY_ROUNDS} rounds")
     facts = list(synthetic_history(count))
     published = published_chain(facts)
@@ -170,7 +170,7 @@ def tenants_row(conn: psycopg.Connection[tuple[object, ...]], tenant: str) -> No
 def bench_verify_store(server: Database, *, quick: bool, say: Callable[[str], None]) -> list[Metric]:
     """`compacts verify SLUG` as it runs: a tenant's chain read from the event store with its published
     hashes, against streaming the same rows and hashing each state."""
-    count = 100_000 if quick else 1_000_000
+    count = 30_000 if quick else 1_000_000
     with scratch_database(server, "verify") as db:
         migrate(db)
         say(f"storing a tenant's chain of {count:,} events")
