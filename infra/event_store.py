@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import re
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+import orjson
 import psycopg
 from eventsourcing.application import Application
 from eventsourcing.persistence import (
@@ -388,6 +390,42 @@ def datastore_of(app: Application[str]) -> PostgresDatastore:
     return recorder.datastore
 
 
+# Any integer of 18 digits or fewer fits in 64 bits.
+_LONG_DIGITS = re.compile(rb"[0-9]{19}")
+
+
+class ReadingTranscoder(JSONTranscoder):
+    """eventsourcing's JSON transcoder, decoding with orjson where that gives the same objects.
+
+    A rebuild decodes every event it reads, and the standard library's decoder with an object hook was a
+    fifth of a rebuild's time. orjson parses, then each object goes through the same hook, innermost
+    first, as `json` calls it. Whatever orjson refuses and `json` accepts (an escaped lone surrogate, NaN,
+    a number too large for a double) is decoded by `json`, as before; so is any state with a run of 19
+    digits, because orjson reads an integer past 64 bits as a float, where `json` keeps it exact.
+    """
+
+    def decode(self, data: bytes) -> object:
+        if _LONG_DIGITS.search(data):
+            return super().decode(data)
+        try:
+            parsed = orjson.loads(data)
+        except orjson.JSONDecodeError:
+            return super().decode(data)
+        return self._hooked(parsed)
+
+    def _hooked(self, value: object) -> object:
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                if isinstance(inner, dict | list):
+                    value[key] = self._hooked(inner)
+            return self._decode_obj(value)
+        if isinstance(value, list):
+            for index, inner in enumerate(value):
+                if isinstance(inner, dict | list):
+                    value[index] = self._hooked(inner)
+        return value
+
+
 class EventReader:
     """Reads the event store in order, as the read models do: stored notifications and their domain events.
 
@@ -397,11 +435,10 @@ class EventReader:
     def __init__(self, env: dict[str, str]) -> None:
         self.factory = InfrastructureFactory.construct(env=Environment(APPLICATION_NAME, env))
         self.recorder: ApplicationRecorder = self.factory.application_recorder()
-        transcoder = self.factory.transcoder()
-        if isinstance(transcoder, JSONTranscoder):
-            # The transcodings eventsourcing's Application registers, so that events read back alike.
-            for transcoding in (UUIDAsHex(), DecimalAsStr(), DatetimeAsISO()):
-                transcoder.register(transcoding)
+        transcoder = ReadingTranscoder()
+        # The transcodings eventsourcing's Application registers, so that events read back alike.
+        for transcoding in (UUIDAsHex(), DecimalAsStr(), DatetimeAsISO()):
+            transcoder.register(transcoding)
         self.mapper: Mapper[str] = self.factory.mapper(transcoder=transcoder)
 
     def select(self, start: int, limit: int, topics: Sequence[str] = ()) -> Sequence[Notification]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -17,7 +17,7 @@ from eventsourcing.projection import Projection
 from psycopg import Cursor
 from psycopg.abc import Params
 from psycopg.rows import DictRow
-from psycopg.sql import SQL, Identifier
+from psycopg.sql import SQL, Composed, Identifier
 
 # "As recorded at" with no time given: everything recorded so far.
 LATEST = datetime.max.replace(tzinfo=UTC)
@@ -220,6 +220,25 @@ def staged(
             stage, names, Identifier(table)
         )
     )
+    return _copied(curs, stage, names, rows)
+
+
+def staged_as(
+    curs: Cursor[DictRow], name: str, columns: Mapping[str, str], rows: Iterable[Sequence[object]]
+) -> Identifier:
+    """As `staged`, into a temporary table of the given columns and types, for a table whose rows are
+    made from the staged ones by SQL (`INSERT ... SELECT` with expressions)."""
+    stage = Identifier(f"staged_{name}_{next(_stages)}")
+    definition = SQL(", ").join(
+        SQL("{} {}").format(Identifier(column), SQL(kind)) for column, kind in columns.items()
+    )
+    curs.execute(SQL("CREATE TEMPORARY TABLE {} ({}) ON COMMIT DROP").format(stage, definition))
+    return _copied(curs, stage, SQL(", ").join(map(Identifier, columns)), rows)
+
+
+def _copied(
+    curs: Cursor[DictRow], stage: Identifier, names: SQL | Composed, rows: Iterable[Sequence[object]]
+) -> Identifier:
     with curs.copy(SQL("COPY {} ({}) FROM STDIN").format(stage, names)) as copy:
         for row in rows:
             copy.write_row(row)

@@ -7,7 +7,9 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
 
 import psycopg
 from eventsourcing.persistence import Mapper, Notification, Tracking
@@ -70,6 +72,9 @@ class ProjectionWorker:
         self.holding: set[str] = set()
         self.resting: dict[str, float] = {}
         self._thread: threading.Thread | None = None
+        # While catching up, the next batch is read here as the current one is written (`_project_batch`).
+        self._reader: ThreadPoolExecutor = ThreadPoolExecutor(1, thread_name_prefix="projection-reader")
+        self._ahead: Ahead | None = None
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="projection-worker", daemon=True)
@@ -106,6 +111,7 @@ class ProjectionWorker:
     def _session(self) -> None:
         app = EventReader(worker_env(self.db))
         factory = _factory(self.db)
+        self._ahead = None
         try:
             with psycopg.connect(
                 self.db.psycopg_conninfo(), autocommit=True, connect_timeout=5, application_name=worker_name()
@@ -130,6 +136,10 @@ class ProjectionWorker:
                             self._release(lock, note.payload, projections, scanned)
                     lock.execute("SELECT 1")
         finally:
+            if self._ahead is not None:
+                # Its reader is closed next: let the read end first, whatever became of it.
+                wait([self._ahead.future])
+                self._ahead = None
             app.close()
             factory.close()
 
@@ -180,15 +190,67 @@ class ProjectionWorker:
         """Apply the next batch of events to every held projection; True when all are caught up."""
         # A projection with no topics takes every event, so then the batch is not filtered at all.
         every = any(not projection.topics for projection in projections.values())
-        topics = [] if every else sorted({t for name in projections for t in projections[name].topics})
-        start = min(scanned[name] for name in projections) + 1
+        topics = () if every else tuple(sorted({t for p in projections.values() for t in p.topics}))
         limit = max(self.batch, BULK_BATCH)
-        notifications = app.select(start, limit, topics)
-        if len(notifications) > self.batch:
-            apply_in_bulk(app.mapper, projections, scanned, notifications)
+        wanted = Reading(min(scanned[name] for name in projections) + 1, limit, topics, _decoded(projections))
+        ahead, self._ahead = self._ahead, None
+        read = ahead.result() if ahead is not None and ahead.reading == wanted else wanted.read(app)
+        if len(read.notifications) == limit:
+            # Catching up: the next batch is read and decoded while this one is written, so the worker's
+            # Python and the database's own work on the other core overlap instead of taking turns.
+            after = Reading(read.notifications[-1].id + 1, limit, topics, wanted.decoding)
+            self._ahead = Ahead(after, self._reader.submit(after.read, app))
+        if len(read.notifications) > self.batch:
+            apply_in_bulk(app.mapper, projections, scanned, read.notifications, read.decoded)
         else:
-            apply_notifications(app.mapper, projections, scanned, notifications, self.stopping)
-        return len(notifications) < limit or self.stopping.is_set()
+            apply_notifications(app.mapper, projections, scanned, read.notifications, self.stopping)
+        return len(read.notifications) < limit or self.stopping.is_set()
+
+
+@dataclass(frozen=True)
+class Reading:
+    """Which events a batch reads (from `start`, at most `limit`, of `topics` or all), and which of them
+    it decodes: those of `decoding`'s topics, or all when it is None."""
+
+    start: int
+    limit: int
+    topics: tuple[str, ...]
+    decoding: frozenset[str] | None
+
+    def read(self, app: EventReader) -> Read:
+        notifications = app.select(self.start, self.limit, self.topics)
+        wanted = self.decoding
+        decoded = {
+            n.id: app.mapper.to_domain_event(n) for n in notifications if wanted is None or n.topic in wanted
+        }
+        return Read(notifications, decoded)
+
+
+@dataclass(frozen=True)
+class Read:
+    """A batch of stored events, and the domain events decoded from them by notification id."""
+
+    notifications: Sequence[Notification]
+    decoded: Mapping[int, object]
+
+
+@dataclass(frozen=True)
+class Ahead:
+    """The next batch, being read in the background, and what it was asked for."""
+
+    reading: Reading
+    future: Future[Read]
+
+    def result(self) -> Read:
+        return self.future.result()
+
+
+def _decoded(projections: Mapping[str, Projection[ReadModelView]]) -> frozenset[str] | None:
+    """The topics whose events some projection takes decoded (None: every topic's)."""
+    takers = [p for p in projections.values() if not isinstance(p, StoredEventsProjection)]
+    if any(not p.topics for p in takers):  # a projection with no topics takes every event
+        return None
+    return frozenset(t for p in takers for t in p.topics)
 
 
 def apply_notifications(
@@ -231,23 +293,59 @@ def apply_in_bulk(
     projections: dict[str, Projection[ReadModelView]],
     scanned: dict[str, int],
     notifications: Sequence[Notification],
+    decoded: Mapping[int, object] | None = None,
 ) -> None:
-    """The catch-up path: one transaction, as `apply_notifications`, but read model by read model.
+    """The catch-up path: read model by read model, each in a transaction of its own, side by side.
 
-    Each stored event is decoded once, for every read model that takes it. A view with a bulk form
-    (`ReadModelView.bulk`) applies the batch in memory and writes each table in a few statements; the
-    others get its events one by one, pipelined, exactly as on the live path. Views write only their own
-    tables, so applying one view's events before the next view's gives the rows the live order gives.
+    Each stored event is decoded once, for every read model that takes it (`decoded`, where the batch was
+    read with its events decoded already). A view with a bulk form (`ReadModelView.bulk`) applies the
+    batch in memory and writes each table in a few statements; the others get its events one by one,
+    pipelined, exactly as on the live path. Views write only their own tables, so applying one view's
+    events before the next view's gives the rows the live order gives.
+
+    Each view with a bulk form is a lane of its own, on a connection of its own, and the other views
+    share one: while one lane waits for PostgreSQL, another's Python runs. A lane commits its views' rows
+    with their positions, or nothing; a lane that fails leaves the others' commits in place, and the batch
+    is read again from the earliest position any view still lacks (each skips what it has applied).
     """
-    # Decoded before the transaction begins, which then waits on nothing but the views' own work.
-    takers = [p for p in projections.values() if not isinstance(p, StoredEventsProjection)]
-    every = any(not p.topics for p in takers)  # a projection with no topics takes every event
-    decoding = {t for p in takers for t in p.topics}
-    decoded = {n.id: mapper.to_domain_event(n) for n in notifications if every or n.topic in decoding}
+    if decoded is None:
+        # Decoded before the transactions begin, which then wait on nothing but the views' own work.
+        decoding = _decoded(projections)
+        decoded = {
+            n.id: mapper.to_domain_event(n) for n in notifications if decoding is None or n.topic in decoding
+        }
     items = [BatchItem(n, decoded.get(n.id), Tracking(APPLICATION_NAME, n.id)) for n in notifications]
     by_topic: dict[str, list[BatchItem]] = {}
     for item in items:
         by_topic.setdefault(item.notification.topic, []).append(item)
+    lanes = [[name] for name, p in projections.items() if p.view.bulk]
+    lanes.append([name for name, p in projections.items() if not p.view.bulk])
+    lanes = [lane for lane in lanes if lane]
+
+    def run(lane: list[str]) -> None:
+        _apply_lane({name: projections[name] for name in lane}, scanned, notifications, items, by_topic)
+
+    *others, own = lanes
+    running = [_lanes().submit(run, lane) for lane in others]
+    failures: list[BaseException] = []
+    try:
+        run(own)
+    except BaseException as error:  # raised below, once every lane has ended
+        failures.append(error)
+    wait(running)
+    failures.extend(error for future in running if (error := future.exception()) is not None)
+    if failures:
+        raise failures[0]
+
+
+def _apply_lane(
+    projections: dict[str, Projection[ReadModelView]],
+    scanned: dict[str, int],
+    notifications: Sequence[Notification],
+    items: Sequence[BatchItem],
+    by_topic: Mapping[str, Sequence[BatchItem]],
+) -> None:
+    """One transaction for these views' share of the batch; their positions move once it has committed."""
     views = [projection.view for projection in projections.values()]
     with batch(views, notifications, pipelined=False) as curs:
         assert curs is not None
@@ -256,7 +354,7 @@ def apply_in_bulk(
                 wanted = [i for t in projection.topics for i in by_topic.get(t, ())]
                 wanted.sort(key=lambda item: item.notification.id)
             else:
-                wanted = items
+                wanted = list(items)
             # Those it has not seen: a view that was ahead of the others skips what it has applied.
             start = next((k for k, i in enumerate(wanted) if i.notification.id > scanned[name]), len(wanted))
             items_of = wanted[start:]
@@ -272,6 +370,17 @@ def apply_in_bulk(
     if notifications:
         for name in projections:
             scanned[name] = max(scanned[name], notifications[-1].id)
+
+
+_LANES: ThreadPoolExecutor | None = None
+
+
+def _lanes() -> ThreadPoolExecutor:
+    """The threads that run a bulk batch's other lanes (one process's worker and rebuild share them)."""
+    global _LANES  # made on first use: most processes never catch up in bulk
+    if _LANES is None:
+        _LANES = ThreadPoolExecutor(4, thread_name_prefix="bulk-lane")
+    return _LANES
 
 
 def _one_by_one(projection: Projection[ReadModelView]) -> Callable[[BatchItem], None]:
