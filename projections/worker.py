@@ -330,10 +330,10 @@ def apply_in_bulk(
     failures: list[BaseException] = []
     try:
         run(own)
-    except BaseException as error:  # raised below, once every lane has ended
-        failures.append(error)
+    except BaseException as failed:  # raised below, once every lane has ended
+        failures.append(failed)
     wait(running)
-    failures.extend(error for future in running if (error := future.exception()) is not None)
+    failures.extend(e for future in running if (e := future.exception()) is not None)
     if failures:
         raise failures[0]
 
