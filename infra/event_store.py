@@ -7,6 +7,7 @@ import re
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import orjson
 import psycopg
@@ -411,18 +412,32 @@ class ReadingTranscoder(JSONTranscoder):
             parsed = orjson.loads(data)
         except orjson.JSONDecodeError:
             return super().decode(data)
-        return self._hooked(parsed)
+        if type(parsed) is dict:
+            return self._hooked(parsed)
+        if type(parsed) is list:
+            return self._hooked_list(parsed)
+        return parsed
 
-    def _hooked(self, value: object) -> object:
-        if isinstance(value, dict):
-            for key, inner in value.items():
-                if isinstance(inner, dict | list):
-                    value[key] = self._hooked(inner)
+    def _hooked(self, value: dict[str, Any]) -> object:
+        # `type(...) is` rather than isinstance: this runs for every object of every event read, and JSON
+        # gives only plain dicts and lists.
+        for key, inner in value.items():
+            kind = type(inner)
+            if kind is dict:
+                value[key] = self._hooked(inner)
+            elif kind is list:
+                value[key] = self._hooked_list(inner)
+        if len(value) == 2:
             return self._decode_obj(value)
-        if isinstance(value, list):
-            for index, inner in enumerate(value):
-                if isinstance(inner, dict | list):
-                    value[index] = self._hooked(inner)
+        return value
+
+    def _hooked_list(self, value: list[Any]) -> list[object]:
+        for index, inner in enumerate(value):
+            kind = type(inner)
+            if kind is dict:
+                value[index] = self._hooked(inner)
+            elif kind is list:
+                value[index] = self._hooked_list(inner)
         return value
 
 

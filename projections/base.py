@@ -19,6 +19,8 @@ from psycopg.abc import Params
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier
 
+from infra.event_store import APPLICATION_NAME
+
 # "As recorded at" with no time given: everything recorded so far.
 LATEST = datetime.max.replace(tzinfo=UTC)
 
@@ -53,12 +55,16 @@ class Table:
 
 @dataclass(frozen=True, slots=True)
 class BatchItem:
-    """One event of a catch-up batch: as stored, decoded once for every read model, and its position."""
+    """One event of a catch-up batch: as stored, and decoded once for every read model."""
 
     notification: Notification
     # The domain event, for read models that take decoded events; None for those fed the stored form.
     event: object | None
-    tracking: Tracking
+
+    @property
+    def tracking(self) -> Tracking:
+        """Its position, made when asked: a batch records only a few of its thousands."""
+        return Tracking(APPLICATION_NAME, self.notification.id)
 
 
 # How a view in bulk hands an event back to its projection, to be applied as the live path applies it.

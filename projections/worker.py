@@ -314,13 +314,15 @@ def apply_in_bulk(
         decoded = {
             n.id: mapper.to_domain_event(n) for n in notifications if decoding is None or n.topic in decoding
         }
-    items = [BatchItem(n, decoded.get(n.id), Tracking(APPLICATION_NAME, n.id)) for n in notifications]
+    items = [BatchItem(n, decoded.get(n.id)) for n in notifications]
     by_topic: dict[str, list[BatchItem]] = {}
     for item in items:
         by_topic.setdefault(item.notification.topic, []).append(item)
     lanes = [[name] for name, p in projections.items() if p.view.bulk]
     lanes.append([name for name, p in projections.items() if not p.view.bulk])
     lanes = [lane for lane in lanes if lane]
+    if not lanes:
+        return
 
     def run(lane: list[str]) -> None:
         _apply_lane({name: projections[name] for name in lane}, scanned, notifications, items, by_topic)
