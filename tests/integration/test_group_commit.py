@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 import threading
 from collections import Counter
 
@@ -170,3 +171,30 @@ def test_a_group_announces_new_events_on_the_event_store_channel(clean_db: Datab
     finally:
         registry.close()
     assert heard == [recorder.channel_name]
+
+
+@pytest.mark.parametrize("rows", [1, 4, 8, 16, 64])
+def test_a_groups_version_check_reads_the_event_table_by_its_key_whatever_its_statistics_say(
+    clean_db: Database, registry: Registry, rows: int
+) -> None:
+    # Statistics taken while the table was nearly empty, then thousands of events: as a join, the check
+    # was planned as a scan of the whole table for some group sizes, and grew slower with the store.
+    recorder = recorder_of(registry)
+    with psycopg.connect(clean_db.psycopg_conninfo(), autocommit=True) as conn:
+        conn.execute("ANALYZE registry_events")
+        conn.execute(
+            "INSERT INTO registry_events (originator_id, originator_version, topic, state)"
+            " SELECT 'filler-' || n, 1, 'filler', '\\x7b7d' FROM generate_series(1, 5000) AS n"
+        )
+        statement = recorder._insert_segment(rows).decode()
+        numbered = iter(range(1, 5 * rows + 1))
+        conn.execute(f"PREPARE segment AS {re.sub('%s', lambda _: f'${next(numbered)}', statement)}")
+        conn.execute("SET plan_cache_mode = force_generic_plan")
+        arguments = ", ".join(f"'new-{n}', 1, 't', '\\x7b7d', {n}" for n in range(rows))
+        conn.execute("BEGIN")
+        try:
+            plan = "\n".join(str(row[0]) for row in conn.execute(f"EXPLAIN EXECUTE segment({arguments})"))
+        finally:
+            conn.execute("ROLLBACK")
+    assert "Seq Scan on registry_events" not in plan
+    assert "registry_events_pkey" in plan
