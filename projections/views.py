@@ -12,13 +12,13 @@ from projections.base import ProjectionSpec, ReadModelView
 
 
 def worker_env(db: Database, *, create_tables: bool = False) -> dict[str, str]:
-    """The worker processes events one at a time, so its pools stay small: one connection, and one for each
-    other lane of a bulk batch (`projections.worker.apply_in_bulk`)."""
+    """The worker processes events one at a time, so its pools stay small: one connection kept, and one
+    opened for each other lane of a bulk batch (`projections.worker.apply_in_bulk`) while it catches up."""
     env = store_env(db, create_tables=create_tables)
     env.update(
         {
-            "POSTGRES_POOL_SIZE": "3",
-            "POSTGRES_MAX_OVERFLOW": "1",
+            "POSTGRES_POOL_SIZE": "1",
+            "POSTGRES_MAX_OVERFLOW": "3",
             # A catch-up batch computes thousands of rows between its statements (the tenant history's
             # hashes, above all): on a loaded machine that passed the library's 5 s, which ended the
             # transaction, and the batch was tried again from the start, for ever.

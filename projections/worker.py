@@ -72,8 +72,9 @@ class ProjectionWorker:
         self.holding: set[str] = set()
         self.resting: dict[str, float] = {}
         self._thread: threading.Thread | None = None
-        # While catching up, the next batch is read here as the current one is written (`_project_batch`).
-        self._reader: ThreadPoolExecutor = ThreadPoolExecutor(1, thread_name_prefix="projection-reader")
+        # While catching up, the next batch is read there as the current one is written (`_project_batch`);
+        # one thread for each session, ended with it.
+        self._reader: ThreadPoolExecutor | None = None
         self._ahead: Ahead | None = None
 
     def start(self) -> None:
@@ -111,6 +112,7 @@ class ProjectionWorker:
     def _session(self) -> None:
         app = EventReader(worker_env(self.db))
         factory = _factory(self.db)
+        self._reader = ThreadPoolExecutor(1, thread_name_prefix="projection-reader")
         self._ahead = None
         try:
             with psycopg.connect(
@@ -136,10 +138,9 @@ class ProjectionWorker:
                             self._release(lock, note.payload, projections, scanned)
                     lock.execute("SELECT 1")
         finally:
-            if self._ahead is not None:
-                # Its reader is closed next: let the read end first, whatever became of it.
-                wait([self._ahead.future])
-                self._ahead = None
+            # The reader is closed next: let a read in flight end first, whatever becomes of it.
+            self._reader.shutdown(wait=True, cancel_futures=True)
+            self._reader, self._ahead = None, None
             app.close()
             factory.close()
 
@@ -199,6 +200,7 @@ class ProjectionWorker:
             # Catching up: the next batch is read and decoded while this one is written, so the worker's
             # Python and the database's own work on the other core overlap instead of taking turns.
             after = Reading(read.notifications[-1].id + 1, limit, topics, wanted.decoding)
+            assert self._reader is not None, "batches are projected only in a session"
             self._ahead = Ahead(after, self._reader.submit(after.read, app))
         if len(read.notifications) > self.batch:
             apply_in_bulk(app.mapper, projections, scanned, read.notifications, read.decoded)
