@@ -153,7 +153,7 @@ def bench_http(
     The API runs under each HTTP server in turn; the figures of the default one (`compacts serve`'s) are the
     mutation and lookup metrics, the other's are reported beside them.
     """
-    seconds = 5 if quick else 30
+    seconds = 2 if quick else 30  # --quick checks the figures' shape, in the suite
     processes = processes_for(0)
     measured: dict[HTTPServer, Served] = {}
     with scratch_database(server, "http") as db:
