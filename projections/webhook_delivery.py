@@ -37,6 +37,7 @@ from infra.metrics import WEBHOOK_DELIVERIES
 from infra.personal import PREFIX as SEALED
 from infra.personal import open_with
 from infra.webhook_sender import Outcome, Sender
+from projections.session_loop import SessionLoop
 from projections.tenant_history import ENVELOPE, event_type, recorded_at
 from projections.views import worker_env
 
@@ -50,7 +51,6 @@ BATCH = 500
 # Subscriptions sent to at once; each sends its own deliveries one at a time, in order.
 SENDERS = 8
 IDLE_SECONDS = 0.5
-ERROR_BACKOFF_SECONDS = 1.0
 WITHHELD = "[personal data withheld]"
 
 _counts: Counter[str] = Counter()
@@ -218,8 +218,11 @@ def _deliveries(
     ]
 
 
-class DeliveryWorker:
+class DeliveryWorker(SessionLoop):
     """Fans events out into deliveries and sends them, until told to stop."""
+
+    thread_name = "webhook-delivery"
+    label = "webhook delivery"
 
     def __init__(
         self,
@@ -231,44 +234,21 @@ class DeliveryWorker:
         clock: Callable[[], datetime] = clock_now,
         rng: random.Random | None = None,
     ) -> None:
+        super().__init__()
         self.db = db
         self.sender = sender
         self.first_retry = first_retry
         self.batch = batch
         self.clock = clock
         self.rng = rng or random.Random()  # noqa: S311 - jitter, not a secret
-        self.stopping = threading.Event()
         self.holding = False
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="webhook-delivery", daemon=True)
-        self._thread.start()
 
     def stop(self, timeout: float = 15.0) -> None:
-        self.stopping.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
+        super().stop(timeout)
         self.sender.close()
 
-    def run_forever(self) -> None:
-        self.start()
-        try:
-            while not self.stopping.wait(1.0):
-                pass
-        finally:
-            self.stop()
-
-    def _run(self) -> None:
-        while not self.stopping.is_set():
-            try:
-                self._session()
-            except Exception:
-                log.exception("webhook delivery stopped; restarting")
-                self.stopping.wait(ERROR_BACKOFF_SECONDS)
-            finally:
-                self.holding = False
+    def _session_ended(self) -> None:
+        self.holding = False
 
     def _session(self) -> None:
         reader = EventReader(worker_env(self.db))

@@ -29,6 +29,7 @@ from projections.base import (
     pipeline,
 )
 from projections.catalogue import PROJECTIONS
+from projections.session_loop import SessionLoop
 from projections.views import _factory, construct_view, worker_env
 
 log = logging.getLogger(__name__)
@@ -37,7 +38,6 @@ log = logging.getLogger(__name__)
 LOCK_NAMESPACE = 7_100_002
 # How often a worker tries to take projections it does not hold (another worker's, until it dies).
 LOCK_RETRY_SECONDS = 1.0
-ERROR_BACKOFF_SECONDS = 1.0
 BATCH = 500
 # A worker that finds more than BATCH events waiting is catching up (a new read model, a rebuild, a
 # restart after a while): it reads this many at once and applies them by the bulk path.
@@ -55,59 +55,32 @@ def worker_name() -> str:
     return f"compacts-worker {socket.gethostname()}:{os.getpid()}"
 
 
-class ProjectionWorker:
+class ProjectionWorker(SessionLoop):
     """Keeps read models current until told to stop; several may run at once, one holds each projection.
 
     Each projection's lock is a session advisory lock on this worker's one lock connection: if the
     process dies, PostgreSQL frees its locks and another worker resumes from the tracking rows.
     """
 
+    thread_name = "projection-worker"
+    label = "projection worker"
+
     def __init__(
         self, db: Database, specs: Sequence[ProjectionSpec] = PROJECTIONS, batch: int = BATCH
     ) -> None:
+        super().__init__()
         self.db = db
         self.specs = list(specs)
         self.batch = batch
-        self.stopping = threading.Event()
         self.holding: set[str] = set()
         self.resting: dict[str, float] = {}
-        self._thread: threading.Thread | None = None
         # While catching up, the next batch is read there as the current one is written (`_project_batch`);
         # one thread for each session, ended with it.
         self._reader: ThreadPoolExecutor | None = None
         self._ahead: Ahead | None = None
 
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="projection-worker", daemon=True)
-        self._thread.start()
-
-    def is_running(self) -> bool:
-        """Whether its loop is running (it restarts itself after an error, so only stop() ends it)."""
-        return self._thread is not None and self._thread.is_alive()
-
-    def stop(self, timeout: float = 10.0) -> None:
-        self.stopping.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
-
-    def run_forever(self) -> None:
-        self.start()
-        try:
-            while not self.stopping.wait(1.0):
-                pass
-        finally:
-            self.stop()
-
-    def _run(self) -> None:
-        while not self.stopping.is_set():
-            try:
-                self._session()
-            except Exception:
-                log.exception("projection worker stopped; restarting")
-                self.stopping.wait(ERROR_BACKOFF_SECONDS)
-            finally:
-                self.holding.clear()
+    def _session_ended(self) -> None:
+        self.holding.clear()
 
     def _session(self) -> None:
         app = EventReader(worker_env(self.db))
