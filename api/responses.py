@@ -46,31 +46,21 @@ def error_body(message: str, code: str) -> bytes:
 async def send_json(
     send: Send, status: int, body: bytes, headers: Iterable[tuple[bytes, bytes]] = ()
 ) -> None:
-    start: HTTPResponseStartEvent = {
-        "type": "http.response.start",
-        "status": status,
-        "headers": [
-            (b"content-type", b"application/json"),
-            (b"content-length", str(len(body)).encode()),
-            *headers,
-        ],
-    }
-    await send(start)
-    chunk: HTTPResponseBodyEvent = {"type": "http.response.body", "body": body, "more_body": False}
-    await send(chunk)
+    await _send_body(send, status, b"application/json", body, headers)
 
 
 async def send_text(send: Send, status: int, text: str, headers: Iterable[tuple[bytes, bytes]] = ()) -> None:
     """Plain words for a person, where no JSON is expected (a page of the public site)."""
-    body = text.encode()
+    await _send_body(send, status, b"text/plain; charset=utf-8", text.encode(), headers)
+
+
+async def _send_body(
+    send: Send, status: int, content_type: bytes, body: bytes, headers: Iterable[tuple[bytes, bytes]]
+) -> None:
     start: HTTPResponseStartEvent = {
         "type": "http.response.start",
         "status": status,
-        "headers": [
-            (b"content-type", b"text/plain; charset=utf-8"),
-            (b"content-length", str(len(body)).encode()),
-            *headers,
-        ],
+        "headers": [(b"content-type", content_type), (b"content-length", str(len(body)).encode()), *headers],
     }
     await send(start)
     chunk: HTTPResponseBodyEvent = {"type": "http.response.body", "body": body, "more_body": False}

@@ -40,32 +40,29 @@ CROSS JOIN LATERAL (
 """
 # The library's own keys in an event's stored state: shown as fields of their own, not in the payload.
 ENVELOPE = ("timestamp", "actor", "originator_topic")
+# A tenant event as the view hands it to PostgreSQL: its columns and their types, in this order.
+EVENT_COLUMNS = {
+    "tenant_id": "text", "position": "bigint", "notification_id": "bigint", "originator_id": "text",
+    "originator_version": "bigint", "type": "text", "state": "jsonb", "hash": "text", "previous_hash": "text",
+}  # fmt: skip
 # A row's recorded time, actor and payload come from the event's stored state, read by PostgreSQL: the
 # live path and the bulk path share this one definition, and the bulk path's JSON is parsed by the server
 # (beside the worker, on a core of its own) instead of by the worker's Python, event by event.
 # `{events}` is a relation of EVENT_COLUMNS.
-DERIVE = """
+DERIVE = f"""
 INSERT INTO tenant_events (tenant_id, position, notification_id, originator_id, originator_version, type,
                            recorded_at, actor, payload, hash, previous_hash)
 SELECT tenant_id, position, notification_id, originator_id, originator_version, type,
        coalesce(state -> 'timestamp' ->> '_data_', state ->> 'timestamp')::timestamptz,
        state ->> 'actor',
-       state - '{{{envelope}}}'::text[],
+       state - ARRAY[{", ".join(f"'{key}'" for key in ENVELOPE)}],
        hash, previous_hash
-FROM {events}
+FROM {{events}}
 """
-EVENT_COLUMNS = (
-    "tenant_id", "position", "notification_id", "originator_id", "originator_version", "type", "state",
-    "hash", "previous_hash",
-)  # fmt: skip
-EVENT_TYPES = (
-    "text", "bigint", "bigint", "text", "bigint", "text", "jsonb", "text", "text",
-)  # fmt: skip
-DERIVE = DERIVE.replace("{envelope}", ",".join(ENVELOPE))
+# The live path's: one event, its values as parameters.
 INSERT = DERIVE.format(
-    events="(VALUES (%s, %s::bigint, %s::bigint, %s, %s::bigint, %s, %s::jsonb, %s, %s)) AS e ("
-    + ", ".join(EVENT_COLUMNS)
-    + ")"
+    events=f"(VALUES ({', '.join(f'%s::{kind}' for kind in EVENT_COLUMNS.values())}))"
+    f" AS e ({', '.join(EVENT_COLUMNS)})"
 )
 
 
@@ -131,7 +128,7 @@ class TenantHistoryView(ReadModelView):
             row = linked(item.notification, self.tails[tenant], formats.at(item.notification.id))
             rows.append(row)
             self.tails[tenant] = (row[1], row[7])
-        stage = staged_as(curs, "tenant_events", dict(zip(EVENT_COLUMNS, EVENT_TYPES, strict=True)), rows)
+        stage = staged_as(curs, "tenant_events", EVENT_COLUMNS, rows)
         curs.execute(SQL(DERIVE).format(events=stage))
         self.track(curs, items[-1].tracking)
 

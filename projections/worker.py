@@ -168,7 +168,7 @@ class ProjectionWorker(SessionLoop):
         limit = max(self.batch, BULK_BATCH)
         wanted = Reading(min(scanned[name] for name in projections) + 1, limit, topics, _decoded(projections))
         ahead, self._ahead = self._ahead, None
-        read = ahead.result() if ahead is not None and ahead.reading == wanted else wanted.read(app)
+        read = ahead.future.result() if ahead is not None and ahead.reading == wanted else wanted.read(app)
         if len(read.notifications) == limit:
             # Catching up: the next batch is read and decoded while this one is written, so the worker's
             # Python and the database's own work on the other core overlap instead of taking turns.
@@ -194,11 +194,7 @@ class Reading:
 
     def read(self, app: EventReader) -> Read:
         notifications = app.select(self.start, self.limit, self.topics)
-        wanted = self.decoding
-        decoded = {
-            n.id: app.mapper.to_domain_event(n) for n in notifications if wanted is None or n.topic in wanted
-        }
-        return Read(notifications, decoded)
+        return Read(notifications, decode(app.mapper, notifications, self.decoding))
 
 
 @dataclass(frozen=True)
@@ -216,9 +212,6 @@ class Ahead:
     reading: Reading
     future: Future[Read]
 
-    def result(self) -> Read:
-        return self.future.result()
-
 
 def _decoded(projections: Mapping[str, Projection[ReadModelView]]) -> frozenset[str] | None:
     """The topics whose events some projection takes decoded (None: every topic's)."""
@@ -226,6 +219,13 @@ def _decoded(projections: Mapping[str, Projection[ReadModelView]]) -> frozenset[
     if any(not p.topics for p in takers):  # a projection with no topics takes every event
         return None
     return frozenset(t for p in takers for t in p.topics)
+
+
+def decode(
+    mapper: Mapper[str], notifications: Sequence[Notification], topics: frozenset[str] | None
+) -> dict[int, object]:
+    """The domain events of the notifications of these topics (all, for None), by notification id."""
+    return {n.id: mapper.to_domain_event(n) for n in notifications if topics is None or n.topic in topics}
 
 
 def apply_notifications(
@@ -285,10 +285,7 @@ def apply_in_bulk(
     """
     if decoded is None:
         # Decoded before the transactions begin, which then wait on nothing but the views' own work.
-        decoding = _decoded(projections)
-        decoded = {
-            n.id: mapper.to_domain_event(n) for n in notifications if decoding is None or n.topic in decoding
-        }
+        decoded = decode(mapper, notifications, _decoded(projections))
     items = [BatchItem(n, decoded.get(n.id)) for n in notifications]
     by_topic: dict[str, list[BatchItem]] = {}
     for item in items:
@@ -327,11 +324,14 @@ def _apply_lane(
     with batch(views, notifications, pipelined=False) as curs:
         assert curs is not None
         for name, projection in projections.items():
-            if projection.topics:
-                wanted = [i for t in projection.topics for i in by_topic.get(t, ())]
-                wanted.sort(key=lambda item: item.notification.id)
-            else:
-                wanted = list(items)
+            wanted: Sequence[BatchItem] = (
+                sorted(
+                    (i for t in projection.topics for i in by_topic.get(t, ())),
+                    key=lambda i: i.notification.id,
+                )
+                if projection.topics
+                else items
+            )
             # Those it has not seen: a view that was ahead of the others skips what it has applied.
             start = next((k for k, i in enumerate(wanted) if i.notification.id > scanned[name]), len(wanted))
             items_of = wanted[start:]
