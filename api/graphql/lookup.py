@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import strawberry
 from strawberry.types import Info
@@ -15,6 +15,7 @@ from api.graphql.text import Commitment, Section
 from domain import commitments, matters
 from domain import lookup as lookup_walk
 from domain.errors import NotFound
+from domain.lookup import Level
 from domain.matters import MATTERS
 from domain.tenancy import Tier
 from projections.queries import tiered_lookup
@@ -34,13 +35,39 @@ class LookupStep:
     reason: str
 
 
+async def _sections(root: Lookup, info: Info[Context, None]) -> list[Section]:
+    """The answering compact's sections on the matter, as they read on the day."""
+    level = root.answering
+    if level is None:
+        return []
+    row = await info.context.loaders.compact.load((level.slug, root.day, root.recorded))
+    if row is None:
+        return []
+    return [Section.of(level.slug, row.version, s) for s in row.sections if s.key in level.sections]
+
+
+async def _codes(root: Lookup, info: Info[Context, None]) -> list[Code]:
+    """The answering compact's codes of good practice on the matter, in force on the day."""
+    level = root.answering
+    if level is None:
+        return []
+    rows = await info.context.loaders.codes.load((level.slug, root.day, root.recorded))
+    return [Code.from_row(c) for c in rows if c.key in level.codes(root.day)]
+
+
 @strawberry.type(description="Which compact governs a matter for a locality on a date, and why.")
 class Lookup:
     answered_by: TenantType | None
-    sections: list[Section]
-    codes: list[Code]
-    trail: list[LookupStep]
-    explanation: str
+    # Read only when the document asks for them: the tier walk alone needs neither, and an integrator
+    # asking "who governs" would otherwise pay for two more queries.
+    sections: list[Section] = strawberry.field(resolver=_sections)
+    codes: list[Code] = strawberry.field(resolver=_codes)
+    trail: list[LookupStep] = strawberry.field()
+    explanation: str = strawberry.field()
+    # The level that answered, and the moment asked about: what `sections` and `codes` read.
+    answering: strawberry.Private[Level | None]
+    day: strawberry.Private[date]
+    recorded: strawberry.Private[datetime]
 
 
 @strawberry.type(
@@ -91,25 +118,13 @@ class Query:
             if row is not None
         }
         trail = [LookupStep(tenant=tenants[s.slug], covered=s.covered, reason=s.reason) for s in answer.trail]
-        sections: list[Section] = []
-        codes: list[Code] = []
-        if answer.answered_by is not None:
-            level = by_slug[answer.answered_by]
-            compact_row = await loaders.compact.load((level.slug, day, recorded))
-            if compact_row is not None:
-                sections = [
-                    Section.of(level.slug, compact_row.version, s)
-                    for s in compact_row.sections
-                    if s.key in level.sections
-                ]
-            code_rows = await loaders.codes.load((level.slug, day, recorded))
-            codes = [Code.from_row(c) for c in code_rows if c.key in level.codes(day)]
         return Lookup(
             answered_by=tenants.get(answer.answered_by) if answer.answered_by else None,
-            sections=sections,
-            codes=codes,
             trail=trail,
             explanation=answer.explanation,
+            answering=by_slug[answer.answered_by] if answer.answered_by is not None else None,
+            day=day,
+            recorded=recorded,
         )
 
     @strawberry.field(
