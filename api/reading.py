@@ -32,6 +32,13 @@ SELECT set_config('compacts.tenants', $1::text[]::text, true),
 """
 
 
+async def keep_session(conn: asyncpg.Connection) -> None:
+    """What a read connection's pool does to it on its way back, beyond asyncpg's own ROLLBACK of an open
+    transaction: nothing. Every setting a read makes is local to its transaction (SET_READER), and reads
+    neither LISTEN, SET, hold cursors nor take advisory locks, so asyncpg's default reset (RESET ALL,
+    UNLISTEN, CLOSE ALL, unlocking) found nothing to undo and cost a round trip on every request."""
+
+
 # How a standby that is stopped, starting, unreachable or too slow to connect fails a read's start. A
 # connection the standby dropped in the middle of the shared replay-position poll can also leave asyncpg's
 # client state confused (InternalClientError, "another operation is in progress"): the primary answers then

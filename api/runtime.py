@@ -12,7 +12,7 @@ from prometheus_client import REGISTRY
 from api.bootstrap import audit_store_of, delivery_worker_of, vault_of, webhook_service_of
 from api.freshness import ReadModelWaiter
 from api.graphql.context import Services
-from api.reading import STATEMENT_TIMEOUT_MS
+from api.reading import STATEMENT_TIMEOUT_MS, keep_session
 from api.standby import CONNECT_TIMEOUT_SECONDS, Standby
 from infra.database import Database
 from infra.settings import Settings
@@ -56,7 +56,7 @@ async def read_pool(settings: Settings, db: Database) -> asyncpg.Pool:
     at 1,000 tenants).
     """
     pool: asyncpg.Pool = await asyncpg.create_pool(
-        **db.reader(settings.reader_password).asyncpg_kwargs(), min_size=1, max_size=10,
+        **db.reader(settings.reader_password).asyncpg_kwargs(), min_size=1, max_size=10, reset=keep_session,
         # The statement timeout also bounds a public reader's reads, which run outside a transaction.
         server_settings={
             "plan_cache_mode": "force_generic_plan", "statement_timeout": str(STATEMENT_TIMEOUT_MS),
@@ -73,7 +73,11 @@ async def standby_of(settings: Settings, primary: asyncpg.Pool) -> Standby | Non
     kwargs = Database(settings.database_read_url).reader(settings.reader_password).asyncpg_kwargs()
     kwargs.setdefault("timeout", CONNECT_TIMEOUT_SECONDS)
     pool: asyncpg.Pool = await asyncpg.create_pool(
-        **kwargs, min_size=0, max_size=10, server_settings={"plan_cache_mode": "force_generic_plan"}
+        **kwargs,
+        min_size=0,
+        max_size=10,
+        reset=keep_session,
+        server_settings={"plan_cache_mode": "force_generic_plan"},
     )
     return Standby(pool, primary, settings.standby_wait)
 

@@ -11,7 +11,7 @@ import psycopg
 import pytest
 
 from api.bootstrap import vault_of
-from api.reading import reading
+from api.reading import keep_session, reading
 from domain.actors import Actor, Role
 from domain.commands import AdoptCode, CreateTenant, DraftCode, OpenConsultation, PublishCompact, SignCompact
 from domain.compact import Section
@@ -140,8 +140,17 @@ def test_the_worker_role_writes_read_models_and_nothing_else(
     assert outcome is allowed
 
 
+async def reader_pool(db: Database) -> asyncpg.Pool:
+    """One connection as the API reads, handed back as the API's pools hand theirs back: only an open
+    transaction is rolled back (api/reading.py: keep_session)."""
+    pool: asyncpg.Pool = await asyncpg.create_pool(
+        **db.reader(None).asyncpg_kwargs(), min_size=1, max_size=1, reset=keep_session
+    )
+    return pool
+
+
 async def visible(db: Database, actor: Actor) -> dict[str, set[str]]:
-    pool = await asyncpg.create_pool(**db.reader(None).asyncpg_kwargs(), min_size=1, max_size=1)
+    pool = await reader_pool(db)
     try:
         async with reading(pool, actor) as conn:
             return {
@@ -187,7 +196,7 @@ def test_the_api_role_cannot_write_read_models_even_for_its_own_tenant(two_tenan
 
 
 async def a_then_b(db: Database) -> tuple[set[str], str]:
-    pool = await asyncpg.create_pool(**db.reader(None).asyncpg_kwargs(), min_size=1, max_size=1)
+    pool = await reader_pool(db)
     try:
         failed = False
         try:
@@ -210,7 +219,7 @@ def test_one_pooled_connection_serving_a_then_b_leaks_nothing(two_tenants: Datab
 
 
 async def consultations_seen(db: Database, actor: Actor) -> list[str]:
-    pool = await asyncpg.create_pool(**db.reader(None).asyncpg_kwargs(), min_size=1, max_size=1)
+    pool = await reader_pool(db)
     try:
         async with reading(pool, actor) as conn:
             return [r[0] for r in await conn.fetch("SELECT key FROM consultations ORDER BY key")]
@@ -235,7 +244,7 @@ def test_a_consultation_announced_ahead_is_private_until_its_opening_day(
 
 
 async def admin_then_public(db: Database) -> tuple[set[str], set[str], bool]:
-    pool = await asyncpg.create_pool(**db.reader(None).asyncpg_kwargs(), min_size=1, max_size=1)
+    pool = await reader_pool(db)
     try:
         async with reading(pool, ADMIN) as conn:
             seen_by_admin = {r[0] for r in await conn.fetch("SELECT tenant_id FROM party_contacts")}
