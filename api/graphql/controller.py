@@ -13,7 +13,7 @@ from cross_web import HTTPException
 from litestar import MediaType, Request, Response, get, post
 from litestar.background_tasks import BackgroundTasks
 from litestar.datastructures import Accept
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 from litestar.exceptions import NotFoundException, ValidationException
 from litestar.status_codes import (
     HTTP_200_OK,
@@ -130,12 +130,16 @@ class Conventions(GraphQLController):
     # group and one (an empty response) on a worker thread, which cost a lookup an eighth of its time in
     # the API. These take one, `context`, which brings the per-request response with it (graphql_controller).
     @get(raises=[ValidationException, NotFoundException])
-    async def handle_http_get(self, request: HTTPRequest, context: Any) -> Response[GraphQLResource | str]:
+    async def handle_http_get(
+        self, request: HTTPRequest, context: NamedDependency[Any]
+    ) -> Response[GraphQLResource | str]:
         self.temporal_response = context.response
         return await self.execute_request(request=request, context=context, root_value=None)
 
     @post(status_code=HTTP_200_OK)
-    async def handle_http_post(self, request: HTTPRequest, context: Any) -> Response[GraphQLResource | str]:
+    async def handle_http_post(
+        self, request: HTTPRequest, context: NamedDependency[Any]
+    ) -> Response[GraphQLResource | str]:
         self.temporal_response = context.response
         return await self.execute_request(request=request, context=context, root_value=None)
 
@@ -283,7 +287,7 @@ def graphql_controller(
     attributes = {
         "dependencies": {
             **base.dependencies,
-            "context": Provide(http_context(context_getter), sync_to_thread=False),
+            "context": Provide(http_context(context_getter)),
         },
         "persisted": PersistedQueries(),
         "sdl": sdl,
