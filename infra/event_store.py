@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import re
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -416,8 +415,16 @@ def datastore_of(app: Application[str]) -> PostgresDatastore:
     return recorder.datastore
 
 
-# Any integer of 18 digits or fewer fits in 64 bits.
-_LONG_DIGITS = re.compile(rb"[0-9]{19}")
+# Any integer of 18 digits or fewer fits in 64 bits. A state has a run of 19 digits where its bytes, with
+# every digit made "0" and every other byte a space, hold 19 "0"s in a row: two passes in C, where the
+# regular expression [0-9]{19} cost more than orjson's whole parse (5 against 1.4 us for a register event).
+_DIGITS_ONLY = bytes(0x30 if 0x30 <= byte <= 0x39 else 0x20 for byte in range(256))
+_LONG_RUN = b"0" * 19
+
+
+def has_long_digit_run(data: bytes) -> bool:
+    """Whether `data` holds 19 ASCII digits in a row."""
+    return _LONG_RUN in data.translate(_DIGITS_ONLY)
 
 
 class ReadingTranscoder(JSONTranscoder):
@@ -431,7 +438,7 @@ class ReadingTranscoder(JSONTranscoder):
     """
 
     def decode(self, data: bytes) -> object:
-        if _LONG_DIGITS.search(data):
+        if has_long_digit_run(data):
             return super().decode(data)
         try:
             parsed = orjson.loads(data)

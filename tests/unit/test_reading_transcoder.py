@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from datetime import UTC, datetime
 from decimal import Decimal
 from uuid import UUID
@@ -11,7 +12,7 @@ from eventsourcing.persistence import DatetimeAsISO, DecimalAsStr, JSONTranscode
 from hypothesis import given
 from hypothesis import strategies as st
 
-from infra.event_store import ReadingTranscoder
+from infra.event_store import ReadingTranscoder, has_long_digit_run
 
 
 def _pair() -> tuple[JSONTranscoder, ReadingTranscoder]:
@@ -66,3 +67,13 @@ def test_what_orjson_reads_otherwise_is_decoded_as_the_standard_library_does() -
     nan = READING.decode(b'{"x":NaN}')
     assert isinstance(nan, dict)
     assert math.isnan(nan["x"])
+
+
+@given(st.binary(max_size=64) | st.text(alphabet="0123456789 -.e", max_size=64).map(str.encode))
+def test_a_run_of_19_digits_is_found_exactly_where_a_regular_expression_finds_it(data: bytes) -> None:
+    assert has_long_digit_run(data) == bool(re.search(rb"[0-9]{19}", data))
+
+
+def test_a_run_of_19_digits_is_found_and_18_are_not() -> None:
+    assert has_long_digit_run(b'{"n": 1234567890123456789}')
+    assert not has_long_digit_run(b'{"n": 123456789012345678, "m": -123456789012345678}')
