@@ -59,6 +59,8 @@ class Level:
     code_facts: tuple[CodeFact, ...] = ()
     commitments: tuple[Placed, ...] = ()
     planned_in: tuple[str, ...] = ()
+    # The tenant above it in the tiers (None for the national level), as the directory records it.
+    parent: str | None = None
 
     def governs(self) -> Placed | None:
         """The first commitment in force; a PLANNED one only promises and governs nothing."""

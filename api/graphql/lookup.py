@@ -19,6 +19,7 @@ from domain.lookup import Level
 from domain.matters import MATTERS
 from domain.tenancy import Tier
 from projections.queries import tiered_lookup
+from projections.tenant_directory import TenantRow
 
 
 @strawberry.type(description="A matter of the platform's controlled vocabulary; aliases match it too.")
@@ -33,6 +34,12 @@ class LookupStep:
     tenant: TenantType
     covered: bool
     reason: str
+
+
+def tenants_of(chain: list[Level]) -> dict[str, TenantType]:
+    """The chain's tenants as the chain's own query read them from the directory: no second query."""
+    rows = [TenantRow(level.slug, level.name, level.tier.value, level.parent) for level in chain]
+    return {row.slug: tenant(row) for row in rows}
 
 
 async def _sections(root: Lookup, info: Info[Context, None]) -> list[Section]:
@@ -111,12 +118,7 @@ class Query:
             raise NotFound(f"There is no tenant '{locality}' to look up from.")
         answer = lookup_walk.walk(chain, known, day, uniform_at)
         by_slug = {level.slug: level for level in chain}
-        loaders = info.context.loaders
-        tenants = {
-            slug: tenant(row)
-            for slug, row in zip(by_slug, await loaders.tenant.load_many(list(by_slug)), strict=True)
-            if row is not None
-        }
+        tenants = tenants_of(chain)
         trail = [LookupStep(tenant=tenants[s.slug], covered=s.covered, reason=s.reason) for s in answer.trail]
         return Lookup(
             answered_by=tenants.get(answer.answered_by) if answer.answered_by else None,
@@ -150,8 +152,7 @@ class Query:
         if not chain:
             raise NotFound(f"There is no tenant '{locality}' to look up from.")
         found = lookup_walk.govern(chain, wanted, day, uniform_at)
-        rows = await info.context.loaders.tenant.load_many([level.slug for level in chain])
-        tenants = {row.slug: tenant(row) for row in rows if row is not None}
+        tenants = tenants_of(chain)
         commitment = (
             Commitment.of(found.tenant, found.version or 0, found.placed.section, found.placed.commitment)
             if found.tenant is not None and found.placed is not None

@@ -23,9 +23,11 @@ VERSION_IN_FORCE = """
 """
 CHAIN_OF = """
 WITH chain AS (
-    SELECT a.ancestor_id AS slug, a.depth, t.name, t.tier
+    SELECT a.ancestor_id AS slug, a.depth, t.name, t.tier, t.parent_id AS parent
     FROM tenant_ancestors a
-    CROSS JOIN LATERAL (SELECT name, tier FROM tenants WHERE tenant_id = a.ancestor_id LIMIT 1) AS t
+    CROSS JOIN LATERAL (
+        SELECT name, tier, parent_id FROM tenants WHERE tenant_id = a.ancestor_id LIMIT 1
+    ) AS t
     WHERE a.tenant_id = $1
 )
 """
@@ -35,7 +37,7 @@ WITH chain AS (
 # probe per level: with plain joins the planner hashed
 # whole tables, and the lookup slowed as tenants were added (0.19 ms at 10 tenants, 0.57 at 1,000).
 CHAIN = f"""{CHAIN_OF}
-SELECT c.slug, c.depth, c.name, c.tier, f.version,
+SELECT c.slug, c.depth, c.name, c.tier, c.parent, f.version,
     coalesce((SELECT array_agg(s.key ORDER BY s.ordinal) FROM compact_sections s
               WHERE s.tenant_id = f.tenant_id AND s.version = f.version AND $3 = ANY(s.matters)), '{{}}')
         AS sections,
@@ -68,6 +70,7 @@ async def chain_of(
             slug=r["slug"],
             name=r["name"],
             tier=Tier(r["tier"]),
+            parent=r["parent"],
             compact_version=r["version"],
             sections=tuple(r["sections"]),
             code_facts=tuple(_code(c) for c in json.loads(r["codes"])),
@@ -79,7 +82,7 @@ async def chain_of(
 
 # Each level's commitments of one kind ($3) in its version in force, in the document's order.
 GOVERNING_CHAIN = f"""{CHAIN_OF}
-SELECT c.slug, c.depth, c.name, c.tier, f.version,
+SELECT c.slug, c.depth, c.name, c.tier, c.parent, f.version,
     coalesce((SELECT jsonb_agg(to_jsonb(m) ORDER BY m.ordinal) FROM compact_commitments m
               WHERE m.tenant_id = f.tenant_id AND m.version = f.version AND m.kind = $3), '[]')
         AS commitments
@@ -98,6 +101,7 @@ async def governing_chain_of(
             slug=r["slug"],
             name=r["name"],
             tier=Tier(r["tier"]),
+            parent=r["parent"],
             compact_version=r["version"],
             commitments=tuple(
                 Placed(m["section_key"], commitment_of(m)) for m in json.loads(r["commitments"])
