@@ -74,7 +74,17 @@ def test(args: list[str]) -> None:
     # The browser tests' Chromium, where this machine can install it; elsewhere they say how, and CI fails.
     if shutil.which("chromium") is None and _can_install():
         chromium()
-    run(BIN / "pytest", *args)
+    run(BIN / "pytest", *_parallel(args), *args)
+
+
+def _parallel(args: list[str]) -> list[str]:
+    """pytest-xdist on every core (two at least: most e2e time is waiting for the processes a test starts),
+    tests grouped where they must not overlap; none when the arguments already choose."""
+    chosen = ("-n", "--numprocesses", "no:xdist")
+    if any(a in chosen or a.startswith(("-n", "--numprocesses=")) for a in args):
+        return []
+    workers = max(2, min(4, os.cpu_count() or 2))
+    return ["-n", str(workers), "--dist", "loadgroup"]
 
 
 def compacts(args: list[str]) -> None:

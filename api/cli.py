@@ -845,13 +845,15 @@ def config(check: bool, as_json: bool) -> None:
 
 
 @main.command()
-@click.option("--quick", is_flag=True, help="Fewer requests; the same sizes.")
+@click.option(
+    "--quick", is_flag=True, help="Fewer requests and smaller sizes: checks the output, not the figures."
+)
 @click.option(
     "--out", type=click.Path(dir_okay=False, path_type=Path), help="Write the metrics as JSON here."
 )
 @click.option(
     "--only",
-    type=click.Choice(["append", "lag", "scale", "replay", "verify"]),
+    type=click.Choice(["append", "lag", "scale", "page", "replay", "verify"]),
     help="One benchmark and its baseline alone (mutation and lookup need append's run).",
 )
 def bench(quick: bool, out: Path | None, only: str | None) -> None:

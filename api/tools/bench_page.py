@@ -78,7 +78,7 @@ def bench_page(server: Database, home: Path, *, quick: bool, say: Callable[[str]
     from projections.worker import wait_until_current
     from services.registry import Registry
 
-    seconds = 2 if quick else 20
+    seconds = 1 if quick else 20
     with scratch_database(server, "page") as db:
         migrate(db)
         registry = Registry.connect(db)

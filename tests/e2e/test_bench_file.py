@@ -8,7 +8,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import fresh_database
+
+# The two longest runs take turns on one pytest-xdist worker: side by side they would slow each other.
+pytestmark = pytest.mark.xdist_group("long-runs")
 
 FIELDS = {"name", "value", "unit", "baseline", "baseline_value", "ratio", "target", "met"}
 

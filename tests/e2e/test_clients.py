@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 import tasks
 from tests.conftest import ROOT
 from tests.e2e.conftest import Server
@@ -16,6 +18,9 @@ from tests.e2e.test_docs_examples import examples
 
 CLIENTS = ROOT / "clients"
 TYPESCRIPT = CLIENTS / "typescript"
+
+# On one pytest-xdist worker: these tests install into the same node_modules and codegen environment.
+pytestmark = pytest.mark.xdist_group("clients")
 
 
 def differences(made: Path, committed: Path) -> list[str]:

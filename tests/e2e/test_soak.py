@@ -5,8 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from api.tools import soak
 from infra.database import Database
+
+# The two longest runs take turns on one pytest-xdist worker: side by side they would slow each other.
+pytestmark = pytest.mark.xdist_group("long-runs")
 
 
 def test_every_soak_scenario_passes_against_real_processes(db: Database, tmp_path: Path) -> None:
