@@ -202,11 +202,10 @@ def migrate(
         conn.execute("SELECT pg_advisory_lock(%s)", (MIGRATION_LOCK_KEY,))
         try:
             ran = apply_migrations(conn, wanted)
-            conn.execute(schema_sql().encode())
             login = sql.SQL("ALTER ROLE {} WITH LOGIN").format(sql.Identifier(READER_ROLE))
             if reader_password:
                 login = sql.SQL("{} PASSWORD {}").format(login, sql.Literal(reader_password))
-            conn.execute(login)
+            _cluster_wide(conn, schema_sql().encode(), login)
             # The library's own statements (its row type) come after ours, so its CREATE TABLE IF NOT
             # EXISTS finds the event store already made.
             create_event_store(db)
@@ -214,6 +213,21 @@ def migrate(
             conn.execute("SELECT pg_advisory_unlock(%s)", (MIGRATION_LOCK_KEY,))
     log.info("schema is up to date")
     return ran
+
+
+def _cluster_wide(conn: psycopg.Connection[Any], *statements: bytes | sql.Composed) -> None:
+    """Statements that touch roles, which belong to the whole server: the advisory lock is one database's,
+    so another database migrating at the same moment may change the same role; PostgreSQL then refuses
+    one of the two ("tuple concurrently updated"). Each statement is idempotent, so it is run again."""
+    for statement in statements:
+        for attempt in range(5):
+            try:
+                conn.execute(statement)
+                break
+            except psycopg.errors.InternalError_ as refused:
+                if attempt == 4 or "concurrently updated" not in str(refused):
+                    raise
+                log.info("a role was changed by another database's migration at once; again")
 
 
 def status(db: Database) -> list[Applied]:

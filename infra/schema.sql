@@ -8,7 +8,7 @@
 DO $$
 BEGIN
     CREATE ROLE compacts_reader NOLOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE;
-EXCEPTION WHEN duplicate_object THEN NULL;
+EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;  -- made before, or by a database migrating now
 END
 $$;
 GRANT USAGE ON SCHEMA public TO compacts_reader;
@@ -20,7 +20,7 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON idempotent_requests TO compacts_reader;
 DO $$
 BEGIN
     CREATE ROLE compacts_worker NOLOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE;
-EXCEPTION WHEN duplicate_object THEN NULL;
+EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;  -- made before, or by a database migrating now
 END
 $$;
 -- The migrating user lends the worker role to itself (SET LOCAL ROLE needs membership).

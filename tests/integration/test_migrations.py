@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
@@ -13,8 +14,10 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from infra.database import Database, scratch_database
+from api.tools.soak import OwnServer
+from infra.database import READER_ROLE, Database, scratch_database
 from infra.migrate import MIGRATION_LOCK_KEY, MigrationRefused, applied, migrate, migrations
+from projections.catalogue import migrate as migrate_read_models
 from tests.conftest import ROOT, _server
 from tests.support import wait_until
 
@@ -185,3 +188,49 @@ def test_migration_files_are_numbered_without_gaps(tmp_path: Path) -> None:
     release = release_with(tmp_path / "named", **{"2-bad-name.sql": "SELECT 1;"})
     with pytest.raises(ValueError, match=r"NNNN_words\.sql"):
         migrations(release)
+
+
+# Sessions of the server waiting for a lock another transaction holds.
+BLOCKED = "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+
+
+def test_databases_of_a_new_server_migrating_at_once_all_make_or_find_its_roles(tmp_path: Path) -> None:
+    # Roles belong to the server, and each database's migration lock is its own: on a new server, several
+    # databases migrating at once each try to create the same roles. A transaction creating the reading
+    # role, left open, holds them all at that point; once it commits, each must find the role made.
+    server = OwnServer(tmp_path)
+    try:
+        server.start()
+        admin = server.database
+        names = [f"tenant_db_{n}" for n in range(3)]
+        with psycopg.connect(admin.psycopg_conninfo(), autocommit=True) as conn:
+            for name in names:
+                conn.execute(f"CREATE DATABASE {name}")
+        failures: list[BaseException] = []
+
+        def migrating(name: str) -> None:
+            try:
+                migrate_read_models(admin.with_dbname(name))
+            except BaseException as failed:  # reported below, from the test's own thread
+                failures.append(failed)
+
+        with psycopg.connect(admin.psycopg_conninfo()) as holder:
+            holder.execute(f"CREATE ROLE {READER_ROLE} NOLOGIN")
+            threads = [threading.Thread(target=migrating, args=(name,)) for name in names]
+            for thread in threads:
+                thread.start()
+            with psycopg.connect(admin.psycopg_conninfo(), autocommit=True) as watcher:
+                wait_until(lambda: watcher.execute(BLOCKED).fetchone() == (len(names),), timeout=60)
+            holder.commit()
+        for thread in threads:
+            thread.join(120)
+        assert failures == []
+        for name in names:
+            assert recorded(admin.with_dbname(name)) == [(m.version, m.name, False) for m in migrations()]
+        with psycopg.connect(admin.with_dbname(names[0]).psycopg_conninfo()) as conn:
+            row = conn.execute(
+                "SELECT rolcanlogin FROM pg_roles WHERE rolname = %s", (READER_ROLE,)
+            ).fetchone()
+        assert row == (True,)
+    finally:
+        server.remove()
